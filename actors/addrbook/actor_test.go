@@ -1,0 +1,209 @@
+package addrbook
+
+import (
+	"io"
+	"log/slog"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/goleak"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/actornode/actornode/actors/actortest"
+	"github.com/actornode/actornode/actors/dispatcher"
+	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/protocol"
+)
+
+const wait = 5 * time.Second
+
+// TestMain checks for leaked goroutines. protoactor's dead-letter throttle
+// keeps a goroutine for up to a second after a dead letter; it is the
+// library's, not ours.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
+}
+
+func newSystem(t *testing.T) *actor.ActorSystem {
+	t.Helper()
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}))
+	t.Cleanup(system.Shutdown)
+	return system
+}
+
+// spawnBook starts an address book and stops it when the test ends.
+func spawnBook(t *testing.T, system *actor.ActorSystem, cfg Config) *actor.PID {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = zaptest.NewLogger(t)
+	}
+	if cfg.Network.Name == "" {
+		cfg.Network = mustNetwork(t, "mainnet")
+	}
+	pid := system.Root.Spawn(Props(cfg))
+	t.Cleanup(func() {
+		if err := system.Root.StopFuture(pid).Wait(); err != nil {
+			t.Errorf("stop addrbook: %v", err)
+		}
+	})
+	return pid
+}
+
+func mustNetwork(t *testing.T, name string) protocol.Params {
+	t.Helper()
+	p, err := protocol.Network(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func snapshot(t *testing.T, system *actor.ActorSystem, book *actor.PID, p *actortest.Probe) map[netip.AddrPort]Entry {
+	t.Helper()
+	system.Root.Send(book, &GetAddrs{ReplyTo: p.PID()})
+	out := make(map[netip.AddrPort]Entry)
+	for _, e := range actortest.Expect[*Addrs](t, p, wait).List {
+		out[e.Addr] = e
+	}
+	return out
+}
+
+func TestRegistersWithDispatcher(t *testing.T) {
+	system := newSystem(t)
+	disp := actortest.NewProbe(t, system)
+	book := spawnBook(t, system, Config{Dispatcher: disp.PID()})
+	got := map[string]bool{}
+	for range 3 {
+		r := actortest.Expect[*dispatcher.Register](t, disp, wait)
+		if !r.Handler.Equal(book) {
+			t.Fatalf("registered %v, want the book %v", r.Handler, book)
+		}
+		got[r.Command] = true
+	}
+	for _, cmd := range []string{"addr", "addrv2", "getaddr"} {
+		if !got[cmd] {
+			t.Errorf("no registration for %q (got %v)", cmd, got)
+		}
+	}
+}
+
+func TestGossipAddsUsableAddresses(t *testing.T) {
+	system := newSystem(t)
+	p := actortest.NewProbe(t, system)
+	book := spawnBook(t, system, Config{})
+	now := uint32(time.Now().Unix())
+	from := dispatcher.Sender{ID: 7, PID: p.PID(), Remote: netip.MustParseAddrPort("9.9.9.9:8333")}
+	system.Root.Send(book, &dispatcher.Deliver{From: from, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{
+		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("1.2.3.4"), Port: 8333},
+		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("10.0.0.1"), Port: 8333},
+		{Timestamp: now, Addr: netip.MustParseAddr("1.2.3.5"), Port: 0},
+		{Timestamp: now, Addr: netip.IPv6Unspecified(), Port: 8333},
+		{Timestamp: now, Addr: netip.MustParseAddr("2a01:4f8::2"), Port: 18333},
+	}}})
+	var onion protocol.NetAddressV2
+	onion.Network, onion.Port, onion.Timestamp = protocol.NetTorV3, 8333, now
+	onion.Addr[0] = 0xAB
+	system.Root.Send(book, &dispatcher.Deliver{From: from, Msg: &protocol.MsgAddrV2{AddrList: []protocol.NetAddressV2{
+		onion,
+		protocol.NetAddressV2From(protocol.NetAddress{Timestamp: now, Addr: netip.MustParseAddr("5.6.7.8"), Port: 8333}),
+	}}})
+	got := snapshot(t, system, book, p)
+	want := []string{"1.2.3.4:8333", "[2a01:4f8::2]:18333", "5.6.7.8:8333"}
+	for _, w := range want {
+		e, ok := got[netip.MustParseAddrPort(w)]
+		if !ok {
+			t.Fatalf("book lacks %s: %v", w, got)
+		}
+		if e.Source != netip.MustParseAddr("9.9.9.9") {
+			t.Errorf("%s: source %v, want the sender", w, e.Source)
+		}
+	}
+	if len(got) != len(want)+1 { // + the onion, keyed by its zero Addr
+		t.Fatalf("book holds %d entries, want %d: %v", len(got), len(want)+1, got)
+	}
+	if e := got[netip.AddrPort{}]; e.Network != "onion" {
+		t.Fatalf("non-IP entry = %+v, want an onion", e)
+	}
+	// The onion is never a dial candidate.
+	system.Root.Send(book, &Candidates{Max: 10, ReplyTo: p.PID()})
+	if c := actortest.Expect[*CandidatesReply](t, p, wait); len(c.Addrs) != 3 {
+		t.Fatalf("candidates = %v, want the 3 IP addresses", c.Addrs)
+	}
+}
+
+func TestGetAddrAnsweredOncePerInboundConnection(t *testing.T) {
+	system := newSystem(t)
+	p := actortest.NewProbe(t, system)
+	book := spawnBook(t, system, Config{})
+	addrs := make([]protocol.NetAddress, 0, 20)
+	for i := range 20 {
+		addrs = append(addrs, protocol.NetAddress{Services: protocol.SFNodeNetwork,
+			Addr: netip.AddrFrom4([4]byte{1, 1, 1, byte(i + 1)}), Port: 8333})
+	}
+	system.Root.Send(book, &Add{Addrs: addrs})
+	in := dispatcher.Sender{ID: 1, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.8.8:50000"), Inbound: true}
+	system.Root.Send(book, &Connected{ID: 1, Peer: p.PID(), Addr: in.Remote, Inbound: true})
+	system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
+	sm := actortest.Expect[*peer.SendMessage](t, p, wait)
+	m, ok := sm.Msg.(*protocol.MsgAddr)
+	if !ok {
+		t.Fatalf("answer is %T, want *protocol.MsgAddr", sm.Msg)
+	}
+	if len(m.AddrList) != 20 {
+		t.Fatalf("answer holds %d addresses, want 20", len(m.AddrList))
+	}
+	// A second getaddr on the same connection is ignored.
+	system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
+	actortest.ExpectNone[*peer.SendMessage](t, p, 200*time.Millisecond)
+
+	// A peer that sent sendaddrv2 gets addrv2, even when its getaddr
+	// overtakes connmgr's Connected.
+	in2 := dispatcher.Sender{ID: 2, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.4.4:50000"), Inbound: true}
+	system.Root.Send(book, &dispatcher.Deliver{From: in2, Msg: &protocol.MsgGetAddr{}})
+	system.Root.Send(book, &Connected{ID: 2, Peer: p.PID(), Addr: in2.Remote, Inbound: true, WantsAddrV2: true})
+	sm = actortest.Expect[*peer.SendMessage](t, p, wait)
+	if v2, ok := sm.Msg.(*protocol.MsgAddrV2); !ok || len(v2.AddrList) != 20 {
+		t.Fatalf("answer = %#v, want addrv2 with 20 addresses", sm.Msg)
+	}
+
+	// getaddr from an outbound peer is ignored.
+	out := dispatcher.Sender{ID: 3, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.4.5:8333")}
+	system.Root.Send(book, &dispatcher.Deliver{From: out, Msg: &protocol.MsgGetAddr{}})
+	actortest.ExpectNone[*peer.SendMessage](t, p, 200*time.Millisecond)
+}
+
+func TestOutboundConnectedGetsGetAddrAndIsMarkedGood(t *testing.T) {
+	system := newSystem(t)
+	p := actortest.NewProbe(t, system)
+	book := spawnBook(t, system, Config{})
+	addr := netip.MustParseAddrPort("1.2.3.4:8333")
+	system.Root.Send(book, &Add{Addrs: []protocol.NetAddress{{Addr: addr.Addr(), Port: addr.Port()}}})
+	system.Root.Send(book, &Attempt{Addr: addr, Success: false})
+	system.Root.Send(book, &Connected{ID: 5, Peer: p.PID(), Addr: addr, Services: protocol.SFNodeWitness})
+	sm := actortest.Expect[*peer.SendMessage](t, p, wait)
+	if _, ok := sm.Msg.(*protocol.MsgGetAddr); !ok {
+		t.Fatalf("sent %T, want getaddr", sm.Msg)
+	}
+	e := snapshot(t, system, book, p)[addr]
+	if e.LastSuccess.IsZero() || e.Attempts != 0 || e.Services != protocol.SFNodeWitness {
+		t.Fatalf("entry after Connected = %+v, want success, 0 attempts, WITNESS", e)
+	}
+	system.Root.Send(book, &inspect.Describe{ReplyTo: p.PID()})
+	d := actortest.Expect[*inspect.Description](t, p, wait)
+	if d.Kind != "addrbook" || d.Summary["addresses"] != 1 || d.Summary["outbound"] != 1 {
+		t.Fatalf("description = %+v", d)
+	}
+	system.Root.Send(book, &Disconnected{ID: 5})
+	system.Root.Send(book, &inspect.Describe{ReplyTo: p.PID()})
+	if d := actortest.Expect[*inspect.Description](t, p, wait); d.Summary["outbound"] != 0 {
+		t.Fatalf("outbound after Disconnected = %v, want 0", d.Summary["outbound"])
+	}
+}
+
+var _ = zap.NewNop

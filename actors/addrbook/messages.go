@@ -1,0 +1,97 @@
+package addrbook
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/actornode/actornode/protocol"
+)
+
+// Connected tells the book that a peer's handshake has completed (sent by
+// connmgr). For an outbound peer the address is marked good and the book
+// asks the peer for addresses (getaddr); an inbound peer may now be answered
+// one getaddr.
+type Connected struct {
+	// ID is the peer's node-wide number.
+	ID uint64
+	// Peer is the peer actor: the book sends it *peer.SendMessage.
+	Peer *actor.PID
+	// Addr is the remote address of the connection.
+	Addr netip.AddrPort
+	// Inbound is true when the remote dialled us.
+	Inbound bool
+	// Services are the service bits of the remote's version message.
+	Services protocol.ServiceFlag
+	// WantsAddrV2 is true when the remote sent sendaddrv2 (BIP155): it is
+	// answered with addrv2 instead of addr.
+	WantsAddrV2 bool
+}
+
+// Disconnected tells the book that peer ID has gone: its per-connection state
+// (getaddr answered, addrv2 wish) is forgotten.
+type Disconnected struct {
+	ID uint64
+}
+
+// Attempt reports the outcome of one outbound connection attempt to Addr
+// (sent by connmgr after the dial, or after a connection that ended before
+// its handshake). A failure starts or lengthens the address's retry backoff.
+type Attempt struct {
+	Addr    netip.AddrPort
+	Success bool
+}
+
+// Candidates asks for up to Max addresses to dial, none of them in Exclude
+// (the connected and pending ones). The book answers ReplyTo with
+// *CandidatesReply.
+type Candidates struct {
+	Max     int
+	Exclude []netip.AddrPort
+	ReplyTo *actor.PID
+}
+
+// CandidatesReply answers Candidates: distinct IP addresses chosen at
+// random, those not tried recently first, none waiting out a retry backoff.
+// It may hold fewer than asked, or none.
+type CandidatesReply struct {
+	Addrs []netip.AddrPort
+}
+
+// Add adds addresses that did not come from a peer's addr message: seeds,
+// operator input, tests. Source is where they came from (the zero Addr for
+// "ourselves"). The same rules as for gossip apply: unusable addresses are
+// skipped.
+type Add struct {
+	Addrs  []protocol.NetAddress
+	Source netip.Addr
+}
+
+// GetAddrs asks for a snapshot of the book, answered with *Addrs to ReplyTo
+// (for the debug endpoint).
+type GetAddrs struct {
+	ReplyTo *actor.PID
+}
+
+// Addrs is a snapshot of the book, in no particular order.
+type Addrs struct {
+	List []Entry
+}
+
+// Entry is one address as the book knows it. Zero times mean "never".
+type Entry struct {
+	// Addr is the address when it is an IP address.
+	Addr netip.AddrPort `json:"addr"`
+	// Network is "ipv4", "ipv6", "torv3", "i2p" or "cjdns".
+	Network string `json:"network"`
+	// Host is the address in text, for every network (a .onion or .b32.i2p
+	// name for Tor and I2P).
+	Host        string               `json:"host"`
+	Services    protocol.ServiceFlag `json:"services"`
+	Source      netip.Addr           `json:"source"`
+	LastSeen    time.Time            `json:"last_seen"`
+	LastTry     time.Time            `json:"last_try"`
+	LastSuccess time.Time            `json:"last_success"`
+	Attempts    int                  `json:"attempts"`
+}

@@ -1,0 +1,636 @@
+package connmgr
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/actornode/actornode/actors/addrbook"
+	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/transport"
+)
+
+// Config is what the connection manager is built with.
+type Config struct {
+	// Network gives the default port.
+	Network protocol.Params
+	// Listen accepts inbound connections on Bind.
+	Listen bool
+	// Bind lists the addresses to listen on; empty means 0.0.0.0 on the
+	// network's default port.
+	Bind []netip.AddrPort
+	// Connect, when set, lists the only peers to dial ("host:port", the port
+	// defaulting to the network's): no automatic outbound connections are
+	// made, as with Core's -connect. They are redialled like AddNode.
+	Connect []string
+	// AddNode lists peers to keep connected, reconnecting with a backoff of
+	// 1 s doubling to 2 minutes.
+	AddNode []string
+	// MaxOutbound is the number of automatic full-relay outbound slots,
+	// filled from the address book. 0 means the default, 8 (Core's
+	// MAX_OUTBOUND_FULL_RELAY_CONNECTIONS); negative turns them off.
+	MaxOutbound int
+	// MaxConnections bounds all connections: inbound ones are admitted up to
+	// MaxConnections minus MaxOutbound. 0 means the default, 125 (Core's
+	// DEFAULT_MAX_PEER_CONNECTIONS).
+	MaxConnections int
+	// DialTimeout bounds one outbound connection attempt. 0 means 5 s
+	// (Core's DEFAULT_CONNECT_TIMEOUT).
+	DialTimeout time.Duration
+	// IO is the io actor: connmgr sends it Listen, Dial, Attach and Close.
+	IO *actor.PID
+	// AddrBook gives outbound candidates and hears of every outcome. Nil
+	// turns the automatic outbound slots off.
+	AddrBook *actor.PID
+	// Dispatcher is handed to every peer.
+	Dispatcher *actor.PID
+	// PeerTemplate is the peer configuration common to all peers; connmgr
+	// fills ID, Conn, Remote, Local, Inbound, IO, Dispatcher and Nonces.
+	PeerTemplate peer.Config
+	// PeerProps builds a peer actor's props; nil means peer.Props.
+	PeerProps func(peer.Config) *actor.Props
+	// Logger receives connmgr's log lines; nil means zap.NewNop().
+	Logger *zap.Logger
+	// Clock is the time source for connection times and bans; nil means
+	// time.Now. Timers use the time package (fake inside a
+	// testing/synctest bubble).
+	Clock func() time.Time
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxOutbound    = 8
+	DefaultMaxConnections = 125
+	DefaultDialTimeout    = 5 * time.Second
+)
+
+// Timing of the manager's own work.
+const (
+	// tickInterval is how often free outbound slots and manual nodes are
+	// looked at (Core's open-connections loop waits 500 ms between tries).
+	tickInterval = 500 * time.Millisecond
+	// closingWait is how long a peer that stopped before its connection
+	// closed waits for io's Closed before it is forgotten anyway.
+	closingWait = 30 * time.Second
+)
+
+// Props returns the props of a connection manager actor configured by cfg.
+// Its children, the peers, are stopped when they fail: a crashed peer loses
+// its connection and nothing else.
+func Props(cfg Config) *actor.Props {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.MaxOutbound == 0 {
+		cfg.MaxOutbound = DefaultMaxOutbound
+	}
+	if cfg.MaxOutbound < 0 {
+		cfg.MaxOutbound = 0
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	if cfg.DialTimeout <= 0 {
+		cfg.DialTimeout = DefaultDialTimeout
+	}
+	if cfg.PeerProps == nil {
+		cfg.PeerProps = func(c peer.Config) *actor.Props { return peer.Props(c) }
+	}
+	log := cfg.Logger
+	decider := func(reason any) actor.Directive {
+		log.Error("peer crashed", zap.Any("reason", reason))
+		return actor.StopDirective
+	}
+	return actor.PropsFromProducer(func() actor.Actor { return newConnMgr(cfg) },
+		actor.WithSupervisor(actor.NewOneForOneStrategy(0, 0, decider)))
+}
+
+// connMgr is the actor: the single writer of the peer table. Only its
+// Receive goroutine touches these fields.
+type connMgr struct {
+	cfg        Config
+	log        *zap.Logger
+	now        func() time.Time
+	nonces     *peer.Nonces
+	maxInbound int
+
+	nextID  uint64 // next peer ID (Core's NodeId counter)
+	nextTag uint64 // next Dial tag
+	nextKey uint64 // next onetry key
+
+	peers   map[uint64]*peerConn
+	byConn  map[transport.ConnID]*peerConn
+	byPID   map[string]*peerConn
+	closing map[transport.ConnID]*peerConn // peer gone, Closed not yet seen
+	dials   map[uint64]*dial
+	manual  map[string]*manualNode
+	bans    banList
+
+	listeners []*listener
+	// asked is set while a Candidates request is unanswered.
+	asked bool
+
+	tick    *time.Timer
+	cancel  context.CancelFunc // ends the lookups of manual nodes
+	lookups context.Context
+	stopped bool
+}
+
+// peerConn is one row of the peer table.
+type peerConn struct {
+	id         uint64
+	pid        *actor.PID
+	conn       transport.ConnID
+	remote     netip.AddrPort
+	local      netip.AddrPort
+	inbound    bool
+	connType   string
+	handshaken bool
+	since      time.Time
+	// manual is the key of the manual node it serves ("" for none).
+	manual string
+	// gone is when the peer actor stopped (in closing).
+	gone time.Time
+}
+
+// dial is an outbound attempt io has not answered yet.
+type dial struct {
+	addr     netip.AddrPort
+	connType string
+	manual   string
+}
+
+type listener struct {
+	requested netip.AddrPort
+	addr      netip.AddrPort
+	err       error
+	done      bool
+}
+
+// tick is the manager's heartbeat (timer).
+type tick struct{}
+
+func newConnMgr(cfg Config) *connMgr {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &connMgr{
+		cfg:        cfg,
+		log:        cfg.Logger,
+		now:        cfg.Clock,
+		nonces:     peer.NewNonces(),
+		maxInbound: max(cfg.MaxConnections-cfg.MaxOutbound, 0),
+		peers:      make(map[uint64]*peerConn),
+		byConn:     make(map[transport.ConnID]*peerConn),
+		byPID:      make(map[string]*peerConn),
+		closing:    make(map[transport.ConnID]*peerConn),
+		dials:      make(map[uint64]*dial),
+		manual:     make(map[string]*manualNode),
+		lookups:    ctx,
+		cancel:     cancel,
+	}
+}
+
+// Receive handles one message.
+func (c *connMgr) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *actor.Started:
+		c.started(ctx)
+	case *actor.Stopping:
+		c.stopping(ctx)
+	case *actor.Restarting:
+		c.stopping(ctx)
+	case *actor.Stopped:
+	case *tick:
+		c.onTick(ctx)
+	case *transport.Listening:
+		c.listening(ctx, msg)
+	case *transport.Accepted:
+		c.accepted(ctx, msg)
+	case *transport.Dialed:
+		c.dialed(ctx, msg)
+	case *transport.Closed:
+		c.closed(ctx, msg)
+	case *actor.Terminated:
+		c.terminated(ctx, msg)
+	case *peer.Handshaken:
+		c.handshaken(ctx, msg)
+	case *addrbook.CandidatesReply:
+		c.candidates(ctx, msg)
+	case *resolved:
+		c.resolved(ctx, msg)
+	case *Ban:
+		c.ban(ctx, msg)
+	case *Unban:
+		c.bans.remove(msg.Subnet)
+	case *ClearBans:
+		c.bans = banList{}
+	case *ListBans:
+		ctx.Send(msg.ReplyTo, &Bans{List: c.bans.snapshot(c.now())})
+	case *GetPeers:
+		ctx.Send(msg.ReplyTo, c.peerList())
+	case *GetListeners:
+		ctx.Send(msg.ReplyTo, c.listenerList())
+	case *AddNode:
+		c.addNode(ctx, msg)
+	case *DisconnectNode:
+		c.disconnectNode(ctx, msg)
+	case *inspect.Describe:
+		c.describe(ctx, msg)
+	default:
+		c.log.Debug("unexpected message", zap.String("type", fmt.Sprintf("%T", msg)))
+	}
+}
+
+func (c *connMgr) started(ctx actor.Context) {
+	if c.cfg.Listen {
+		binds := c.cfg.Bind
+		if len(binds) == 0 {
+			binds = []netip.AddrPort{netip.AddrPortFrom(netip.IPv4Unspecified(), c.cfg.Network.DefaultPort)}
+		}
+		for _, b := range binds {
+			c.listeners = append(c.listeners, &listener{requested: b})
+			ctx.Send(c.cfg.IO, &transport.Listen{Addr: b, Owner: ctx.Self()})
+		}
+	}
+	now := c.now()
+	for _, name := range c.cfg.Connect {
+		c.addManual(name, false, now)
+	}
+	for _, name := range c.cfg.AddNode {
+		c.addManual(name, false, now)
+	}
+	c.onTick(ctx)
+}
+
+func (c *connMgr) stopping(ctx actor.Context) {
+	if c.stopped {
+		return
+	}
+	c.stopped = true
+	c.cancel()
+	if c.tick != nil {
+		c.tick.Stop()
+	}
+	// The peers stop with us; their connections must not outlive them.
+	for _, p := range c.peers {
+		ctx.Send(c.cfg.IO, &transport.Close{Conn: p.conn, Reason: ReasonShutdown})
+	}
+}
+
+// onTick runs the periodic work: expired bans, manual nodes due, free
+// outbound slots.
+func (c *connMgr) onTick(ctx actor.Context) {
+	if c.stopped {
+		return
+	}
+	now := c.now()
+	c.bans.sweep(now)
+	c.forgetClosing(now)
+	for _, m := range c.manual {
+		if m.state == manualIdle && !now.Before(m.next) {
+			c.tryManual(ctx, m, now)
+		}
+	}
+	c.fillOutbound(ctx)
+	root, self := ctx.ActorSystem().Root, ctx.Self()
+	c.tick = time.AfterFunc(tickInterval, func() { root.Send(self, &tick{}) })
+}
+
+// forgetClosing drops peers whose connection io never reported closed.
+func (c *connMgr) forgetClosing(now time.Time) {
+	for id, p := range c.closing {
+		if now.Sub(p.gone) >= closingWait {
+			c.logDisconnected(p, ReasonPeerStopped)
+			delete(c.closing, id)
+		}
+	}
+}
+
+// outboundFull counts automatic outbound connections, open or being dialled.
+func (c *connMgr) outboundFull() int {
+	n := 0
+	for _, p := range c.peers {
+		if p.connType == ConnOutboundFullRelay {
+			n++
+		}
+	}
+	for _, d := range c.dials {
+		if d.connType == ConnOutboundFullRelay {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *connMgr) inboundCount() int {
+	n := 0
+	for _, p := range c.peers {
+		if p.inbound {
+			n++
+		}
+	}
+	return n
+}
+
+// fillOutbound asks the address book for candidates for the free automatic
+// outbound slots (none in -connect mode).
+func (c *connMgr) fillOutbound(ctx actor.Context) {
+	if len(c.cfg.Connect) > 0 || c.cfg.AddrBook == nil || c.asked {
+		return
+	}
+	free := c.cfg.MaxOutbound - c.outboundFull()
+	if free <= 0 {
+		return
+	}
+	c.asked = true
+	ctx.Send(c.cfg.AddrBook, &addrbook.Candidates{Max: free, Exclude: c.inUse(), ReplyTo: ctx.Self()})
+}
+
+// inUse lists the addresses connected, being dialled or kept by manual nodes.
+func (c *connMgr) inUse() []netip.AddrPort {
+	out := make([]netip.AddrPort, 0, len(c.peers)+len(c.dials)+len(c.manual))
+	for _, p := range c.peers {
+		out = append(out, p.remote)
+	}
+	for _, d := range c.dials {
+		out = append(out, d.addr)
+	}
+	for _, m := range c.manual {
+		if m.addr.IsValid() {
+			out = append(out, m.addr)
+		}
+	}
+	return out
+}
+
+// busy reports whether addr is connected or being dialled.
+func (c *connMgr) busy(addr netip.AddrPort) bool {
+	for _, p := range c.peers {
+		if p.remote == addr {
+			return true
+		}
+	}
+	for _, d := range c.dials {
+		if d.addr == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// netGroup is the group Core keeps outbound connections apart by (/16 for
+// IPv4, /32 for IPv6); local addresses share none, so local networks work.
+func netGroup(a netip.Addr) (netip.Prefix, bool) {
+	a = a.Unmap()
+	if a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() {
+		return netip.Prefix{}, false
+	}
+	bits := 16
+	if a.Is6() {
+		bits = 32
+	}
+	p, _ := a.Prefix(bits)
+	return p, true
+}
+
+func (c *connMgr) candidates(ctx actor.Context, msg *addrbook.CandidatesReply) {
+	c.asked = false
+	if c.stopped {
+		return
+	}
+	free := c.cfg.MaxOutbound - c.outboundFull()
+	groups := make(map[netip.Prefix]bool)
+	for _, p := range c.peers {
+		if !p.inbound {
+			if g, ok := netGroup(p.remote.Addr()); ok {
+				groups[g] = true
+			}
+		}
+	}
+	for _, d := range c.dials {
+		if g, ok := netGroup(d.addr.Addr()); ok {
+			groups[g] = true
+		}
+	}
+	now := c.now()
+	for _, addr := range msg.Addrs {
+		if free <= 0 {
+			break
+		}
+		addr = unmapped(addr)
+		if c.busy(addr) || c.bans.banned(addr.Addr(), now) {
+			continue
+		}
+		g, grouped := netGroup(addr.Addr())
+		if grouped && groups[g] {
+			continue // one outbound per group, as Core does
+		}
+		if grouped {
+			groups[g] = true
+		}
+		c.dial(ctx, addr, ConnOutboundFullRelay, "")
+		free--
+	}
+}
+
+// dial asks io to connect to addr.
+func (c *connMgr) dial(ctx actor.Context, addr netip.AddrPort, connType, manual string) {
+	tag := c.nextTag
+	c.nextTag++
+	c.dials[tag] = &dial{addr: addr, connType: connType, manual: manual}
+	c.log.Info("connecting", zap.Stringer("addr", addr), zap.String("conn_type", connType))
+	ctx.Send(c.cfg.IO, &transport.Dial{Tag: tag, Addr: addr, Timeout: c.cfg.DialTimeout, Owner: ctx.Self()})
+}
+
+func (c *connMgr) dialed(ctx actor.Context, msg *transport.Dialed) {
+	d, ok := c.dials[msg.Tag]
+	if !ok {
+		if msg.Err == nil {
+			ctx.Send(c.cfg.IO, &transport.Close{Conn: msg.Conn, Reason: ReasonUnexpected})
+		}
+		c.log.Debug("dial answer for no dial", zap.Uint64("tag", msg.Tag), zap.Stringer("addr", msg.Addr))
+		return
+	}
+	delete(c.dials, msg.Tag)
+	now := c.now()
+	if msg.Err != nil {
+		logf := c.log.Debug
+		if d.connType == ConnManual {
+			logf = c.log.Info
+		}
+		logf("connect failed", zap.Stringer("addr", d.addr), zap.String("conn_type", d.connType), zap.Error(msg.Err))
+		c.attemptOutcome(ctx, d.addr, d.connType, false)
+		c.manualFailed(d.manual, now)
+		return
+	}
+	if c.stopped {
+		ctx.Send(c.cfg.IO, &transport.Close{Conn: msg.Conn, Reason: ReasonShutdown})
+		return
+	}
+	if c.bans.banned(d.addr.Addr(), now) {
+		c.log.Info("closing connection to banned address", zap.Stringer("addr", d.addr))
+		ctx.Send(c.cfg.IO, &transport.Close{Conn: msg.Conn, Reason: ReasonBanned})
+		c.manualFailed(d.manual, now)
+		return
+	}
+	p := c.spawn(ctx, msg.Conn, d.addr, msg.Local, false, d.connType, d.manual)
+	if p == nil {
+		c.manualFailed(d.manual, now)
+		return
+	}
+	c.attemptOutcome(ctx, d.addr, d.connType, true)
+	if m := c.manual[d.manual]; m != nil {
+		m.state = manualConnected
+	}
+	c.log.Info("connected", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote),
+		zap.String("conn_type", p.connType))
+}
+
+func (c *connMgr) accepted(ctx actor.Context, msg *transport.Accepted) {
+	remote := unmapped(msg.Remote)
+	var refuse error
+	switch {
+	case c.stopped:
+		refuse = ReasonShutdown
+	case c.bans.banned(remote.Addr(), c.now()):
+		refuse = ReasonBanned
+	case c.inboundCount() >= c.maxInbound:
+		refuse = ReasonInboundFull
+	}
+	if refuse != nil {
+		c.log.Info("refused inbound connection", zap.Stringer("addr", remote), zap.Error(refuse))
+		ctx.Send(c.cfg.IO, &transport.Close{Conn: msg.Conn, Reason: refuse})
+		return
+	}
+	p := c.spawn(ctx, msg.Conn, remote, msg.Local, true, ConnInbound, "")
+	if p == nil {
+		return
+	}
+	c.log.Info("accepted", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote),
+		zap.Stringer("local", p.local))
+}
+
+// spawn starts the peer actor for an open connection and attaches it.
+func (c *connMgr) spawn(ctx actor.Context, conn transport.ConnID, remote, local netip.AddrPort, inbound bool, connType, manual string) *peerConn {
+	id := c.nextID
+	c.nextID++
+	cfg := c.cfg.PeerTemplate
+	cfg.ID, cfg.Conn, cfg.Remote, cfg.Local, cfg.Inbound = id, conn, remote, local, inbound
+	cfg.IO, cfg.Dispatcher, cfg.Nonces = c.cfg.IO, c.cfg.Dispatcher, c.nonces
+	pid, err := ctx.SpawnNamed(c.cfg.PeerProps(cfg), "peer-"+strconv.FormatUint(id, 10))
+	if err != nil {
+		c.log.Error("cannot spawn peer", zap.Uint64("peer", id), zap.Stringer("addr", remote), zap.Error(err))
+		ctx.Send(c.cfg.IO, &transport.Close{Conn: conn, Reason: ReasonSpawnFailed})
+		return nil
+	}
+	p := &peerConn{
+		id: id, pid: pid, conn: conn, remote: remote, local: local, inbound: inbound,
+		connType: connType, since: c.now(), manual: manual,
+	}
+	c.peers[id] = p
+	c.byConn[conn] = p
+	c.byPID[pid.Id] = p
+	ctx.Send(c.cfg.IO, &transport.Attach{Conn: conn, Peer: pid})
+	return p
+}
+
+func (c *connMgr) handshaken(ctx actor.Context, msg *peer.Handshaken) {
+	p := c.peers[msg.ID]
+	if p == nil || (msg.PID != nil && !msg.PID.Equal(p.pid)) {
+		return
+	}
+	p.handshaken = true
+	if m := c.manual[p.manual]; m != nil {
+		m.retry = 0 // a good connection: the next failure starts over
+	}
+	c.log.Debug("handshake done", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote),
+		zap.Int32("version", msg.Version.ProtocolVersion), zap.String("user_agent", msg.Version.UserAgent))
+	if c.cfg.AddrBook != nil {
+		ctx.Send(c.cfg.AddrBook, &addrbook.Connected{
+			ID: p.id, Peer: p.pid, Addr: p.remote, Inbound: p.inbound,
+			Services: msg.Version.Services, WantsAddrV2: wantsAddrV2(msg),
+		})
+	}
+}
+
+// closed handles io's report that a connection has ended. The peer stops
+// itself on the same report; its Terminated may come before or after this.
+func (c *connMgr) closed(ctx actor.Context, msg *transport.Closed) {
+	if p := c.byConn[msg.Conn]; p != nil {
+		c.forget(ctx, p)
+		c.logDisconnected(p, msg.Reason)
+		return
+	}
+	if p := c.closing[msg.Conn]; p != nil {
+		delete(c.closing, msg.Conn)
+		c.logDisconnected(p, msg.Reason)
+		return
+	}
+	c.log.Debug("closed connection without peer", zap.Uint64("conn", uint64(msg.Conn)), zap.NamedError("reason", msg.Reason))
+}
+
+// terminated handles a peer actor that has stopped. If its connection is
+// still open (io has not said Closed), connmgr closes it and waits for io's
+// Closed to log why the connection ended.
+func (c *connMgr) terminated(ctx actor.Context, msg *actor.Terminated) {
+	p := c.byPID[msg.Who.Id]
+	if p == nil {
+		return // io's Closed came first: already cleaned up
+	}
+	c.forget(ctx, p)
+	if c.stopped {
+		return
+	}
+	p.gone = c.now()
+	c.closing[p.conn] = p
+	ctx.Send(c.cfg.IO, &transport.Close{Conn: p.conn, Reason: ReasonPeerStopped})
+}
+
+// forget removes p from the table, frees its slot and reports the outcome
+// to the address book and its manual node. It runs once per peer: the
+// first of Closed and Terminated calls it.
+func (c *connMgr) forget(ctx actor.Context, p *peerConn) {
+	delete(c.peers, p.id)
+	delete(c.byConn, p.conn)
+	delete(c.byPID, p.pid.Id)
+	if c.cfg.AddrBook != nil {
+		if p.handshaken {
+			ctx.Send(c.cfg.AddrBook, &addrbook.Disconnected{ID: p.id})
+		}
+		if !p.inbound && !p.handshaken && p.connType == ConnOutboundFullRelay {
+			ctx.Send(c.cfg.AddrBook, &addrbook.Attempt{Addr: p.remote, Success: false})
+		}
+	}
+	c.manualFailed(p.manual, c.now())
+}
+
+func (c *connMgr) logDisconnected(p *peerConn, reason error) {
+	c.log.Info("disconnected", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote),
+		zap.Bool("inbound", p.inbound), zap.String("conn_type", p.connType),
+		zap.String("reason", reasonText(reason)))
+}
+
+func reasonText(err error) string {
+	if err == nil {
+		return "closed"
+	}
+	return err.Error()
+}
+
+// attemptOutcome tells the address book how a dial to an automatic
+// outbound address went.
+func (c *connMgr) attemptOutcome(ctx actor.Context, addr netip.AddrPort, connType string, ok bool) {
+	if c.cfg.AddrBook == nil || connType != ConnOutboundFullRelay {
+		return
+	}
+	ctx.Send(c.cfg.AddrBook, &addrbook.Attempt{Addr: addr, Success: ok})
+}

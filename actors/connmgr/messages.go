@@ -1,0 +1,138 @@
+package connmgr
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/actornode/actornode/transport"
+)
+
+// ListenFailed is sent to connmgr's parent when io could not listen on Addr.
+// Core refuses to start when an address given with -bind cannot be bound;
+// the parent (the node) decides.
+type ListenFailed struct {
+	Addr netip.AddrPort
+	Err  error
+}
+
+// GetListeners asks for the listening addresses, answered with *Listeners to
+// ReplyTo.
+type GetListeners struct {
+	ReplyTo *actor.PID
+}
+
+// Listeners answers GetListeners.
+type Listeners struct {
+	// Addrs are the addresses bound so far (ports resolved).
+	Addrs []netip.AddrPort
+	// Ready is true once io has answered every listen request (always true
+	// when listening is off).
+	Ready bool
+	// Err joins the failures of the requests io has answered.
+	Err error
+}
+
+// Ban bans a subnet until Until (the zero time: for DefaultBanTime). Banned
+// addresses are never dialled, their inbound connections are refused and
+// the connected ones are closed. Replaces an existing ban of the same subnet.
+type Ban struct {
+	Subnet netip.Prefix
+	Until  time.Time
+}
+
+// Unban lifts the ban of exactly Subnet.
+type Unban struct {
+	Subnet netip.Prefix
+}
+
+// ClearBans lifts every ban.
+type ClearBans struct{}
+
+// ListBans asks for the bans in force, answered with *Bans to ReplyTo.
+type ListBans struct {
+	ReplyTo *actor.PID
+}
+
+// Bans answers ListBans, sorted by subnet.
+type Bans struct {
+	List []BanEntry
+}
+
+// BanEntry is one ban in force.
+type BanEntry struct {
+	Subnet netip.Prefix `json:"address"`
+	Until  time.Time    `json:"banned_until"`
+	Since  time.Time    `json:"ban_created"`
+}
+
+// GetPeers asks for the peer table, answered with *Peers to ReplyTo.
+type GetPeers struct {
+	ReplyTo *actor.PID
+}
+
+// Peers answers GetPeers: every open connection that has a peer actor,
+// sorted by ID.
+type Peers struct {
+	List []PeerEntry
+}
+
+// Connection types, as Core's getpeerinfo names them.
+const (
+	ConnOutboundFullRelay = "outbound-full-relay"
+	ConnInbound           = "inbound"
+	ConnManual            = "manual"
+)
+
+// PeerEntry is one row of the peer table.
+type PeerEntry struct {
+	ID      uint64           `json:"id"`
+	PID     *actor.PID       `json:"-"`
+	Conn    transport.ConnID `json:"conn"`
+	Remote  netip.AddrPort   `json:"addr"`
+	Local   netip.AddrPort   `json:"addrlocal"`
+	Inbound bool             `json:"inbound"`
+	// ConnType is ConnOutboundFullRelay, ConnInbound or ConnManual.
+	ConnType   string    `json:"connection_type"`
+	Handshaken bool      `json:"handshaken"`
+	Since      time.Time `json:"conntime"`
+}
+
+// AddNode commands, as Core's addnode RPC takes them.
+const (
+	AddNodeAdd    = "add"
+	AddNodeRemove = "remove"
+	AddNodeOneTry = "onetry"
+)
+
+// AddNode changes the list of nodes kept connected, like Core's addnode:
+// "add" keeps Addr ("host:port"; the port defaults to the network's)
+// connected, reconnecting with backoff; "remove" forgets it (an open
+// connection stays open, as in Core); "onetry" dials it once. When ReplyTo
+// is set it is answered with *AddNodeReply.
+type AddNode struct {
+	Addr    string
+	Command string
+	ReplyTo *actor.PID
+}
+
+// AddNodeReply answers AddNode; Err says why the command was refused.
+type AddNodeReply struct {
+	Err error
+}
+
+// DisconnectNode closes the connection to Addr ("ip:port") when set, else
+// to the peer numbered ID. When ReplyTo is set it is answered with
+// *DisconnectNodeReply.
+type DisconnectNode struct {
+	ID      uint64
+	Addr    string
+	ReplyTo *actor.PID
+}
+
+// DisconnectNodeReply answers DisconnectNode; Err is set when no such peer
+// is connected.
+type DisconnectNodeReply struct {
+	Err error
+}

@@ -1,0 +1,48 @@
+package connmgr
+
+// Reason is why connmgr closed a connection. It is the error connmgr puts in
+// *transport.Close, so io's *transport.Closed and every log line carry it.
+type Reason uint8
+
+// Reasons connmgr closes connections for.
+const (
+	// ReasonBanned: the remote's address is banned.
+	ReasonBanned Reason = iota + 1
+	// ReasonInboundFull: every inbound slot is taken.
+	ReasonInboundFull
+	// ReasonRequested: an operator asked (DisconnectNode).
+	ReasonRequested
+	// ReasonPeerStopped: the peer actor stopped (it crashed) while its
+	// connection was still open.
+	ReasonPeerStopped
+	// ReasonShutdown: connmgr is stopping.
+	ReasonShutdown
+	// ReasonSpawnFailed: the peer actor could not be spawned.
+	ReasonSpawnFailed
+	// ReasonUnexpected: io reported a connection connmgr did not ask for.
+	ReasonUnexpected
+)
+
+// Error returns the reason's text, so a Reason is an error.
+func (r Reason) Error() string {
+	switch r {
+	case ReasonBanned:
+		return "banned"
+	case ReasonInboundFull:
+		return "inbound slots full"
+	case ReasonRequested:
+		return "disconnect requested"
+	case ReasonPeerStopped:
+		return "peer actor stopped"
+	case ReasonShutdown:
+		return "shutting down"
+	case ReasonSpawnFailed:
+		return "cannot spawn peer"
+	case ReasonUnexpected:
+		return "unexpected connection"
+	}
+	return "unknown reason"
+}
+
+// String returns the same text as Error.
+func (r Reason) String() string { return r.Error() }

@@ -1,0 +1,13 @@
+// Package inspect lets a program look inside a running actor tree.
+//
+// Every actor of the node answers *Describe with a *Description: its kind,
+// the children it supervises and a JSON-encodable summary of its own state.
+// Ask sends one request and waits for its reply without protoactor futures
+// (this version's race detector flags Future.Result against Respond); Tree
+// walks Describe from a top actor through every child, concurrently, under
+// one deadline, and returns the result as a Node tree ready for JSON, which is
+// what the debug endpoint serves.
+//
+// Ask and Tree block their caller: call them from outside the actor system
+// (an HTTP handler, a test), never from inside an actor's Receive.
+package inspect

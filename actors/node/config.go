@@ -1,0 +1,464 @@
+package node
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/actornode/actornode/protocol"
+)
+
+// Config is everything a node is told by its operator: config.yaml, then the
+// command line laid over it. Keys equal the bitcoind-style flag names. The zero
+// value is not usable: start from DefaultConfig.
+type Config struct {
+	// Network is mainnet, testnet (testnet3), testnet4, signet or regtest.
+	// Default mainnet.
+	Network string `yaml:"network"`
+	// DataDir holds the node's files. Default ~/.actornode/<network>; "" means
+	// that default.
+	DataDir string `yaml:"datadir"`
+
+	// Listen accepts inbound connections. Default true; false when Connect is
+	// set, as in Core.
+	Listen bool `yaml:"listen"`
+	// Bind lists the addresses to listen on, "IP" or "IP:port" (the port
+	// defaults to Port). Default: 0.0.0.0 and [::] on Port.
+	Bind []string `yaml:"bind"`
+	// Port is the listening port. 0 means the network's default port.
+	Port int `yaml:"port"`
+
+	// Connect, when set, is the only set of peers the node dials ("host:port";
+	// the port defaults to the network's). It turns off seeding and the
+	// automatic outbound slots, as Core's -connect does.
+	Connect []string `yaml:"connect"`
+	// AddNode peers are kept connected, reconnecting with backoff.
+	AddNode []string `yaml:"addnode"`
+	// MaxConnections bounds all connections, inbound and outbound. Default 125.
+	MaxConnections int `yaml:"maxconnections"`
+	// MaxOutbound is the number of automatic full-relay outbound slots
+	// filled from the address book. Default 8; 0 turns them off.
+	MaxOutbound int `yaml:"maxoutbound"`
+
+	// DNSSeed queries the network's DNS seeds when the address book is thin.
+	// Default true.
+	DNSSeed bool `yaml:"dnsseed"`
+	// DNSSeeds replaces the network's seed names when non-empty.
+	DNSSeeds []string `yaml:"dnsseeds"`
+	// DNSResolver is "HOST:PORT" of the DNS server used for seeding; "" uses
+	// the system's resolver.
+	DNSResolver string `yaml:"dnsresolver"`
+	// FixedSeeds dials the network's built-in addresses when DNS gives
+	// nothing. Default true.
+	FixedSeeds bool `yaml:"fixedseeds"`
+
+	// BlocksOnly asks peers not to relay transactions (version relay flag
+	// false), like Core's -blocksonly. Default false.
+	BlocksOnly bool `yaml:"blocksonly"`
+
+	// HandshakeTimeout closes a connection whose version/verack exchange has
+	// not finished. Default 60s (Core's -peertimeout).
+	HandshakeTimeout time.Duration `yaml:"handshaketimeout"`
+	// PingInterval is the time between our pings. Default 2m (Core's
+	// PING_INTERVAL).
+	PingInterval time.Duration `yaml:"pinginterval"`
+	// PingTimeout disconnects a peer that leaves a ping unanswered this long.
+	// Default 20m (Core's TIMEOUT_INTERVAL).
+	PingTimeout time.Duration `yaml:"pingtimeout"`
+	// DialTimeout bounds one outbound connection attempt. Default 5s (Core's
+	// -timeout).
+	DialTimeout time.Duration `yaml:"timeout"`
+
+	// MaxReceiveBuffer is the per-connection receive limit in KB (1000
+	// bytes), as Core's -maxreceivebuffer. Default 5000.
+	MaxReceiveBuffer int `yaml:"maxreceivebuffer"`
+	// MaxSendBuffer is the per-connection send limit in KB, as Core's
+	// -maxsendbuffer. Default 1000.
+	MaxSendBuffer int `yaml:"maxsendbuffer"`
+
+	// Debug lists log categories at debug level ("net", "addrman", "io",
+	// "connmgr", "peer"...); "1" or "all" means every category.
+	Debug []string `yaml:"debug"`
+	// LogFormat is "console" (human-readable, the default) or "json".
+	LogFormat string `yaml:"logformat"`
+
+	// DebugAddr is where the debug HTTP endpoint listens. Default
+	// 127.0.0.1:8335; "" or "off" turns it off.
+	DebugAddr string `yaml:"debugaddr"`
+	// ShutdownTimeout bounds an orderly stop. Default 5s.
+	ShutdownTimeout time.Duration `yaml:"shutdowntimeout"`
+}
+
+// DefaultConfig returns the defaults, in one place.
+func DefaultConfig() Config {
+	return Config{
+		Network:          "mainnet",
+		Listen:           true,
+		MaxConnections:   125,
+		MaxOutbound:      8,
+		DNSSeed:          true,
+		FixedSeeds:       true,
+		HandshakeTimeout: 60 * time.Second,
+		PingInterval:     2 * time.Minute,
+		PingTimeout:      20 * time.Minute,
+		DialTimeout:      5 * time.Second,
+		MaxReceiveBuffer: 5000,
+		MaxSendBuffer:    1000,
+		LogFormat:        "console",
+		DebugAddr:        "127.0.0.1:8335",
+		ShutdownTimeout:  5 * time.Second,
+	}
+}
+
+// ConfigError names the key at fault and what is wrong with it.
+type ConfigError struct {
+	Key     string
+	Problem string
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("config %s: %s", e.Key, e.Problem) }
+
+func keyErr(key, format string, args ...any) error {
+	return &ConfigError{Key: key, Problem: fmt.Sprintf(format, args...)}
+}
+
+// LoadConfigFile lays the YAML file at path over cfg and returns the keys it
+// set. Unknown keys are errors: a misspelt key must not be silently ignored.
+func LoadConfigFile(path string, cfg *Config) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	keys, err := ParseConfig(data, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return keys, nil
+}
+
+// ParseConfig lays YAML over cfg and returns the keys it set; see
+// LoadConfigFile.
+func ParseConfig(data []byte, cfg *Config) ([]string, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("parse config: %w", err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	top := doc.Content[0]
+	if top.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("parse config: line %d: the file must be a mapping of keys to values", top.Line)
+	}
+	var keys []string
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		if err := SetConfigValue(cfg, k.Value, v); err != nil {
+			return nil, fmt.Errorf("line %d: %w", k.Line, err)
+		}
+		keys = append(keys, k.Value)
+	}
+	return keys, nil
+}
+
+// SetConfigValue sets one key from a YAML node (a scalar or a sequence).
+func SetConfigValue(cfg *Config, key string, v *yaml.Node) error {
+	f, ok := configFields(cfg)[key]
+	if !ok {
+		return keyErr(key, "unknown key")
+	}
+	var values []string
+	switch v.Kind {
+	case yaml.ScalarNode:
+		if v.Tag == "!!null" {
+			values = nil
+		} else {
+			values = []string{v.Value}
+		}
+	case yaml.SequenceNode:
+		for _, item := range v.Content {
+			if item.Kind != yaml.ScalarNode {
+				return keyErr(key, "list items must be plain values")
+			}
+			values = append(values, item.Value)
+		}
+		if !f.list {
+			return keyErr(key, "takes one value, not a list")
+		}
+	default:
+		return keyErr(key, "must be a value or a list of values")
+	}
+	if f.list {
+		*f.strs = nil
+	}
+	for _, s := range values {
+		if err := f.set(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// field is one settable key of Config; flags and the YAML loader share it so
+// that a key means the same thing in both.
+type field struct {
+	list bool
+	strs *[]string
+	set  func(string) error
+}
+
+func configFields(c *Config) map[string]field {
+	str := func(p *string) field { return field{set: func(s string) error { *p = s; return nil }} }
+	list := func(key string, p *[]string) field {
+		return field{list: true, strs: p, set: func(s string) error {
+			for _, part := range strings.Split(s, ",") {
+				if part = strings.TrimSpace(part); part != "" {
+					*p = append(*p, part)
+				}
+			}
+			return nil
+		}}
+	}
+	integer := func(key string, p *int) field {
+		return field{set: func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return keyErr(key, "%q is not a whole number", s)
+			}
+			*p = n
+			return nil
+		}}
+	}
+	boolean := func(key string, p *bool) field {
+		return field{set: func(s string) error {
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return keyErr(key, "%q is not a boolean (use 1/0 or true/false)", s)
+			}
+			*p = b
+			return nil
+		}}
+	}
+	duration := func(key string, p *time.Duration) field {
+		return field{set: func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return keyErr(key, "%q is not a duration such as 90s or 2m", s)
+			}
+			*p = d
+			return nil
+		}}
+	}
+	return map[string]field{
+		"network":          str(&c.Network),
+		"datadir":          str(&c.DataDir),
+		"listen":           boolean("listen", &c.Listen),
+		"bind":             list("bind", &c.Bind),
+		"port":             integer("port", &c.Port),
+		"connect":          list("connect", &c.Connect),
+		"addnode":          list("addnode", &c.AddNode),
+		"maxconnections":   integer("maxconnections", &c.MaxConnections),
+		"maxoutbound":      integer("maxoutbound", &c.MaxOutbound),
+		"dnsseed":          boolean("dnsseed", &c.DNSSeed),
+		"dnsseeds":         list("dnsseeds", &c.DNSSeeds),
+		"dnsresolver":      str(&c.DNSResolver),
+		"fixedseeds":       boolean("fixedseeds", &c.FixedSeeds),
+		"blocksonly":       boolean("blocksonly", &c.BlocksOnly),
+		"handshaketimeout": duration("handshaketimeout", &c.HandshakeTimeout),
+		"pinginterval":     duration("pinginterval", &c.PingInterval),
+		"pingtimeout":      duration("pingtimeout", &c.PingTimeout),
+		"timeout":          duration("timeout", &c.DialTimeout),
+		"maxreceivebuffer": integer("maxreceivebuffer", &c.MaxReceiveBuffer),
+		"maxsendbuffer":    integer("maxsendbuffer", &c.MaxSendBuffer),
+		"debug":            list("debug", &c.Debug),
+		"logformat":        str(&c.LogFormat),
+		"debugaddr":        str(&c.DebugAddr),
+		"shutdowntimeout":  duration("shutdowntimeout", &c.ShutdownTimeout),
+	}
+}
+
+// ConfigKeys lists every key, for flag registration and help.
+func ConfigKeys() []string {
+	var c Config
+	keys := make([]string, 0, 32)
+	for k := range configFields(&c) {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// SetConfigString sets key from a command-line value. List keys append (a
+// flag given twice adds two entries) unless reset is true.
+func SetConfigString(cfg *Config, key, value string, reset bool) error {
+	f, ok := configFields(cfg)[key]
+	if !ok {
+		return keyErr(key, "unknown key")
+	}
+	if f.list && reset {
+		*f.strs = nil
+	}
+	return f.set(value)
+}
+
+// IsListKey tells whether key takes several values.
+func IsListKey(key string) bool {
+	var c Config
+	return configFields(&c)[key].list
+}
+
+// Validate checks every value and returns the first fault, naming its key.
+func (c *Config) Validate() error {
+	if _, err := protocol.Network(c.Network); err != nil {
+		return keyErr("network", "%q is not one of %s", c.Network, strings.Join(protocol.NetworkNames(), ", "))
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return keyErr("port", "%d is outside 0..65535", c.Port)
+	}
+	for _, b := range c.Bind {
+		if _, err := parseBind(b, 1); err != nil {
+			return keyErr("bind", "%v", err)
+		}
+	}
+	for _, key := range []struct {
+		name  string
+		peers []string
+	}{{"connect", c.Connect}, {"addnode", c.AddNode}} {
+		for _, p := range key.peers {
+			if err := checkHostPort(p); err != nil {
+				return keyErr(key.name, "%v", err)
+			}
+		}
+	}
+	if c.MaxConnections < 0 {
+		return keyErr("maxconnections", "%d is negative", c.MaxConnections)
+	}
+	if c.MaxOutbound < 0 {
+		return keyErr("maxoutbound", "%d is negative", c.MaxOutbound)
+	}
+	if c.DNSResolver != "" {
+		if err := checkHostPort(c.DNSResolver); err != nil {
+			return keyErr("dnsresolver", "%v (want HOST:PORT)", err)
+		}
+		if _, _, err := net.SplitHostPort(c.DNSResolver); err != nil {
+			return keyErr("dnsresolver", "%q needs a port (HOST:PORT)", c.DNSResolver)
+		}
+	}
+	for name, d := range map[string]time.Duration{
+		"handshaketimeout": c.HandshakeTimeout, "pinginterval": c.PingInterval,
+		"pingtimeout": c.PingTimeout, "timeout": c.DialTimeout, "shutdowntimeout": c.ShutdownTimeout,
+	} {
+		if d <= 0 {
+			return keyErr(name, "%v must be positive", d)
+		}
+	}
+	if c.PingTimeout < c.PingInterval {
+		return keyErr("pingtimeout", "%v is shorter than pinginterval %v", c.PingTimeout, c.PingInterval)
+	}
+	if c.MaxReceiveBuffer < 1 {
+		return keyErr("maxreceivebuffer", "%d KB is too small", c.MaxReceiveBuffer)
+	}
+	if c.MaxSendBuffer < 1 {
+		return keyErr("maxsendbuffer", "%d KB is too small", c.MaxSendBuffer)
+	}
+	switch c.LogFormat {
+	case "console", "json":
+	default:
+		return keyErr("logformat", "%q is not console or json", c.LogFormat)
+	}
+	if c.DebugAddr != "" && c.DebugAddr != "off" {
+		if _, err := netip.ParseAddrPort(c.DebugAddr); err != nil {
+			return keyErr("debugaddr", "%q is not IP:PORT", c.DebugAddr)
+		}
+	}
+	return nil
+}
+
+// Params returns the network parameters the config names.
+func (c *Config) Params() (protocol.Params, error) {
+	p, err := protocol.Network(c.Network)
+	if err != nil {
+		return p, keyErr("network", "%v", err)
+	}
+	return p, nil
+}
+
+// ListenPort is Port or the network's default port.
+func (c *Config) ListenPort() uint16 {
+	if c.Port != 0 {
+		return uint16(c.Port)
+	}
+	p, err := protocol.Network(c.Network)
+	if err != nil {
+		return 0
+	}
+	return p.DefaultPort
+}
+
+// BindAddrs resolves Bind (or its default) to addresses.
+func (c *Config) BindAddrs() ([]netip.AddrPort, error) {
+	port := c.ListenPort()
+	if len(c.Bind) == 0 {
+		return []netip.AddrPort{
+			netip.AddrPortFrom(netip.IPv4Unspecified(), port),
+			netip.AddrPortFrom(netip.IPv6Unspecified(), port),
+		}, nil
+	}
+	out := make([]netip.AddrPort, 0, len(c.Bind))
+	for _, b := range c.Bind {
+		ap, err := parseBind(b, port)
+		if err != nil {
+			return nil, keyErr("bind", "%v", err)
+		}
+		out = append(out, ap)
+	}
+	return out, nil
+}
+
+// DataDirOrDefault is DataDir or ~/.actornode/<network>.
+func (c *Config) DataDirOrDefault() string {
+	if c.DataDir != "" {
+		return c.DataDir
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		home = "."
+	}
+	return filepath.Join(home, ".actornode", c.Network)
+}
+
+func parseBind(s string, port uint16) (netip.AddrPort, error) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap, nil
+	}
+	a, err := netip.ParseAddr(strings.Trim(s, "[]"))
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("%q is not IP or IP:PORT", s)
+	}
+	return netip.AddrPortFrom(a, port), nil
+}
+
+func checkHostPort(s string) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		// A bare host or IP takes the network's default port.
+		if strings.ContainsAny(s, " /") || s == "" {
+			return fmt.Errorf("%q is not HOST or HOST:PORT", s)
+		}
+		return nil
+	}
+	if host == "" {
+		return fmt.Errorf("%q has no host", s)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q has a bad port", s)
+	}
+	return nil
+}

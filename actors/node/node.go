@@ -1,0 +1,292 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/actornode/actornode/actors/connmgr"
+	"github.com/actornode/actornode/actors/debughttp"
+	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/transport"
+)
+
+// Version is actornode's release, announced in the user agent.
+const Version = "0.1.0"
+
+// Node is one running actornode: an actor system holding the tree
+//
+//	node
+//	├── io
+//	├── dispatcher
+//	├── addrbook
+//	└── connmgr
+//	    └── peer-<id> ...
+//
+// and the debug HTTP endpoint.
+type Node struct {
+	cfg    Config
+	params protocol.Params
+	opts   options
+	logger *zap.Logger
+
+	system *actor.ActorSystem
+	root   *actor.PID
+	pids   childPIDs
+	done   chan struct{}
+
+	debugSrv *http.Server
+	debugLn  net.Listener
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// childPIDs are the root's children, fixed once the root has started.
+type childPIDs struct {
+	io, dispatcher, addrbook, connmgr *actor.PID
+}
+
+// New checks cfg and the options and builds a node that is not yet running.
+func New(cfg Config, opts ...Option) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	params, err := cfg.Params()
+	if err != nil {
+		return nil, err
+	}
+	o := options{version: Version, clock: time.Now}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	if o.debug == nil {
+		o.debug = &DebugCategories{}
+		o.debug.Set(cfg.Debug)
+	}
+	if o.logger == nil {
+		o.logger = NewLogger(cfg.LogFormat, os.Stderr, o.debug)
+	}
+	if o.ioProps == nil {
+		o.ioProps = transport.Props
+	}
+	if o.peerProps == nil {
+		o.peerProps = func(c peer.Config) *actor.Props { return peer.Props(c) }
+	}
+	return &Node{cfg: cfg, params: params, opts: o, logger: o.logger, done: make(chan struct{})}, nil
+}
+
+// Logger is the node's logger.
+func (n *Node) Logger() *zap.Logger { return n.logger }
+
+// DebugCategories is the live set of debug log categories.
+func (n *Node) DebugCategories() *DebugCategories { return n.opts.debug }
+
+// System is the node's actor system (nil before Start).
+func (n *Node) System() *actor.ActorSystem { return n.system }
+
+// Root is the PID of the node's root actor.
+func (n *Node) Root() *actor.PID { return n.root }
+
+// ConnMgr is the PID of the connection manager.
+func (n *Node) ConnMgr() *actor.PID { return n.pids.connmgr }
+
+// AddrBook is the PID of the address book.
+func (n *Node) AddrBook() *actor.PID { return n.pids.addrbook }
+
+// Dispatcher is the PID of the message dispatcher.
+func (n *Node) Dispatcher() *actor.PID { return n.pids.dispatcher }
+
+// IO is the PID of the io actor.
+func (n *Node) IO() *actor.PID { return n.pids.io }
+
+// Params are the node's network parameters.
+func (n *Node) Params() protocol.Params { return n.params }
+
+// Done is closed once the node has stopped.
+func (n *Node) Done() <-chan struct{} { return n.done }
+
+// Start builds the actor tree, waits until the listeners are bound and starts
+// the debug endpoint. On failure everything started is stopped again.
+func (n *Node) Start(ctx context.Context) error {
+	if err := os.MkdirAll(n.cfg.DataDirOrDefault(), 0o700); err != nil {
+		return fmt.Errorf("start node: data directory: %w", err)
+	}
+	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return actorSystemLogger(n.logger)
+	}))
+	pidsReady := make(chan childPIDs, 1)
+	props := actor.PropsFromProducer(func() actor.Actor {
+		return &rootActor{node: n, ready: pidsReady}
+	}, actor.WithSupervisor(rootSupervisor(n.logger)))
+	root, err := n.system.Root.SpawnNamed(props, "node")
+	if err != nil {
+		return fmt.Errorf("start node: %w", err)
+	}
+	n.root = root
+	select {
+	case n.pids = <-pidsReady:
+	case <-ctx.Done():
+		n.stop(context.Background())
+		return fmt.Errorf("start node: %w", ctx.Err())
+	}
+	if err := n.waitListening(ctx); err != nil {
+		n.stop(context.Background())
+		return err
+	}
+	if err := n.startDebug(); err != nil {
+		n.stop(context.Background())
+		return err
+	}
+	n.logger.Named(CategoryNode).Info("node started",
+		zap.String("network", n.params.Name),
+		zap.String("user_agent", n.userAgent()),
+		zap.String("debug", n.DebugURL()))
+	return nil
+}
+
+// waitListening asks connmgr until every listener has answered.
+func (n *Node) waitListening(ctx context.Context) error {
+	if !n.cfg.Listen {
+		return nil
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for attempt := 0; attempt < 400 && time.Now().Before(deadline); attempt++ {
+		reply, err := inspect.Ask(n.system.Root, n.pids.connmgr, func(to *actor.PID) any {
+			return &connmgr.GetListeners{ReplyTo: to}
+		}, time.Second)
+		if err != nil {
+			return fmt.Errorf("start node: ask connmgr for listeners: %w", err)
+		}
+		l := reply.(*connmgr.Listeners)
+		if l.Err != nil {
+			return fmt.Errorf("start node: %w", l.Err)
+		}
+		if l.Ready {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("start node: waiting for listeners: %w", ctx.Err())
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+	return errors.New("start node: listeners did not report within 10s")
+}
+
+// ListenAddrs are the addresses the node listens on (ports resolved).
+func (n *Node) ListenAddrs() []netip.AddrPort {
+	reply, err := inspect.Ask(n.system.Root, n.pids.connmgr, func(to *actor.PID) any {
+		return &connmgr.GetListeners{ReplyTo: to}
+	}, 2*time.Second)
+	if err != nil {
+		return nil
+	}
+	return reply.(*connmgr.Listeners).Addrs
+}
+
+// DebugURL is the base URL of the debug endpoint, or "" when it is off.
+func (n *Node) DebugURL() string {
+	if n.debugLn == nil {
+		return ""
+	}
+	return "http://" + n.debugLn.Addr().String() + "/debug/"
+}
+
+// Stop stops the tree in order (connmgr and its peers, then io, then the
+// address book and the dispatcher) and the debug endpoint, bounded by ctx and
+// Config.ShutdownTimeout. It is safe to call more than once.
+func (n *Node) Stop(ctx context.Context) error {
+	n.stopOnce.Do(func() { n.stopErr = n.stop(ctx) })
+	return n.stopErr
+}
+
+func (n *Node) stop(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if n.debugSrv != nil {
+		if err := n.debugSrv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop debug endpoint: %w", err))
+		}
+	}
+	if n.root != nil {
+		n.system.Root.Send(n.root, &stopTree{})
+		select {
+		case <-n.done:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("stop node: actors still running: %w", ctx.Err()))
+		}
+	}
+	if n.system != nil {
+		n.system.Shutdown()
+	}
+	n.logger.Named(CategoryNode).Info("node stopped")
+	_ = n.logger.Sync()
+	return errors.Join(errs...)
+}
+
+func (n *Node) userAgent() string { return "/actornode:" + n.opts.version + "/" }
+
+// services are the service bits we really offer: we serve no blocks yet, so
+// none but witness-awareness of the messages we parse... which is not a
+// service either. Announce nothing we cannot back.
+func (n *Node) services() protocol.ServiceFlag { return 0 }
+
+func (n *Node) ioConfig() transport.Config {
+	return transport.Config{
+		Magic:     n.params.Magic,
+		RecvLimit: n.cfg.MaxReceiveBuffer * 1000,
+		SendLimit: n.cfg.MaxSendBuffer * 1000,
+		Logger:    n.logger.Named(CategoryNet).Named("io"),
+	}
+}
+
+func (n *Node) peerTemplate() peer.Config {
+	return peer.Config{
+		Network:          n.params,
+		Services:         n.services(),
+		UserAgent:        n.userAgent(),
+		Relay:            !n.cfg.BlocksOnly,
+		HandshakeTimeout: n.cfg.HandshakeTimeout,
+		PingInterval:     n.cfg.PingInterval,
+		PingTimeout:      n.cfg.PingTimeout,
+	}
+}
+
+func (n *Node) startDebug() error {
+	if n.cfg.DebugAddr == "" || n.cfg.DebugAddr == "off" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", n.cfg.DebugAddr)
+	if err != nil {
+		return fmt.Errorf("start debug endpoint on %s: %w", n.cfg.DebugAddr, err)
+	}
+	n.debugLn = ln
+	n.debugSrv = &http.Server{
+		Handler: debughttp.Handler(debughttp.Source{
+			Root: n.system.Root, Top: n.root, ConnMgr: n.pids.connmgr,
+		}),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	go func() {
+		if err := n.debugSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.logger.Named(CategoryNode).Error("debug endpoint stopped", zap.Error(err))
+		}
+	}()
+	return nil
+}

@@ -1,0 +1,105 @@
+package node_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/actornode/actornode/actors/addrbook"
+	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/protocol"
+)
+
+func TestTwoNodesHandshakeAndPing(t *testing.T) {
+	a := startNode(t, regtestConfig(t, "127.0.0.1:0"))
+	cfg := regtestConfig(t, "127.0.0.1:0")
+	cfg.Connect = []string{listenAddr(t, a).String()}
+	b := startNode(t, cfg)
+
+	eventually(t, 10*time.Second, "b's outbound peer to answer a ping", func() bool {
+		out := handshaken(peers(t, b), func(p *peer.Info) bool { return !p.Inbound && p.PingTime > 0 })
+		return len(out) == 1
+	})
+	eventually(t, 10*time.Second, "a's inbound peer to answer a ping", func() bool {
+		return len(handshaken(peers(t, a), func(p *peer.Info) bool { return p.Inbound && p.PingTime > 0 })) == 1
+	})
+	p := handshaken(peers(t, b), nil)[0]
+	if p.Version != int32(protocol.ProtocolVersion) {
+		t.Errorf("version = %d, want %d", p.Version, protocol.ProtocolVersion)
+	}
+	if want := "/actornode:" + node.Version + "/"; p.SubVer != want {
+		t.Errorf("subver = %q, want %q", p.SubVer, want)
+	}
+	if p.Addr != listenAddr(t, a).String() {
+		t.Errorf("addr = %q, want %q", p.Addr, listenAddr(t, a))
+	}
+	if p.BytesSent == 0 || p.BytesRecv == 0 || p.BytesRecvPerMsg["verack"] != 24 {
+		t.Errorf("byte counters: sent %d recv %d per msg %v", p.BytesSent, p.BytesRecv, p.BytesRecvPerMsg)
+	}
+}
+
+// TestThreeNodesFindEachOther: c knows only b, b knows only a; through
+// getaddr c learns a's address and connects to it.
+func TestThreeNodesFindEachOther(t *testing.T) {
+	a := startNode(t, regtestConfig(t, "127.0.0.1:0"))
+	aAddr := listenAddr(t, a)
+
+	cfgB := regtestConfig(t, "127.0.0.2:0")
+	cfgB.AddNode = []string{aAddr.String()}
+	b := startNode(t, cfgB)
+	bAddr := listenAddr(t, b)
+	eventually(t, 10*time.Second, "b connected to a", func() bool {
+		return len(handshaken(peers(t, b), nil)) == 1
+	})
+	// b's book now knows a (an outbound peer that worked).
+	eventually(t, 10*time.Second, "a in b's book", func() bool {
+		return inBook(book(t, b), aAddr.String())
+	})
+
+	cfgC := regtestConfig(t, "127.0.0.3:0")
+	cfgC.AddNode = []string{bAddr.String()}
+	c := startNode(t, cfgC)
+	eventually(t, 15*time.Second, "c learned a's address from b", func() bool {
+		return inBook(book(t, c), aAddr.String())
+	})
+	eventually(t, 15*time.Second, "c connected to a", func() bool {
+		return len(handshaken(peers(t, c), func(p *peer.Info) bool { return p.Addr == aAddr.String() })) == 1
+	})
+	if n := len(handshaken(peers(t, a), func(p *peer.Info) bool { return p.Inbound })); n != 2 {
+		t.Errorf("a has %d inbound peers, want 2 (b and c)", n)
+	}
+}
+
+func inBook(entries []addrbook.Entry, addr string) bool {
+	for _, e := range entries {
+		if e.Addr.String() == addr {
+			return true
+		}
+	}
+	return false
+}
+
+func TestConfigErrorsNameTheKey(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, key string
+	}{
+		{name: "unknown key", yaml: "maxconnection: 3\n", key: "maxconnection"},
+		{name: "not a number", yaml: "maxconnections: many\n", key: "maxconnections"},
+		{name: "bad duration", yaml: "pinginterval: 5\n", key: "pinginterval"},
+		{name: "bad network", yaml: "network: moonnet\n", key: "network"},
+		{name: "bad bind", yaml: "bind: [not-an-ip]\n", key: "bind"},
+		{name: "list for scalar", yaml: "port: [1, 2]\n", key: "port"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := node.DefaultConfig()
+			_, err := node.ParseConfig([]byte(tc.yaml), &cfg)
+			if err == nil {
+				err = cfg.Validate()
+			}
+			if err == nil || !strings.Contains(err.Error(), "config "+tc.key+":") {
+				t.Fatalf("error = %v, want one naming key %q", err, tc.key)
+			}
+		})
+	}
+}

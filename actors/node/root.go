@@ -1,0 +1,153 @@
+package node
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/actornode/actornode/actors/addrbook"
+	"github.com/actornode/actornode/actors/connmgr"
+	"github.com/actornode/actornode/actors/dispatcher"
+	"github.com/actornode/actornode/actors/inspect"
+)
+
+// stopTree asks the root actor to stop its children in order, then itself.
+type stopTree struct{}
+
+// rootActor is the node actor: it spawns the tree in dependency order and
+// stops it in reverse (connmgr first so that no new connection starts, then
+// io, then the address book so its last save sees every outcome).
+type rootActor struct {
+	node    *Node
+	ready   chan<- childPIDs
+	pids    childPIDs
+	started time.Time
+	// stopQueue are the children still to stop, in order; nil while running.
+	stopQueue []*actor.PID
+	stopping  bool
+}
+
+// Receive handles the root's messages.
+func (r *rootActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		r.start(ctx)
+	case *stopTree:
+		r.beginStop(ctx)
+	case *actor.Terminated:
+		r.childTerminated(ctx, m)
+	case *inspect.Describe:
+		r.describe(ctx, m)
+	case *actor.Stopped:
+		close(r.node.done)
+	}
+}
+
+func (r *rootActor) start(ctx actor.Context) {
+	n := r.node
+	r.started = time.Now()
+	spawn := func(name string, props *actor.Props) *actor.PID {
+		pid, err := ctx.SpawnNamed(props, name)
+		if err != nil {
+			// Names are fixed and unique under a fresh root: this is a bug.
+			panic("node: spawn " + name + ": " + err.Error())
+		}
+		return pid
+	}
+	p := childPIDs{}
+	p.io = spawn("io", n.opts.ioProps(n.ioConfig()))
+	p.dispatcher = spawn("dispatcher", dispatcher.Props(dispatcher.WithLogger(n.logger.Named(CategoryMsg).Named("dispatcher"))))
+	p.addrbook = spawn("addrbook", addrbook.Props(n.addrbookConfig(p)))
+	p.connmgr = spawn("connmgr", connmgr.Props(n.connmgrConfig(p)))
+	r.pids = p
+	r.ready <- p
+}
+
+func (r *rootActor) beginStop(ctx actor.Context) {
+	if r.stopping {
+		return
+	}
+	r.stopping = true
+	r.stopQueue = []*actor.PID{r.pids.connmgr, r.pids.io, r.pids.addrbook, r.pids.dispatcher}
+	r.stopNext(ctx)
+}
+
+func (r *rootActor) stopNext(ctx actor.Context) {
+	if len(r.stopQueue) == 0 {
+		ctx.Stop(ctx.Self())
+		return
+	}
+	ctx.Poison(r.stopQueue[0])
+}
+
+func (r *rootActor) childTerminated(ctx actor.Context, m *actor.Terminated) {
+	if !r.stopping {
+		r.node.logger.Named(CategoryNode).Error("actor stopped unexpectedly", zap.String("actor", m.Who.Id))
+		return
+	}
+	if len(r.stopQueue) > 0 && r.stopQueue[0].Equal(m.Who) {
+		r.stopQueue = r.stopQueue[1:]
+		r.stopNext(ctx)
+	}
+}
+
+func (r *rootActor) describe(ctx actor.Context, m *inspect.Describe) {
+	ctx.Send(m.ReplyTo, &inspect.Description{
+		Self:     ctx.Self(),
+		Kind:     "node",
+		Children: ctx.Children(),
+		Summary: map[string]any{
+			"network":    r.node.params.Name,
+			"user_agent": r.node.userAgent(),
+			"uptime_s":   int64(time.Since(r.started).Seconds()),
+			"stopping":   r.stopping,
+		},
+	})
+}
+
+// rootSupervisor decides what a crash of a child costs. The address book and
+// the dispatcher restart alone (the book reloads its file); io and connmgr
+// restart together, since connmgr's peer table describes io's sockets.
+func rootSupervisor(logger *zap.Logger) actor.SupervisorStrategy {
+	decider := func(reason any) actor.Directive {
+		logger.Named(CategoryNode).Error("actor crashed", zap.Any("reason", reason))
+		return actor.RestartDirective
+	}
+	return actor.NewOneForOneStrategy(10, time.Minute, decider)
+}
+
+func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
+	return addrbook.Config{
+		Network:    n.params,
+		DNSSeed:    n.cfg.DNSSeed && len(n.cfg.Connect) == 0,
+		DNSSeeds:   n.cfg.DNSSeeds,
+		Resolver:   n.cfg.DNSResolver,
+		FixedSeeds: n.cfg.FixedSeeds && len(n.cfg.Connect) == 0,
+		Dispatcher: p.dispatcher,
+		Logger:     n.logger.Named(CategoryAddrman),
+		Clock:      n.opts.clock,
+	}
+}
+
+func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
+	binds, _ := n.cfg.BindAddrs() // validated in New
+	listen := n.cfg.Listen
+	return connmgr.Config{
+		Network:        n.params,
+		Listen:         listen,
+		Bind:           binds,
+		Connect:        n.cfg.Connect,
+		AddNode:        n.cfg.AddNode,
+		MaxOutbound:    n.cfg.MaxOutbound,
+		MaxConnections: n.cfg.MaxConnections,
+		DialTimeout:    n.cfg.DialTimeout,
+		IO:             p.io,
+		AddrBook:       p.addrbook,
+		Dispatcher:     p.dispatcher,
+		PeerTemplate:   n.peerTemplate(),
+		PeerProps:      n.opts.peerProps,
+		Logger:         n.logger.Named(CategoryNet).Named("connmgr"),
+		Clock:          n.opts.clock,
+	}
+}

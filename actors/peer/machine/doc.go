@@ -1,0 +1,16 @@
+// Package machine is the peer's protocol logic as a sans-I/O state machine:
+// the version handshake, feature negotiation (wtxidrelay, sendaddrv2,
+// sendheaders, sendcmpct, feefilter), ping and pong, and the timeouts around
+// them, following Bitcoin Core's net_processing.cpp.
+//
+// It owns no goroutine, socket, timer, clock or randomness. Each input is a
+// method that carries the current time (Start, Received, Tick, Disconnect,
+// Closed); each appends what to do to a caller's slice of Output: send a
+// message, disconnect for a Reason, report an Event, forward a message to the
+// dispatcher, or wake the machine at a time. The peer actor is a thin shell
+// that decodes frames, feeds the machine and carries out its outputs; tests
+// drive it with plain time values.
+//
+// The package imports only protocol and the standard library, so the
+// compiler keeps actors and sockets out of it.
+package machine

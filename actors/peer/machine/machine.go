@@ -1,0 +1,505 @@
+package machine
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/actornode/actornode/protocol"
+)
+
+// Intervals and limits, mirroring Bitcoin Core's names.
+const (
+	// DefaultHandshakeTimeout is how long version and verack may take from
+	// the moment the connection opened (Core: DEFAULT_PEER_CONNECT_TIMEOUT,
+	// 60 s, checked by InactivityCheck).
+	DefaultHandshakeTimeout = 60 * time.Second
+	// DefaultPingInterval is the time between our pings (Core:
+	// PING_INTERVAL, 2 minutes).
+	DefaultPingInterval = 2 * time.Minute
+	// DefaultPingTimeout is how long a ping may stay unanswered (Core:
+	// TIMEOUT_INTERVAL, 20 minutes).
+	DefaultPingTimeout = 20 * time.Minute
+)
+
+// NonceSet is the node-wide set of nonces of our own outbound version
+// messages, shared by every peer to detect a connection to ourselves. It must
+// be safe for concurrent use (peer.Nonces is).
+type NonceSet interface {
+	Add(nonce uint64)
+	Remove(nonce uint64)
+	Contains(nonce uint64) bool
+}
+
+// Config is what a machine is born with.
+type Config struct {
+	// Inbound is true when the remote dialled us: we then wait for its
+	// version before sending ours.
+	Inbound bool
+	// Remote is the remote's address, sent back as the version's addr_recv.
+	Remote netip.AddrPort
+	// Services are the service bits we announce.
+	Services protocol.ServiceFlag
+	// UserAgent is our BIP14 user agent.
+	UserAgent string
+	// StartHeight is the best height we announce.
+	StartHeight int32
+	// Relay is our version's relay flag (BIP37).
+	Relay bool
+	// Nonces, when set, receives the nonce of our outbound version until
+	// the handshake ends, and is consulted for inbound versions.
+	Nonces NonceSet
+	// Rand is the source of version and ping nonces. Required.
+	Rand func() uint64
+	// HandshakeTimeout, PingInterval and PingTimeout: zero means the
+	// matching Default.
+	HandshakeTimeout, PingInterval, PingTimeout time.Duration
+}
+
+// Phase is where the connection stands in its life.
+type Phase uint8
+
+// The phases.
+const (
+	// PhaseNew: Start has not been called.
+	PhaseNew Phase = iota
+	// PhaseAwaitVersion: waiting for the remote's version.
+	PhaseAwaitVersion
+	// PhaseAwaitVerack: the remote's version is in and our verack is out;
+	// waiting for the remote's verack.
+	PhaseAwaitVerack
+	// PhaseReady: the handshake is complete.
+	PhaseReady
+	// PhaseClosed: the machine disconnected or was told the connection
+	// closed; it ignores every input.
+	PhaseClosed
+)
+
+var phaseNames = [...]string{
+	PhaseNew:          "new",
+	PhaseAwaitVersion: "awaiting-version",
+	PhaseAwaitVerack:  "awaiting-verack",
+	PhaseReady:        "ready",
+	PhaseClosed:       "closed",
+}
+
+// String names the phase.
+func (p Phase) String() string {
+	if int(p) < len(phaseNames) {
+		return phaseNames[p]
+	}
+	return "unknown"
+}
+
+// Status is a snapshot of a machine, for getpeerinfo and inspection.
+type Status struct {
+	Phase   Phase
+	Inbound bool
+	// ConnectedAt is the time given to Start.
+	ConnectedAt time.Time
+	// Remote is the remote's version message, nil until it arrived.
+	Remote *protocol.MsgVersion
+	// CommonVersion is min(ours, theirs) once their version arrived, else
+	// our own protocol version.
+	CommonVersion uint32
+	// TimeOffset is the remote's version timestamp minus our clock when it
+	// arrived.
+	TimeOffset time.Duration
+	// Feature negotiation the remote asked for (BIP339, BIP155, BIP130,
+	// BIP133, BIP152).
+	WtxidRelay, WantsAddrV2, PrefersHeaders bool
+	FeeFilter                               int64
+	SendCmpct, CmpctAnnounce                bool
+	CmpctVersion                            uint64
+	// LastPing and MinPing are the last and smallest ping round trips (zero:
+	// none yet); PingWait is how long the outstanding ping has waited (zero:
+	// none outstanding).
+	LastPing, MinPing, PingWait time.Duration
+	// Reason is why the machine disconnected (ReasonNone if it did not).
+	Reason Reason
+}
+
+// Machine is one connection's handshake, ping and feature negotiation, as a
+// state machine with no I/O: every input carries the current time and appends
+// what to do to a caller's slice. It is not safe for concurrent use; its owner
+// (the peer actor) drives it from one goroutine at a time.
+type Machine struct {
+	cfg   Config
+	phase Phase
+
+	connected time.Time
+	// ourNonce is our version's nonce; registered says it sits in
+	// cfg.Nonces (outbound, until the handshake ends).
+	ourNonce   uint64
+	registered bool
+
+	remote        *protocol.MsgVersion
+	commonVersion uint32
+	timeOffset    time.Duration
+
+	wtxidRelay, wantsAddrV2, prefersHeaders bool
+	feeFilter                               int64
+	sendCmpct, cmpctAnnounce                bool
+	cmpctVersion                            uint64
+
+	// pingNonce is the nonce of the outstanding ping (0: none outstanding,
+	// as in Core's m_ping_nonce_sent); pingStart is when the last ping was
+	// sent (zero: never, so the first goes out right after the handshake).
+	pingNonce       uint64
+	pingStart       time.Time
+	lastRTT, minRTT time.Duration
+	wake            time.Time
+	reason          Reason
+}
+
+// New returns a machine for one connection. It does nothing until Start.
+func New(cfg Config) *Machine {
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = DefaultPingInterval
+	}
+	if cfg.PingTimeout <= 0 {
+		cfg.PingTimeout = DefaultPingTimeout
+	}
+	if cfg.Rand == nil {
+		panic("machine.New: Config.Rand is required")
+	}
+	return &Machine{cfg: cfg, commonVersion: protocol.ProtocolVersion}
+}
+
+// Phase returns where the connection stands.
+func (m *Machine) Phase() Phase { return m.phase }
+
+// CommonVersion is the protocol version to encode and decode with: min(ours,
+// theirs) once their version arrived, our own before.
+func (m *Machine) CommonVersion() uint32 { return m.commonVersion }
+
+// Remote returns the remote's version message, or nil before it arrived. Do
+// not change it.
+func (m *Machine) Remote() *protocol.MsgVersion { return m.remote }
+
+// Status returns a snapshot of the machine at now.
+func (m *Machine) Status(now time.Time) Status {
+	s := Status{
+		Phase:          m.phase,
+		Inbound:        m.cfg.Inbound,
+		ConnectedAt:    m.connected,
+		Remote:         m.remote,
+		CommonVersion:  m.commonVersion,
+		TimeOffset:     m.timeOffset,
+		WtxidRelay:     m.wtxidRelay,
+		WantsAddrV2:    m.wantsAddrV2,
+		PrefersHeaders: m.prefersHeaders,
+		FeeFilter:      m.feeFilter,
+		SendCmpct:      m.sendCmpct,
+		CmpctAnnounce:  m.cmpctAnnounce,
+		CmpctVersion:   m.cmpctVersion,
+		LastPing:       m.lastRTT,
+		MinPing:        m.minRTT,
+		Reason:         m.reason,
+	}
+	if m.pingNonce != 0 {
+		s.PingWait = now.Sub(m.pingStart)
+	}
+	return s
+}
+
+// Start tells the machine the connection is open. Outbound, it sends our
+// version at once; inbound, it waits for the remote's. Either way the
+// handshake timeout starts now.
+func (m *Machine) Start(now time.Time, out []Output) []Output {
+	if m.phase != PhaseNew {
+		return out
+	}
+	m.connected = now
+	m.ourNonce = m.nonce()
+	m.phase = PhaseAwaitVersion
+	if !m.cfg.Inbound {
+		if m.cfg.Nonces != nil {
+			m.cfg.Nonces.Add(m.ourNonce)
+			m.registered = true
+		}
+		out = append(out, Output{Kind: Send, Msg: m.ourVersion(now)})
+	}
+	return m.scheduleWake(out)
+}
+
+// Received feeds one decoded message from the remote. Messages other than
+// version before the remote's version are ignored, as are messages the
+// machine does not negotiate before verack, like Core's ProcessMessage.
+// After the handshake, whatever the machine does not handle itself is
+// forwarded.
+func (m *Machine) Received(now time.Time, msg protocol.Message, out []Output) []Output {
+	if m.phase == PhaseNew || m.phase == PhaseClosed {
+		return out
+	}
+	out = m.received(now, msg, out)
+	return m.scheduleWake(out)
+}
+
+func (m *Machine) received(now time.Time, msg protocol.Message, out []Output) []Output {
+	if v, ok := msg.(*protocol.MsgVersion); ok {
+		return m.onVersion(now, v, out)
+	}
+	if m.remote == nil {
+		// Core: "non-version message before version handshake".
+		return out
+	}
+	switch msg := msg.(type) {
+	case *protocol.MsgVerack:
+		return m.onVerack(now, out)
+	case *protocol.MsgSendHeaders:
+		// BIP130; Core records it before and after verack alike.
+		m.prefersHeaders = true
+		return out
+	case *protocol.MsgSendCmpct:
+		// BIP152; recorded before and after verack alike.
+		m.sendCmpct = true
+		m.cmpctAnnounce = msg.Announce
+		m.cmpctVersion = msg.Version
+		return out
+	case *protocol.MsgWtxidRelay:
+		// BIP339: negotiation must happen between version and verack.
+		if m.phase == PhaseReady {
+			return m.disconnect(ProtocolViolation, out)
+		}
+		if m.commonVersion >= protocol.WtxidRelayVersion {
+			m.wtxidRelay = true
+		}
+		return out
+	case *protocol.MsgSendAddrV2:
+		// BIP155: negotiation must happen between version and verack.
+		if m.phase == PhaseReady {
+			return m.disconnect(ProtocolViolation, out)
+		}
+		m.wantsAddrV2 = true
+		return out
+	}
+	if m.phase != PhaseReady {
+		// Core: "Unsupported message prior to verack".
+		return out
+	}
+	switch msg := msg.(type) {
+	case *protocol.MsgPing:
+		if m.commonVersion > protocol.BIP0031Version {
+			out = append(out, Output{Kind: Send, Msg: &protocol.MsgPong{Nonce: msg.Nonce}})
+		}
+		return out
+	case *protocol.MsgPong:
+		return m.onPong(now, msg.Nonce, out)
+	case *protocol.MsgFeeFilter:
+		// BIP133: Core keeps the value only if it is a valid amount.
+		if msg.MinFee >= 0 && msg.MinFee <= maxMoney {
+			m.feeFilter = msg.MinFee
+		}
+		return out
+	default:
+		return append(out, Output{Kind: Forward, Msg: msg})
+	}
+}
+
+// maxMoney is Core's MAX_MONEY in satoshis (21 million BTC).
+const maxMoney = 21_000_000 * 100_000_000
+
+// Tick tells the machine the time is now: it checks the handshake and ping
+// timeouts and sends a ping when one is due. Call it at (or after) the time
+// of the last Wake output; extra calls are harmless.
+func (m *Machine) Tick(now time.Time, out []Output) []Output {
+	switch m.phase {
+	case PhaseAwaitVersion, PhaseAwaitVerack:
+		if !now.Before(m.connected.Add(m.cfg.HandshakeTimeout)) {
+			out = m.disconnect(HandshakeTimeout, out)
+		}
+	case PhaseReady:
+		out = m.maybePing(now, out)
+	default:
+		return out
+	}
+	return m.scheduleWake(out)
+}
+
+// Disconnect closes the connection from our side for reason (a handler's
+// request, a malformed message the caller could not decode). It emits one
+// Disconnect output unless the machine is already closed.
+func (m *Machine) Disconnect(reason Reason, out []Output) []Output {
+	if m.phase == PhaseClosed {
+		return out
+	}
+	return m.disconnect(reason, out)
+}
+
+// Closed tells the machine the connection is gone. It releases our nonce and
+// ignores every later input; it emits nothing.
+func (m *Machine) Closed() {
+	m.phase = PhaseClosed
+	m.releaseNonce()
+}
+
+func (m *Machine) onVersion(now time.Time, v *protocol.MsgVersion, out []Output) []Output {
+	if m.remote != nil {
+		// Core: "redundant version message", ignored.
+		return out
+	}
+	if v.ProtocolVersion < protocol.MinPeerProtocolVersion {
+		return m.disconnect(ObsoleteVersion, out)
+	}
+	if m.cfg.Inbound && m.cfg.Nonces != nil && m.cfg.Nonces.Contains(v.Nonce) {
+		return m.disconnect(SelfConnection, out)
+	}
+	m.remote = v
+	m.commonVersion = min(uint32(v.ProtocolVersion), protocol.ProtocolVersion)
+	m.timeOffset = time.Unix(v.Timestamp, 0).Sub(now.Truncate(time.Second))
+	if m.cfg.Inbound {
+		out = append(out, Output{Kind: Send, Msg: m.ourVersion(now)})
+	}
+	if m.commonVersion >= protocol.WtxidRelayVersion {
+		// Core sends both only from 70016 on: BIP155 peers announce at
+		// least that, and older software may reject unknown messages.
+		out = append(out,
+			Output{Kind: Send, Msg: &protocol.MsgWtxidRelay{}},
+			Output{Kind: Send, Msg: &protocol.MsgSendAddrV2{}})
+	}
+	m.phase = PhaseAwaitVerack
+	return append(out, Output{Kind: Send, Msg: &protocol.MsgVerack{}})
+}
+
+func (m *Machine) onVerack(now time.Time, out []Output) []Output {
+	if m.phase == PhaseReady {
+		// Core: "ignoring redundant verack message".
+		return out
+	}
+	m.phase = PhaseReady
+	m.releaseNonce()
+	if m.commonVersion >= protocol.SendHeadersVersion {
+		out = append(out, Output{Kind: Send, Msg: &protocol.MsgSendHeaders{}})
+	}
+	out = append(out, Output{Kind: Event, Event: HandshakeComplete, Version: m.remote})
+	// Core's first ping goes out in the first SendMessages after verack,
+	// since m_ping_start starts at zero.
+	return m.maybePing(now, out)
+}
+
+// onPong follows Core's ProcessPong: only a pong carrying the outstanding
+// nonce completes the ping; a zero nonce cancels it; anything else is
+// ignored (overlapping pings, unsolicited pongs).
+func (m *Machine) onPong(now time.Time, nonce uint64, out []Output) []Output {
+	switch {
+	case m.pingNonce == 0:
+		return out
+	case nonce == m.pingNonce:
+		m.pingNonce = 0
+		rtt := now.Sub(m.pingStart)
+		if rtt < 0 {
+			return out
+		}
+		m.lastRTT = rtt
+		if m.minRTT == 0 || rtt < m.minRTT {
+			m.minRTT = rtt
+		}
+		return append(out, Output{Kind: Event, Event: Pong, RTT: rtt})
+	case nonce == 0:
+		m.pingNonce = 0
+		return out
+	default:
+		return out
+	}
+}
+
+// maybePing follows Core's MaybeSendPing: disconnect when the outstanding
+// ping is older than the ping timeout; send a ping when none is outstanding
+// and the last was sent at least a ping interval ago.
+func (m *Machine) maybePing(now time.Time, out []Output) []Output {
+	if m.pingNonce != 0 {
+		if !now.Before(m.pingStart.Add(m.cfg.PingTimeout)) {
+			return m.disconnect(PingTimeout, out)
+		}
+		return out
+	}
+	if !m.pingStart.IsZero() && now.Before(m.pingStart.Add(m.cfg.PingInterval)) {
+		return out
+	}
+	m.pingStart = now
+	var nonce uint64
+	if m.commonVersion > protocol.BIP0031Version {
+		nonce = m.nonce()
+		m.pingNonce = nonce
+	}
+	// A peer at or below BIP0031_VERSION gets a ping without a nonce and
+	// never answers it, so nothing is outstanding.
+	return append(out, Output{Kind: Send, Msg: &protocol.MsgPing{Nonce: nonce}})
+}
+
+func (m *Machine) disconnect(reason Reason, out []Output) []Output {
+	m.phase = PhaseClosed
+	m.reason = reason
+	m.releaseNonce()
+	return append(out, Output{Kind: Disconnect, Reason: reason})
+}
+
+func (m *Machine) releaseNonce() {
+	if m.registered {
+		m.cfg.Nonces.Remove(m.ourNonce)
+		m.registered = false
+	}
+}
+
+// nonce draws a non-zero nonce (zero means "none" for pings).
+func (m *Machine) nonce() uint64 {
+	for range 64 {
+		if n := m.cfg.Rand(); n != 0 {
+			return n
+		}
+	}
+	return 1
+}
+
+// ourVersion builds our version message the way Core's PushNodeVersion does:
+// the remote's address as addr_recv, an empty addr_from carrying our
+// services (we do not reveal our own address).
+func (m *Machine) ourVersion(now time.Time) *protocol.MsgVersion {
+	return &protocol.MsgVersion{
+		ProtocolVersion: int32(protocol.ProtocolVersion),
+		Services:        m.cfg.Services,
+		Timestamp:       now.Unix(),
+		AddrRecv: protocol.NetAddress{
+			Addr: m.cfg.Remote.Addr().Unmap(),
+			Port: m.cfg.Remote.Port(),
+		},
+		AddrFrom: protocol.NetAddress{
+			Services: m.cfg.Services,
+			Addr:     netip.IPv6Unspecified(),
+		},
+		Nonce:       m.ourNonce,
+		UserAgent:   m.cfg.UserAgent,
+		StartHeight: m.cfg.StartHeight,
+		Relay:       m.cfg.Relay,
+	}
+}
+
+// NextWake is when Tick next has something to check, or the zero time when
+// nothing is pending (new or closed). It is the time of the latest Wake
+// output; a caller whose timer fired early can re-arm with it.
+func (m *Machine) NextWake() time.Time {
+	switch m.phase {
+	case PhaseAwaitVersion, PhaseAwaitVerack:
+		return m.connected.Add(m.cfg.HandshakeTimeout)
+	case PhaseReady:
+		if m.pingNonce != 0 {
+			return m.pingStart.Add(m.cfg.PingTimeout)
+		}
+		return m.pingStart.Add(m.cfg.PingInterval)
+	default:
+		return time.Time{}
+	}
+}
+
+// scheduleWake appends a Wake output when the next deadline moved.
+func (m *Machine) scheduleWake(out []Output) []Output {
+	next := m.NextWake()
+	if next.IsZero() || next.Equal(m.wake) {
+		return out
+	}
+	m.wake = next
+	return append(out, Output{Kind: Wake, At: next})
+}

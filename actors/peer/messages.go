@@ -1,0 +1,105 @@
+package peer
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/transport"
+)
+
+// Config is everything a peer actor is born with. The parent (connmgr) fills
+// it when it spawns the peer for a connection io has opened.
+type Config struct {
+	// ID is the node-wide peer number, like Core's NodeId; the actor is named
+	// "peer-<ID>".
+	ID uint64
+	// Conn is the io connection this peer speaks through.
+	Conn transport.ConnID
+	// Remote and Local are the connection's addresses.
+	Remote, Local netip.AddrPort
+	// Inbound is true when the remote dialled us.
+	Inbound bool
+	// IO receives *transport.Send and *transport.Close for Conn.
+	IO *actor.PID
+	// Dispatcher receives *dispatcher.Deliver for every message the peer does
+	// not handle itself, after the handshake. Nil drops them.
+	Dispatcher *actor.PID
+	// Network gives the magic and the network name.
+	Network protocol.Params
+	// Services are the service bits we announce (only what we really offer).
+	Services protocol.ServiceFlag
+	// UserAgent is our BIP14 user agent, e.g. "/actornode:0.1.0/".
+	UserAgent string
+	// Relay is the version message's relay flag (BIP37): whether we want tx inv.
+	Relay bool
+	// StartHeight is the best height we announce (0: we keep no chain yet).
+	StartHeight int32
+	// Nonces is the node-wide set of version nonces of our own outbound
+	// handshakes, used to detect a connection to ourselves.
+	Nonces *Nonces
+	// HandshakeTimeout: 60 s like Core's -peertimeout for the handshake; zero
+	// means the default.
+	HandshakeTimeout time.Duration
+	// PingInterval: 2 minutes like Core's PING_INTERVAL; zero means the default.
+	PingInterval time.Duration
+	// PingTimeout: 20 minutes like Core's TIMEOUT_INTERVAL; zero means the default.
+	PingTimeout time.Duration
+}
+
+// SendMessage asks the peer to encode Msg and send it (handlers, addrbook).
+type SendMessage struct {
+	Msg protocol.Message
+}
+
+// Disconnect asks the peer to close its connection for Reason.
+type Disconnect struct {
+	Reason error
+}
+
+// Handshaken is sent to the parent once version and verack have both been
+// exchanged: the connection is live.
+type Handshaken struct {
+	ID      uint64
+	PID     *actor.PID
+	Conn    transport.ConnID
+	Remote  netip.AddrPort
+	Inbound bool
+	// Version is the remote's version message.
+	Version protocol.MsgVersion
+}
+
+// GetInfo asks the peer for its getpeerinfo entry, answered with *Info to
+// ReplyTo.
+type GetInfo struct {
+	ReplyTo *actor.PID
+}
+
+// Info is one peer's entry in the shape of Bitcoin Core's getpeerinfo.
+type Info struct {
+	ID              uint64            `json:"id"`
+	Addr            string            `json:"addr"`
+	AddrLocal       string            `json:"addrlocal,omitempty"`
+	Services        string            `json:"services"`
+	ServicesNames   []string          `json:"servicesnames"`
+	RelayTxes       bool              `json:"relaytxes"`
+	LastSend        int64             `json:"lastsend"`
+	LastRecv        int64             `json:"lastrecv"`
+	BytesSent       uint64            `json:"bytessent"`
+	BytesRecv       uint64            `json:"bytesrecv"`
+	ConnTime        int64             `json:"conntime"`
+	TimeOffset      int64             `json:"timeoffset"`
+	PingTime        float64           `json:"pingtime,omitempty"`
+	MinPing         float64           `json:"minping,omitempty"`
+	PingWait        float64           `json:"pingwait,omitempty"`
+	Version         int32             `json:"version"`
+	SubVer          string            `json:"subver"`
+	Inbound         bool              `json:"inbound"`
+	StartingHeight  int32             `json:"startingheight"`
+	ConnectionType  string            `json:"connection_type"`
+	Handshaken      bool              `json:"handshaken"`
+	BytesSentPerMsg map[string]uint64 `json:"bytessent_per_msg"`
+	BytesRecvPerMsg map[string]uint64 `json:"bytesrecv_per_msg"`
+}

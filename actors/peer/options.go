@@ -1,0 +1,65 @@
+package peer
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+)
+
+// Option configures a peer actor beyond its Config: the behaviour it is given
+// rather than the data it is born with.
+type Option func(*options)
+
+type options struct {
+	logger     *zap.Logger
+	clock      func() time.Time
+	dispatcher actor.Dispatcher
+	rand       func() uint64
+}
+
+func defaultOptions() options {
+	return options{
+		logger: zap.NewNop(),
+		clock:  time.Now,
+		rand:   rand.Uint64,
+	}
+}
+
+// WithLogger sets the logger the peer derives its own from (adding peer,
+// addr and inbound). Default: none.
+func WithLogger(l *zap.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.logger = l
+		}
+	}
+}
+
+// WithClock sets the peer's clock (default time.Now). Timers still run on
+// real (or synctest) time; the clock is what the state machine sees.
+func WithClock(clock func() time.Time) Option {
+	return func(o *options) {
+		if clock != nil {
+			o.clock = clock
+		}
+	}
+}
+
+// WithDispatcher runs the peer's mailbox on d, such as a workpool.Pool shared
+// by every peer (default: protoactor's goroutine-per-activation dispatcher).
+func WithDispatcher(d actor.Dispatcher) Option {
+	return func(o *options) { o.dispatcher = d }
+}
+
+// WithNonceSource sets where version and ping nonces come from (default
+// math/rand/v2's Uint64, safe for concurrent use). It is called from the
+// peer's goroutine only.
+func WithNonceSource(rand func() uint64) Option {
+	return func(o *options) {
+		if rand != nil {
+			o.rand = rand
+		}
+	}
+}

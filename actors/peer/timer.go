@@ -1,0 +1,52 @@
+package peer
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// wake is the message a waker delivers to its peer when the machine's
+// wake-up time has come.
+type wake struct{}
+
+// waker arranges the peer's one pending wake-up: after Set(at), the peer
+// receives *wake at (or after) at; a later Set replaces it. A wake arriving
+// early or late is harmless: the peer ticks its machine and re-arms from the
+// machine's NextWake. Today each peer has its own runtime timer; a timer wheel
+// shared by all peers can replace it by implementing this interface.
+type waker interface {
+	Set(at time.Time)
+	Stop()
+}
+
+// timerWaker is a waker on one runtime timer, created at the first Set and
+// reset afterwards.
+type timerWaker struct {
+	system *actor.ActorSystem
+	self   *actor.PID
+	clock  func() time.Time
+	msg    *wake
+	timer  *time.Timer
+}
+
+func newTimerWaker(system *actor.ActorSystem, self *actor.PID, clock func() time.Time) waker {
+	return &timerWaker{system: system, self: self, clock: clock, msg: &wake{}}
+}
+
+func (w *timerWaker) Set(at time.Time) {
+	d := max(at.Sub(w.clock()), 0)
+	if w.timer == nil {
+		w.timer = time.AfterFunc(d, w.fire)
+		return
+	}
+	w.timer.Reset(d)
+}
+
+func (w *timerWaker) fire() { w.system.Root.Send(w.self, w.msg) }
+
+func (w *timerWaker) Stop() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}

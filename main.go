@@ -1,0 +1,193 @@
+// Command actornode runs a Bitcoin peer-to-peer node built on the actor
+// model. Flags are bitcoind's (-connect=, -addnode=, -regtest, -debug=net,
+// ...) and are laid over config.yaml: a flag always wins.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/actornode/actornode/actors/node"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the node failed while starting or running
+	exitUsage   = 2 // bad flags or configuration
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "demo" {
+		dir, err := os.MkdirTemp("", "actornode-demo-")
+		if err == nil {
+			defer os.RemoveAll(dir)
+			err = runDemo(dir)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "actornode demo: %v\n", err)
+			return exitFailure
+		}
+		return exitOK
+	}
+	cfg, err := loadConfig(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "actornode: %v\n", err)
+		return exitUsage
+	}
+	if err := runNode(cfg); err != nil {
+		fmt.Fprintf(stderr, "actornode: %v\n", err)
+		var ce *node.ConfigError
+		if errors.As(err, &ce) {
+			return exitUsage
+		}
+		return exitFailure
+	}
+	return exitOK
+}
+
+// setting is one flag as given on the command line, applied after the file.
+type setting struct{ key, value string }
+
+// settingValue records a flag for a config key.
+type settingValue struct {
+	key      string
+	isBool   bool
+	settings *[]setting
+}
+
+func (v *settingValue) String() string   { return "" }
+func (v *settingValue) IsBoolFlag() bool { return v.isBool }
+func (v *settingValue) Set(s string) error {
+	*v.settings = append(*v.settings, setting{v.key, s})
+	return nil
+}
+
+// boolKeys take -key alone as true, like bitcoind's -listen or -debug.
+var boolKeys = map[string]bool{
+	"listen": true, "dnsseed": true, "fixedseeds": true, "blocksonly": true, "debug": true,
+}
+
+// loadConfig parses the flags, reads the config file and lays the flags over
+// it, then validates the result.
+func loadConfig(args []string, stderr io.Writer) (node.Config, error) {
+	fs := flag.NewFlagSet("actornode", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "configuration file (YAML); flags override it")
+	network := ""
+	fs.BoolFunc("regtest", "use the regression test network", func(string) error { network = "regtest"; return nil })
+	fs.BoolFunc("testnet", "use testnet3", func(string) error { network = "testnet"; return nil })
+	fs.BoolFunc("testnet4", "use testnet4", func(string) error { network = "testnet4"; return nil })
+	fs.BoolFunc("signet", "use the default signet", func(string) error { network = "signet"; return nil })
+	var settings []setting
+	keys := node.ConfigKeys()
+	sort.Strings(keys)
+	for _, k := range keys {
+		fs.Var(&settingValue{key: k, isBool: boolKeys[k], settings: &settings}, k, flagUsage(k))
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: actornode [flags]\n\nFlags (each also a key of config.yaml):\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return node.Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return node.Config{}, fmt.Errorf("unexpected argument %q (flags are -key=value)", fs.Arg(0))
+	}
+
+	cfg := node.DefaultConfig()
+	var fileKeys []string
+	if *configPath != "" {
+		var err error
+		if fileKeys, err = node.LoadConfigFile(*configPath, &cfg); err != nil {
+			return cfg, err
+		}
+	}
+	if network != "" {
+		cfg.Network = network
+	}
+	given := map[string]bool{}
+	for _, k := range fileKeys {
+		given[k] = true
+	}
+	flagged := map[string]bool{}
+	for _, s := range settings {
+		value := s.value
+		if s.key == "debug" && value == "true" {
+			value = "all"
+		}
+		if err := node.SetConfigString(&cfg, s.key, value, !flagged[s.key]); err != nil {
+			return cfg, fmt.Errorf("flag -%s: %w", s.key, err)
+		}
+		flagged[s.key] = true
+		given[s.key] = true
+	}
+	// Core's parameter interaction: -connect means no listening and no
+	// seeding unless asked for explicitly.
+	if len(cfg.Connect) > 0 {
+		if !given["listen"] {
+			cfg.Listen = false
+		}
+		if !given["dnsseed"] {
+			cfg.DNSSeed = false
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func flagUsage(key string) string {
+	d := node.DefaultConfig()
+	switch key {
+	case "network":
+		return "network: mainnet, testnet, testnet4, signet, regtest (default mainnet)"
+	case "datadir":
+		return "data directory (default ~/.actornode/<network>)"
+	case "listen":
+		return "accept inbound connections (default 1; 0 with -connect)"
+	case "bind":
+		return "listen on this address, IP or IP:port (repeatable; default all interfaces)"
+	case "port":
+		return "listening port (default: the network's)"
+	case "connect":
+		return "connect only to this peer, host[:port] (repeatable)"
+	case "addnode":
+		return "keep this peer connected, host[:port] (repeatable)"
+	case "maxconnections":
+		return fmt.Sprintf("most connections, inbound and outbound (default %d)", d.MaxConnections)
+	case "maxoutbound":
+		return fmt.Sprintf("automatic outbound connections (default %d)", d.MaxOutbound)
+	case "dnsseed":
+		return "query DNS seeds when the address book is thin (default 1)"
+	case "dnsseeds":
+		return "DNS seed names, replacing the network's (comma-separated or repeated)"
+	case "dnsresolver":
+		return "DNS server HOST:PORT for seeding (default: the system's)"
+	case "fixedseeds":
+		return "use the built-in seed addresses when DNS gives nothing (default 1)"
+	case "blocksonly":
+		return "ask peers not to relay transactions (default 0)"
+	case "debug":
+		return "debug logging: -debug for all, or -debug=net,addrman,msg,node"
+	case "logformat":
+		return "log format: console or json (default console)"
+	case "debugaddr":
+		return fmt.Sprintf("debug HTTP endpoint IP:port, or off (default %s)", d.DebugAddr)
+	}
+	return strings.ReplaceAll(key, "_", " ")
+}

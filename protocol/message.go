@@ -1,0 +1,261 @@
+package protocol
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Protocol versions (Core's version.h).
+const (
+	// ProtocolVersion is the version we speak and announce.
+	ProtocolVersion uint32 = 70016
+	// MinPeerProtocolVersion is the oldest version we accept from a peer
+	// (Core's MIN_PEER_PROTO_VERSION).
+	MinPeerProtocolVersion = 31800
+	// BIP0031Version is the last version before BIP31: ping carries a nonce
+	// and pong exists only above it.
+	BIP0031Version = 60000
+	// SendHeadersVersion is the first version with sendheaders (BIP130).
+	SendHeadersVersion = 70012
+	// FeeFilterVersion is the first version with feefilter (BIP133).
+	FeeFilterVersion = 70013
+	// ShortIDsBlocksVersion is the first version with compact blocks (BIP152).
+	ShortIDsBlocksVersion = 70014
+	// InvalidCBNoBanVersion is the first version that is not banned for
+	// relaying an invalid compact block.
+	InvalidCBNoBanVersion = 70015
+	// WtxidRelayVersion is the first version with wtxidrelay (BIP339).
+	WtxidRelayVersion = 70016
+)
+
+// Sizes and limits of the wire format.
+const (
+	// HeaderSize is the size of a message header: magic, command, length,
+	// checksum.
+	HeaderSize = 24
+	// CommandSize is the size of the NUL-padded command field.
+	CommandSize = 12
+	// MaxPayloadSize is the largest payload accepted (Core's
+	// MAX_PROTOCOL_MESSAGE_LENGTH).
+	MaxPayloadSize = 4_000_000
+	// MaxUserAgentLength is the longest version user agent (Core's
+	// MAX_SUBVERSION_LENGTH).
+	MaxUserAgentLength = 256
+	// MaxAddrPerMsg is the most entries in addr or addrv2 (Core's
+	// MAX_ADDR_TO_SEND).
+	MaxAddrPerMsg = 1000
+	// MaxInvPerMsg is the most entries in inv, getdata and notfound (Core's
+	// MAX_INV_SZ).
+	MaxInvPerMsg = 50_000
+	// MaxHeadersPerMsg is the most headers in one headers message (Core's
+	// MAX_HEADERS_RESULTS).
+	MaxHeadersPerMsg = 2000
+	// MaxLocatorHashes is the most hashes in a block locator (Core's
+	// MAX_LOCATOR_SZ).
+	MaxLocatorHashes = 101
+)
+
+// Command names, as they appear NUL-padded in the message header (Core's
+// NetMsgType). Only some have a typed Message here; Decode returns the others
+// as *MsgRaw.
+const (
+	CmdVersion      = "version"
+	CmdVerack       = "verack"
+	CmdPing         = "ping"
+	CmdPong         = "pong"
+	CmdGetAddr      = "getaddr"
+	CmdAddr         = "addr"
+	CmdAddrV2       = "addrv2"
+	CmdSendAddrV2   = "sendaddrv2"
+	CmdWtxidRelay   = "wtxidrelay"
+	CmdSendHeaders  = "sendheaders"
+	CmdFeeFilter    = "feefilter"
+	CmdSendCmpct    = "sendcmpct"
+	CmdInv          = "inv"
+	CmdGetData      = "getdata"
+	CmdNotFound     = "notfound"
+	CmdGetHeaders   = "getheaders"
+	CmdHeaders      = "headers"
+	CmdTx           = "tx"
+	CmdBlock        = "block"
+	CmdGetBlocks    = "getblocks"
+	CmdMempool      = "mempool"
+	CmdReject       = "reject"
+	CmdMerkleBlock  = "merkleblock"
+	CmdFilterLoad   = "filterload"
+	CmdFilterAdd    = "filteradd"
+	CmdFilterClear  = "filterclear"
+	CmdCmpctBlock   = "cmpctblock"
+	CmdGetBlockTxn  = "getblocktxn"
+	CmdBlockTxn     = "blocktxn"
+	CmdGetCFilters  = "getcfilters"
+	CmdCFilter      = "cfilter"
+	CmdGetCFHeaders = "getcfheaders"
+	CmdCFHeaders    = "cfheaders"
+	CmdGetCFCheckpt = "getcfcheckpt"
+	CmdCFCheckpt    = "cfcheckpt"
+)
+
+// Sentinel errors; test for them with errors.Is. Decoders wrap them in a
+// *DecodeError naming the message and field.
+var (
+	// ErrBadMagic: a header's magic is not the network's.
+	ErrBadMagic = errors.New("bad magic")
+	// ErrPayloadTooLarge: a header announces more than MaxPayloadSize bytes.
+	ErrPayloadTooLarge = errors.New("payload too large")
+	// ErrBadChecksum: a payload does not match its header's checksum.
+	ErrBadChecksum = errors.New("bad checksum")
+	// ErrBadCommand: a header's command is not printable ASCII padded with
+	// NULs.
+	ErrBadCommand = errors.New("bad command")
+	// ErrShortInput: the input ends before the field does.
+	ErrShortInput = errors.New("short input")
+	// ErrNonCanonical: a CompactSize is not in its shortest encoding.
+	ErrNonCanonical = errors.New("non-canonical compact size")
+	// ErrTooMany: a list has more entries than the message allows.
+	ErrTooMany = errors.New("too many entries")
+	// ErrTooLarge: a size or length exceeds its limit (CompactSize above
+	// MaxCompactSize, a user agent above MaxUserAgentLength).
+	ErrTooLarge = errors.New("too large")
+	// ErrBadAddress: an addrv2 address has the wrong length for its network.
+	ErrBadAddress = errors.New("bad address")
+	// ErrNonZeroTxCount: a header in a headers message is followed by a
+	// transaction count other than zero.
+	ErrNonZeroTxCount = errors.New("non-zero transaction count")
+	// ErrUnknownNetwork: Network was given a name it does not know.
+	ErrUnknownNetwork = errors.New("unknown network")
+)
+
+// DecodeError is the error every decoder returns: which message, which field
+// (with the entry index inside lists) and what went wrong. Its text reads
+// "decode addr: entry 3: port: short input".
+type DecodeError struct {
+	// Command is the message's command name.
+	Command string
+	// Field names the field, prefixed with the list entry when inside one.
+	Field string
+	// Err is the cause: one of the sentinels, or a *LimitError.
+	Err error
+}
+
+// Error implements error.
+func (e *DecodeError) Error() string {
+	s := "decode " + e.Command
+	if e.Field != "" {
+		s += ": " + e.Field
+	}
+	if e.Err == nil {
+		return s
+	}
+	return s + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause, so errors.Is(err, ErrShortInput) works.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// LimitError reports a count or size over its maximum, with both numbers so
+// a caller can log or score them. It unwraps to Err (ErrTooMany or
+// ErrTooLarge).
+type LimitError struct {
+	Value, Max uint64
+	Err        error
+}
+
+// Error implements error.
+func (e *LimitError) Error() string {
+	return e.Err.Error() + ": " + strconv.FormatUint(e.Value, 10) + " > " + strconv.FormatUint(e.Max, 10)
+}
+
+// Unwrap returns ErrTooMany or ErrTooLarge.
+func (e *LimitError) Unwrap() error { return e.Err }
+
+// Message is one typed protocol message.
+type Message interface {
+	// Command returns the message's command name.
+	Command() string
+	// AppendPayload appends the encoded payload to dst and returns the
+	// extended slice. pver is the protocol version negotiated with the peer
+	// (layouts of a few messages depend on it).
+	AppendPayload(dst []byte, pver uint32) []byte
+	// DecodePayload replaces the message's fields with those decoded from b.
+	// Bytes after the last field are ignored, as Core does. The message
+	// keeps no reference to b.
+	DecodePayload(b []byte, pver uint32) error
+}
+
+// newMessage is the dispatch table from command to typed message: nil for a
+// command without one.
+func newMessage(cmd string) Message {
+	switch cmd {
+	case CmdVersion:
+		return new(MsgVersion)
+	case CmdVerack:
+		return new(MsgVerack)
+	case CmdPing:
+		return new(MsgPing)
+	case CmdPong:
+		return new(MsgPong)
+	case CmdGetAddr:
+		return new(MsgGetAddr)
+	case CmdAddr:
+		return new(MsgAddr)
+	case CmdAddrV2:
+		return new(MsgAddrV2)
+	case CmdSendAddrV2:
+		return new(MsgSendAddrV2)
+	case CmdWtxidRelay:
+		return new(MsgWtxidRelay)
+	case CmdSendHeaders:
+		return new(MsgSendHeaders)
+	case CmdFeeFilter:
+		return new(MsgFeeFilter)
+	case CmdSendCmpct:
+		return new(MsgSendCmpct)
+	case CmdInv:
+		return new(MsgInv)
+	case CmdGetData:
+		return new(MsgGetData)
+	case CmdNotFound:
+		return new(MsgNotFound)
+	case CmdGetHeaders:
+		return new(MsgGetHeaders)
+	case CmdHeaders:
+		return new(MsgHeaders)
+	}
+	return nil
+}
+
+// Decode decodes payload as the message named cmd, for a peer speaking pver.
+// A command without a typed message here (tx, block, or one we have never
+// heard of) comes back as a *MsgRaw holding a copy of the payload, with a nil
+// error: the caller decides whether to route, count or drop it. The result
+// keeps no reference to payload.
+func Decode(cmd string, payload []byte, pver uint32) (Message, error) {
+	msg := newMessage(cmd)
+	if msg == nil {
+		msg = &MsgRaw{Cmd: cmd}
+	}
+	if err := msg.DecodePayload(payload, pver); err != nil {
+		return nil, err
+	}
+	return msg, nil
+}
+
+// MsgRaw is a message kept as its command and undecoded payload: any command
+// without a typed message in this package.
+type MsgRaw struct {
+	Cmd     string
+	Payload []byte
+}
+
+// Command returns Cmd.
+func (m *MsgRaw) Command() string { return m.Cmd }
+
+// AppendPayload appends Payload unchanged.
+func (m *MsgRaw) AppendPayload(dst []byte, _ uint32) []byte { return append(dst, m.Payload...) }
+
+// DecodePayload stores a copy of b.
+func (m *MsgRaw) DecodePayload(b []byte, _ uint32) error {
+	m.Payload = append([]byte(nil), b...)
+	return nil
+}

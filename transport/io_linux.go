@@ -1,0 +1,940 @@
+//go:build linux && !transport_portable
+
+package transport
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"time"
+	"unsafe"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+)
+
+// Props returns the props of an io actor configured by cfg, with its own
+// dispatcher: the actor's mailbox runs on its epoll loop's goroutine. Spawn
+// the returned value once; each io actor needs its own Props.
+func Props(cfg Config) *actor.Props {
+	cfg = cfg.withDefaults()
+	l := newLoop(cfg)
+	return actor.PropsFromProducer(func() actor.Actor { return newIOActor(l) },
+		actor.WithDispatcher(l))
+}
+
+// connState is where a connection is in its life.
+type connState uint8
+
+const (
+	connDialing connState = iota + 1 // non-blocking connect in progress
+	connOpen                         // connected: reads once attached, writes
+	connClosing                      // Close asked: writing what is queued, then closing
+	connClosed                       // closed; kept only by stale references
+)
+
+// listenBacklog is the accept queue asked of listen(2); the kernel caps it at
+// net.core.somaxconn.
+const listenBacklog = 4096
+
+// acceptBatch bounds the accepts of one listener per loop turn, so a flood of
+// connections does not starve the others; epoll reports the rest next turn.
+const acceptBatch = 256
+
+// maxIovecs bounds the buffers of one writev (IOV_MAX is 1024).
+const maxIovecs = 1024
+
+// maxIdleQueue is the largest send queue backing array (in entries) a
+// drained connection keeps.
+const maxIdleQueue = 16
+
+// maxFreeReceived bounds the recycled Received values io keeps.
+const maxFreeReceived = 1024
+
+// outHint and outMaxClass select the pooled buffer handed out as
+// Received.Out: at least outHint bytes, at most 2^outMaxClass.
+const (
+	outHint     = 256
+	outMaxClass = 16
+)
+
+// conn is one TCP connection. Only the loop goroutine touches it.
+type conn struct {
+	id     ConnID
+	fd     int
+	state  connState
+	owner  *actor.PID // Listen.Owner or Dial.Owner: told Closed
+	peer   *actor.PID // set by Attach: told Received, SendPaused/Resumed, Closed
+	remote netip.AddrPort
+	events uint32 // interest registered with epoll; 0 means not registered
+
+	// Read side.
+	partial    []byte // bytes of a trailing partial frame (smaller than the read buffer)
+	big        []byte // a frame larger than the read buffer, being filled; len is its size
+	bigHave    int    // bytes of big filled
+	unacked    int    // cost of Receiveds posted and not acknowledged
+	posts      int    // Receiveds posted and not acknowledged
+	readPaused bool   // unacked reached the receive limit
+
+	// Write side.
+	queue      [][]byte // Data of Sends, in order; queue[qi][head:] is next
+	qi         int
+	head       int
+	queued     int  // unwritten bytes in queue
+	dirty      bool // in ioActor.dirty: flush this turn
+	wantOut    bool // a write left bytes: EPOLLOUT armed
+	sendPaused bool // queued passed the send limit; peer told SendPaused
+
+	// Dial.
+	dialTag     uint64
+	closeReason error
+}
+
+// listener is one listening socket.
+type listener struct {
+	id     ConnID
+	fd     int
+	owner  *actor.PID
+	addr   netip.AddrPort
+	paused bool // out of descriptors: not accepting until its timer fires
+}
+
+// fdEntry is what io keeps per descriptor number.
+type fdEntry struct {
+	c *conn
+	l *listener
+}
+
+// ioActor is one incarnation of the io actor. It runs on its loop's
+// goroutine; a restart closes every socket and makes a fresh one.
+type ioActor struct {
+	l    *loop
+	cfg  Config
+	log  *zap.Logger
+	sys  *actor.ActorSystem
+	self *actor.PID
+
+	fds        []fdEntry // by descriptor
+	conns      int
+	listeners  int
+	dirty      []*conn
+	timers     timerHeap
+	inflight   int // Receiveds posted to peers and not acknowledged, over all connections
+	readPaused int
+	sendPaused int
+	queued     int // unwritten bytes over all connections
+
+	rbuf    []byte  // the shared read buffer
+	frames  []Frame // scratch for Deframe
+	iov     []unix.Iovec
+	pool    bufPool
+	rcvFree []*Received
+
+	bytesRead, bytesWritten uint64
+	badChecksums            uint64
+	badCommands             uint64
+	stale                   uint64
+	accepted, dialed        uint64
+	lastAcceptLog           time.Time
+}
+
+func newIOActor(l *loop) *ioActor {
+	return &ioActor{l: l, cfg: l.cfg, log: l.cfg.Logger}
+}
+
+// Receive handles io's messages, on the loop goroutine.
+func (a *ioActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *Send:
+		a.send(m)
+	case *Attach:
+		a.attach(m)
+	case *Close:
+		a.closeReq(m)
+	case *Dial:
+		a.dial(m)
+	case *Listen:
+		a.listen(m)
+	case *GetStats:
+		a.getStats(ctx, m)
+	case *actor.Started:
+		a.started(ctx)
+	case *actor.Stopping:
+		a.closeAll(ErrStopped)
+	case *actor.Restarting:
+		a.closeAll(ErrStopped)
+		a.detach()
+	case *actor.Stopped:
+		a.closeAll(ErrStopped)
+		a.detach()
+		a.l.quit = true
+	case *loopFailed:
+		panic(m.err)
+	default:
+		a.log.Debug("io: unexpected message", zap.String("type", fmt.Sprintf("%T", m)))
+	}
+}
+
+// started binds this incarnation to the loop.
+func (a *ioActor) started(ctx actor.Context) {
+	a.sys, a.self = ctx.ActorSystem(), ctx.Self()
+	a.l.mu.Lock()
+	state, openErr := a.l.state, a.l.openErr
+	a.l.mu.Unlock()
+	if state == loopBroken {
+		panic(openErr)
+	}
+	if a.l.owner != nil && !a.l.owner.Equal(a.self) {
+		panic(fmt.Errorf("%w: already serving %v", ErrSpawnedTwice, a.l.owner))
+	}
+	a.l.owner = a.self
+	a.l.cur = a
+	a.rbuf = make([]byte, ReadBufferSize)
+	a.log.Debug("io started")
+}
+
+// detach unbinds this incarnation from the loop.
+func (a *ioActor) detach() {
+	if a.l.cur == a {
+		a.l.cur = nil
+	}
+	a.pool.drop()
+	a.rcvFree = nil
+}
+
+func (a *ioActor) root() *actor.RootContext { return a.sys.Root }
+
+// post sends msg to pid, if any.
+func (a *ioActor) post(pid *actor.PID, msg any) {
+	if pid != nil {
+		a.sys.Root.Send(pid, msg)
+	}
+}
+
+// connOf returns the live connection named by id, or nil.
+func (a *ioActor) connOf(id ConnID) *conn {
+	fd := int(uint32(id))
+	if fd >= len(a.fds) {
+		return nil
+	}
+	c := a.fds[fd].c
+	if c == nil || c.id != id {
+		return nil
+	}
+	return c
+}
+
+// register records a descriptor's owner.
+func (a *ioActor) register(fd int, e fdEntry) {
+	for fd >= len(a.fds) {
+		a.fds = append(a.fds, fdEntry{})
+	}
+	a.fds[fd] = e
+}
+
+func (a *ioActor) newID(fd int) ConnID {
+	return ConnID(uint64(a.l.nextGen())<<32 | uint64(uint32(fd)))
+}
+
+// ---- listening and accepting ----
+
+func (a *ioActor) listen(m *Listen) {
+	l, err := a.openListener(m)
+	if err != nil {
+		a.log.Warn("io: listen failed", zap.Stringer("addr", m.Addr), zap.Error(err))
+		a.post(m.Owner, &Listening{Requested: m.Addr, Err: err})
+		return
+	}
+	a.log.Info("io: listening", zap.Stringer("addr", l.addr))
+	a.post(m.Owner, &Listening{Requested: m.Addr, Addr: l.addr})
+}
+
+func (a *ioActor) openListener(m *Listen) (*listener, error) {
+	sa, family, err := sockaddrOf(m.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %v: %w", m.Addr, err)
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("listen %v: socket: %w", m.Addr, err)
+	}
+	fail := func(op string, err error) (*listener, error) {
+		unix.Close(fd)
+		return nil, fmt.Errorf("listen %v: %s: %w", m.Addr, op, err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return fail("setsockopt SO_REUSEADDR", err)
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fail("bind", err)
+	}
+	if err := unix.Listen(fd, listenBacklog); err != nil {
+		return fail("listen", err)
+	}
+	l := &listener{id: a.newID(fd), fd: fd, owner: m.Owner, addr: localAddr(fd)}
+	if err := a.ctl(unix.EPOLL_CTL_ADD, fd, l.id, unix.EPOLLIN); err != nil {
+		return fail("epoll_ctl", err)
+	}
+	a.register(fd, fdEntry{l: l})
+	a.listeners++
+	return l, nil
+}
+
+// accept takes the waiting connections of l until EAGAIN (or a batch).
+func (a *ioActor) accept(l *listener) {
+	for range acceptBatch {
+		nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch {
+		case err == nil:
+		case err == unix.EAGAIN:
+			return
+		case err == unix.EINTR || err == unix.ECONNABORTED:
+			continue
+		default:
+			// EMFILE, ENFILE, ENOBUFS, ENOMEM or worse: accepting again
+			// at once would fail again, and level-triggered epoll would
+			// spin on the waiting connection. Rest, then retry.
+			a.pauseAccept(l, err)
+			return
+		}
+		if err := unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+			a.log.Debug("io: TCP_NODELAY on accepted socket", zap.Error(err))
+		}
+		c := &conn{id: a.newID(nfd), fd: nfd, state: connOpen, owner: l.owner, remote: addrPortOf(sa)}
+		a.register(nfd, fdEntry{c: c})
+		a.conns++
+		a.accepted++
+		a.post(l.owner, &Accepted{Conn: c.id, Remote: c.remote, Local: localAddr(nfd)})
+	}
+}
+
+func (a *ioActor) pauseAccept(l *listener, err error) {
+	now := time.Now()
+	if now.Sub(a.lastAcceptLog) >= a.cfg.AcceptPause {
+		a.lastAcceptLog = now
+		a.log.Warn("io: accept failed; pausing listener",
+			zap.Stringer("addr", l.addr), zap.Duration("pause", a.cfg.AcceptPause), zap.Error(err))
+	}
+	if err := a.ctl(unix.EPOLL_CTL_DEL, l.fd, l.id, 0); err != nil {
+		a.log.Error("io: epoll_ctl del listener", zap.Error(err))
+	}
+	l.paused = true
+	a.timers.add(timer{at: now.Add(a.cfg.AcceptPause), kind: timerAccept, id: l.id})
+}
+
+func (a *ioActor) resumeAccept(id ConnID) {
+	fd := int(uint32(id))
+	if fd >= len(a.fds) {
+		return
+	}
+	l := a.fds[fd].l
+	if l == nil || l.id != id || !l.paused {
+		return
+	}
+	l.paused = false
+	if err := a.ctl(unix.EPOLL_CTL_ADD, l.fd, l.id, unix.EPOLLIN); err != nil {
+		a.log.Error("io: epoll_ctl re-add listener", zap.Error(err))
+	}
+}
+
+// ---- dialing ----
+
+func (a *ioActor) dial(m *Dial) {
+	fail := func(err error) {
+		a.log.Debug("io: dial failed", zap.Stringer("addr", m.Addr), zap.Error(err))
+		a.post(m.Owner, &Dialed{Tag: m.Tag, Addr: m.Addr, Err: err})
+	}
+	sa, family, err := sockaddrOf(m.Addr)
+	if err != nil {
+		fail(fmt.Errorf("dial %v: %w", m.Addr, err))
+		return
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		fail(fmt.Errorf("dial %v: socket: %w", m.Addr, err))
+		return
+	}
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
+		a.log.Debug("io: TCP_NODELAY on dialed socket", zap.Error(err))
+	}
+	c := &conn{id: a.newID(fd), fd: fd, state: connDialing, owner: m.Owner, remote: m.Addr, dialTag: m.Tag}
+	err = unix.Connect(fd, sa)
+	for err == unix.EINTR {
+		// An interrupted connect goes on in the background.
+		err = unix.EINPROGRESS
+	}
+	switch err {
+	case nil:
+		a.register(fd, fdEntry{c: c})
+		a.dialDone(c, nil)
+	case unix.EINPROGRESS:
+		a.register(fd, fdEntry{c: c})
+		if err := a.ctl(unix.EPOLL_CTL_ADD, fd, c.id, unix.EPOLLOUT); err != nil {
+			a.fds[fd] = fdEntry{}
+			unix.Close(fd)
+			fail(fmt.Errorf("dial %v: epoll_ctl: %w", m.Addr, err))
+			return
+		}
+		c.events = unix.EPOLLOUT
+		timeout := m.Timeout
+		if timeout <= 0 {
+			timeout = a.cfg.DialTimeout
+		}
+		a.timers.add(timer{at: time.Now().Add(timeout), kind: timerDial, id: c.id})
+	default:
+		unix.Close(fd)
+		fail(fmt.Errorf("dial %v: connect: %w", m.Addr, err))
+	}
+}
+
+// dialDone ends a dial: err nil means connected.
+func (a *ioActor) dialDone(c *conn, err error) {
+	if err != nil {
+		if c.events != 0 {
+			a.ctl(unix.EPOLL_CTL_DEL, c.fd, c.id, 0)
+		}
+		a.fds[c.fd] = fdEntry{}
+		unix.Close(c.fd)
+		c.state = connClosed
+		a.log.Debug("io: dial failed", zap.Stringer("addr", c.remote), zap.Error(err))
+		a.post(c.owner, &Dialed{Tag: c.dialTag, Addr: c.remote, Err: err})
+		return
+	}
+	c.state = connOpen
+	a.conns++
+	a.dialed++
+	a.updateInterest(c)
+	a.post(c.owner, &Dialed{Tag: c.dialTag, Addr: c.remote, Conn: c.id, Local: localAddr(c.fd)})
+}
+
+// connectResult reads a finished non-blocking connect's outcome.
+func connectResult(fd int) error {
+	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return fmt.Errorf("getsockopt SO_ERROR: %w", err)
+	}
+	if v != 0 {
+		return unix.Errno(v)
+	}
+	return nil
+}
+
+// ---- attach, send, close ----
+
+func (a *ioActor) attach(m *Attach) {
+	c := a.connOf(m.Conn)
+	if c == nil || c.state != connOpen {
+		a.stale++
+		return
+	}
+	c.peer = m.Peer
+	if c.sendPaused {
+		a.post(c.peer, &SendPaused{Conn: c.id})
+	}
+	a.updateInterest(c)
+}
+
+func (a *ioActor) send(m *Send) {
+	if m.Ack != nil {
+		a.ack(m.Ack)
+	}
+	c := a.connOf(m.Conn)
+	if c == nil || c.state != connOpen {
+		if c == nil {
+			a.stale++
+		}
+		a.pool.put(m.Data)
+		return
+	}
+	if len(m.Data) == 0 {
+		a.pool.put(m.Data)
+		return
+	}
+	c.queue = append(c.queue, m.Data)
+	c.queued += len(m.Data)
+	a.queued += len(m.Data)
+	if !c.dirty {
+		c.dirty = true
+		a.dirty = append(a.dirty, c)
+	}
+	if !c.sendPaused && c.queued > a.cfg.SendLimit {
+		c.sendPaused = true
+		a.sendPaused++
+		a.post(c.peer, &SendPaused{Conn: c.id})
+	}
+}
+
+// ack takes back a Received: its cost leaves the connection's receive
+// budget (resuming reads below the limit) and io's own values are recycled.
+func (a *ioActor) ack(r *Received) {
+	if r.Pool != a {
+		return // a hand-built value, or one from an earlier incarnation
+	}
+	if r.cost == 0 {
+		return // acknowledged twice
+	}
+	if c := a.connOf(r.Conn); c != nil {
+		c.unacked -= r.cost
+		c.posts--
+		a.inflight--
+		if c.readPaused && c.unacked < a.cfg.RecvLimit {
+			c.readPaused = false
+			a.readPaused--
+			a.updateInterest(c)
+		}
+	}
+	a.pool.put(r.buf)
+	clear(r.Frames)
+	*r = Received{Frames: r.Frames[:0]}
+	if len(a.rcvFree) < maxFreeReceived {
+		a.rcvFree = append(a.rcvFree, r)
+	}
+}
+
+func (a *ioActor) closeReq(m *Close) {
+	c := a.connOf(m.Conn)
+	if c == nil {
+		a.stale++
+		return
+	}
+	if c.state != connOpen {
+		return
+	}
+	reason := m.Reason
+	if reason == nil {
+		reason = ErrCloseRequested
+	}
+	if c.queued == 0 {
+		a.closeConn(c, reason)
+		return
+	}
+	// Write what is queued first, for at most CloseTimeout.
+	c.state = connClosing
+	c.closeReason = reason
+	a.updateInterest(c)
+	if !c.dirty {
+		c.dirty = true
+		a.dirty = append(a.dirty, c)
+	}
+	a.timers.add(timer{at: time.Now().Add(a.cfg.CloseTimeout), kind: timerClose, id: c.id})
+}
+
+// closeConn closes c now and tells its peer and owner why.
+func (a *ioActor) closeConn(c *conn, reason error) {
+	if c.state == connClosed {
+		return
+	}
+	if c.state == connDialing {
+		a.dialDone(c, reason)
+		return
+	}
+	c.state = connClosed
+	// Closing the descriptor also removes it from the epoll set.
+	unix.Close(c.fd)
+	a.fds[c.fd] = fdEntry{}
+	a.conns--
+	a.inflight -= c.posts
+	a.queued -= c.queued
+	if c.readPaused {
+		a.readPaused--
+	}
+	if c.sendPaused {
+		a.sendPaused--
+	}
+	for i, b := range c.queue[c.qi:] {
+		a.pool.put(b)
+		c.queue[c.qi+i] = nil
+	}
+	c.queue, c.qi, c.head, c.queued, c.posts, c.unacked = nil, 0, 0, 0, 0, 0
+	a.pool.put(c.partial)
+	c.partial, c.big = nil, nil
+	a.log.Debug("io: connection closed", zap.Stringer("remote", c.remote), zap.Error(reason), zap.Any("peer", c.peer), zap.Any("owner", c.owner))
+	msg := &Closed{Conn: c.id, Reason: reason}
+	a.post(c.peer, msg)
+	if c.owner != nil && !c.owner.Equal(c.peer) {
+		a.post(c.owner, msg)
+	}
+}
+
+// closeAll closes every connection and listener, writing what it can of
+// each queue first without waiting.
+func (a *ioActor) closeAll(reason error) {
+	for fd := range a.fds {
+		e := a.fds[fd]
+		switch {
+		case e.c != nil:
+			if e.c.state == connOpen || e.c.state == connClosing {
+				a.write(e.c)
+			}
+			a.closeConn(e.c, reason)
+		case e.l != nil:
+			unix.Close(e.l.fd)
+			a.fds[fd] = fdEntry{}
+			a.listeners--
+		}
+	}
+	a.dirty = a.dirty[:0]
+	a.timers = a.timers[:0]
+}
+
+// ---- polling ----
+
+// ctl registers, changes or removes a descriptor's interest; the event
+// carries the generation so stale events are recognised.
+func (a *ioActor) ctl(op, fd int, id ConnID, events uint32) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd), Pad: int32(uint32(id >> 32))}
+	return unix.EpollCtl(a.l.epfd, op, fd, &ev)
+}
+
+// updateInterest makes c's epoll registration match what c waits for:
+// reading while attached and under the receive limit, writing while a write
+// left bytes. A socket waiting for nothing is not registered, so hang-ups of
+// unattached or paused sockets do not wake the loop in vain.
+func (a *ioActor) updateInterest(c *conn) {
+	var want uint32
+	switch c.state {
+	case connDialing:
+		want = unix.EPOLLOUT
+	case connOpen:
+		if c.peer != nil && !c.readPaused {
+			want |= unix.EPOLLIN
+		}
+		if c.wantOut {
+			want |= unix.EPOLLOUT
+		}
+	case connClosing:
+		if c.wantOut {
+			want |= unix.EPOLLOUT
+		}
+	}
+	if want == c.events {
+		return
+	}
+	op := unix.EPOLL_CTL_MOD
+	switch {
+	case c.events == 0:
+		op = unix.EPOLL_CTL_ADD
+	case want == 0:
+		op = unix.EPOLL_CTL_DEL
+	}
+	if err := a.ctl(op, c.fd, c.id, want); err != nil {
+		panic(fmt.Errorf("epoll_ctl %d on fd %d: %w", op, c.fd, err))
+	}
+	c.events = want
+}
+
+// event handles one readiness event of a socket.
+func (a *ioActor) event(ev unix.EpollEvent) {
+	fd := int(ev.Fd)
+	if fd >= len(a.fds) {
+		return
+	}
+	e := a.fds[fd]
+	gen := uint32(ev.Pad)
+	switch {
+	case e.c != nil && uint32(e.c.id>>32) == gen:
+		c := e.c
+		switch c.state {
+		case connDialing:
+			a.dialDone(c, connectResult(c.fd))
+		case connOpen, connClosing:
+			if ev.Events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && c.wantOut && !c.dirty {
+				c.dirty = true
+				a.dirty = append(a.dirty, c)
+			}
+			if ev.Events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP) != 0 && c.events&unix.EPOLLIN != 0 {
+				a.read(c)
+			}
+		}
+	case e.l != nil && uint32(e.l.id>>32) == gen:
+		a.accept(e.l)
+	}
+}
+
+// fireTimers handles the due timers.
+func (a *ioActor) fireTimers() {
+	if len(a.timers) == 0 {
+		return
+	}
+	now := time.Now()
+	for {
+		t, ok := a.timers.popDue(now)
+		if !ok {
+			return
+		}
+		switch t.kind {
+		case timerDial:
+			if c := a.connOf(t.id); c != nil && c.state == connDialing {
+				a.dialDone(c, fmt.Errorf("dial %v: %w", c.remote, ErrDialTimeout))
+			}
+		case timerClose:
+			if c := a.connOf(t.id); c != nil && c.state == connClosing {
+				a.closeConn(c, c.closeReason)
+			}
+		case timerAccept:
+			a.resumeAccept(t.id)
+		}
+	}
+}
+
+func (a *ioActor) nextTimer() (time.Time, bool) { return a.timers.next() }
+
+// ---- reading ----
+
+// read does one read of c and posts the complete frames it finished.
+func (a *ioActor) read(c *conn) {
+	if c.big != nil {
+		a.readBig(c)
+		return
+	}
+	p := copy(a.rbuf, c.partial)
+	n, err := unix.Read(c.fd, a.rbuf[p:])
+	if !a.readOK(c, n, err) {
+		return
+	}
+	data := a.rbuf[:p+n]
+	d, ferr := Deframe(data, a.cfg.Magic, a.frames[:0])
+	a.frames = d.Frames[:0]
+	a.badChecksums += uint64(d.BadChecksums)
+	a.badCommands += uint64(d.BadCommands)
+	if len(d.Frames) > 0 {
+		a.deliver(c, d.Frames, d.Wire, nil)
+	}
+	if ferr != nil {
+		a.closeConn(c, ferr)
+		return
+	}
+	rest := data[d.Used:]
+	if c.partial != nil && (len(rest) == 0 || d.Next > ReadBufferSize || cap(c.partial) < len(rest)) {
+		a.pool.put(c.partial)
+		c.partial = nil
+	}
+	switch {
+	case d.Next > ReadBufferSize:
+		// A frame larger than the read buffer gets a buffer of its own,
+		// sized from its header (at most MaxPayloadSize plus the header).
+		c.big = a.pool.get(d.Next)[:d.Next]
+		c.bigHave = copy(c.big, rest)
+	case len(rest) > 0:
+		if c.partial == nil {
+			c.partial = a.pool.get(len(rest))
+		}
+		c.partial = append(c.partial[:0], rest...)
+	}
+}
+
+// readBig reads into c's large-frame buffer and posts the frame once whole.
+func (a *ioActor) readBig(c *conn) {
+	n, err := unix.Read(c.fd, c.big[c.bigHave:])
+	if !a.readOK(c, n, err) {
+		return
+	}
+	c.bigHave += n
+	if c.bigHave < len(c.big) {
+		return
+	}
+	big := c.big
+	c.big, c.bigHave = nil, 0
+	d, ferr := Deframe(big, a.cfg.Magic, a.frames[:0])
+	a.frames = d.Frames[:0]
+	a.badChecksums += uint64(d.BadChecksums)
+	a.badCommands += uint64(d.BadCommands)
+	if len(d.Frames) == 0 {
+		a.pool.put(big)
+	} else {
+		a.deliver(c, d.Frames, d.Wire, big)
+	}
+	if ferr != nil {
+		a.closeConn(c, ferr)
+	}
+}
+
+// readOK handles a read's outcome: it reports whether n bytes arrived, and
+// closes c on end of stream or error.
+func (a *ioActor) readOK(c *conn, n int, err error) bool {
+	switch {
+	case err == nil && n > 0:
+		a.bytesRead += uint64(n)
+		return true
+	case err == nil:
+		a.closeConn(c, fmt.Errorf("read: %w", io.EOF))
+	case errIsTemporary(err):
+	default:
+		a.closeConn(c, fmt.Errorf("read: %w", err))
+	}
+	return false
+}
+
+// deliver posts frames to c's peer as one Received. Their payloads are
+// copied into one pooled buffer, unless backing (a whole-frame buffer that
+// becomes the Received's) already holds them.
+func (a *ioActor) deliver(c *conn, frames []Frame, wire int, backing []byte) {
+	r := a.newReceived()
+	if backing != nil {
+		r.buf = backing
+		r.Frames = append(r.Frames, frames...)
+	} else {
+		total := 0
+		for i := range frames {
+			total += len(frames[i].Payload)
+		}
+		buf := a.pool.get(total)
+		for _, f := range frames {
+			off := len(buf)
+			buf = append(buf, f.Payload...)
+			r.Frames = append(r.Frames, Frame{Command: f.Command, Payload: buf[off:len(buf):len(buf)]})
+		}
+		r.buf = buf
+	}
+	clear(frames)
+	r.Conn = c.id
+	r.Size = wire
+	r.cost = wire + MessageOverhead*len(r.Frames)
+	r.Pool = a
+	r.Out = a.pool.tryGetUpTo(outHint, outMaxClass)
+	c.unacked += r.cost
+	c.posts++
+	a.inflight++
+	if c.unacked >= a.cfg.RecvLimit && !c.readPaused {
+		c.readPaused = true
+		a.readPaused++
+		a.updateInterest(c)
+	}
+	a.post(c.peer, r)
+}
+
+func (a *ioActor) newReceived() *Received {
+	if n := len(a.rcvFree); n > 0 {
+		r := a.rcvFree[n-1]
+		a.rcvFree[n-1] = nil
+		a.rcvFree = a.rcvFree[:n-1]
+		return r
+	}
+	return &Received{Frames: make([]Frame, 0, 4)}
+}
+
+// ---- writing ----
+
+// flush writes each connection that got data this turn, once.
+func (a *ioActor) flush() {
+	for i, c := range a.dirty {
+		a.dirty[i] = nil
+		c.dirty = false
+		if c.state == connOpen || c.state == connClosing {
+			a.write(c)
+		}
+	}
+	a.dirty = a.dirty[:0]
+}
+
+// write does one write (or writev) of c's queue, recycles what went out,
+// arms EPOLLOUT if bytes remain, and handles the send limit and a pending
+// close.
+func (a *ioActor) write(c *conn) {
+	if c.queued > 0 {
+		var n int
+		var err error
+		if len(c.queue)-c.qi == 1 {
+			n, err = unix.Write(c.fd, c.queue[c.qi][c.head:])
+		} else {
+			n, err = a.writev(c)
+		}
+		switch {
+		case err == nil:
+			a.advance(c, n)
+		case errIsTemporary(err):
+		default:
+			a.closeConn(c, fmt.Errorf("write: %w", err))
+			return
+		}
+	}
+	c.wantOut = c.queued > 0
+	if c.sendPaused && c.queued <= a.cfg.SendLimit {
+		c.sendPaused = false
+		a.sendPaused--
+		a.post(c.peer, &SendResumed{Conn: c.id})
+	}
+	if c.state == connClosing && c.queued == 0 {
+		a.closeConn(c, c.closeReason)
+		return
+	}
+	a.updateInterest(c)
+}
+
+// writev writes up to maxIovecs queued buffers with one system call, using
+// io's own iovec slice (unix.Writev allocates one per call).
+func (a *ioActor) writev(c *conn) (int, error) {
+	iov := a.iov[:0]
+	for i, b := range c.queue[c.qi:] {
+		if i == maxIovecs {
+			break
+		}
+		if i == 0 {
+			b = b[c.head:]
+		}
+		v := unix.Iovec{Base: unsafe.SliceData(b)}
+		v.SetLen(len(b))
+		iov = append(iov, v)
+	}
+	r, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(c.fd),
+		uintptr(unsafe.Pointer(unsafe.SliceData(iov))), uintptr(len(iov)))
+	clear(iov) // drop the references to the written buffers
+	a.iov = iov[:0]
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(r), nil
+}
+
+// advance drops n written bytes from c's queue, recycling finished buffers.
+func (a *ioActor) advance(c *conn, n int) {
+	a.bytesWritten += uint64(n)
+	c.queued -= n
+	a.queued -= n
+	for n > 0 {
+		left := len(c.queue[c.qi]) - c.head
+		if n < left {
+			c.head += n
+			return
+		}
+		n -= left
+		a.pool.put(c.queue[c.qi])
+		c.queue[c.qi] = nil
+		c.qi++
+		c.head = 0
+	}
+	if c.qi == len(c.queue) {
+		c.qi = 0
+		c.queue = c.queue[:0]
+		if cap(c.queue) > maxIdleQueue {
+			c.queue = nil // let go of a large backing array while idle
+		}
+	}
+}
+
+// ---- stats ----
+
+func (a *ioActor) getStats(ctx actor.Context, m *GetStats) {
+	s := &Stats{
+		Listeners:    a.listeners,
+		Conns:        a.conns,
+		BytesQueued:  a.queued,
+		BytesRead:    a.bytesRead,
+		BytesWritten: a.bytesWritten,
+		Wakeups:      a.l.wakeups,
+		BadChecksums: a.badChecksums,
+		BadCommands:  a.badCommands,
+		Stale:        a.stale,
+		InFlight:     a.inflight,
+		ReadsPaused:  a.readPaused,
+		SendsPaused:  a.sendPaused,
+		Accepted:     a.accepted,
+		Dialed:       a.dialed,
+	}
+	if m.ReplyTo != nil {
+		a.post(m.ReplyTo, s)
+		return
+	}
+	ctx.Respond(s)
+}

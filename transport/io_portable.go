@@ -1,0 +1,467 @@
+//go:build !linux || transport_portable
+
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+)
+
+// Props returns the props of an io actor configured by cfg. This portable
+// build (every system but Linux) serves the same messages over the net
+// package with a reader and a writer goroutine per connection; Linux gets
+// the epoll loop.
+func Props(cfg Config) *actor.Props {
+	cfg = cfg.withDefaults()
+	return actor.PropsFromProducer(func() actor.Actor { return newPortableIO(cfg) })
+}
+
+// Messages the goroutines of the portable io post to the actor.
+type (
+	acceptedConn struct {
+		l  *plistener
+		nc net.Conn
+	}
+	dialResult struct {
+		m   *Dial
+		nc  net.Conn
+		err error
+	}
+	connFailed struct {
+		id  ConnID
+		err error
+	}
+	flushed struct{ id ConnID } // a closing connection's queue is written
+)
+
+// plistener is one listener of the portable io.
+type plistener struct {
+	ln    net.Listener
+	owner *actor.PID
+}
+
+// pconn is one connection of the portable io. The actor owns the fields
+// above mu; mu guards those below, shared with the reader and writer.
+type pconn struct {
+	id     ConnID
+	nc     net.Conn
+	owner  *actor.PID
+	remote netip.AddrPort
+	reason error // a Close's reason, once asked
+
+	mu         sync.Mutex
+	cond       *sync.Cond // signals attach, acknowledgements, new data, close
+	peer       *actor.PID
+	unacked    int
+	queue      [][]byte
+	queued     int
+	sendPaused bool
+	closing    bool
+	closed     bool
+}
+
+// portableIO is the io actor of the portable build.
+type portableIO struct {
+	cfg       Config
+	log       *zap.Logger
+	sys       *actor.ActorSystem
+	self      *actor.PID
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	next      uint64
+	conns     map[ConnID]*pconn
+	listeners []*plistener
+	stats     Stats
+}
+
+func newPortableIO(cfg Config) *portableIO {
+	return &portableIO{cfg: cfg, log: cfg.Logger, conns: make(map[ConnID]*pconn)}
+}
+
+// Receive handles io's messages.
+func (a *portableIO) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *Send:
+		a.send(m)
+	case *Attach:
+		a.attach(m)
+	case *Close:
+		a.closeReq(m)
+	case *Dial:
+		a.dial(m)
+	case *Listen:
+		a.listen(m)
+	case *GetStats:
+		a.getStats(ctx, m)
+	case *acceptedConn:
+		a.accepted(m)
+	case *dialResult:
+		a.dialed(m)
+	case *connFailed:
+		if c := a.conns[m.id]; c != nil {
+			if c.reason != nil {
+				a.closeConn(c, c.reason) // the write deadline of a Close passed
+			} else {
+				a.closeConn(c, m.err)
+			}
+		}
+	case *flushed:
+		if c := a.conns[m.id]; c != nil {
+			a.closeConn(c, c.reason)
+		}
+	case *actor.Started:
+		a.sys, a.self = ctx.ActorSystem(), ctx.Self()
+		a.ctx, a.cancel = context.WithCancel(context.Background())
+	case *actor.Stopping, *actor.Restarting:
+		a.closeAll(ErrStopped)
+	case *actor.Stopped:
+		a.closeAll(ErrStopped)
+		a.wg.Wait()
+	default:
+		a.log.Debug("io: unexpected message", zap.String("type", fmt.Sprintf("%T", m)))
+	}
+}
+
+func (a *portableIO) post(pid *actor.PID, msg any) {
+	if pid != nil {
+		a.sys.Root.Send(pid, msg)
+	}
+}
+
+func (a *portableIO) newID() ConnID {
+	a.next++
+	return ConnID(a.next)
+}
+
+func (a *portableIO) listen(m *Listen) {
+	ln, err := net.Listen("tcp", m.Addr.String())
+	if err != nil {
+		a.post(m.Owner, &Listening{Requested: m.Addr, Err: fmt.Errorf("listen %v: %w", m.Addr, err)})
+		return
+	}
+	l := &plistener{ln: ln, owner: m.Owner}
+	a.listeners = append(a.listeners, l)
+	a.post(m.Owner, &Listening{Requested: m.Addr, Addr: addrPortOfNet(ln.Addr())})
+	a.wg.Add(1)
+	go a.acceptLoop(l)
+}
+
+func (a *portableIO) acceptLoop(l *plistener) {
+	defer a.wg.Done()
+	for {
+		nc, err := l.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			a.log.Warn("io: accept failed; pausing", zap.Error(err))
+			select {
+			case <-a.ctx.Done():
+				return
+			case <-time.After(a.cfg.AcceptPause):
+			}
+			continue
+		}
+		a.sys.Root.Send(a.self, &acceptedConn{l: l, nc: nc})
+	}
+}
+
+func (a *portableIO) accepted(m *acceptedConn) {
+	if a.ctx.Err() != nil {
+		m.nc.Close()
+		return
+	}
+	c := a.addConn(m.nc, m.l.owner)
+	a.stats.Accepted++
+	a.post(m.l.owner, &Accepted{Conn: c.id, Remote: c.remote, Local: addrPortOfNet(m.nc.LocalAddr())})
+}
+
+func (a *portableIO) dial(m *Dial) {
+	timeout := m.Timeout
+	if timeout <= 0 {
+		timeout = a.cfg.DialTimeout
+	}
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		ctx, cancel := context.WithTimeout(a.ctx, timeout)
+		defer cancel()
+		var d net.Dialer
+		nc, err := d.DialContext(ctx, "tcp", m.Addr.String())
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				err = fmt.Errorf("dial %v: %w", m.Addr, ErrDialTimeout)
+			} else {
+				err = fmt.Errorf("dial %v: %w", m.Addr, err)
+			}
+		}
+		a.sys.Root.Send(a.self, &dialResult{m: m, nc: nc, err: err})
+	}()
+}
+
+func (a *portableIO) dialed(r *dialResult) {
+	if r.err == nil && a.ctx.Err() != nil {
+		r.nc.Close()
+		r.err = fmt.Errorf("dial %v: %w", r.m.Addr, ErrStopped)
+	}
+	if r.err != nil {
+		a.post(r.m.Owner, &Dialed{Tag: r.m.Tag, Addr: r.m.Addr, Err: r.err})
+		return
+	}
+	c := a.addConn(r.nc, r.m.Owner)
+	a.stats.Dialed++
+	a.post(r.m.Owner, &Dialed{Tag: r.m.Tag, Addr: r.m.Addr, Conn: c.id, Local: addrPortOfNet(r.nc.LocalAddr())})
+}
+
+// addConn registers nc and starts its reader and writer.
+func (a *portableIO) addConn(nc net.Conn, owner *actor.PID) *pconn {
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	c := &pconn{id: a.newID(), nc: nc, owner: owner, remote: addrPortOfNet(nc.RemoteAddr())}
+	c.cond = sync.NewCond(&c.mu)
+	a.conns[c.id] = c
+	a.wg.Add(2)
+	go a.reader(c)
+	go a.writer(c)
+	return c
+}
+
+func (a *portableIO) attach(m *Attach) {
+	c := a.conns[m.Conn]
+	if c == nil {
+		a.stats.Stale++
+		return
+	}
+	c.mu.Lock()
+	c.peer = m.Peer
+	paused := c.sendPaused
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	if paused {
+		a.post(m.Peer, &SendPaused{Conn: c.id})
+	}
+}
+
+func (a *portableIO) send(m *Send) {
+	if r := m.Ack; r != nil && r.Pool == a && r.cost > 0 {
+		if c := a.conns[r.Conn]; c != nil {
+			c.mu.Lock()
+			c.unacked -= r.cost
+			c.cond.Broadcast()
+			c.mu.Unlock()
+		}
+		r.cost = 0
+	}
+	c := a.conns[m.Conn]
+	if c == nil {
+		a.stats.Stale++
+		return
+	}
+	if len(m.Data) == 0 {
+		return
+	}
+	c.mu.Lock()
+	if c.closing || c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.queue = append(c.queue, m.Data)
+	c.queued += len(m.Data)
+	pause := !c.sendPaused && c.queued > a.cfg.SendLimit
+	if pause {
+		c.sendPaused = true
+	}
+	peer := c.peer
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	if pause {
+		a.post(peer, &SendPaused{Conn: c.id})
+	}
+}
+
+func (a *portableIO) closeReq(m *Close) {
+	c := a.conns[m.Conn]
+	if c == nil {
+		a.stats.Stale++
+		return
+	}
+	reason := m.Reason
+	if reason == nil {
+		reason = ErrCloseRequested
+	}
+	if c.reason != nil {
+		return // already closing
+	}
+	c.reason = reason
+	c.mu.Lock()
+	empty := c.queued == 0
+	c.closing = true
+	if !empty {
+		c.queue = append(c.queue, nil) // tells the writer to report once written
+	}
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	if empty {
+		a.closeConn(c, reason)
+		return
+	}
+	c.nc.SetWriteDeadline(time.Now().Add(a.cfg.CloseTimeout))
+}
+
+// closeConn closes c and reports it to its peer and owner.
+func (a *portableIO) closeConn(c *pconn, reason error) {
+	delete(a.conns, c.id)
+	c.mu.Lock()
+	c.closed = true
+	peer := c.peer
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	c.nc.Close()
+	msg := &Closed{Conn: c.id, Reason: reason}
+	a.post(peer, msg)
+	if c.owner != nil && !c.owner.Equal(peer) {
+		a.post(c.owner, msg)
+	}
+}
+
+func (a *portableIO) closeAll(reason error) {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	for _, l := range a.listeners {
+		l.ln.Close()
+	}
+	a.listeners = nil
+	for _, c := range a.conns {
+		a.closeConn(c, reason)
+	}
+}
+
+// reader reads c once attached, stops while the receive limit is reached,
+// and posts every read's complete frames as one Received.
+func (a *portableIO) reader(c *pconn) {
+	defer a.wg.Done()
+	buf := make([]byte, 0, ReadBufferSize)
+	var frames []Frame
+	for {
+		c.mu.Lock()
+		for !c.closed && (c.peer == nil || c.unacked >= a.cfg.RecvLimit) {
+			c.cond.Wait()
+		}
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			return
+		}
+		n, err := c.nc.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		d, ferr := Deframe(buf, a.cfg.Magic, frames[:0])
+		frames = d.Frames
+		if len(d.Frames) > 0 {
+			r := &Received{Conn: c.id, Size: d.Wire, Pool: a}
+			for _, f := range d.Frames {
+				r.Frames = append(r.Frames, Frame{Command: f.Command, Payload: append([]byte(nil), f.Payload...)})
+			}
+			r.cost = d.Wire + MessageOverhead*len(r.Frames)
+			c.mu.Lock()
+			c.unacked += r.cost
+			peer := c.peer
+			c.mu.Unlock()
+			a.sys.Root.Send(peer, r)
+		}
+		clear(frames)
+		if ferr != nil {
+			err = ferr
+		}
+		if err != nil {
+			a.sys.Root.Send(a.self, &connFailed{id: c.id, err: fmt.Errorf("read: %w", err)})
+			return
+		}
+		buf = append(buf[:0], buf[d.Used:]...)
+		if d.Next > cap(buf) {
+			buf = append(make([]byte, 0, d.Next), buf...)
+		}
+	}
+}
+
+// writer writes c's queue, all of it at once, until c closes.
+func (a *portableIO) writer(c *pconn) {
+	defer a.wg.Done()
+	for {
+		c.mu.Lock()
+		for !c.closed && len(c.queue) == 0 {
+			c.cond.Wait()
+		}
+		if c.closed {
+			c.mu.Unlock()
+			return
+		}
+		batch := c.queue
+		c.queue = nil
+		c.mu.Unlock()
+
+		closeAsked := false
+		bufs := make(net.Buffers, 0, len(batch))
+		for _, b := range batch {
+			if b == nil {
+				closeAsked = true
+				break
+			}
+			bufs = append(bufs, b)
+		}
+		n, err := bufs.WriteTo(c.nc)
+		c.mu.Lock()
+		c.queued -= int(n)
+		resume := c.sendPaused && c.queued <= a.cfg.SendLimit
+		if resume {
+			c.sendPaused = false
+		}
+		peer := c.peer
+		c.mu.Unlock()
+		if resume {
+			a.sys.Root.Send(peer, &SendResumed{Conn: c.id})
+		}
+		if err != nil {
+			a.sys.Root.Send(a.self, &connFailed{id: c.id, err: fmt.Errorf("write: %w", err)})
+			return
+		}
+		if closeAsked {
+			a.sys.Root.Send(a.self, &flushed{id: c.id})
+			return
+		}
+	}
+}
+
+func (a *portableIO) getStats(ctx actor.Context, m *GetStats) {
+	s := a.stats
+	s.Listeners = len(a.listeners)
+	s.Conns = len(a.conns)
+	for _, c := range a.conns {
+		c.mu.Lock()
+		s.BytesQueued += c.queued
+		c.mu.Unlock()
+	}
+	if m.ReplyTo != nil {
+		a.post(m.ReplyTo, &s)
+		return
+	}
+	ctx.Respond(&s)
+}
+
+// addrPortOfNet converts a net.Addr of a TCP socket.
+func addrPortOfNet(addr net.Addr) netip.AddrPort {
+	if ta, ok := addr.(*net.TCPAddr); ok {
+		return ta.AddrPort()
+	}
+	return netip.AddrPort{}
+}

@@ -1,0 +1,161 @@
+package transport
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// ConnID names one connection for its whole life: generation<<32 | descriptor.
+// A reply that names a closed connection whose descriptor has been reused
+// carries the old generation and is dropped.
+type ConnID uint64
+
+// Frame is one complete, checksum-verified message read from the wire.
+// Payload aliases a buffer owned by the Received that carries it: it is valid
+// until the receiver acknowledges that Received (see Send.Ack).
+type Frame struct {
+	// Command is the message's command name ("version", "ping", ...).
+	// Known commands are interned, so building it does not allocate.
+	Command string
+	// Payload is the message body, without the 24-byte header.
+	Payload []byte
+}
+
+// Listen asks io to listen for TCP connections on Addr. io answers the Owner
+// with *Listening, then posts *Accepted to the Owner for every connection.
+type Listen struct {
+	Addr  netip.AddrPort
+	Owner *actor.PID
+}
+
+// Listening answers Listen: Addr is the address really bound (port 0 resolved),
+// Err is set when the listener could not be opened.
+type Listening struct {
+	Requested netip.AddrPort
+	Addr      netip.AddrPort
+	Err       error
+}
+
+// Accepted tells a listener's Owner that an inbound connection arrived. io does
+// not read from it until it is attached; the Owner attaches it or closes it.
+type Accepted struct {
+	Conn   ConnID
+	Remote netip.AddrPort
+	Local  netip.AddrPort
+}
+
+// Dial asks io to open an outbound connection without blocking. io answers the
+// Owner with *Dialed, carrying Tag so the Owner can match it.
+type Dial struct {
+	Tag     uint64
+	Addr    netip.AddrPort
+	Timeout time.Duration
+	Owner   *actor.PID
+}
+
+// Dialed answers Dial. On success Conn is open (writable, not yet read from)
+// and owned by Owner: io posts *Closed to the Owner when it ends.
+type Dialed struct {
+	Tag   uint64
+	Addr  netip.AddrPort
+	Conn  ConnID
+	Local netip.AddrPort
+	Err   error
+}
+
+// Attach hands a connection's input to Peer: from now on io posts *Received,
+// *SendPaused, *SendResumed and *Closed for Conn to Peer. Bytes may be sent on
+// a connection before it is attached.
+type Attach struct {
+	Conn ConnID
+	Peer *actor.PID
+}
+
+// Received carries every complete frame of one read of one connection. Its
+// receiver must acknowledge it exactly once, by sending io a *Send whose Ack is
+// this value (with or without data); until then its frames count against the
+// connection's receive limit and their payloads stay valid.
+type Received struct {
+	Conn   ConnID
+	Frames []Frame
+	// Size is the number of wire bytes (headers included) these frames took.
+	Size int
+	// Pool, when set, is where io recycles this value once acknowledged.
+	// Doubles that build a Received by hand leave it nil.
+	Pool any
+	// Out, when not nil, is an empty buffer from io's pool, recycled from
+	// bytes already written. The receiver may append its replies to it and
+	// send it back as the acknowledging Send's Data, sparing an allocation;
+	// or ignore it. It stays valid after the acknowledgement only as that
+	// Data.
+	Out []byte
+
+	// buf backs the frames' payloads; io recycles it on acknowledgement.
+	buf []byte
+	// cost is what this value counts against its connection's receive
+	// limit: Size plus MessageOverhead per frame.
+	cost int
+}
+
+// Send asks io to write Data, one or more complete frames, to Conn. Data
+// becomes io's: the sender must not touch it again. Ack, when set, acknowledges
+// a Received (see there). A Send for a closed or unknown connection is dropped.
+type Send struct {
+	Conn ConnID
+	Data []byte
+	Ack  *Received
+}
+
+// Close asks io to close Conn after writing what is queued (bounded by a short
+// deadline). io then posts *Closed to the connection's peer and owner.
+type Close struct {
+	Conn   ConnID
+	Reason error
+}
+
+// Closed tells a connection's peer and owner that it has ended, and why.
+// Reason is the Close reason when someone asked for it, else what io saw
+// (EOF, reset, a framing error such as ErrBadMagic).
+type Closed struct {
+	Conn   ConnID
+	Reason error
+}
+
+// SendPaused tells a peer that Conn's send queue passed the send limit: the
+// peer stops work that produces output for it (Core's fPauseSend).
+type SendPaused struct{ Conn ConnID }
+
+// SendResumed tells a peer that Conn's send queue drained below the limit.
+type SendResumed struct{ Conn ConnID }
+
+// GetStats asks io for a snapshot of its counters, answered with *Stats to
+// ReplyTo.
+type GetStats struct{ ReplyTo *actor.PID }
+
+// Stats is io's snapshot.
+type Stats struct {
+	Listeners    int
+	Conns        int
+	BytesQueued  int
+	BytesRead    uint64
+	BytesWritten uint64
+	Wakeups      uint64
+	BadChecksums uint64
+
+	// BadCommands counts frames dropped for malformed command bytes.
+	BadCommands uint64
+	// Stale counts messages dropped because they named a closed or unknown
+	// connection.
+	Stale uint64
+	// InFlight is the number of Receiveds posted and not yet acknowledged.
+	InFlight int
+	// ReadsPaused is the number of connections whose reading is stopped by
+	// the receive limit.
+	ReadsPaused int
+	// SendsPaused is the number of connections above the send limit.
+	SendsPaused int
+	// Accepted and Dialed count connections opened each way since start.
+	Accepted, Dialed uint64
+}
