@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -61,6 +62,7 @@ type pconn struct {
 	cond       *sync.Cond // signals attach, acknowledgements, new data, close
 	peer       *actor.PID
 	unacked    int
+	posts      int
 	queue      [][]byte
 	queued     int
 	sendPaused bool
@@ -81,6 +83,10 @@ type portableIO struct {
 	conns     map[ConnID]*pconn
 	listeners []*plistener
 	stats     Stats
+
+	// Counted by the reader and writer goroutines.
+	bytesRead, bytesWritten   atomic.Uint64
+	badChecksums, badCommands atomic.Uint64
 }
 
 func newPortableIO(cfg Config) *portableIO {
@@ -198,7 +204,8 @@ func (a *portableIO) dial(m *Dial) {
 		var d net.Dialer
 		nc, err := d.DialContext(ctx, "tcp", m.Addr.String())
 		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
+			var ne net.Error
+			if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 				err = fmt.Errorf("dial %v: %w", m.Addr, ErrDialTimeout)
 			} else {
 				err = fmt.Errorf("dial %v: %w", m.Addr, err)
@@ -257,6 +264,7 @@ func (a *portableIO) send(m *Send) {
 		if c := a.conns[r.Conn]; c != nil {
 			c.mu.Lock()
 			c.unacked -= r.cost
+			c.posts--
 			c.cond.Broadcast()
 			c.mu.Unlock()
 		}
@@ -277,16 +285,14 @@ func (a *portableIO) send(m *Send) {
 	}
 	c.queue = append(c.queue, m.Data)
 	c.queued += len(m.Data)
-	pause := !c.sendPaused && c.queued > a.cfg.SendLimit
-	if pause {
+	if !c.sendPaused && c.queued > a.cfg.SendLimit {
 		c.sendPaused = true
+		// Posted under the lock, so it reaches the peer before the
+		// writer's SendResumed.
+		a.post(c.peer, &SendPaused{Conn: c.id})
 	}
-	peer := c.peer
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	if pause {
-		a.post(peer, &SendPaused{Conn: c.id})
-	}
 }
 
 func (a *portableIO) closeReq(m *Close) {
@@ -365,8 +371,11 @@ func (a *portableIO) reader(c *pconn) {
 		}
 		n, err := c.nc.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		a.bytesRead.Add(uint64(n))
 		d, ferr := Deframe(buf, a.cfg.Magic, frames[:0])
 		frames = d.Frames
+		a.badChecksums.Add(uint64(d.BadChecksums))
+		a.badCommands.Add(uint64(d.BadCommands))
 		if len(d.Frames) > 0 {
 			r := &Received{Conn: c.id, Size: d.Wire, Pool: a}
 			for _, f := range d.Frames {
@@ -375,6 +384,7 @@ func (a *portableIO) reader(c *pconn) {
 			r.cost = d.Wire + MessageOverhead*len(r.Frames)
 			c.mu.Lock()
 			c.unacked += r.cost
+			c.posts++
 			peer := c.peer
 			c.mu.Unlock()
 			a.sys.Root.Send(peer, r)
@@ -420,17 +430,14 @@ func (a *portableIO) writer(c *pconn) {
 			bufs = append(bufs, b)
 		}
 		n, err := bufs.WriteTo(c.nc)
+		a.bytesWritten.Add(uint64(n))
 		c.mu.Lock()
 		c.queued -= int(n)
-		resume := c.sendPaused && c.queued <= a.cfg.SendLimit
-		if resume {
+		if c.sendPaused && c.queued <= a.cfg.SendLimit {
 			c.sendPaused = false
+			a.post(c.peer, &SendResumed{Conn: c.id})
 		}
-		peer := c.peer
 		c.mu.Unlock()
-		if resume {
-			a.sys.Root.Send(peer, &SendResumed{Conn: c.id})
-		}
 		if err != nil {
 			a.sys.Root.Send(a.self, &connFailed{id: c.id, err: fmt.Errorf("write: %w", err)})
 			return
@@ -444,11 +451,20 @@ func (a *portableIO) writer(c *pconn) {
 
 func (a *portableIO) getStats(ctx actor.Context, m *GetStats) {
 	s := a.stats
+	s.BytesRead, s.BytesWritten = a.bytesRead.Load(), a.bytesWritten.Load()
+	s.BadChecksums, s.BadCommands = a.badChecksums.Load(), a.badCommands.Load()
 	s.Listeners = len(a.listeners)
 	s.Conns = len(a.conns)
 	for _, c := range a.conns {
 		c.mu.Lock()
 		s.BytesQueued += c.queued
+		s.InFlight += c.posts
+		if c.unacked >= a.cfg.RecvLimit {
+			s.ReadsPaused++
+		}
+		if c.sendPaused {
+			s.SendsPaused++
+		}
 		c.mu.Unlock()
 	}
 	if m.ReplyTo != nil {

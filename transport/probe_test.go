@@ -17,9 +17,14 @@ const waitFor = 5 * time.Second
 // down when the test ends.
 func newSystem(t testing.TB) *actor.ActorSystem {
 	t.Helper()
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.DiscardHandler)
-	}))
+	sys := actor.NewActorSystem(
+		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+			return slog.New(slog.DiscardHandler)
+		}),
+		// Its dead-letter throttle keeps a goroutine per interval: keep it
+		// short so goleak sees them end.
+		actor.WithDeadLetterThrottleInterval(10*time.Millisecond),
+	)
 	t.Cleanup(sys.Shutdown)
 	return sys
 }

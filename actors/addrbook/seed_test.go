@@ -135,6 +135,8 @@ func TestDNSSeedsUnreachableRetriesWithBackoff(t *testing.T) {
 		if err := system.Root.StopFuture(book).Wait(); err != nil {
 			t.Fatal(err)
 		}
+		// Let protoactor's dead-letter throttle (1 s) end inside the bubble.
+		time.Sleep(2 * time.Second)
 		synctest.Wait()
 		if rounds != 5 {
 			t.Errorf("%d seeding rounds in 5 minutes, want 5 (10 s doubling)", rounds)

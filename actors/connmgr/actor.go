@@ -34,8 +34,8 @@ type Config struct {
 	// 1 s doubling to 2 minutes.
 	AddNode []string
 	// MaxOutbound is the number of automatic full-relay outbound slots,
-	// filled from the address book. 0 means the default, 8 (Core's
-	// MAX_OUTBOUND_FULL_RELAY_CONNECTIONS); negative turns them off.
+	// filled from the address book; Core has DefaultMaxOutbound (8). 0 (or
+	// less) turns them off.
 	MaxOutbound int
 	// MaxConnections bounds all connections: inbound ones are admitted up to
 	// MaxConnections minus MaxOutbound. 0 means the default, 125 (Core's
@@ -66,9 +66,12 @@ type Config struct {
 
 // Defaults of Config.
 const (
-	DefaultMaxOutbound    = 8
+	// DefaultMaxOutbound is Core's MAX_OUTBOUND_FULL_RELAY_CONNECTIONS.
+	DefaultMaxOutbound = 8
+	// DefaultMaxConnections is Core's DEFAULT_MAX_PEER_CONNECTIONS.
 	DefaultMaxConnections = 125
-	DefaultDialTimeout    = 5 * time.Second
+	// DefaultDialTimeout is Core's DEFAULT_CONNECT_TIMEOUT.
+	DefaultDialTimeout = 5 * time.Second
 )
 
 // Timing of the manager's own work.
@@ -79,6 +82,9 @@ const (
 	// closingWait is how long a peer that stopped before its connection
 	// closed waits for io's Closed before it is forgotten anyway.
 	closingWait = 30 * time.Second
+	// candidatesWait is how long an unanswered Candidates request holds
+	// back the next one (the book may have restarted and lost it).
+	candidatesWait = 5 * time.Second
 )
 
 // Props returns the props of a connection manager actor configured by cfg.
@@ -90,9 +96,6 @@ func Props(cfg Config) *actor.Props {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
-	}
-	if cfg.MaxOutbound == 0 {
-		cfg.MaxOutbound = DefaultMaxOutbound
 	}
 	if cfg.MaxOutbound < 0 {
 		cfg.MaxOutbound = 0
@@ -137,8 +140,9 @@ type connMgr struct {
 	bans    banList
 
 	listeners []*listener
-	// asked is set while a Candidates request is unanswered.
-	asked bool
+	// asked is set while a Candidates request is unanswered, since askedAt.
+	asked   bool
+	askedAt time.Time
 
 	tick    *time.Timer
 	cancel  context.CancelFunc // ends the lookups of manual nodes
@@ -344,14 +348,18 @@ func (c *connMgr) inboundCount() int {
 // fillOutbound asks the address book for candidates for the free automatic
 // outbound slots (none in -connect mode).
 func (c *connMgr) fillOutbound(ctx actor.Context) {
-	if len(c.cfg.Connect) > 0 || c.cfg.AddrBook == nil || c.asked {
+	if len(c.cfg.Connect) > 0 || c.cfg.AddrBook == nil {
+		return
+	}
+	now := c.now()
+	if c.asked && now.Sub(c.askedAt) < candidatesWait {
 		return
 	}
 	free := c.cfg.MaxOutbound - c.outboundFull()
 	if free <= 0 {
 		return
 	}
-	c.asked = true
+	c.asked, c.askedAt = true, now
 	ctx.Send(c.cfg.AddrBook, &addrbook.Candidates{Max: free, Exclude: c.inUse(), ReplyTo: ctx.Self()})
 }
 

@@ -17,7 +17,7 @@ import (
 )
 
 func TestConnectDialsOnlyThose(t *testing.T) {
-	r := newRig(t, Config{Connect: []string{"1.2.3.4:18444", "5.6.7.8"}})
+	r := newRig(t, Config{Connect: []string{"1.2.3.4:18444", "5.6.7.8"}, MaxOutbound: DefaultMaxOutbound})
 	var got []netip.AddrPort
 	for range 2 {
 		d := r.expectDial()
@@ -221,7 +221,7 @@ func TestClosedAndTerminatedCleanUpOnce(t *testing.T) {
 }
 
 func TestCrashedPeerIsStoppedAndItsConnectionClosed(t *testing.T) {
-	r := newRig(t, Config{MaxOutbound: -1})
+	r := newRig(t, Config{})
 	r.accept(7, "8.8.8.8:50000")
 	actortest.Expect[*transport.Attach](t, r.io, wait)
 	sp := actortest.Expect[*spawnedPeer](t, r.peers, wait)
@@ -237,7 +237,7 @@ func TestCrashedPeerIsStoppedAndItsConnectionClosed(t *testing.T) {
 }
 
 func TestHandshakenTellsAddrBook(t *testing.T) {
-	r := newRig(t, Config{MaxOutbound: -1})
+	r := newRig(t, Config{})
 	r.accept(3, "8.8.8.8:50000")
 	sp := actortest.Expect[*spawnedPeer](t, r.peers, wait)
 	r.system.Root.Send(sp.pid, &fakeHandshake{services: 9})
@@ -264,7 +264,7 @@ func TestHandshakenTellsAddrBook(t *testing.T) {
 
 func TestListenFailedReported(t *testing.T) {
 	bind := netip.MustParseAddrPort("127.0.0.1:18444")
-	r := newRig(t, Config{Listen: true, Bind: []netip.AddrPort{bind}, MaxOutbound: -1})
+	r := newRig(t, Config{Listen: true, Bind: []netip.AddrPort{bind}})
 	l := actortest.Expect[*transport.Listen](t, r.io, wait)
 	if l.Addr != bind || !l.Owner.Equal(r.cm) {
 		t.Fatalf("listen %+v", l)
@@ -283,7 +283,7 @@ func TestListenFailedReported(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
-	r := newRig(t, Config{MaxOutbound: -1, MaxConnections: 10})
+	r := newRig(t, Config{MaxConnections: 10})
 	r.accept(1, "8.8.8.8:50000")
 	sp := actortest.Expect[*spawnedPeer](t, r.peers, wait)
 	p := actortest.NewProbe(t, r.system)
@@ -299,7 +299,7 @@ func TestDescribe(t *testing.T) {
 // waits pass in fake time.
 func TestAddNodeReconnectsWithBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newRig(t, Config{AddNode: []string{"1.2.3.4:8333"}, MaxOutbound: -1})
+		r := newRig(t, Config{AddNode: []string{"1.2.3.4:8333"}})
 		addr := netip.MustParseAddrPort("1.2.3.4:8333")
 		d := r.expectDial()
 		if d.Addr != addr {
@@ -340,7 +340,44 @@ func TestAddNodeReconnectsWithBackoff(t *testing.T) {
 		// Removed: no more redials.
 		r.send(&AddNode{Addr: "1.2.3.4:8333", Command: AddNodeRemove})
 		actortest.ExpectNone[*transport.Dial](t, r.io, 5*time.Minute)
-		r.parent.Stop()
-		synctest.Wait()
+		r.stopInBubble()
 	})
+}
+
+func TestAddNodeCommands(t *testing.T) {
+	r := newRig(t, Config{})
+	p := actortest.NewProbe(t, r.system)
+	cmd := func(addr, command string) error {
+		r.send(&AddNode{Addr: addr, Command: command, ReplyTo: p.PID()})
+		return actortest.Expect[*AddNodeReply](t, p, wait).Err
+	}
+	// A host name is resolved off the actor (localhost: from /etc/hosts).
+	if err := cmd("localhost:18444", AddNodeAdd); err != nil {
+		t.Fatalf("add: %v", err)
+	}
+	if d := r.expectDial(); !d.Addr.Addr().IsLoopback() || d.Addr.Port() != 18444 {
+		t.Fatalf("dialled %v, want localhost:18444", d.Addr)
+	}
+	if err := cmd("localhost:18444", AddNodeAdd); !errors.Is(err, ErrNodeAdded) {
+		t.Fatalf("second add: %v, want %v", err, ErrNodeAdded)
+	}
+	if err := cmd("localhost:18444", AddNodeRemove); err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	if err := cmd("localhost:18444", AddNodeRemove); !errors.Is(err, ErrNodeNotAdded) {
+		t.Fatalf("second remove: %v, want %v", err, ErrNodeNotAdded)
+	}
+	if err := cmd("1.2.3.4", "sometimes"); !errors.Is(err, ErrUnknownCommand) {
+		t.Fatalf("bad command: %v, want %v", err, ErrUnknownCommand)
+	}
+	// onetry dials once and never again after a failure.
+	if err := cmd("5.6.7.8:8333", AddNodeOneTry); err != nil {
+		t.Fatalf("onetry: %v", err)
+	}
+	d := r.expectDial()
+	if d.Addr != netip.MustParseAddrPort("5.6.7.8:8333") {
+		t.Fatalf("onetry dialled %v", d.Addr)
+	}
+	r.send(&transport.Dialed{Tag: d.Tag, Addr: d.Addr, Err: errors.New("refused")})
+	actortest.ExpectNone[*transport.Dial](t, r.io, 1500*time.Millisecond)
 }

@@ -18,12 +18,15 @@ import (
 
 // Errors of the operator commands, in Core's words.
 var (
-	ErrNodeAdded       = errors.New("node already added")
-	ErrNodeNotAdded    = errors.New("node has not been added")
-	ErrNodeNotFound    = errors.New("node not found in connected nodes")
-	ErrUnknownCommand  = errors.New("unknown addnode command")
-	ErrNotListening    = errors.New("listening is off")
-	errNoListenAnswers = errors.New("no answer from io yet")
+	// ErrNodeAdded: addnode add of a node already in the list.
+	ErrNodeAdded = errors.New("node already added")
+	// ErrNodeNotAdded: addnode remove of a node not in the list.
+	ErrNodeNotAdded = errors.New("node has not been added")
+	// ErrNodeNotFound: disconnectnode of a peer that is not connected.
+	ErrNodeNotFound = errors.New("node not found in connected nodes")
+	// ErrUnknownCommand: addnode with a command other than add, remove,
+	// onetry.
+	ErrUnknownCommand = errors.New("unknown addnode command")
 )
 
 // addManual adds a node to keep connected; it is dialled on the next tick.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -173,4 +174,17 @@ func (f *fakePeer) Receive(ctx actor.Context) {
 	case *fakeCrash:
 		panic("fake peer crash")
 	}
+}
+
+// stopInBubble stops the rig at the end of a synctest bubble: everything
+// stops before the bubble's main goroutine returns, and the dead-letter
+// throttle goroutine protoactor starts on the way (it waits 1 s) ends in
+// fake time.
+func (r *rig) stopInBubble() {
+	r.parent.Stop()
+	for _, p := range []*actortest.Probe{r.io, r.book, r.peers} {
+		p.Stop()
+	}
+	time.Sleep(2 * time.Second)
+	synctest.Wait()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/node"
 	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/protocol"
 )
 
 // regtestConfig is a loopback regtest node with no seeds, no debug endpoint
@@ -108,4 +109,20 @@ func handshaken(infos []*peer.Info, match func(*peer.Info) bool) []*peer.Info {
 		}
 	}
 	return out
+}
+
+// addToBook adds addresses to the node's book as if from a seed.
+func addToBook(t *testing.T, n *node.Node, addrs ...string) {
+	t.Helper()
+	msg := &addrbook.Add{}
+	for _, a := range addrs {
+		ap := netip.MustParseAddrPort(a)
+		msg.Addrs = append(msg.Addrs, protocol.NetAddress{
+			Timestamp: uint32(time.Now().Unix()), Addr: ap.Addr(), Port: ap.Port(),
+		})
+	}
+	n.System().Root.Send(n.AddrBook(), msg)
+	eventually(t, 5*time.Second, "addresses in the book", func() bool {
+		return len(book(t, n)) >= len(addrs)
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/actors/workpool"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )
@@ -46,6 +48,9 @@ type Node struct {
 	root   *actor.PID
 	pids   childPIDs
 	done   chan struct{}
+
+	// peerPool runs the peer actors' mailboxes.
+	peerPool *workpool.Pool
 
 	debugSrv *http.Server
 	debugLn  net.Listener
@@ -84,10 +89,20 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	if o.ioProps == nil {
 		o.ioProps = transport.Props
 	}
-	if o.peerProps == nil {
-		o.peerProps = func(c peer.Config) *actor.Props { return peer.Props(c) }
+	n := &Node{cfg: cfg, params: params, opts: o, logger: o.logger, done: make(chan struct{})}
+	if n.opts.peerProps == nil {
+		n.opts.peerProps = n.defaultPeerProps
 	}
-	return &Node{cfg: cfg, params: params, opts: o, logger: o.logger, done: make(chan struct{})}, nil
+	return n, nil
+}
+
+// defaultPeerProps runs peer actors on the node's worker pool (DESIGN.md, io
+// rule 6: a few long-lived workers instead of a goroutine per activation).
+func (n *Node) defaultPeerProps(c peer.Config) *actor.Props {
+	return peer.Props(c,
+		peer.WithLogger(n.logger.Named(CategoryNet).Named("peer")),
+		peer.WithClock(n.opts.clock),
+		peer.WithDispatcher(n.peerPool))
 }
 
 // Logger is the node's logger.
@@ -126,6 +141,11 @@ func (n *Node) Start(ctx context.Context) error {
 	if err := os.MkdirAll(n.cfg.DataDirOrDefault(), 0o700); err != nil {
 		return fmt.Errorf("start node: data directory: %w", err)
 	}
+	pool, err := workpool.New(max(2, runtime.GOMAXPROCS(0)))
+	if err != nil {
+		return fmt.Errorf("start node: %w", err)
+	}
+	n.peerPool = pool
 	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return actorSystemLogger(n.logger)
 	}))
@@ -234,6 +254,9 @@ func (n *Node) stop(ctx context.Context) error {
 	}
 	if n.system != nil {
 		n.system.Shutdown()
+	}
+	if n.peerPool != nil {
+		n.peerPool.Close()
 	}
 	n.logger.Named(CategoryNode).Info("node stopped")
 	_ = n.logger.Sync()

@@ -1,0 +1,47 @@
+// Package connmgr is the connection manager actor: the single writer of the
+// peer table and of every connection lifecycle decision (dial, admit,
+// ban, reconnect), in the role of Bitcoin Core's CConnman open-connections
+// and added-connections threads.
+//
+// # What it owns
+//
+// The peer table (one row per open connection that has a peer actor), the
+// pending dials, the manual nodes (Config.Connect, Config.AddNode and the
+// AddNode command), the in-memory ban list and the listeners. Peers and io
+// report; connmgr decides.
+//
+// # Lifecycle of a connection
+//
+// Every 500 ms connmgr looks at its work: manual nodes due for an attempt
+// (host names are resolved on a goroutine of its own), and free automatic
+// outbound slots, for which it asks the address book (*addrbook.Candidates,
+// excluding what is connected or pending, one address per /16 like Core).
+// It sends io *transport.Dial; on *transport.Dialed it spawns the peer as
+// its child "peer-<ID>" (PeerProps) and sends io *transport.Attach.
+// *transport.Accepted is admitted unless the address is banned or the
+// inbound slots (MaxConnections minus MaxOutbound) are full; then it is
+// closed with a Reason.
+//
+// A connection ends with io's *transport.Closed, sent to both connmgr and
+// the peer, which then stops. System messages overtake user messages, so
+// the peer's *actor.Terminated may arrive first: cleanup is idempotent,
+// runs on whichever comes first, frees the slot, tells the address book
+// (*addrbook.Disconnected, or a failed *addrbook.Attempt for an outbound
+// connection that never completed its handshake) and schedules the
+// reconnection of a manual node (1 s doubling to 2 minutes, reset by a
+// handshake). A peer that stops while its connection is open (it crashed:
+// the supervisor stops, never restarts, a failing peer) gets its connection
+// closed. *peer.Handshaken marks the row and is passed on to the address
+// book as *addrbook.Connected.
+//
+// # Operator commands
+//
+// *Ban, *Unban, *ListBans, *ClearBans; *GetPeers; *AddNode (add, remove,
+// onetry); *DisconnectNode; *GetListeners (the node waits on it at start);
+// *inspect.Describe, answered with kind "connmgr" and the peers as
+// children. A listener that cannot be opened is reported to the parent as
+// *ListenFailed: Core refuses to start then, and the node decides.
+//
+// Log lines at Info: "listening", "connecting", "connected", "accepted",
+// "refused inbound connection", "disconnected" (peer, addr, reason).
+package connmgr

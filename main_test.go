@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The node binary, as a user runs it: built once for these tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "actornode-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "actornode")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		panic("build actornode: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runBinary runs the node with args and returns its exit code and stderr.
+func runBinary(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("actornode %v did not exit within 20s", args)
+	}
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+func TestBadValuesNameTheKeyAndExit2(t *testing.T) {
+	dir := t.TempDir()
+	badFile := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(badFile, []byte("network: regtest\nmaxconections: 10\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"flag not a number", []string{"-regtest", "-maxconnections=many"}, []string{"maxconnections", `"many" is not a whole number`}},
+		{"bad network", []string{"-network=moonnet"}, []string{"network", "moonnet"}},
+		{"bad duration", []string{"-regtest", "-pinginterval=5"}, []string{"pinginterval", "duration"}},
+		{"unknown key in file", []string{"-config=" + badFile}, []string{"line 2", "maxconections", "unknown key"}},
+		{"missing file", []string{"-config=" + filepath.Join(dir, "nope.yaml")}, []string{"read config", "nope.yaml"}},
+		{"unknown flag", []string{"-nosuchflag"}, []string{"nosuchflag"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stderr := runBinary(t, tc.args...)
+			if code != 2 {
+				t.Errorf("exit code %d, want 2; stderr:\n%s", code, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr does not mention %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestRunServeDebugAndStopOnSignal runs the binary as make run does (on
+// regtest, loopback, no seeds), reads the actor tree from the debug endpoint
+// and stops it with SIGTERM.
+func TestRunServeDebugAndStopOnSignal(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "-config=config.yaml", "-regtest", "-datadir="+dir,
+		"-bind=127.0.0.1:0", "-debugaddr=127.0.0.1:0", "-dnsseed=0", "-fixedseeds=0", "-logformat=json")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+
+	lines := make(chan map[string]any, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var m map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+				m = map[string]any{"unparsed": sc.Text()}
+			}
+			lines <- m
+		}
+	}()
+	var debugURL string
+	deadline := time.After(15 * time.Second)
+	for debugURL == "" {
+		select {
+		case m, ok := <-lines:
+			if !ok {
+				t.Fatal("node exited before it started")
+			}
+			if u, _ := m["unparsed"].(string); u != "" {
+				t.Errorf("log line is not JSON: %q", u)
+			}
+			if m["msg"] == "node started" {
+				debugURL, _ = m["debug"].(string)
+			}
+		case <-deadline:
+			t.Fatal("no 'node started' line within 15s")
+		}
+	}
+
+	resp, err := http.Get(debugURL + "actors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, kind := range []string{`"node"`, `"io"`, `"connmgr"`, `"addrbook"`, `"dispatcher"`} {
+		if !strings.Contains(string(body), `"kind": `+kind) {
+			t.Errorf("actor tree has no kind %s:\n%s", kind, body)
+		}
+	}
+	if !regexp.MustCompile(`"path": "node/connmgr"`).Match(body) {
+		t.Errorf("actor tree has no path node/connmgr:\n%s", body)
+	}
+
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	for m := range lines {
+		if m["msg"] == "node stopped" {
+			stopped = true
+		}
+	}
+	err = cmd.Wait()
+	if err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
+	}
+	if !stopped {
+		t.Error("no 'node stopped' line")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("stopping took %v, want at most 5s", d)
+	}
+}
