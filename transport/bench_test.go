@@ -29,8 +29,13 @@ func (e *echo) Receive(ctx actor.Context) {
 // client and an echo peer actor through the io actor, on loopback.
 // allocs/op counts the whole process: io, the echo actor and the client.
 func BenchmarkPingPong(b *testing.B) {
+	b.Run("loop", func(b *testing.B) { benchPingPong(b, Config{Magic: testMagic}) })
+	b.Run("locked-thread", func(b *testing.B) { benchPingPong(b, Config{Magic: testMagic, LockOSThread: true}) })
+}
+
+func benchPingPong(b *testing.B, cfg Config) {
 	sys := newSystem(b)
-	iopid := spawnIO(b, sys, Config{Magic: testMagic})
+	iopid := spawnIO(b, sys, cfg)
 	owner := newProbe(b, sys, iopid, true)
 	sys.Root.Send(iopid, &Listen{Addr: loopback, Owner: owner.pid})
 	l := expect[*Listening](owner)

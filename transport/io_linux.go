@@ -168,7 +168,9 @@ func (a *ioActor) Receive(ctx actor.Context) {
 	case *actor.Stopped:
 		a.closeAll(ErrStopped)
 		a.detach()
-		a.l.quit = true
+		if a.l.owner.Equal(a.self) {
+			a.l.quit = true // the loop ends with the actor it serves
+		}
 	case *loopFailed:
 		panic(m.err)
 	default:
@@ -549,7 +551,7 @@ func (a *ioActor) closeConn(c *conn, reason error) {
 	c.queue, c.qi, c.head, c.queued, c.posts, c.unacked = nil, 0, 0, 0, 0, 0
 	a.pool.put(c.partial)
 	c.partial, c.big = nil, nil
-	a.log.Debug("io: connection closed", zap.Stringer("remote", c.remote), zap.Error(reason), zap.Any("peer", c.peer), zap.Any("owner", c.owner))
+	a.log.Debug("io: connection closed", zap.Stringer("remote", c.remote), zap.Error(reason))
 	msg := &Closed{Conn: c.id, Reason: reason}
 	a.post(c.peer, msg)
 	if c.owner != nil && !c.owner.Equal(c.peer) {

@@ -5,10 +5,12 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -53,6 +55,14 @@ type loop struct {
 
 	// Set when the goroutine starts; closed when it ends.
 	epfd, evfd int
+	// epFile wraps epfd for Go's own poller, in which the loop parks its
+	// goroutine (releasing its thread) instead of blocking in epoll_wait;
+	// epRaw is its raw access, nil if the runtime cannot poll it.
+	epFile  *os.File
+	epRaw   syscall.RawConn
+	pollFn  func(fd uintptr) bool // l.pollOnce, bound once so parking does not allocate
+	polled  int                   // what pollOnce's epoll_wait returned
+	pollErr error
 
 	// Fields below are touched by the loop goroutine only.
 	spare     []func()
@@ -127,7 +137,57 @@ func (l *loop) open() error {
 	}
 	l.epfd, l.evfd = epfd, evfd
 	l.events = make([]unix.EpollEvent, maxEvents)
+	// Nested in the runtime's poller, the epoll descriptor becomes readable
+	// when one of ours is ready: the loop then parks like any network
+	// goroutine, and wakes through the same path, instead of holding its
+	// thread (and, until sysmon retakes it, its P) in a blocking syscall.
+	if err := unix.SetNonblock(epfd, true); err == nil {
+		l.epFile = os.NewFile(uintptr(epfd), "io-epoll")
+		if rc, err := l.epFile.SyscallConn(); err == nil {
+			l.epRaw = rc
+		}
+	}
+	l.pollFn = l.pollOnce
 	return nil
+}
+
+// pollOnce is the loop's RawConn read function: one non-blocking poll,
+// done when it found something (or failed).
+func (l *loop) pollOnce(uintptr) bool {
+	l.polled, l.pollErr = unix.EpollWait(l.epfd, l.events, 0)
+	if l.pollErr == unix.EINTR {
+		l.polled, l.pollErr = 0, nil
+	}
+	return l.polled > 0 || l.pollErr != nil
+}
+
+// block waits for readiness for at most timeout (negative: no bound) and
+// returns the number of events in l.events.
+func (l *loop) block(timeout time.Duration) (int, error) {
+	if l.epRaw == nil {
+		ms := -1
+		if timeout >= 0 {
+			ms = int((timeout + time.Millisecond - 1) / time.Millisecond)
+		}
+		n, err := unix.EpollWait(l.epfd, l.events, ms)
+		if err == unix.EINTR {
+			return 0, nil
+		}
+		return n, err
+	}
+	var deadline time.Time
+	if timeout >= 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	if err := l.epFile.SetReadDeadline(deadline); err != nil {
+		return 0, fmt.Errorf("set poll deadline: %w", err)
+	}
+	l.polled, l.pollErr = 0, nil
+	err := l.epRaw.Read(l.pollFn)
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, err
+	}
+	return l.polled, l.pollErr
 }
 
 // wake makes a blocked epoll_wait return. Called with mu held.
@@ -172,7 +232,11 @@ func (l *loop) finish() {
 		}
 	}
 	unix.Close(l.evfd)
-	unix.Close(l.epfd)
+	if l.epFile != nil {
+		l.epFile.Close()
+	} else {
+		unix.Close(l.epfd)
+	}
 	l.evfd, l.epfd = -1, -1
 }
 
@@ -247,14 +311,13 @@ func (l *loop) drain() bool {
 // sleep blocks in epoll_wait until a socket is ready, Schedule wakes it or
 // the next timer is due.
 func (l *loop) sleep(a *ioActor, now time.Time) {
-	timeout := -1
+	timeout := time.Duration(-1)
 	if a != nil {
 		if at, ok := a.nextTimer(); ok {
-			d := at.Sub(now)
-			if d <= 0 {
+			timeout = at.Sub(now)
+			if timeout <= 0 {
 				return
 			}
-			timeout = int((d + time.Millisecond - 1) / time.Millisecond)
 		}
 	}
 	l.sleeping.Store(true)
@@ -267,9 +330,9 @@ func (l *loop) sleep(a *ioActor, now time.Time) {
 		l.sleeping.CompareAndSwap(true, false)
 		return
 	}
-	n, err := unix.EpollWait(l.epfd, l.events, timeout)
+	n, err := l.block(timeout)
 	l.sleeping.CompareAndSwap(true, false)
-	if err != nil && err != unix.EINTR {
+	if err != nil {
 		panic(fmt.Errorf("epoll_wait: %w", err))
 	}
 	l.idleSince = time.Time{}
@@ -321,6 +384,9 @@ func (l *loop) panicked(r any) {
 	if a == nil {
 		return
 	}
+	// Queue the failure before the Closed reports go out, so that whatever
+	// their receivers send in answer finds the actor restarted.
+	a.root().Send(a.self, &loopFailed{err: err})
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -329,7 +395,6 @@ func (l *loop) panicked(r any) {
 		}()
 		a.closeAll(err)
 	}()
-	a.root().Send(a.self, &loopFailed{err: err})
 }
 
 // errIsTemporary reports errors after which a socket call is simply retried

@@ -136,12 +136,19 @@ type GetStats struct{ ReplyTo *actor.PID }
 
 // Stats is io's snapshot.
 type Stats struct {
-	Listeners    int
-	Conns        int
-	BytesQueued  int
+	// Listeners and Conns are the open listening and connected sockets.
+	Listeners int
+	Conns     int
+	// BytesQueued is the bytes sent to io and not yet written, over all
+	// connections.
+	BytesQueued int
+	// BytesRead and BytesWritten count socket bytes since io started.
 	BytesRead    uint64
 	BytesWritten uint64
-	Wakeups      uint64
+	// Wakeups counts the times the loop was woken from sleep through its
+	// eventfd (the portable build leaves it 0).
+	Wakeups uint64
+	// BadChecksums counts frames dropped for a checksum mismatch.
 	BadChecksums uint64
 
 	// BadCommands counts frames dropped for malformed command bytes.

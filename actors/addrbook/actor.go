@@ -35,6 +35,8 @@ type Config struct {
 	// FixedSeeds adds Network.FixedSeeds when DNS seeding gives nothing (or
 	// is off and the book is empty).
 	FixedSeeds bool
+	// Services are our own service bits, announced with our address.
+	Services protocol.ServiceFlag
 	// Dispatcher is where the book registers for addr, addrv2 and getaddr.
 	// Nil: the book gets no gossip (tests, or a node without dispatcher).
 	Dispatcher *actor.PID
@@ -368,9 +370,17 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 	c.pid, c.addr, c.inbound, c.wantsV2, c.connected = msg.Peer, msg.Addr, msg.Inbound, msg.WantsAddrV2, true
 	if !msg.Inbound && first {
 		a.outbound++
-		a.book.good(netip.AddrPortFrom(msg.Addr.Addr().Unmap(), msg.Addr.Port()), msg.Services, a.now())
-		// Core asks every outbound peer for addresses once, right after
-		// the handshake.
+		remote := netip.AddrPortFrom(msg.Addr.Addr().Unmap(), msg.Addr.Port())
+		// An address we dialled and shook hands with is a live node: keep it
+		// even when it came from -connect or -addnode rather than the book,
+		// so that getaddr answers spread it.
+		if usable(remote, a.allowLocal) {
+			a.book.add(remote, msg.Services, a.now(), netip.Addr{}, a.now(), a.rng)
+		}
+		a.book.good(remote, msg.Services, a.now())
+		// Core tells every outbound peer our own address and asks it for
+		// addresses, once, right after the handshake.
+		a.advertiseSelf(ctx, msg, c)
 		ctx.Send(msg.Peer, &peer.SendMessage{Msg: &protocol.MsgGetAddr{}})
 		a.log.Debug("asking for addresses", zap.Uint64("peer", msg.ID), zap.Stringer("addr", msg.Addr))
 	}
@@ -575,4 +585,22 @@ func (a *addrBook) addFixedSeeds() {
 		}
 	}
 	a.log.Info("adding fixed seeds", zap.Int("count", len(a.cfg.Network.FixedSeeds)), zap.Int("new", added))
+}
+
+// advertiseSelf sends the peer of msg our own address, when we listen and
+// the address is one the network would store.
+func (a *addrBook) advertiseSelf(ctx actor.Context, msg *Connected, c *conn) {
+	if !msg.Local.IsValid() || !usable(msg.Local, a.allowLocal) {
+		return
+	}
+	self := protocol.NetAddress{
+		Timestamp: unixStamp(a.now()), Services: a.cfg.Services,
+		Addr: msg.Local.Addr(), Port: msg.Local.Port(),
+	}
+	var out protocol.Message = &protocol.MsgAddr{AddrList: []protocol.NetAddress{self}}
+	if c.wantsV2 {
+		out = &protocol.MsgAddrV2{AddrList: []protocol.NetAddressV2{protocol.NetAddressV2From(self)}}
+	}
+	ctx.Send(msg.Peer, &peer.SendMessage{Msg: out})
+	a.log.Debug("advertising our address", zap.Uint64("peer", msg.ID), zap.Stringer("local", msg.Local))
 }

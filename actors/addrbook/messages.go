@@ -27,6 +27,10 @@ type Connected struct {
 	// WantsAddrV2 is true when the remote sent sendaddrv2 (BIP155): it is
 	// answered with addrv2 instead of addr.
 	WantsAddrV2 bool
+	// Local is our own listening address as this peer can reach it; an
+	// outbound peer is told it right after the handshake, as Core does. The
+	// zero value: nothing to announce.
+	Local netip.AddrPort
 }
 
 // Disconnected tells the book that peer ID has gone: its per-connection state

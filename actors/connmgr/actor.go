@@ -135,7 +135,7 @@ type connMgr struct {
 	byConn  map[transport.ConnID]*peerConn
 	byPID   map[string]*peerConn
 	closing map[transport.ConnID]*peerConn // peer gone, Closed not yet seen
-	dials   map[uint64]*dial
+	dials   map[uint64]*pendingDial
 	manual  map[string]*manualNode
 	bans    banList
 
@@ -167,8 +167,8 @@ type peerConn struct {
 	gone time.Time
 }
 
-// dial is an outbound attempt io has not answered yet.
-type dial struct {
+// pendingDial is an outbound attempt io has not answered yet.
+type pendingDial struct {
 	addr     netip.AddrPort
 	connType string
 	manual   string
@@ -196,7 +196,7 @@ func newConnMgr(cfg Config) *connMgr {
 		byConn:     make(map[transport.ConnID]*peerConn),
 		byPID:      make(map[string]*peerConn),
 		closing:    make(map[transport.ConnID]*peerConn),
-		dials:      make(map[uint64]*dial),
+		dials:      make(map[uint64]*pendingDial),
 		manual:     make(map[string]*manualNode),
 		lookups:    ctx,
 		cancel:     cancel,
@@ -454,7 +454,7 @@ func (c *connMgr) candidates(ctx actor.Context, msg *addrbook.CandidatesReply) {
 func (c *connMgr) dial(ctx actor.Context, addr netip.AddrPort, connType, manual string) {
 	tag := c.nextTag
 	c.nextTag++
-	c.dials[tag] = &dial{addr: addr, connType: connType, manual: manual}
+	c.dials[tag] = &pendingDial{addr: addr, connType: connType, manual: manual}
 	c.log.Info("connecting", zap.Stringer("addr", addr), zap.String("conn_type", connType))
 	ctx.Send(c.cfg.IO, &transport.Dial{Tag: tag, Addr: addr, Timeout: c.cfg.DialTimeout, Owner: ctx.Self()})
 }
@@ -566,6 +566,7 @@ func (c *connMgr) handshaken(ctx actor.Context, msg *peer.Handshaken) {
 		ctx.Send(c.cfg.AddrBook, &addrbook.Connected{
 			ID: p.id, Peer: p.pid, Addr: p.remote, Inbound: p.inbound,
 			Services: msg.Version.Services, WantsAddrV2: wantsAddrV2(msg),
+			Local: c.advertisable(p, msg),
 		})
 	}
 }

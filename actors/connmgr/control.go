@@ -301,6 +301,30 @@ func (c *connMgr) describe(ctx actor.Context, msg *inspect.Describe) {
 }
 
 // wantsAddrV2 reports whether the peer asked for addrv2 (BIP155).
-// peer.Handshaken does not carry it yet, so addrbook answers such peers'
-// getaddr with addr, which they also accept.
-func wantsAddrV2(*peer.Handshaken) bool { return false }
+func wantsAddrV2(msg *peer.Handshaken) bool { return msg.WantsAddrV2 }
+
+// advertisable is our own address as the peer of msg can reach it, for the
+// address book to announce to outbound peers (Core's GetLocalAddrForPeer):
+// the IP the peer says it sees us at (addr_recv of its version), else the
+// local end of the connection when it is specific, with our listening port.
+// The zero value means we have nothing to announce (not listening).
+func (c *connMgr) advertisable(p *peerConn, msg *peer.Handshaken) netip.AddrPort {
+	var port uint16
+	for _, l := range c.listeners {
+		if l.done && l.err == nil && l.addr.IsValid() {
+			port = l.addr.Port()
+			break
+		}
+	}
+	if port == 0 {
+		return netip.AddrPort{}
+	}
+	ip := msg.Version.AddrRecv.Addr.Unmap()
+	if !ip.IsValid() || ip.IsUnspecified() {
+		ip = p.local.Addr().Unmap()
+	}
+	if !ip.IsValid() || ip.IsUnspecified() {
+		return netip.AddrPort{}
+	}
+	return netip.AddrPortFrom(ip, port)
+}

@@ -124,6 +124,7 @@ func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 		DNSSeeds:   n.cfg.DNSSeeds,
 		Resolver:   n.cfg.DNSResolver,
 		FixedSeeds: n.cfg.FixedSeeds && len(n.cfg.Connect) == 0,
+		Services:   n.services(),
 		Dispatcher: p.dispatcher,
 		Logger:     n.logger.Named(CategoryAddrman),
 		Clock:      n.opts.clock,

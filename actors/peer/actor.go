@@ -291,6 +291,8 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 				Remote:  p.cfg.Remote,
 				Inbound: p.cfg.Inbound,
 				Version: *v,
+
+				WantsAddrV2: p.m.Status(p.clock()).WantsAddrV2,
 			})
 		}
 	case machine.Pong:

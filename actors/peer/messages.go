@@ -69,6 +69,9 @@ type Handshaken struct {
 	Inbound bool
 	// Version is the remote's version message.
 	Version protocol.MsgVersion
+	// WantsAddrV2 is true when the remote sent sendaddrv2 (BIP155) before
+	// its verack: it is sent addrv2 instead of addr.
+	WantsAddrV2 bool
 }
 
 // GetInfo asks the peer for its getpeerinfo entry, answered with *Info to

@@ -1,0 +1,73 @@
+// Package transport owns the node's sockets: the io actor, its epoll loop,
+// listeners, non-blocking dials, framing and the per-connection buffers and
+// limits. It knows frames, not peers: what a frame means is the business of
+// the peer actor that io hands it to.
+//
+// # Using io
+//
+// Spawn one io actor from Props(Config{Magic: params.Magic}) and talk to it
+// with the messages in messages.go:
+//
+//   - *Listen{Addr, Owner} answers *Listening to Owner, then posts *Accepted
+//     to Owner for every inbound connection.
+//   - *Dial{Tag, Addr, Timeout, Owner} answers *Dialed (Err set on failure or
+//     ErrDialTimeout).
+//   - *Attach{Conn, Peer} starts reading Conn: from then on Peer receives
+//     *Received (every complete frame of one read), *SendPaused,
+//     *SendResumed and *Closed. Bytes that arrived before Attach are read
+//     after it; bytes may be sent before it.
+//   - *Send{Conn, Data, Ack} queues Data (whole frames, built with
+//     protocol.AppendFrame) and, if Ack is set, acknowledges that Received.
+//     Every Received must be acknowledged exactly once; its payloads are
+//     valid until then. A Received's Out, when set, is a recycled empty
+//     buffer the peer may build its replies in and send back as Data.
+//   - *Close{Conn, Reason} writes what is queued (for at most
+//     Config.CloseTimeout), closes, and posts *Closed{Reason} to the peer
+//     and the owner. A remote close or error is reported the same way with
+//     what io saw (io.EOF, a reset, a framing error).
+//   - *GetStats answers *Stats.
+//
+// Connection ids are generation<<32 | descriptor: a message naming a
+// connection that has closed is dropped (and counted in Stats.Stale) even if
+// its descriptor was reused. Stopping io closes every socket and posts
+// *Closed{ErrStopped}. Stop is a system message and overtakes queued ones;
+// use Poison to let them through first.
+//
+// # Framing and limits
+//
+// Frames are cut by Deframe, which the in-memory network of actors/actortest
+// reuses. As in Bitcoin Core, a wrong magic (protocol.ErrBadMagic) or a length
+// above protocol.MaxPayloadSize (protocol.ErrPayloadTooLarge) closes the
+// connection; a bad checksum or malformed command bytes drop that frame.
+//
+// Nothing between io and a peer blocks or drops: io counts the bytes of the
+// Receiveds it posted and not yet saw acknowledged, plus MessageOverhead per
+// frame, and stops reading a socket once that passes Config.RecvLimit (5 MB,
+// Core's -maxreceivebuffer) until acknowledgements bring it back below. A
+// peer that keeps Receiveds unacknowledged while paused thereby stops its
+// socket. When a connection's queued bytes pass Config.SendLimit (1 MB, Core's
+// -maxsendbuffer) its peer gets *SendPaused, and *SendResumed once they drain.
+//
+// # The loop (Linux)
+//
+// On Linux io is one epoll loop on one goroutine, and io's mailbox runs on
+// that goroutine through a dispatcher of its own, between polls, so io's
+// Receive touches sockets without locks. Each loop turn runs the mailbox,
+// then writes each connection that got data once (one write or writev), then
+// polls without blocking and handles what is ready: one read per readable
+// socket into one shared 64 KiB buffer, the complete frames copied out once
+// into a pooled Received, only a trailing partial frame kept per connection.
+// When nothing is ready the loop yields and polls again; it sleeps only when
+// no Received it posted is waiting for an answer (or none came for a
+// millisecond), parked in the Go runtime's poller, and a message posted to
+// it wakes it through an eventfd only when it said it sleeps. The rules and
+// their measurements are in DESIGN.md, "The io actor".
+//
+// A panic of the loop's own code is logged at Error, closes every
+// connection (Closed with ErrLoopFailed) and fails the actor, so its
+// supervisor decides.
+//
+// Other systems get a portable io over the net package with a reader and a
+// writer goroutine per connection, serving the same messages; the build tag
+// transport_portable selects it on Linux too, so its tests run there.
+package transport
