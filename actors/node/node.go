@@ -265,10 +265,14 @@ func (n *Node) stop(ctx context.Context) error {
 
 func (n *Node) userAgent() string { return "/actornode:" + n.opts.version + "/" }
 
-// services are the service bits we really offer: we serve no blocks yet, so
-// none but witness-awareness of the messages we parse... which is not a
-// service either. Announce nothing we cannot back.
-func (n *Node) services() protocol.ServiceFlag { return 0 }
+// services are the service bits we announce, Core's defaults for a node
+// that does not prune: NETWORK, WITNESS and NETWORK_LIMITED. The chain
+// handler backs them by serving every block we have (today the genesis
+// block, witness form included); like Core in initial block download, we
+// announce them before we have synced.
+func (n *Node) services() protocol.ServiceFlag {
+	return protocol.SFNodeNetwork | protocol.SFNodeWitness | protocol.SFNodeNetworkLimited
+}
 
 func (n *Node) ioConfig() transport.Config {
 	return transport.Config{

@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/actornode/actornode/actors/addrbook"
+	"github.com/actornode/actornode/actors/chain"
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/inspect"
@@ -58,6 +59,13 @@ func (r *rootActor) start(ctx actor.Context) {
 	p := childPIDs{}
 	p.io = spawn("io", n.opts.ioProps(n.ioConfig()))
 	p.dispatcher = spawn("dispatcher", dispatcher.Props(dispatcher.WithLogger(n.logger.Named(CategoryMsg).Named("dispatcher"))))
+	// The chain handler serves the blocks we have (the genesis block), which
+	// is what makes our NODE_NETWORK service bit true.
+	ctx.Send(p.dispatcher, &dispatcher.Spawn{
+		Name:     "chain",
+		Props:    chain.Props(chain.Config{Network: n.params, Logger: n.logger.Named(CategoryMsg).Named("chain")}),
+		Commands: chain.Commands(),
+	})
 	p.addrbook = spawn("addrbook", addrbook.Props(n.addrbookConfig(p)))
 	p.connmgr = spawn("connmgr", connmgr.Props(n.connmgrConfig(p)))
 	r.pids = p

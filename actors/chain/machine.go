@@ -1,0 +1,349 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+
+	"github.com/actornode/actornode/protocol"
+)
+
+// maxBlocksInv is the most block hashes one getblocks answer lists (Core's
+// nLimit of 500 in its getblocks handler).
+const maxBlocksInv = 500
+
+// Reasons to disconnect a peer, carried by *peer.Disconnect. Each is a rule
+// of Core's net_processing.cpp.
+var (
+	// ErrFilteredBlockRequest: getdata asked for a BIP37 filtered block and
+	// we do not offer NODE_BLOOM (Core: "filtered block request received
+	// when NODE_BLOOM service disabled").
+	ErrFilteredBlockRequest = errors.New("filtered block request received when NODE_BLOOM service disabled")
+	// ErrLocatorTooLarge: a getblocks locator holds more than
+	// protocol.MaxLocatorHashes hashes (Core: "getblocks locator size %d >
+	// %d", MAX_LOCATOR_SZ).
+	ErrLocatorTooLarge = errors.New("locator too large")
+)
+
+// chain is the block chain the node has, from genesis to tip: today only
+// the genesis block of its network. It is built once and never changed, so
+// every incarnation of the actor may share it.
+type chain struct {
+	// headers, hashes and blocks are indexed by height. blocks holds each
+	// block's serialization without witness data; none of ours has any, so
+	// it is also their witness serialization.
+	headers []protocol.BlockHeader
+	hashes  []protocol.Hash
+	blocks  [][]byte
+	// height finds a block of the chain by hash.
+	height map[protocol.Hash]int
+	// work is the tip's total work (Core's nChainWork).
+	work *big.Int
+	// belowMinimumWork: the tip has less work than the network's
+	// MinimumChainWork, or there is no tip (Core then answers getheaders
+	// with an empty headers message).
+	belowMinimumWork bool
+}
+
+// newChain builds the chain of params: its genesis block. It checks that the
+// block parses as a header and one transaction, and that the header hashes
+// to params.GenesisHash.
+func newChain(params protocol.Params) (*chain, error) {
+	h, err := params.GenesisHeader()
+	if err != nil {
+		return nil, fmt.Errorf("chain: %w", err)
+	}
+	if got := h.BlockHash(); got != params.GenesisHash {
+		return nil, fmt.Errorf("chain: network %q: genesis block hashes to %s, want %s", params.Name, got, params.GenesisHash)
+	}
+	if n, _, err := protocol.ReadCompactSize(params.GenesisBlock[protocol.BlockHeaderSize:]); err != nil || n != 1 {
+		return nil, fmt.Errorf("chain: network %q: genesis block: transaction count %d (%v), want 1", params.Name, n, err)
+	}
+	c := &chain{
+		headers: []protocol.BlockHeader{h},
+		hashes:  []protocol.Hash{params.GenesisHash},
+		blocks:  [][]byte{slices.Clone(params.GenesisBlock)},
+		height:  map[protocol.Hash]int{params.GenesisHash: 0},
+		work:    blockProof(h.Bits),
+	}
+	minWork := params.MinimumChainWork
+	if minWork == nil {
+		minWork = new(big.Int)
+	}
+	c.belowMinimumWork = c.work.Cmp(minWork) < 0
+	return c, nil
+}
+
+// emptyChain is a chain without blocks, for a network whose genesis block is
+// unusable: it serves nothing, as Core does before it has a tip.
+func emptyChain() *chain {
+	return &chain{height: map[protocol.Hash]int{}, work: new(big.Int), belowMinimumWork: true}
+}
+
+// tipHeight is the height of the tip, -1 for an empty chain.
+func (c *chain) tipHeight() int { return len(c.hashes) - 1 }
+
+// findFork returns the height of the first locator hash on our chain, or 0
+// (genesis) when none is (Core's FindForkInGlobalIndex; every block we know
+// is on our active chain). Call it only on a non-empty chain.
+func (c *chain) findFork(locator []protocol.Hash) int {
+	for _, h := range locator {
+		if height, ok := c.height[h]; ok {
+			return height
+		}
+	}
+	return 0
+}
+
+// blockProof returns the expected number of hashes to find a block with
+// these difficulty bits: 2^256 / (target+1), or 0 for an invalid target
+// (Core's GetBlockProof).
+func blockProof(bits uint32) *big.Int {
+	target, ok := compactToTarget(bits)
+	if !ok || target.Sign() == 0 {
+		return new(big.Int)
+	}
+	num := new(big.Int).Lsh(big.NewInt(1), 256)
+	return num.Div(num, target.Add(target, big.NewInt(1)))
+}
+
+// compactToTarget expands compact difficulty bits into the target (Core's
+// arith_uint256::SetCompact); ok is false when the bits are negative or
+// overflow 256 bits.
+func compactToTarget(bits uint32) (target *big.Int, ok bool) {
+	size := bits >> 24
+	word := bits & 0x007fffff
+	if word != 0 && bits&0x00800000 != 0 {
+		return nil, false // negative
+	}
+	if word != 0 && (size > 34 || (word > 0xff && size > 33) || (word > 0xffff && size > 32)) {
+		return nil, false // overflow
+	}
+	if size <= 3 {
+		return big.NewInt(int64(word >> (8 * (3 - size)))), true
+	}
+	return new(big.Int).Lsh(big.NewInt(int64(word)), uint(8*(size-3))), true
+}
+
+// served counts what the server answered, for inspection.
+type served struct {
+	getHeaders, getBlocks, getData uint64 // requests received
+	headersMsgs, headers           uint64 // headers messages sent, headers in them
+	invMsgs                        uint64 // inv messages sent in answer to getblocks
+	blocks                         uint64 // block messages sent
+	notFoundMsgs, notFound         uint64 // notfound messages sent, entries in them
+	unanswered                     uint64 // requests answered with nothing
+	malformed                      uint64 // getblocks that did not decode
+	disconnects                    uint64 // peers asked to disconnect
+}
+
+// summary returns the counters as inspection fields.
+func (s *served) summary() map[string]uint64 {
+	return map[string]uint64{
+		"getheaders":    s.getHeaders,
+		"getblocks":     s.getBlocks,
+		"getdata":       s.getData,
+		"headers_msgs":  s.headersMsgs,
+		"headers":       s.headers,
+		"inv_msgs":      s.invMsgs,
+		"blocks":        s.blocks,
+		"notfound_msgs": s.notFoundMsgs,
+		"notfound":      s.notFound,
+		"unanswered":    s.unanswered,
+		"malformed":     s.malformed,
+		"disconnects":   s.disconnects,
+	}
+}
+
+// server answers one node's peers from its chain, as Core's net_processing
+// answers getheaders, getblocks and getdata. It is the sans-IO core of the
+// actor: requests in, the messages to send (and whether to disconnect) out.
+// It is not safe for concurrent use; the actor owns it.
+type server struct {
+	chain *chain
+	n     served
+}
+
+// getHeaders answers getheaders (Core's ProcessMessage, GETHEADERS). It
+// returns the headers message to send, or nil and why nothing is sent.
+//
+//   - Our tip has less work than the network's minimum chain work (always,
+//     but on regtest, for a chain of only genesis): an empty headers message,
+//     which tells the peer to look elsewhere without looking unresponsive.
+//     (Core skips this for peers with the download permission; we grant no
+//     permissions.)
+//   - An empty locator asks for the single header hash_stop: it if we have
+//     that block, else nothing.
+//   - Otherwise the headers after the first locator hash on our chain
+//     (genesis if none is), up to and including hash_stop, at most
+//     protocol.MaxHeadersPerMsg; possibly none.
+func (s *server) getHeaders(m *protocol.MsgGetHeaders) (*protocol.MsgHeaders, string) {
+	s.n.getHeaders++
+	c := s.chain
+	if c.belowMinimumWork {
+		s.n.headersMsgs++
+		return &protocol.MsgHeaders{}, ""
+	}
+	start := 0
+	if len(m.BlockLocatorHashes) == 0 {
+		h, ok := c.height[m.HashStop]
+		if !ok {
+			s.n.unanswered++
+			return nil, "unknown hash_stop"
+		}
+		start = h
+	} else {
+		start = c.findFork(m.BlockLocatorHashes) + 1
+	}
+	var headers []protocol.BlockHeader
+	for h := start; h <= c.tipHeight(); h++ {
+		headers = append(headers, c.headers[h])
+		if len(headers) >= protocol.MaxHeadersPerMsg || c.hashes[h] == m.HashStop {
+			break
+		}
+	}
+	s.n.headersMsgs++
+	s.n.headers += uint64(len(headers))
+	return &protocol.MsgHeaders{Headers: headers}, ""
+}
+
+// getBlocks answers a getblocks payload (Core's ProcessMessage, GETBLOCKS):
+// an inv of the blocks after the first locator hash on our chain, stopping
+// before hash_stop, at most maxBlocksInv; nil when there are none (Core
+// sends nothing then). An error means nothing is sent: one wrapping
+// ErrLocatorTooLarge is a reason to disconnect, any other is a payload that
+// does not decode, which Core's message loop logs and drops.
+//
+// Core queues the hashes and sends the inv with its next batch of
+// announcements; we send it at once.
+func (s *server) getBlocks(payload []byte) (*protocol.MsgInv, error) {
+	s.n.getBlocks++
+	locator, stop, err := decodeGetBlocks(payload)
+	if err != nil {
+		if errors.Is(err, ErrLocatorTooLarge) {
+			s.n.disconnects++
+		} else {
+			s.n.malformed++
+		}
+		return nil, err
+	}
+	c := s.chain
+	var invs []protocol.InvVect
+	if c.tipHeight() >= 0 {
+		for h := c.findFork(locator) + 1; h <= c.tipHeight() && c.hashes[h] != stop; h++ {
+			invs = append(invs, protocol.InvVect{Type: protocol.InvTypeBlock, Hash: c.hashes[h]})
+			if len(invs) >= maxBlocksInv {
+				break
+			}
+		}
+	}
+	if len(invs) == 0 {
+		s.n.unanswered++
+		return nil, nil
+	}
+	s.n.invMsgs++
+	return &protocol.MsgInv{InvList: invs}, nil
+}
+
+// decodeGetBlocks reads a getblocks payload: a version, a locator and
+// hash_stop (the layout of getheaders). As in Core, the whole message is
+// read before the locator's size is checked, so a truncated one is a decode
+// error, not ErrLocatorTooLarge.
+func decodeGetBlocks(b []byte) (locator []protocol.Hash, stop protocol.Hash, err error) {
+	if len(b) < 4 {
+		return nil, stop, fmt.Errorf("decode getblocks: version: %w", protocol.ErrShortInput)
+	}
+	b = b[4:]
+	count, n, err := protocol.ReadCompactSize(b)
+	if err != nil {
+		return nil, stop, fmt.Errorf("decode getblocks: locator count: %w", err)
+	}
+	b = b[n:]
+	if uint64(len(b)) < (count+1)*protocol.HashSize {
+		return nil, stop, fmt.Errorf("decode getblocks: locator and hash_stop: %w", protocol.ErrShortInput)
+	}
+	if count > protocol.MaxLocatorHashes {
+		return nil, stop, fmt.Errorf("getblocks: %w: %d > %d", ErrLocatorTooLarge, count, protocol.MaxLocatorHashes)
+	}
+	locator = make([]protocol.Hash, count)
+	for i := range locator {
+		locator[i] = protocol.Hash(b[:protocol.HashSize])
+		b = b[protocol.HashSize:]
+	}
+	return locator, protocol.Hash(b[:protocol.HashSize]), nil
+}
+
+// getData answers getdata (Core's ProcessGetData and ProcessGetBlockData),
+// appending the messages to send to outs. It walks the list as Core's
+// message loop does, one round at a time: the transactions at the front,
+// then one other entry, then a notfound for those transactions. So a list
+// of [tx, block, tx] gets block, notfound, notfound, like Core.
+//
+//   - tx, witness-tx and wtx: we keep no mempool, so each is not found.
+//   - block, witness-block and cmpctblock of a block we have: a block
+//     message. Core answers cmpctblock with a full block when the tip is
+//     older than 20 block intervals, which a genesis tip always is.
+//   - a block we do not have: nothing (Core neither answers nor counts it).
+//   - filtered block (merkleblock): we do not offer NODE_BLOOM, so the peer
+//     is disconnected with ErrFilteredBlockRequest whatever the hash;
+//     processing stops there.
+//   - any other type (witness-filtered-block, unknown values): dropped.
+//
+// Blocks are sent as copies: a sent slice belongs to its receiver.
+func (s *server) getData(invs []protocol.InvVect, outs []protocol.Message) ([]protocol.Message, error) {
+	s.n.getData++
+	for i := 0; i < len(invs); {
+		var notFound []protocol.InvVect
+		for ; i < len(invs) && isTx(invs[i].Type); i++ {
+			notFound = append(notFound, invs[i])
+		}
+		var disconnect error
+		if i < len(invs) {
+			inv := invs[i]
+			i++
+			if isBlock(inv.Type) {
+				outs, disconnect = s.getBlockData(inv, outs)
+			}
+		}
+		if len(notFound) > 0 {
+			s.n.notFoundMsgs++
+			s.n.notFound += uint64(len(notFound))
+			outs = append(outs, &protocol.MsgNotFound{InvList: notFound})
+		}
+		if disconnect != nil {
+			s.n.disconnects++
+			return outs, disconnect
+		}
+	}
+	return outs, nil
+}
+
+// getBlockData answers one block entry of getdata (Core's
+// ProcessGetBlockData).
+func (s *server) getBlockData(inv protocol.InvVect, outs []protocol.Message) ([]protocol.Message, error) {
+	if inv.Type == protocol.InvTypeFilteredBlock {
+		return outs, ErrFilteredBlockRequest
+	}
+	h, ok := s.chain.height[inv.Hash]
+	if !ok {
+		return outs, nil
+	}
+	s.n.blocks++
+	return append(outs, &protocol.MsgRaw{Cmd: protocol.CmdBlock, Payload: slices.Clone(s.chain.blocks[h])}), nil
+}
+
+// isTx reports whether t asks for a transaction (Core's IsGenTxMsg).
+func isTx(t protocol.InvType) bool {
+	return t == protocol.InvTypeTx || t == protocol.InvTypeWTx || t == protocol.InvTypeWitnessTx
+}
+
+// isBlock reports whether t asks for a block in any form (Core's
+// IsGenBlkMsg); the witness variant of filtered block is not one.
+func isBlock(t protocol.InvType) bool {
+	switch t {
+	case protocol.InvTypeBlock, protocol.InvTypeWitnessBlock, protocol.InvTypeFilteredBlock, protocol.InvTypeCmpctBlock:
+		return true
+	}
+	return false
+}

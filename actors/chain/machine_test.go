@@ -1,0 +1,330 @@
+package chain
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/big"
+	"testing"
+
+	"github.com/actornode/actornode/protocol"
+)
+
+func network(t *testing.T, name string) protocol.Params {
+	t.Helper()
+	p, err := protocol.Network(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func newServer(t *testing.T, name string) (*server, protocol.Params) {
+	t.Helper()
+	p := network(t, name)
+	c, err := newChain(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &server{chain: c}, p
+}
+
+// encodeGetBlocks builds a getblocks payload.
+func encodeGetBlocks(locator []protocol.Hash, stop protocol.Hash) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, protocol.ProtocolVersion)
+	b = protocol.AppendCompactSize(b, uint64(len(locator)))
+	for i := range locator {
+		b = append(b, locator[i][:]...)
+	}
+	return append(b, stop[:]...)
+}
+
+func TestChainWork(t *testing.T) {
+	// Core's getblockheader "chainwork" of each genesis block.
+	for _, tc := range []struct {
+		network string
+		work    string
+		below   bool
+	}{
+		{network: protocol.NameMainnet, work: "100010001", below: true},
+		{network: protocol.NameTestnet3, work: "100010001", below: true},
+		{network: protocol.NameTestnet4, work: "100010001", below: true},
+		{network: protocol.NameSignet, work: "49d414", below: true},
+		{network: protocol.NameRegtest, work: "2", below: false},
+	} {
+		t.Run(tc.network, func(t *testing.T) {
+			c, err := newChain(network(t, tc.network))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprintf("%x", c.work); got != tc.work {
+				t.Errorf("chain work %s, want %s", got, tc.work)
+			}
+			if c.belowMinimumWork != tc.below {
+				t.Errorf("below minimum work: %v, want %v", c.belowMinimumWork, tc.below)
+			}
+		})
+	}
+}
+
+func TestCompactToTarget(t *testing.T) {
+	for _, tc := range []struct {
+		bits   uint32
+		target string // hex, "" for invalid
+	}{
+		{bits: 0x1d00ffff, target: "ffff" + zeros(26)},
+		{bits: 0x207fffff, target: "7fffff" + zeros(29)},
+		{bits: 0x03123456, target: "123456"},
+		{bits: 0x02123456, target: "1234"},
+		{bits: 0x01003456, target: "0"},
+		{bits: 0x04923456, target: ""}, // negative
+		{bits: 0xff123456, target: ""}, // overflow
+	} {
+		got, ok := compactToTarget(tc.bits)
+		switch {
+		case tc.target == "" && ok:
+			t.Errorf("%#x: target %x, want invalid", tc.bits, got)
+		case tc.target != "" && (!ok || fmt.Sprintf("%x", got) != tc.target):
+			t.Errorf("%#x: target %x (ok %v), want %s", tc.bits, got, ok, tc.target)
+		}
+	}
+	if blockProof(0x04923456).Sign() != 0 || blockProof(0).Sign() != 0 {
+		t.Error("invalid or zero targets must prove no work")
+	}
+}
+
+func zeros(bytes int) string {
+	s := ""
+	for range bytes {
+		s += "00"
+	}
+	return s
+}
+
+func TestNewChainRejectsBadGenesis(t *testing.T) {
+	p := network(t, protocol.NameRegtest)
+	for _, tc := range []struct {
+		name   string
+		mutate func(*protocol.Params)
+	}{
+		{name: "missing", mutate: func(p *protocol.Params) { p.GenesisBlock = nil }},
+		{name: "wrong hash", mutate: func(p *protocol.Params) { p.GenesisHash[0] ^= 1 }},
+		{name: "no transaction count", mutate: func(p *protocol.Params) { p.GenesisBlock = p.GenesisBlock[:protocol.BlockHeaderSize] }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := p
+			q.GenesisBlock = append([]byte(nil), p.GenesisBlock...)
+			tc.mutate(&q)
+			if _, err := newChain(q); err == nil {
+				t.Fatal("newChain accepted a bad genesis block")
+			}
+		})
+	}
+}
+
+func TestGetHeaders(t *testing.T) {
+	regtest := network(t, protocol.NameRegtest)
+	genesis, _ := regtest.GenesisHeader()
+	unknown := protocol.Hash{1, 2, 3}
+	for _, tc := range []struct {
+		name    string
+		network string
+		msg     protocol.MsgGetHeaders
+		reply   bool                   // a headers message is sent
+		headers []protocol.BlockHeader // its headers
+	}{
+		{name: "empty locator, hash_stop genesis", network: protocol.NameRegtest,
+			msg: protocol.MsgGetHeaders{HashStop: regtest.GenesisHash}, reply: true, headers: []protocol.BlockHeader{genesis}},
+		{name: "empty locator, unknown hash_stop", network: protocol.NameRegtest,
+			msg: protocol.MsgGetHeaders{HashStop: unknown}, reply: false},
+		{name: "empty locator, zero hash_stop", network: protocol.NameRegtest,
+			msg: protocol.MsgGetHeaders{}, reply: false},
+		{name: "locator genesis", network: protocol.NameRegtest,
+			msg: protocol.MsgGetHeaders{BlockLocatorHashes: []protocol.Hash{regtest.GenesisHash}}, reply: true},
+		{name: "locator unknown", network: protocol.NameRegtest,
+			msg: protocol.MsgGetHeaders{BlockLocatorHashes: []protocol.Hash{unknown}}, reply: true},
+		{name: "locator genesis, hash_stop genesis", network: protocol.NameRegtest,
+			msg: protocol.MsgGetHeaders{BlockLocatorHashes: []protocol.Hash{unknown, regtest.GenesisHash}, HashStop: regtest.GenesisHash}, reply: true},
+		{name: "mainnet below minimum work: empty", network: protocol.NameMainnet,
+			msg: protocol.MsgGetHeaders{HashStop: network(t, protocol.NameMainnet).GenesisHash}, reply: true},
+		{name: "mainnet below minimum work, unknown hash_stop: empty", network: protocol.NameMainnet,
+			msg: protocol.MsgGetHeaders{HashStop: unknown}, reply: true},
+		{name: "testnet4 below minimum work, locator: empty", network: protocol.NameTestnet4,
+			msg: protocol.MsgGetHeaders{BlockLocatorHashes: []protocol.Hash{unknown}}, reply: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := newServer(t, tc.network)
+			got, why := s.getHeaders(&tc.msg)
+			if (got != nil) != tc.reply {
+				t.Fatalf("reply %v (%s), want reply %v", got, why, tc.reply)
+			}
+			if got == nil {
+				return
+			}
+			if len(got.Headers) != len(tc.headers) {
+				t.Fatalf("%d headers, want %d", len(got.Headers), len(tc.headers))
+			}
+			for i := range got.Headers {
+				if got.Headers[i] != tc.headers[i] {
+					t.Errorf("header %d: %+v, want %+v", i, got.Headers[i], tc.headers[i])
+				}
+			}
+		})
+	}
+}
+
+func TestGetBlocks(t *testing.T) {
+	s, p := newServer(t, protocol.NameRegtest)
+	for _, tc := range []struct {
+		name    string
+		payload []byte
+		err     error // nil: decoded, nothing to send
+	}{
+		{name: "locator genesis", payload: encodeGetBlocks([]protocol.Hash{p.GenesisHash}, protocol.Hash{})},
+		{name: "locator unknown", payload: encodeGetBlocks([]protocol.Hash{{9}}, protocol.Hash{})},
+		{name: "empty locator", payload: encodeGetBlocks(nil, protocol.Hash{})},
+		{name: "101 hashes", payload: encodeGetBlocks(make([]protocol.Hash, protocol.MaxLocatorHashes), protocol.Hash{})},
+		{name: "102 hashes", payload: encodeGetBlocks(make([]protocol.Hash, protocol.MaxLocatorHashes+1), protocol.Hash{}),
+			err: ErrLocatorTooLarge},
+		{name: "102 hashes, truncated", payload: encodeGetBlocks(make([]protocol.Hash, protocol.MaxLocatorHashes+1), protocol.Hash{})[:100],
+			err: protocol.ErrShortInput},
+		{name: "no hash_stop", payload: encodeGetBlocks([]protocol.Hash{p.GenesisHash}, protocol.Hash{})[:4+1+32],
+			err: protocol.ErrShortInput},
+		{name: "no version", payload: []byte{1, 0}, err: protocol.ErrShortInput},
+		{name: "non-canonical count", payload: []byte{1, 0, 0, 0, 0xfd, 1, 0}, err: protocol.ErrNonCanonical},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reply, err := s.getBlocks(tc.payload)
+			if reply != nil {
+				t.Errorf("reply %+v, want none from a chain of genesis", reply)
+			}
+			if tc.err == nil && err != nil || tc.err != nil && !errors.Is(err, tc.err) {
+				t.Errorf("err = %v, want %v", err, tc.err)
+			}
+		})
+	}
+	if s.n.getBlocks != 9 || s.n.disconnects != 1 || s.n.malformed != 4 || s.n.unanswered != 4 {
+		t.Errorf("counters %+v", s.n)
+	}
+}
+
+func TestDecodeGetBlocksEveryCut(t *testing.T) {
+	full := encodeGetBlocks([]protocol.Hash{{1}, {2}}, protocol.Hash{3})
+	locator, stop, err := decodeGetBlocks(full)
+	if err != nil || len(locator) != 2 || locator[1] != (protocol.Hash{2}) || stop != (protocol.Hash{3}) {
+		t.Fatalf("decode: %v %v %v", locator, stop, err)
+	}
+	for n := range len(full) {
+		if _, _, err := decodeGetBlocks(full[:n]); !errors.Is(err, protocol.ErrShortInput) {
+			t.Errorf("cut at %d: err = %v", n, err)
+		}
+	}
+}
+
+// reply describes one message getData produced, for comparing.
+func describe(m protocol.Message) string {
+	switch m := m.(type) {
+	case *protocol.MsgRaw:
+		if m.Cmd == protocol.CmdBlock && len(m.Payload) >= protocol.BlockHeaderSize {
+			return "block " + protocol.DoubleSHA256(m.Payload[:protocol.BlockHeaderSize]).String()[:8]
+		}
+		return m.Cmd
+	case *protocol.MsgNotFound:
+		s := "notfound"
+		for _, inv := range m.InvList {
+			s += fmt.Sprintf(" %s:%x", inv.Type, inv.Hash[0])
+		}
+		return s
+	}
+	return m.Command()
+}
+
+func TestGetData(t *testing.T) {
+	p := network(t, protocol.NameRegtest)
+	g := p.GenesisHash
+	short := "block " + g.String()[:8]
+	unknown := protocol.Hash{0xee}
+	inv := func(typ protocol.InvType, h protocol.Hash) protocol.InvVect {
+		return protocol.InvVect{Type: typ, Hash: h}
+	}
+	tx := func(b byte) protocol.InvVect { return inv(protocol.InvTypeTx, protocol.Hash{b}) }
+	for _, tc := range []struct {
+		name       string
+		invs       []protocol.InvVect
+		want       []string
+		disconnect error
+	}{
+		{name: "block", invs: []protocol.InvVect{inv(protocol.InvTypeBlock, g)}, want: []string{short}},
+		{name: "witness block", invs: []protocol.InvVect{inv(protocol.InvTypeWitnessBlock, g)}, want: []string{short}},
+		{name: "compact block", invs: []protocol.InvVect{inv(protocol.InvTypeCmpctBlock, g)}, want: []string{short}},
+		{name: "unknown block", invs: []protocol.InvVect{inv(protocol.InvTypeBlock, unknown)}},
+		{name: "unknown witness block", invs: []protocol.InvVect{inv(protocol.InvTypeWitnessBlock, unknown)}},
+		{name: "tx, wtx, witness tx", invs: []protocol.InvVect{tx(1), inv(protocol.InvTypeWTx, protocol.Hash{2}), inv(protocol.InvTypeWitnessTx, protocol.Hash{3})},
+			want: []string{"notfound tx:1 wtx:2 witness-tx:3"}},
+		{name: "Core's rounds", invs: []protocol.InvVect{tx(1), inv(protocol.InvTypeBlock, g), tx(2), tx(3), inv(protocol.InvTypeBlock, unknown), tx(4)},
+			want: []string{short, "notfound tx:1", "notfound tx:2 tx:3", "notfound tx:4"}},
+		{name: "unknown types dropped", invs: []protocol.InvVect{inv(protocol.InvTypeFilteredWitnessBlock, g), inv(0x77, g), inv(protocol.InvTypeError, g), tx(5)},
+			want: []string{"notfound tx:5"}},
+		{name: "filtered block disconnects", invs: []protocol.InvVect{tx(1), inv(protocol.InvTypeFilteredBlock, unknown), inv(protocol.InvTypeBlock, g)},
+			want: []string{"notfound tx:1"}, disconnect: ErrFilteredBlockRequest},
+		{name: "empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &server{chain: mustChain(t, p)}
+			outs, err := s.getData(tc.invs, nil)
+			if !errors.Is(err, tc.disconnect) || (err == nil) != (tc.disconnect == nil) {
+				t.Errorf("disconnect %v, want %v", err, tc.disconnect)
+			}
+			var got []string
+			for _, m := range outs {
+				got = append(got, describe(m))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("replies %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestGetDataBlockIsACopy(t *testing.T) {
+	p := network(t, protocol.NameRegtest)
+	s := &server{chain: mustChain(t, p)}
+	req := []protocol.InvVect{{Type: protocol.InvTypeBlock, Hash: p.GenesisHash}}
+	outs, _ := s.getData(req, nil)
+	outs[0].(*protocol.MsgRaw).Payload[0] ^= 0xff
+	outs, _ = s.getData(req, nil)
+	block := outs[0].(*protocol.MsgRaw).Payload
+	if string(block) != string(p.GenesisBlock) {
+		t.Fatal("a sent block shares memory with the chain")
+	}
+	if s.n.blocks != 2 || s.n.getData != 2 {
+		t.Errorf("counters %+v", s.n)
+	}
+}
+
+func TestEmptyChain(t *testing.T) {
+	s := &server{chain: emptyChain()}
+	h, _ := s.getHeaders(&protocol.MsgGetHeaders{HashStop: protocol.Hash{1}})
+	if h == nil || len(h.Headers) != 0 {
+		t.Errorf("getheaders on an empty chain: %+v, want an empty headers message", h)
+	}
+	if inv, err := s.getBlocks(encodeGetBlocks(nil, protocol.Hash{})); inv != nil || err != nil {
+		t.Errorf("getblocks: %v %v", inv, err)
+	}
+	outs, err := s.getData([]protocol.InvVect{{Type: protocol.InvTypeBlock}}, nil)
+	if len(outs) != 0 || err != nil {
+		t.Errorf("getdata: %v %v", outs, err)
+	}
+	if s.chain.tipHeight() != -1 || s.chain.work.Cmp(new(big.Int)) != 0 {
+		t.Errorf("empty chain height %d work %v", s.chain.tipHeight(), s.chain.work)
+	}
+}
+
+func mustChain(t *testing.T, p protocol.Params) *chain {
+	t.Helper()
+	c, err := newChain(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
