@@ -3,6 +3,8 @@ package transport
 import (
 	"io"
 	"net"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,4 +113,142 @@ func BenchmarkPingPongBare(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// startEchoIO starts an io actor listening on loopback whose connections
+// are each attached to an echo peer; it returns the address.
+func startEchoIO(b *testing.B, cfg Config) string {
+	sys := newSystem(b)
+	iopid := spawnIO(b, sys, cfg)
+	listening := make(chan *Listening, 1)
+	acceptor := sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		switch m := ctx.Message().(type) {
+		case *Listening:
+			listening <- m
+		case *Accepted:
+			peer := ctx.Spawn(actor.PropsFromProducer(func() actor.Actor { return &echo{io: iopid} }))
+			ctx.Send(iopid, &Attach{Conn: m.Conn, Peer: peer})
+		}
+	}))
+	b.Cleanup(func() { sys.Root.StopFuture(acceptor).Wait() })
+	sys.Root.Send(iopid, &Listen{Addr: loopback, Owner: acceptor})
+	select {
+	case l := <-listening:
+		if l.Err != nil {
+			b.Fatal(l.Err)
+		}
+		return l.Addr.String()
+	case <-time.After(waitFor):
+		b.Fatal("no Listening")
+		return ""
+	}
+}
+
+// startBare starts the bare baseline server: a goroutine per connection
+// that answers each ping frame with a pong.
+func startBare(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			sc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, sc)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				buf := make([]byte, 32)
+				out := make([]byte, 0, 32)
+				for {
+					if _, err := io.ReadFull(sc, buf); err != nil {
+						return
+					}
+					out = protocol.AppendRawFrame(out[:0], testMagic, protocol.CmdPong, buf[24:])
+					if _, err := sc.Write(out); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	b.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// drive runs b.N ping/pong round trips against addr over conns connections
+// with inflight pings outstanding on each, and reports round trips per
+// second.
+func drive(b *testing.B, addr string, conns, inflight int) {
+	ping := frame(protocol.CmdPing, []byte{1, 2, 3, 4, 5, 6, 7, 8})
+	var ncs []net.Conn
+	for range conns {
+		nc, err := net.DialTimeout("tcp", addr, waitFor)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer nc.Close()
+		nc.SetDeadline(time.Now().Add(time.Minute))
+		ncs = append(ncs, nc)
+	}
+	var left atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	left.Store(int64(b.N))
+	var wg sync.WaitGroup
+	for _, nc := range ncs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pong := make([]byte, len(ping))
+			sent := 0
+			for range inflight {
+				if left.Add(-1) < 0 {
+					break
+				}
+				nc.Write(ping)
+				sent++
+			}
+			for sent > 0 {
+				if _, err := io.ReadFull(nc, pong); err != nil {
+					b.Error(err)
+					return
+				}
+				sent--
+				if left.Add(-1) >= 0 {
+					nc.Write(ping)
+					sent++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pongs/s")
+}
+
+// BenchmarkPongs compares pipelined ping/pong throughput through io with
+// echo peers against the bare server, at 10 connections x 16 in flight (one
+// of DESIGN.md's figures).
+func BenchmarkPongs(b *testing.B) {
+	b.Run("io", func(b *testing.B) { drive(b, startEchoIO(b, Config{Magic: testMagic}), 10, 16) })
+	b.Run("bare", func(b *testing.B) { drive(b, startBare(b), 10, 16) })
 }

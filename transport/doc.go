@@ -20,7 +20,8 @@
 //     protocol.AppendFrame) and, if Ack is set, acknowledges that Received.
 //     Every Received must be acknowledged exactly once; its payloads are
 //     valid until then. A Received's Out, when set, is a recycled empty
-//     buffer the peer may build its replies in and send back as Data.
+//     buffer the peer may build its replies in and send back as Data. Data
+//     must not alias a Received's payloads: io recycles both.
 //   - *Close{Conn, Reason} writes what is queued (for at most
 //     Config.CloseTimeout), closes, and posts *Closed{Reason} to the peer
 //     and the owner. A remote close or error is reported the same way with

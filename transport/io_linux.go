@@ -156,8 +156,8 @@ func (a *ioActor) Receive(ctx actor.Context) {
 		a.dial(m)
 	case *Listen:
 		a.listen(m)
-	case *GetStats:
-		a.getStats(ctx, m)
+	case StatsRequest:
+		a.getStats(ctx, m.StatsReplyTo())
 	case *actor.Started:
 		a.started(ctx)
 	case *actor.Stopping:
@@ -248,7 +248,7 @@ func (a *ioActor) listen(m *Listen) {
 		a.post(m.Owner, &Listening{Requested: m.Addr, Err: err})
 		return
 	}
-	a.log.Info("io: listening", zap.Stringer("addr", l.addr))
+	a.log.Debug("io: listening", zap.Stringer("addr", l.addr))
 	a.post(m.Owner, &Listening{Requested: m.Addr, Addr: l.addr})
 }
 
@@ -267,6 +267,13 @@ func (a *ioActor) openListener(m *Listen) (*listener, error) {
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return fail("setsockopt SO_REUSEADDR", err)
+	}
+	if family == unix.AF_INET6 {
+		// IPv6 only, as Core binds: [::] and 0.0.0.0 on the same port are
+		// two listeners, not one dual-stack socket that blocks the other.
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
+			return fail("setsockopt IPV6_V6ONLY", err)
+		}
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		return fail("bind", err)
@@ -362,9 +369,8 @@ func (a *ioActor) dial(m *Dial) {
 	}
 	c := &conn{id: a.newID(fd), fd: fd, state: connDialing, owner: m.Owner, remote: m.Addr, dialTag: m.Tag}
 	err = unix.Connect(fd, sa)
-	for err == unix.EINTR {
-		// An interrupted connect goes on in the background.
-		err = unix.EINPROGRESS
+	if err == unix.EINTR {
+		err = unix.EINPROGRESS // an interrupted connect goes on in the background
 	}
 	switch err {
 	case nil:
@@ -639,7 +645,11 @@ func (a *ioActor) event(ev unix.EpollEvent) {
 		c := e.c
 		switch c.state {
 		case connDialing:
-			a.dialDone(c, connectResult(c.fd))
+			if err := connectResult(c.fd); err != nil {
+				a.dialDone(c, fmt.Errorf("dial %v: connect: %w", c.remote, err))
+			} else {
+				a.dialDone(c, nil)
+			}
 		case connOpen, connClosing:
 			if ev.Events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && c.wantOut && !c.dirty {
 				c.dirty = true
@@ -917,7 +927,7 @@ func (a *ioActor) advance(c *conn, n int) {
 
 // ---- stats ----
 
-func (a *ioActor) getStats(ctx actor.Context, m *GetStats) {
+func (a *ioActor) getStats(ctx actor.Context, replyTo *actor.PID) {
 	s := &Stats{
 		Listeners:    a.listeners,
 		Conns:        a.conns,
@@ -934,8 +944,8 @@ func (a *ioActor) getStats(ctx actor.Context, m *GetStats) {
 		Accepted:     a.accepted,
 		Dialed:       a.dialed,
 	}
-	if m.ReplyTo != nil {
-		a.post(m.ReplyTo, s)
+	if replyTo != nil {
+		a.post(replyTo, s)
 		return
 	}
 	ctx.Respond(s)

@@ -106,8 +106,8 @@ func (a *portableIO) Receive(ctx actor.Context) {
 		a.dial(m)
 	case *Listen:
 		a.listen(m)
-	case *GetStats:
-		a.getStats(ctx, m)
+	case StatsRequest:
+		a.getStats(ctx, m.StatsReplyTo())
 	case *acceptedConn:
 		a.accepted(m)
 	case *dialResult:
@@ -449,7 +449,7 @@ func (a *portableIO) writer(c *pconn) {
 	}
 }
 
-func (a *portableIO) getStats(ctx actor.Context, m *GetStats) {
+func (a *portableIO) getStats(ctx actor.Context, replyTo *actor.PID) {
 	s := a.stats
 	s.BytesRead, s.BytesWritten = a.bytesRead.Load(), a.bytesWritten.Load()
 	s.BadChecksums, s.BadCommands = a.badChecksums.Load(), a.badCommands.Load()
@@ -467,8 +467,8 @@ func (a *portableIO) getStats(ctx actor.Context, m *GetStats) {
 		}
 		c.mu.Unlock()
 	}
-	if m.ReplyTo != nil {
-		a.post(m.ReplyTo, &s)
+	if replyTo != nil {
+		a.post(replyTo, &s)
 		return
 	}
 	ctx.Respond(&s)

@@ -45,3 +45,12 @@ func smallRcvBuf(_, _ string, rc syscall.RawConn) error {
 	}
 	return serr
 }
+
+func mustAddrPort(t *testing.T, s string) netip.AddrPort {
+	t.Helper()
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ap
+}

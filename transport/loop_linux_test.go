@@ -84,7 +84,7 @@ func TestAcceptPausesOnFDLimit(t *testing.T) {
 			}
 		}
 	})
-	owner.stats() // the pause is in
+	owner.stats()                             // the pause is in
 	nc, err := net.Dial("tcp", addr.String()) // the kernel completes it; io does not accept yet
 	if err != nil {
 		t.Fatal(err)

@@ -134,6 +134,15 @@ type SendResumed struct{ Conn ConnID }
 // ReplyTo.
 type GetStats struct{ ReplyTo *actor.PID }
 
+// StatsReplyTo makes GetStats a StatsRequest.
+func (m *GetStats) StatsReplyTo() *actor.PID { return m.ReplyTo }
+
+// StatsRequest is any message that asks io for a *Stats snapshot, answered
+// to StatsReplyTo (or to the sender when that is nil). GetStats is one; the
+// actor tree's describe request (package actors/inspect, which transport
+// cannot import) is another, so that io answers it too.
+type StatsRequest interface{ StatsReplyTo() *actor.PID }
+
 // Stats is io's snapshot.
 type Stats struct {
 	// Listeners and Conns are the open listening and connected sockets.

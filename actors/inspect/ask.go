@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/actornode/actornode/transport"
 )
 
 // ErrTimeout is returned by Ask when no reply arrived in time.
@@ -53,6 +55,9 @@ func Query(root *actor.RootContext, pid *actor.PID, timeout time.Duration) (*Des
 	reply, err := Ask(root, pid, func(replyTo *actor.PID) any { return &Describe{ReplyTo: replyTo} }, timeout)
 	if err != nil {
 		return nil, fmt.Errorf("describe: %w", err)
+	}
+	if s, ok := reply.(*transport.Stats); ok {
+		return &Description{Self: pid, Kind: "io", Summary: s.Summary()}, nil
 	}
 	d, ok := reply.(*Description)
 	if !ok {

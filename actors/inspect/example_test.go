@@ -35,5 +35,5 @@ func Example() {
 
 	out, _ := json.Marshal(inspect.Tree(system.Root, top, time.Second))
 	fmt.Println(string(out))
-	// Output: {"path":"top","kind":"top","children":[{"path":"top/leaf","kind":"leaf","summary":{"answer":42}}]}
+	// Output: {"path":"top","kind":"top","children":[{"path":"top/leaf","parent":"top","kind":"leaf","summary":{"answer":42}}]}
 }

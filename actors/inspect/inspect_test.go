@@ -145,11 +145,11 @@ func TestTree(t *testing.T) {
 	}
 
 	want := Node{Path: "node", Kind: "node", Summary: map[string]any{"name": "node"}, Children: []Node{
-		{Path: "node/connmgr", Kind: "connmgr", Summary: map[string]any{"name": "connmgr"}, Children: []Node{
-			{Path: "node/connmgr/peer-1", Kind: "peer", Summary: map[string]any{"name": "peer-1"}},
-			{Path: "node/connmgr/peer-2", Unresponsive: true},
+		{Path: "node/connmgr", Parent: "node", Kind: "connmgr", Summary: map[string]any{"name": "connmgr"}, Children: []Node{
+			{Path: "node/connmgr/peer-1", Parent: "node/connmgr", Kind: "peer", Summary: map[string]any{"name": "peer-1"}},
+			{Path: "node/connmgr/peer-2", Parent: "node/connmgr", Unresponsive: true},
 		}},
-		{Path: "node/io", Kind: "io", Summary: map[string]any{"name": "io"}},
+		{Path: "node/io", Parent: "node", Kind: "io", Summary: map[string]any{"name": "io"}},
 	}}
 	got, _ := json.Marshal(tree)
 	wantJSON, _ := json.Marshal(want)

@@ -8,6 +8,11 @@ type Describe struct {
 	ReplyTo *actor.PID
 }
 
+// StatsReplyTo lets the io actor answer Describe: transport cannot import
+// this package, so io answers any transport.StatsRequest with its
+// *transport.Stats, which Query turns into a Description.
+func (m *Describe) StatsReplyTo() *actor.PID { return m.ReplyTo }
+
 // Description is an actor's answer to Describe.
 type Description struct {
 	// Self is the answering actor.
