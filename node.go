@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/node"
 )
 
@@ -83,7 +85,18 @@ func runDemo(dir string) error {
 	for i, d := range demoNodes {
 		fmt.Printf("  %s  p2p %s  debug %s  (try: curl -s %speers)\n", d.name, d.listen, nodes[i].DebugURL(), nodes[i].DebugURL())
 	}
-	<-ctx.Done()
+	ticker := time.NewTicker(10 * time.Second)
+	defer ticker.Stop()
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-ticker.C:
+			for i, d := range demoNodes {
+				fmt.Println(demoSummary(d.name, nodes[i]))
+			}
+		}
+	}
 	stop()
 	var errs []error
 	for i := len(nodes) - 1; i >= 0; i-- {
@@ -91,4 +104,22 @@ func runDemo(dir string) error {
 	}
 	nodes = nil
 	return errors.Join(errs...)
+}
+
+// demoSummary is one line about a demo node's peers and their ping times.
+func demoSummary(name string, n *node.Node) string {
+	infos, err := debughttp.Peers(n.System().Root, n.ConnMgr(), 2*time.Second)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", name, err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d peers", name, len(infos))
+	for _, p := range infos {
+		dir := "out"
+		if p.Inbound {
+			dir = "in"
+		}
+		fmt.Fprintf(&b, "  [%d %s %s ping %.2fms]", p.ID, dir, p.Addr, p.PingTime*1000)
+	}
+	return b.String()
 }

@@ -33,6 +33,10 @@ type Config struct {
 	// AddNode lists peers to keep connected, reconnecting with a backoff of
 	// 1 s doubling to 2 minutes.
 	AddNode []string
+	// SeedNode lists peers to ask for addresses once (Core's -seednode):
+	// each is dialled once as an addr-fetch connection, which the address
+	// book asks getaddr and has closed when the answer comes.
+	SeedNode []string
 	// MaxOutbound is the number of automatic full-relay outbound slots,
 	// filled from the address book; Core has DefaultMaxOutbound (8). 0 (or
 	// less) turns them off.
@@ -140,6 +144,8 @@ type connMgr struct {
 	bans    banList
 
 	listeners []*listener
+	// locals are our own addresses (SetLocalAddr), strongest first.
+	locals []LocalAddr
 	// asked is set while a Candidates request is unanswered, since askedAt.
 	asked   bool
 	askedAt time.Time
@@ -247,6 +253,14 @@ func (c *connMgr) Receive(ctx actor.Context) {
 		c.addNode(ctx, msg)
 	case *DisconnectNode:
 		c.disconnectNode(ctx, msg)
+	case *SetLocalAddr:
+		c.setLocalAddr(msg)
+	case *RemoveLocalAddr:
+		c.removeLocalAddr(msg)
+	case *GetLocalAddrs:
+		ctx.Send(msg.ReplyTo, c.localAddrList())
+	case *GetAddedNodes:
+		ctx.Send(msg.ReplyTo, c.addedNodes())
 	case *inspect.Describe:
 		c.describe(ctx, msg)
 	default:
@@ -271,6 +285,9 @@ func (c *connMgr) started(ctx actor.Context) {
 	}
 	for _, name := range c.cfg.AddNode {
 		c.addManual(name, false, now)
+	}
+	for _, name := range c.cfg.SeedNode {
+		c.addManual(name, true, now).addrFetch = true
 	}
 	c.onTick(ctx)
 }
@@ -376,6 +393,17 @@ func (c *connMgr) inUse() []netip.AddrPort {
 		if m.addr.IsValid() {
 			out = append(out, m.addr)
 		}
+	}
+	// Never dial ourselves (Core's IsLocal check): our listeners and the
+	// addresses we announce. A wildcard listener's address is unknown here;
+	// the version nonce check catches a dial to it.
+	for _, l := range c.listeners {
+		if l.done && l.err == nil && l.addr.IsValid() && !l.addr.Addr().IsUnspecified() {
+			out = append(out, l.addr)
+		}
+	}
+	for _, l := range c.localAddrList().List {
+		out = append(out, l.Addr)
 	}
 	return out
 }
@@ -566,7 +594,7 @@ func (c *connMgr) handshaken(ctx actor.Context, msg *peer.Handshaken) {
 		ctx.Send(c.cfg.AddrBook, &addrbook.Connected{
 			ID: p.id, Peer: p.pid, Addr: p.remote, Inbound: p.inbound,
 			Services: msg.Version.Services, WantsAddrV2: wantsAddrV2(msg),
-			Local: c.advertisable(p, msg),
+			Local: c.advertisable(p, msg), AddrFetch: p.connType == ConnAddrFetch,
 		})
 	}
 }
