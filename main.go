@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/actornode/actornode/actors/cli"
 	"github.com/actornode/actornode/actors/node"
 )
 
@@ -27,17 +28,22 @@ func main() {
 }
 
 func run(args []string, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "demo" {
-		dir, err := os.MkdirTemp("", "actornode-demo-")
-		if err == nil {
-			defer os.RemoveAll(dir)
-			err = runDemo(dir)
+	if len(args) > 0 {
+		switch cmd := args[0]; {
+		case cmd == "demo":
+			dir, err := os.MkdirTemp("", "actornode-demo-")
+			if err == nil {
+				defer os.RemoveAll(dir)
+				err = runDemo(dir)
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "actornode demo: %v\n", err)
+				return exitFailure
+			}
+			return exitOK
+		case cli.IsCommand(cmd): // peers, tree, addnode, stop: talk to a running node
+			return cli.Run(args, os.Stdout, stderr)
 		}
-		if err != nil {
-			fmt.Fprintf(stderr, "actornode demo: %v\n", err)
-			return exitFailure
-		}
-		return exitOK
 	}
 	cfg, err := loadConfig(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -78,6 +84,7 @@ func (v *settingValue) Set(s string) error {
 // boolKeys take -key alone as true, like bitcoind's -listen or -debug.
 var boolKeys = map[string]bool{
 	"listen": true, "dnsseed": true, "fixedseeds": true, "blocksonly": true, "debug": true,
+	"natpmp": true, "upnp": true, "discover": true, "server": true,
 }
 
 // loadConfig parses the flags, reads the config file and lays the flags over
@@ -98,7 +105,9 @@ func loadConfig(args []string, stderr io.Writer) (node.Config, error) {
 		fs.Var(&settingValue{key: k, isBool: boolKeys[k], settings: &settings}, k, flagUsage(k))
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: actornode [flags]\n\nFlags (each also a key of config.yaml):\n")
+		fmt.Fprintf(stderr, "usage: actornode [flags]\n       actornode demo\n"+
+			"       actornode peers|tree|stop [flags]   (ask a running node; -h for flags)\n"+
+			"       actornode addnode [flags] HOST[:PORT]\n\nFlags (each also a key of config.yaml):\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -168,6 +177,8 @@ func flagUsage(key string) string {
 		return "connect only to this peer, host[:port] (repeatable)"
 	case "addnode":
 		return "keep this peer connected, host[:port] (repeatable)"
+	case "seednode":
+		return "connect to this peer once to fetch addresses, then disconnect, host[:port] (repeatable)"
 	case "maxconnections":
 		return fmt.Sprintf("most connections, inbound and outbound (default %d)", d.MaxConnections)
 	case "maxoutbound":
@@ -182,10 +193,36 @@ func flagUsage(key string) string {
 		return "use the built-in seed addresses when DNS gives nothing (default 1)"
 	case "blocksonly":
 		return "ask peers not to relay transactions (default 0)"
+	case "natpmp":
+		return "map the listening port on the gateway with PCP, then NAT-PMP (default 0: see README)"
+	case "upnp":
+		return "map the listening port with UPnP IGD (default 0)"
+	case "natpmpgateway":
+		return "gateway IP for PCP and NAT-PMP (default: the default route's gateway)"
+	case "externalip":
+		return "our public address, IP or IP:port, advertised to peers (repeatable)"
+	case "discover":
+		return "advertise routable addresses of local interfaces (default 1 when listening without -externalip)"
+	case "portmaplifetime":
+		return fmt.Sprintf("lifetime asked of the gateway for the port mapping, renewed at half (default %v)", d.PortMapLifetime)
 	case "debug":
 		return "debug logging: -debug for all, or -debug=net,addrman,msg,node"
 	case "logformat":
 		return "log format: console or json (default console)"
+	case "logfile":
+		return "also append the log to this file"
+	case "server":
+		return "run the JSON-RPC server bitcoin-cli understands (default 0)"
+	case "rpcbind":
+		return "RPC server address, IP or IP:port (repeatable; default 127.0.0.1 and ::1; non-loopback needs -rpcallowip)"
+	case "rpcport":
+		return "RPC port (default: the network's, as Core's: 8332, 18332, 48332, 38332, 18443)"
+	case "rpcallowip":
+		return "admit RPC clients from this IP, IP/bits or IP/netmask besides loopback (repeatable)"
+	case "rpcuser":
+		return "RPC user name"
+	case "rpcpassword":
+		return "RPC password (default: a cookie file .cookie in the data directory)"
 	case "debugaddr":
 		return fmt.Sprintf("debug HTTP endpoint IP:port, or off (default %s)", d.DebugAddr)
 	}

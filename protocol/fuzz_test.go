@@ -3,47 +3,124 @@ package protocol
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 )
 
-// fuzzCommands are the commands FuzzDecode maps its selector byte onto: all
-// typed messages and one raw.
-var fuzzCommands = [...]string{CmdVersion, CmdVerack, CmdPing, CmdPong, CmdGetAddr, CmdAddr, CmdAddrV2,
-	CmdSendAddrV2, CmdWtxidRelay, CmdSendHeaders, CmdFeeFilter, CmdSendCmpct, CmdInv, CmdGetData,
-	CmdNotFound, CmdGetHeaders, CmdHeaders, CmdTx}
+// Decoder families, each fuzzed by its own target so a run spends its time
+// on one kind of layout.
+var (
+	fuzzTxFamily      = []string{CmdTx, CmdBlock, CmdBlockTxn, CmdCmpctBlock}
+	fuzzAddrFamily    = []string{CmdVersion, CmdAddr, CmdAddrV2}
+	fuzzListFamily    = []string{CmdInv, CmdGetData, CmdNotFound, CmdGetHeaders, CmdGetBlocks, CmdHeaders, CmdGetBlockTxn}
+	fuzzFilterFamily  = []string{CmdFilterLoad, CmdFilterAdd, CmdMerkleBlock, CmdGetCFilters, CmdCFilter, CmdGetCFHeaders, CmdCFHeaders, CmdGetCFCheckpt, CmdCFCheckpt}
+	fuzzSmallFamily   = []string{CmdVerack, CmdPing, CmdPong, CmdGetAddr, CmdSendAddrV2, CmdWtxidRelay, CmdSendHeaders, CmdFeeFilter, CmdSendCmpct, CmdMempool, CmdFilterClear, CmdReject, CmdAlert}
+	fuzzFamilyByIndex = [][]string{fuzzTxFamily, fuzzAddrFamily, fuzzListFamily, fuzzFilterFamily, fuzzSmallFamily}
+)
 
-// FuzzDecode decodes any payload as any command: it must not panic, must
-// fail with a DecodeError naming the command, or decode to a message whose
-// encoding decodes to the same message and encodes to the same bytes.
+// checkDecode decodes payload as cmd: it must not panic, must fail with a
+// DecodeError naming the command, or decode to a message whose encoding
+// decodes to the same message and encodes to the same bytes.
+func checkDecode(t *testing.T, cmd string, payload []byte) {
+	msg, err := Decode(cmd, payload, ProtocolVersion)
+	if err != nil {
+		var de *DecodeError
+		if !errors.As(err, &de) || de.Command != cmd {
+			t.Fatalf("error %v does not name %q", err, cmd)
+		}
+		return
+	}
+	if msg.Command() != cmd {
+		t.Fatalf("decoded %q as %q", cmd, msg.Command())
+	}
+	enc := msg.AppendPayload(nil, ProtocolVersion)
+	again, err := Decode(cmd, enc, ProtocolVersion)
+	if err != nil {
+		t.Fatalf("re-decode of %x: %v", enc, err)
+	}
+	if !reflect.DeepEqual(msg, again) {
+		t.Fatalf("unstable:\nfirst  %+v\nsecond %+v", msg, again)
+	}
+	if enc2 := again.AppendPayload(nil, ProtocolVersion); string(enc2) != string(enc) {
+		t.Fatalf("re-encode differs:\n%x\n%x", enc, enc2)
+	}
+}
+
+// FuzzDecode decodes any payload as any command (checkDecode).
 func FuzzDecode(f *testing.F) {
 	for _, tc := range codecCases(f) {
 		f.Add(tc.msg.Command(), unhex(f, tc.hex))
 	}
+	for _, v := range fuzzVectors(f) {
+		f.Add(v.cmd, v.payload)
+	}
 	f.Add(CmdAddrV2, unhex(f, "0300000000000304abcdef208d"+"00000000"+"00"+"01"+"04"+"01020304"+"208d"))
 	f.Add(CmdHeaders, unhex(f, "01"+mainnetGenesisHeaderHex+"fd0000"))
 	f.Add(CmdInv, unhex(f, "fe00000002"))
-	f.Fuzz(func(t *testing.T, cmd string, payload []byte) {
-		msg, err := Decode(cmd, payload, ProtocolVersion)
-		if err != nil {
-			var de *DecodeError
-			if !errors.As(err, &de) || de.Command != cmd {
-				t.Fatalf("error %v does not name %q", err, cmd)
-			}
-			return
+	f.Fuzz(checkDecode)
+}
+
+// fuzzFamily seeds and runs a target for one decoder family: the selector
+// byte picks the command.
+func fuzzFamily(f *testing.F, family []string) {
+	for _, tc := range codecCases(f) {
+		if i := slices.Index(family, tc.msg.Command()); i >= 0 {
+			f.Add(uint8(i), unhex(f, tc.hex))
 		}
-		if msg.Command() != cmd {
-			t.Fatalf("decoded %q as %q", cmd, msg.Command())
+	}
+	for _, v := range fuzzVectors(f) {
+		if i := slices.Index(family, v.cmd); i >= 0 {
+			f.Add(uint8(i), v.payload)
 		}
-		enc := msg.AppendPayload(nil, ProtocolVersion)
-		again, err := Decode(cmd, enc, ProtocolVersion)
-		if err != nil {
-			t.Fatalf("re-decode of %x: %v", enc, err)
-		}
-		if !reflect.DeepEqual(msg, again) {
-			t.Fatalf("unstable:\nfirst  %+v\nsecond %+v", msg, again)
-		}
-		if enc2 := again.AppendPayload(nil, ProtocolVersion); string(enc2) != string(enc) {
-			t.Fatalf("re-encode differs:\n%x\n%x", enc, enc2)
-		}
+	}
+	f.Fuzz(func(t *testing.T, sel uint8, payload []byte) {
+		checkDecode(t, family[int(sel)%len(family)], payload)
 	})
+}
+
+// FuzzDecodeTx fuzzes the transaction decoders: tx, block, blocktxn and
+// cmpctblock.
+func FuzzDecodeTx(f *testing.F) { fuzzFamily(f, fuzzTxFamily) }
+
+// FuzzDecodeAddr fuzzes version, addr and addrv2.
+func FuzzDecodeAddr(f *testing.F) { fuzzFamily(f, fuzzAddrFamily) }
+
+// FuzzDecodeList fuzzes the hash and header lists.
+func FuzzDecodeList(f *testing.F) { fuzzFamily(f, fuzzListFamily) }
+
+// FuzzDecodeFilter fuzzes the BIP37 and BIP157 messages.
+func FuzzDecodeFilter(f *testing.F) { fuzzFamily(f, fuzzFilterFamily) }
+
+// FuzzDecodeSmall fuzzes the fixed-size and empty messages.
+func FuzzDecodeSmall(f *testing.F) { fuzzFamily(f, fuzzSmallFamily) }
+
+type fuzzVector struct {
+	cmd     string
+	payload []byte
+}
+
+// fuzzVectors are the real-network vectors of testdata/ as payloads.
+func fuzzVectors(t testing.TB) []fuzzVector {
+	mainnet, _ := readVector(t, "genesis-mainnet.txt")
+	testnet, _ := readVector(t, "genesis-testnet3.txt")
+	segwit, _ := readVector(t, "segwit-tx.txt")
+	version, _ := readVector(t, "version-core-0.9.3.txt")
+	return []fuzzVector{
+		{cmd: CmdBlock, payload: mainnet},
+		{cmd: CmdBlock, payload: testnet},
+		{cmd: CmdTx, payload: segwit},
+		{cmd: CmdVersion, payload: version[HeaderSize:]},
+	}
+}
+
+func TestFuzzFamiliesCoverEveryCommand(t *testing.T) {
+	var all []string
+	for _, fam := range fuzzFamilyByIndex {
+		all = append(all, fam...)
+	}
+	for _, tc := range codecCases(t) {
+		if !tc.raw && !slices.Contains(all, tc.msg.Command()) {
+			t.Errorf("%s is in no fuzz family", tc.msg.Command())
+		}
+	}
 }

@@ -21,35 +21,35 @@ func (m *MsgGetHeaders) Command() string { return CmdGetHeaders }
 
 // AppendPayload appends the message. It does not enforce MaxLocatorHashes.
 func (m *MsgGetHeaders) AppendPayload(dst []byte, _ uint32) []byte {
-	dst = binary.LittleEndian.AppendUint32(dst, m.ProtocolVersion)
-	dst = AppendCompactSize(dst, uint64(len(m.BlockLocatorHashes)))
-	for i := range m.BlockLocatorHashes {
-		dst = append(dst, m.BlockLocatorHashes[i][:]...)
-	}
-	return append(dst, m.HashStop[:]...)
+	return appendLocator(dst, m.ProtocolVersion, m.BlockLocatorHashes, &m.HashStop)
 }
 
 // DecodePayload decodes the message; more than MaxLocatorHashes hashes wraps
 // ErrTooMany (Core disconnects for it).
 func (m *MsgGetHeaders) DecodePayload(b []byte, _ uint32) error {
 	*m = MsgGetHeaders{}
-	r := newReader(CmdGetHeaders, b)
-	m.ProtocolVersion = r.u32("protocol_version")
-	n := r.count("locator_count", MaxLocatorHashes, HashSize)
-	if r.err != nil {
-		return r.finish()
-	}
-	if n > 0 {
-		m.BlockLocatorHashes = make([]Hash, n)
-		for i := range m.BlockLocatorHashes {
-			m.BlockLocatorHashes[i] = Hash(r.b[:HashSize])
-			r.b = r.b[HashSize:]
-		}
-	}
-	m.HashStop = r.hash("hash_stop")
+	var err error
+	m.ProtocolVersion, m.BlockLocatorHashes, m.HashStop, err = decodeLocator(CmdGetHeaders, b)
+	return err
+}
+
+// appendLocator appends the layout getheaders and getblocks share: version,
+// locator, stop hash.
+func appendLocator(dst []byte, pver uint32, locator []Hash, stop *Hash) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, pver)
+	dst = appendHashList(dst, locator)
+	return append(dst, stop[:]...)
+}
+
+// decodeLocator decodes the layout getheaders and getblocks share; on error
+// every result is zero.
+func decodeLocator(cmd string, b []byte) (pver uint32, locator []Hash, stop Hash, err error) {
+	r := newReader(cmd, b)
+	pver = r.u32("protocol_version")
+	locator = r.hashList("locator_count", MaxLocatorHashes)
+	stop = r.hash("hash_stop")
 	if err := r.finish(); err != nil {
-		*m = MsgGetHeaders{}
-		return err
+		return 0, nil, Hash{}, err
 	}
-	return nil
+	return pver, locator, stop, nil
 }

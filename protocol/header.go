@@ -163,6 +163,8 @@ func CommandName(raw [CommandSize]byte) string {
 		return CmdGetCFCheckpt
 	case CmdCFCheckpt:
 		return CmdCFCheckpt
+	case CmdAlert:
+		return CmdAlert
 	}
 	return string(raw[:n])
 }

@@ -1,7 +1,7 @@
 package protocol
 
 // MsgHeaders is the headers message: up to MaxHeadersPerMsg block headers,
-// each followed on the wire by a transaction count that is always zero.
+// each followed on the wire by a transaction count (always zero when sent).
 type MsgHeaders struct {
 	Headers []BlockHeader
 }
@@ -20,9 +20,10 @@ func (m *MsgHeaders) AppendPayload(dst []byte, _ uint32) []byte {
 }
 
 // DecodePayload decodes the headers. More than MaxHeadersPerMsg wraps
-// ErrTooMany; a transaction count other than zero is ErrNonZeroTxCount
-// (Core reads and ignores it; a headers message never carries transactions,
-// so we reject it, as btcd does).
+// ErrTooMany. The transaction count after each header is read as a
+// CompactSize (so it must be canonical and at most MaxCompactSize) and its
+// value ignored, as Core's ProcessMessage does ("ignore tx count; assume it
+// is 0").
 func (m *MsgHeaders) DecodePayload(b []byte, _ uint32) error {
 	m.Headers = nil
 	r := newReader(CmdHeaders, b)
@@ -30,29 +31,25 @@ func (m *MsgHeaders) DecodePayload(b []byte, _ uint32) error {
 	if r.err != nil || n == 0 {
 		return r.finish()
 	}
-	m.Headers = make([]BlockHeader, n)
-	for i := range m.Headers {
+	headers := make([]BlockHeader, n)
+	for i := range headers {
 		r.enter("header", i)
-		// count made sure of 81 bytes per header; only a longer tx count,
-		// which fails below, could break that.
+		// count made sure of 81 bytes per header; only a longer tx count
+		// could break that.
 		if len(r.b) < BlockHeaderSize+1 {
 			r.fail("header", ErrShortInput)
-			m.Headers = nil
 			return r.finish()
 		}
-		parseBlockHeader(&m.Headers[i], r.b)
-		r.b = r.b[BlockHeaderSize:]
-		if r.b[0] == 0 {
-			r.b = r.b[1:]
+		parseBlockHeader(&headers[i], r.b)
+		if c := r.b[BlockHeaderSize]; c < 0xfd {
+			r.b = r.b[BlockHeaderSize+1:]
 			continue
 		}
-		if txs := r.compactSize("tx_count"); r.err == nil && txs != 0 {
-			r.fail("tx_count", ErrNonZeroTxCount)
-		}
-		if r.err != nil {
-			m.Headers = nil
+		r.b = r.b[BlockHeaderSize:]
+		if r.compactSize("tx_count"); r.err != nil {
 			return r.finish()
 		}
 	}
+	m.Headers = headers
 	return nil
 }

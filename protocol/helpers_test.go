@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"strings"
 	"testing"
@@ -33,6 +34,8 @@ const (
 	genesisMerkle  = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"
 	// mainnetGenesisWire is mainnetGenesis in wire (reversed) order.
 	mainnetGenesisWire = "6fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000"
+	// genesisMerkleWire is genesisMerkle in wire order.
+	genesisMerkleWire = "3ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a"
 )
 
 // Genesis block headers, 80 bytes each, in wire order.
@@ -60,3 +63,6 @@ func mainnetGenesisHeader(t testing.TB) BlockHeader {
 		Nonce:      2083236893,
 	}
 }
+
+// sha256Sum is a single SHA-256, for checking derived keys.
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

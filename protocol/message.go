@@ -53,11 +53,34 @@ const (
 	// MaxLocatorHashes is the most hashes in a block locator (Core's
 	// MAX_LOCATOR_SZ).
 	MaxLocatorHashes = 101
+	// MaxFilterLoadFilterSize is the largest bloom filter in filterload
+	// (BIP37; Core's MAX_BLOOM_FILTER_SIZE).
+	MaxFilterLoadFilterSize = 36_000
+	// MaxFilterLoadHashFuncs is the most hash functions a filterload may
+	// ask for (BIP37; Core's MAX_HASH_FUNCS).
+	MaxFilterLoadHashFuncs = 50
+	// MaxFilterAddDataSize is the largest filteradd element (BIP37; Core's
+	// MAX_SCRIPT_ELEMENT_SIZE).
+	MaxFilterAddDataSize = 520
+	// MaxGetCFiltersSize is the most filters one getcfilters may ask for
+	// (BIP157; Core's MAX_GETCFILTERS_SIZE). The range is checked against
+	// the chain by the receiver, not by the decoder.
+	MaxGetCFiltersSize = 1000
+	// MaxGetCFHeadersSize is the most filter hashes one getcfheaders may ask
+	// for (BIP157; Core's MAX_GETCFHEADERS_SIZE), and so the most a cfheaders
+	// message may carry.
+	MaxGetCFHeadersSize = 2000
+	// MaxCFHeadersPerMsg is the most filter hashes in one cfheaders message
+	// (BIP157).
+	MaxCFHeadersPerMsg = MaxGetCFHeadersSize
+	// MaxRejectMessageLength is the longest reason in a reject message
+	// (BIP61; Core's MAX_REJECT_MESSAGE_LENGTH before it dropped reject).
+	MaxRejectMessageLength = 111
 )
 
 // Command names, as they appear NUL-padded in the message header (Core's
-// NetMsgType). Only some have a typed Message here; Decode returns the others
-// as *MsgRaw.
+// NetMsgType, plus reject and alert, which Core no longer handles). Each has a
+// typed Message here; Decode returns any other command as *MsgRaw.
 const (
 	CmdVersion      = "version"
 	CmdVerack       = "verack"
@@ -94,6 +117,7 @@ const (
 	CmdCFHeaders    = "cfheaders"
 	CmdGetCFCheckpt = "getcfcheckpt"
 	CmdCFCheckpt    = "cfcheckpt"
+	CmdAlert        = "alert"
 )
 
 // Sentinel errors; test for them with errors.Is. Decoders wrap them in a
@@ -120,8 +144,21 @@ var (
 	// ErrBadAddress: an addrv2 address has the wrong length for its network.
 	ErrBadAddress = errors.New("bad address")
 	// ErrNonZeroTxCount: a header in a headers message is followed by a
-	// transaction count other than zero.
+	// transaction count other than zero. No decoder returns it any more:
+	// Core reads that count and ignores its value, and so does
+	// MsgHeaders.DecodePayload. It stays for callers that name it.
 	ErrNonZeroTxCount = errors.New("non-zero transaction count")
+	// ErrSuperfluousWitness: a transaction sets the witness flag but every
+	// input's witness is empty (Core: "Superfluous witness record").
+	ErrSuperfluousWitness = errors.New("superfluous witness record")
+	// ErrUnknownTxFlag: a transaction's flag byte has bits other than the
+	// witness bit (Core: "Unknown transaction optional data").
+	ErrUnknownTxFlag = errors.New("unknown transaction optional data")
+	// ErrIndexOverflow: a compact block's or getblocktxn's differential
+	// index runs past 65535, or a compact block holds more than 65535
+	// transactions (Core: "differential value overflow", "indexes
+	// overflowed 16 bits").
+	ErrIndexOverflow = errors.New("index overflows 16 bits")
 	// ErrUnknownNetwork: Network was given a name it does not know.
 	ErrUnknownNetwork = errors.New("unknown network")
 )
@@ -221,15 +258,53 @@ func newMessage(cmd string) Message {
 		return new(MsgGetHeaders)
 	case CmdHeaders:
 		return new(MsgHeaders)
+	case CmdGetBlocks:
+		return new(MsgGetBlocks)
+	case CmdTx:
+		return new(MsgTx)
+	case CmdBlock:
+		return new(MsgBlock)
+	case CmdMempool:
+		return new(MsgMempool)
+	case CmdReject:
+		return new(MsgReject)
+	case CmdAlert:
+		return new(MsgAlert)
+	case CmdCmpctBlock:
+		return new(MsgCmpctBlock)
+	case CmdGetBlockTxn:
+		return new(MsgGetBlockTxn)
+	case CmdBlockTxn:
+		return new(MsgBlockTxn)
+	case CmdFilterLoad:
+		return new(MsgFilterLoad)
+	case CmdFilterAdd:
+		return new(MsgFilterAdd)
+	case CmdFilterClear:
+		return new(MsgFilterClear)
+	case CmdMerkleBlock:
+		return new(MsgMerkleBlock)
+	case CmdGetCFilters:
+		return new(MsgGetCFilters)
+	case CmdCFilter:
+		return new(MsgCFilter)
+	case CmdGetCFHeaders:
+		return new(MsgGetCFHeaders)
+	case CmdCFHeaders:
+		return new(MsgCFHeaders)
+	case CmdGetCFCheckpt:
+		return new(MsgGetCFCheckpt)
+	case CmdCFCheckpt:
+		return new(MsgCFCheckpt)
 	}
 	return nil
 }
 
 // Decode decodes payload as the message named cmd, for a peer speaking pver.
-// A command without a typed message here (tx, block, or one we have never
-// heard of) comes back as a *MsgRaw holding a copy of the payload, with a nil
-// error: the caller decides whether to route, count or drop it. The result
-// keeps no reference to payload.
+// A command without a typed message here (one we have never heard of) comes
+// back as a *MsgRaw holding a copy of the payload, with a nil error: the
+// caller decides whether to route, count or drop it, as Core ignores unknown
+// commands. The result keeps no reference to payload.
 func Decode(cmd string, payload []byte, pver uint32) (Message, error) {
 	msg := newMessage(cmd)
 	if msg == nil {

@@ -13,14 +13,17 @@ type reader struct {
 	b   []byte
 	cmd string
 	// list and index name the entry being read inside a list ("entry", 3);
-	// index is -1 outside lists.
-	list  string
-	index int
-	err   error
+	// index is -1 outside lists. outer and outerIndex do the same for an
+	// enclosing list (a block's transaction around its inputs).
+	list       string
+	index      int
+	outer      string
+	outerIndex int
+	err        error
 }
 
 func newReader(cmd string, b []byte) reader {
-	return reader{b: b, cmd: cmd, index: -1}
+	return reader{b: b, cmd: cmd, index: -1, outerIndex: -1}
 }
 
 // fail records err at field unless an earlier failure is already recorded.
@@ -31,6 +34,9 @@ func (r *reader) fail(field string, err error) {
 	if r.index >= 0 {
 		field = r.list + " " + strconv.Itoa(r.index) + ": " + field
 	}
+	if r.outerIndex >= 0 {
+		field = r.outer + " " + strconv.Itoa(r.outerIndex) + ": " + field
+	}
 	r.err = &DecodeError{Command: r.cmd, Field: field, Err: err}
 	r.b = nil
 }
@@ -38,6 +44,10 @@ func (r *reader) fail(field string, err error) {
 // enter marks the start of entry i of the named list; leave ends the list.
 func (r *reader) enter(list string, i int) { r.list, r.index = list, i }
 func (r *reader) leave()                   { r.list, r.index = "", -1 }
+
+// enterOuter and leaveOuter do the same for an enclosing list.
+func (r *reader) enterOuter(list string, i int) { r.outer, r.outerIndex = list, i }
+func (r *reader) leaveOuter()                   { r.outer, r.outerIndex = "", -1 }
 
 // empty reports whether no input is left (or decoding has failed).
 func (r *reader) empty() bool { return len(r.b) == 0 }
@@ -105,6 +115,12 @@ func (r *reader) hash(field string) (h Hash) {
 
 // compactSize reads a CompactSize bounded by MaxCompactSize.
 func (r *reader) compactSize(field string) uint64 {
+	if len(r.b) > 0 && r.b[0] < 0xfd {
+		// The one-byte form, by far the commonest: canonical and in range.
+		v := uint64(r.b[0])
+		r.b = r.b[1:]
+		return v
+	}
 	if r.err != nil {
 		return 0
 	}
@@ -154,3 +170,67 @@ func (r *reader) count(field string, max uint64, minEntry int) int {
 
 // finish returns the recorded error, if any.
 func (r *reader) finish() error { return r.err }
+
+// varBytes reads a CompactSize length of at most max and that many bytes,
+// returned as a copy (nil when empty), so the message keeps no reference to
+// the input.
+func (r *reader) varBytes(field string, max uint64) []byte {
+	n := r.compactSize(field)
+	if r.err != nil {
+		return nil
+	}
+	if n > max {
+		r.fail(field, &LimitError{Value: n, Max: max, Err: ErrTooLarge})
+		return nil
+	}
+	b := r.take(field, int(n))
+	if len(b) == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+// varString reads a CompactSize length of at most max and that many bytes
+// as a string (Core's LIMITED_STRING).
+func (r *reader) varString(field string, max uint64) string {
+	n := r.compactSize(field)
+	if r.err != nil {
+		return ""
+	}
+	if n > max {
+		r.fail(field, &LimitError{Value: n, Max: max, Err: ErrTooLarge})
+		return ""
+	}
+	return string(r.take(field, int(n)))
+}
+
+// hashList reads a count of at most max and that many hashes into one new
+// slice (nil when empty).
+func (r *reader) hashList(field string, max uint64) []Hash {
+	n := r.count(field, max, HashSize)
+	if r.err != nil || n == 0 {
+		return nil
+	}
+	list := make([]Hash, n)
+	p := r.b
+	for i := range list {
+		list[i] = Hash(p[:HashSize])
+		p = p[HashSize:]
+	}
+	r.b = p
+	return list
+}
+
+// appendVarBytes appends b with its CompactSize length.
+func appendVarBytes(dst, b []byte) []byte {
+	return append(AppendCompactSize(dst, uint64(len(b))), b...)
+}
+
+// appendHashList appends a CompactSize count and the hashes.
+func appendHashList(dst []byte, list []Hash) []byte {
+	dst = AppendCompactSize(dst, uint64(len(list)))
+	for i := range list {
+		dst = append(dst, list[i][:]...)
+	}
+	return dst
+}

@@ -22,6 +22,15 @@ const (
 	DefaultAcceptPause = 100 * time.Millisecond
 	// DefaultDialTimeout applies to a Dial whose Timeout is zero.
 	DefaultDialTimeout = 5 * time.Second
+	// DefaultSendTimeout is how long a connection's queued bytes may go
+	// without any of them being written before io closes it: Core's
+	// TIMEOUT_INTERVAL (20 minutes) applied to m_last_send in
+	// InactivityCheck ("socket sending timeout").
+	DefaultSendTimeout = 20 * time.Minute
+	// AcceptLogInterval is the least time between two log lines about a
+	// listener out of file descriptors: the condition repeats every
+	// AcceptPause while it lasts, and is counted in Stats.AcceptPauses.
+	AcceptLogInterval = 10 * time.Second
 
 	// MessageOverhead is what each posted frame counts against the receive
 	// limit on top of its wire bytes, as Core counts about 100 bytes of
@@ -57,6 +66,10 @@ type Config struct {
 	// DialTimeout is used for a Dial whose Timeout is zero. Zero means
 	// DefaultDialTimeout.
 	DialTimeout time.Duration
+	// SendTimeout closes a connection (reason ErrSendTimeout) whose queue
+	// has held bytes this long with none of them written: a remote that
+	// stopped reading. Zero means DefaultSendTimeout.
+	SendTimeout time.Duration
 	// LockOSThread pins the poll loop's goroutine to its own OS thread
 	// (Linux only). Off by default: measured on 2 cores, it made a loopback
 	// round trip (BenchmarkPingPong) about 5x slower, every handoff between
@@ -82,6 +95,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = DefaultDialTimeout
+	}
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = DefaultSendTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()

@@ -9,6 +9,10 @@ import "errors"
 var (
 	// ErrDialTimeout: a Dial did not connect within its Timeout.
 	ErrDialTimeout = errors.New("transport: dial timed out")
+	// ErrSendTimeout: the connection's queued bytes went unwritten for
+	// Config.SendTimeout: the remote stopped reading (Core: "socket sending
+	// timeout").
+	ErrSendTimeout = errors.New("transport: send timed out")
 	// ErrCloseRequested is the reason of a *Close that gave none.
 	ErrCloseRequested = errors.New("transport: close requested")
 	// ErrStopped: io stopped or restarted and closed every connection.

@@ -85,6 +85,11 @@ type conn struct {
 	dirty      bool // in ioActor.dirty: flush this turn
 	wantOut    bool // a write left bytes: EPOLLOUT armed
 	sendPaused bool // queued passed the send limit; peer told SendPaused
+	// stallSince is when the queue last made progress while bytes remained
+	// (set only when a write leaves bytes, so an idle connection never
+	// reads the clock); stallTimer says a timerStall is pending for it.
+	stallSince time.Time
+	stallTimer bool
 
 	// Dial.
 	dialTag     uint64
@@ -136,7 +141,12 @@ type ioActor struct {
 	badCommands             uint64
 	stale                   uint64
 	accepted, dialed        uint64
-	lastAcceptLog           time.Time
+	acceptPauses            uint64
+	sendTimeouts            uint64
+	// lastAcceptLog is when the out-of-descriptors condition was last
+	// logged; acceptQuiet counts the pauses since, not logged.
+	lastAcceptLog time.Time
+	acceptQuiet   uint64
 }
 
 func newIOActor(l *loop) *ioActor {
@@ -318,12 +328,22 @@ func (a *ioActor) accept(l *listener) {
 	}
 }
 
+// pauseAccept stops accepting on l for Config.AcceptPause after accept
+// failed (EMFILE, ENFILE, ENOBUFS, ENOMEM): level-triggered epoll would
+// otherwise report the waiting connection again at once and the loop would
+// spin on failing accepts. The condition is logged at most once per
+// AcceptLogInterval, with the number of pauses in between.
 func (a *ioActor) pauseAccept(l *listener, err error) {
 	now := time.Now()
-	if now.Sub(a.lastAcceptLog) >= a.cfg.AcceptPause {
-		a.lastAcceptLog = now
+	a.acceptPauses++
+	if a.lastAcceptLog.IsZero() || now.Sub(a.lastAcceptLog) >= AcceptLogInterval {
 		a.log.Warn("io: accept failed; pausing listener",
-			zap.Stringer("addr", l.addr), zap.Duration("pause", a.cfg.AcceptPause), zap.Error(err))
+			zap.Stringer("addr", l.addr), zap.Duration("pause", a.cfg.AcceptPause),
+			zap.Uint64("pauses_not_logged", a.acceptQuiet), zap.Error(err))
+		a.lastAcceptLog = now
+		a.acceptQuiet = 0
+	} else {
+		a.acceptQuiet++
 	}
 	if err := a.ctl(unix.EPOLL_CTL_DEL, l.fd, l.id, 0); err != nil {
 		a.log.Error("io: epoll_ctl del listener", zap.Error(err))
@@ -686,6 +706,10 @@ func (a *ioActor) fireTimers() {
 			}
 		case timerAccept:
 			a.resumeAccept(t.id)
+		case timerStall:
+			if c := a.connOf(t.id); c != nil {
+				a.checkStall(c, now)
+			}
 		}
 	}
 }
@@ -844,6 +868,7 @@ func (a *ioActor) flush() {
 // arms EPOLLOUT if bytes remain, and handles the send limit and a pending
 // close.
 func (a *ioActor) write(c *conn) {
+	progressed := false
 	if c.queued > 0 {
 		var n int
 		var err error
@@ -855,6 +880,7 @@ func (a *ioActor) write(c *conn) {
 		switch {
 		case err == nil:
 			a.advance(c, n)
+			progressed = n > 0
 		case errIsTemporary(err):
 		default:
 			a.closeConn(c, fmt.Errorf("write: %w", err))
@@ -862,6 +888,9 @@ func (a *ioActor) write(c *conn) {
 		}
 	}
 	c.wantOut = c.queued > 0
+	if c.wantOut {
+		a.watchStall(c, progressed)
+	}
 	if c.sendPaused && c.queued <= a.cfg.SendLimit {
 		c.sendPaused = false
 		a.sendPaused--
@@ -872,6 +901,39 @@ func (a *ioActor) write(c *conn) {
 		return
 	}
 	a.updateInterest(c)
+}
+
+// watchStall runs after a write left bytes in c's queue: it notes the time
+// of progress and makes sure one timerStall watches the queue, so that a
+// remote that stopped reading is closed after Config.SendTimeout (Core's
+// "socket sending timeout"). Connections with empty queues cost nothing.
+func (a *ioActor) watchStall(c *conn, progressed bool) {
+	if progressed || !c.stallTimer {
+		c.stallSince = time.Now()
+	}
+	if !c.stallTimer {
+		c.stallTimer = true
+		a.timers.add(timer{at: c.stallSince.Add(a.cfg.SendTimeout), kind: timerStall, id: c.id})
+	}
+}
+
+// checkStall handles c's timerStall: it closes c if its queue has made no
+// progress for SendTimeout, else watches again while bytes remain.
+func (a *ioActor) checkStall(c *conn, now time.Time) {
+	c.stallTimer = false
+	if c.queued == 0 || c.state != connOpen {
+		return
+	}
+	at := c.stallSince.Add(a.cfg.SendTimeout)
+	if !now.Before(at) {
+		a.sendTimeouts++
+		a.log.Debug("io: send timed out", zap.Stringer("remote", c.remote),
+			zap.Int("queued", c.queued), zap.Duration("timeout", a.cfg.SendTimeout))
+		a.closeConn(c, fmt.Errorf("%w: %d bytes unwritten for %v", ErrSendTimeout, c.queued, a.cfg.SendTimeout))
+		return
+	}
+	c.stallTimer = true
+	a.timers.add(timer{at: at, kind: timerStall, id: c.id})
 }
 
 // writev writes up to maxIovecs queued buffers with one system call, using
@@ -943,6 +1005,8 @@ func (a *ioActor) getStats(ctx actor.Context, replyTo *actor.PID) {
 		SendsPaused:  a.sendPaused,
 		Accepted:     a.accepted,
 		Dialed:       a.dialed,
+		AcceptPauses: a.acceptPauses,
+		SendTimeouts: a.sendTimeouts,
 	}
 	if replyTo != nil {
 		a.post(replyTo, s)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -117,6 +118,9 @@ func (a *portableIO) Receive(ctx actor.Context) {
 			if c.reason != nil {
 				a.closeConn(c, c.reason) // the write deadline of a Close passed
 			} else {
+				if errors.Is(m.err, ErrSendTimeout) {
+					a.stats.SendTimeouts++
+				}
 				a.closeConn(c, m.err)
 			}
 		}
@@ -315,13 +319,15 @@ func (a *portableIO) closeReq(m *Close) {
 	if !empty {
 		c.queue = append(c.queue, nil) // tells the writer to report once written
 	}
+	if !empty {
+		// Under mu, so the writer's SendTimeout deadline cannot replace it.
+		c.nc.SetWriteDeadline(time.Now().Add(a.cfg.CloseTimeout))
+	}
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	if empty {
 		a.closeConn(c, reason)
-		return
 	}
-	c.nc.SetWriteDeadline(time.Now().Add(a.cfg.CloseTimeout))
 }
 
 // closeConn closes c and reports it to its peer and owner.
@@ -418,6 +424,12 @@ func (a *portableIO) writer(c *pconn) {
 		}
 		batch := c.queue
 		c.queue = nil
+		closing := c.closing
+		if !closing {
+			// A remote that stops reading blocks the write: give up after
+			// SendTimeout without progress (Core's "socket sending timeout").
+			c.nc.SetWriteDeadline(time.Now().Add(a.cfg.SendTimeout))
+		}
 		c.mu.Unlock()
 
 		closeAsked := false
@@ -439,6 +451,9 @@ func (a *portableIO) writer(c *pconn) {
 		}
 		c.mu.Unlock()
 		if err != nil {
+			if !closing && errors.Is(err, os.ErrDeadlineExceeded) {
+				err = fmt.Errorf("%w: %v", ErrSendTimeout, err)
+			}
 			a.sys.Root.Send(a.self, &connFailed{id: c.id, err: fmt.Errorf("write: %w", err)})
 			return
 		}

@@ -174,4 +174,9 @@ type Stats struct {
 	SendsPaused int
 	// Accepted and Dialed count connections opened each way since start.
 	Accepted, Dialed uint64
+	// AcceptPauses counts the times a listener stopped accepting for
+	// Config.AcceptPause because accept failed (out of file descriptors).
+	AcceptPauses uint64
+	// SendTimeouts counts connections closed with ErrSendTimeout.
+	SendTimeouts uint64
 }

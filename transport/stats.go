@@ -18,5 +18,7 @@ func (s *Stats) Summary() map[string]any {
 		"sends_paused":  s.SendsPaused,
 		"accepted":      s.Accepted,
 		"dialed":        s.Dialed,
+		"accept_pauses": s.AcceptPauses,
+		"send_timeouts": s.SendTimeouts,
 	}
 }

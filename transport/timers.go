@@ -12,6 +12,7 @@ const (
 	timerDial   timerKind = iota + 1 // a dial's timeout: fail it if still connecting
 	timerClose                       // a Close's flush deadline: close even if bytes remain
 	timerAccept                      // a listener's pause after EMFILE/ENFILE: accept again
+	timerStall                       // a send queue's progress check: close if nothing was written for SendTimeout
 )
 
 // timer is one deadline of io's loop. It names its socket by id, so a timer

@@ -2,11 +2,14 @@ package addrbook
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -35,6 +38,12 @@ type Config struct {
 	// FixedSeeds adds Network.FixedSeeds when DNS seeding gives nothing (or
 	// is off and the book is empty).
 	FixedSeeds bool
+	// SeedNodes tells the book that connmgr has -seednode peers to ask
+	// first: DNS seeding then waits 30 s for them, as Core does.
+	SeedNodes bool
+	// File is the path of the book's file, loaded at start and written
+	// every 15 minutes and at stop. Empty: the book lives in memory only.
+	File string
 	// Services are our own service bits, announced with our address.
 	Services protocol.ServiceFlag
 	// Dispatcher is where the book registers for addr, addrv2 and getaddr.
@@ -47,7 +56,7 @@ type Config struct {
 	Clock func() time.Time
 }
 
-// Per-connection and gossip limits.
+// Per-connection limits and the book's own timers.
 const (
 	// maxGetAddrReply is the most addresses in one getaddr answer (Core's
 	// MAX_ADDR_TO_SEND).
@@ -58,6 +67,35 @@ const (
 	getAddrWait = 5 * time.Second
 	// maxCandidates caps one Candidates request.
 	maxCandidates = 1000
+	// gossipPenalty is subtracted from the timestamp of an address learnt
+	// from someone else than its owner (Core's 2-hour time penalty).
+	gossipPenalty = 2 * time.Hour
+	// staleStamp replaces an absurd timestamp: now minus 5 days, as Core.
+	staleStamp = 5 * 24 * time.Hour
+	// tickInterval paces the housekeeping: collisions, self-announcements,
+	// -seednode timeouts, forgotten connections.
+	tickInterval = time.Minute
+	// staleConn: per-connection state made by gossip that overtook
+	// Connected, and never followed by it, is dropped after this.
+	staleConn = time.Minute
+	// saveInterval is the time between saves of the file (Core's
+	// DUMP_PEERS_INTERVAL).
+	saveInterval = 15 * time.Minute
+	// seedNodeWait: with -seednode peers, DNS seeding waits this long for
+	// them (Core's SEEDNODE_TIMEOUT).
+	seedNodeWait = 30 * time.Second
+	// seedDelayMany: a book of at least seedManyThreshold addresses waits
+	// this long before seeding (DNSSEEDS_DELAY_MANY_PEERS).
+	seedDelayMany     = 5 * time.Minute
+	seedManyThreshold = 1000
+)
+
+// Reasons the book has a peer disconnect.
+var (
+	// ErrAddrFetchDone: a -seednode peer answered our getaddr.
+	ErrAddrFetchDone = errors.New("addr-fetch connection answered")
+	// ErrAddrFetchTimeout: a -seednode peer did not answer in time.
+	ErrAddrFetchTimeout = errors.New("addr-fetch connection timed out")
 )
 
 // Props returns the props of an address book actor configured by cfg.
@@ -71,21 +109,31 @@ func Props(cfg Config) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor { return newAddrBook(cfg) })
 }
 
-// addrBook is the actor. Only its Receive goroutine touches these fields.
+// addrBook is the actor. Only its Receive goroutine touches these fields,
+// but for saveWG, which the save goroutine marks done.
 type addrBook struct {
-	cfg   Config
-	log   *zap.Logger
-	now   func() time.Time
-	rng   *rand.Rand
-	book  *book
-	other *otherTable
+	cfg  Config
+	log  *zap.Logger
+	now  func() time.Time
+	rng  *rand.Rand
+	book *book
 	// allowLocal accepts loopback and private addresses (regtest).
 	allowLocal bool
 	// conns is the per-connection state, by peer ID.
 	conns map[uint64]*conn
-	// outbound counts handshaken outbound connections.
+	// outbound counts handshaken full-relay outbound connections.
 	outbound int
 	seed     seeder
+	relay    relayer
+	// caches are the getaddr answers, for IPv4 and IPv6 askers.
+	caches [2]addrCache
+	// processed and rateLimited count gossiped addresses.
+	processed, rateLimited uint64
+
+	tick, saveTick *time.Timer
+	saving         bool
+	saveWG         sync.WaitGroup
+	stopped        bool
 }
 
 // conn is what the book remembers about one connection.
@@ -93,11 +141,25 @@ type conn struct {
 	pid       *actor.PID
 	addr      netip.AddrPort
 	inbound   bool
+	addrFetch bool
 	wantsV2   bool
-	connected bool // Connected has arrived
-	answered  bool // its getaddr has been answered
-	pending   bool // a getaddr waits for Connected
+	connected bool      // Connected has arrived
+	since     time.Time // when the state was made
+	answered  bool      // its getaddr has been answered
+	pending   bool      // a getaddr waits for Connected
 	wait      *time.Timer
+	// relayOK: addresses may be relayed to it (Core's
+	// m_addr_relay_enabled): outbound full-relay peers, and inbound ones
+	// once they sent addr, addrv2 or getaddr.
+	relayOK bool
+	// getAddrSent: our getaddr awaits its answer, which is not relayed.
+	getAddrSent bool
+	tokens      tokenBucket
+	known       knownSet
+	// local is our address as the peer sees it; nextLocal when it is
+	// announced again.
+	local     netip.AddrPort
+	nextLocal time.Time
 }
 
 // seeder is the DNS seeding state.
@@ -114,7 +176,18 @@ type seeder struct {
 	fixed    bool // the fixed seeds have been added
 }
 
-type getAddrTimeout struct{ id uint64 }
+// Timer messages to the actor itself.
+type (
+	getAddrTimeout struct{ id uint64 }
+	housekeeping   struct{}
+	saveNow        struct{}
+	// saved reports a save done on a goroutine.
+	saved struct {
+		err     error
+		entries int
+		took    time.Duration
+	}
+)
 
 func newAddrBook(cfg Config) *addrBook {
 	a := &addrBook{
@@ -122,10 +195,9 @@ func newAddrBook(cfg Config) *addrBook {
 		log:        cfg.Logger,
 		now:        cfg.Clock,
 		rng:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
-		book:       newBook(maxEntries),
-		other:      newOtherTable(maxOtherEntries),
 		allowLocal: cfg.Network.Name == "regtest",
 		conns:      make(map[uint64]*conn),
+		relay:      relayer{seed: maphash.MakeSeed()},
 	}
 	a.seed.names = cfg.Network.DNSSeeds
 	if len(cfg.DNSSeeds) > 0 {
@@ -153,7 +225,7 @@ func (a *addrBook) Receive(ctx actor.Context) {
 	case *Disconnected:
 		a.disconnected(msg)
 	case *Attempt:
-		a.book.attempt(msg.Addr, msg.Success, a.now())
+		a.book.attempt(keyFromAddrPort(msg.Addr), !msg.Success, a.now())
 	case *Candidates:
 		a.candidates(ctx, msg)
 	case *Add:
@@ -164,6 +236,12 @@ func (a *addrBook) Receive(ctx actor.Context) {
 		a.describe(ctx, msg)
 	case *getAddrTimeout:
 		a.getAddrTimeout(ctx, msg)
+	case *housekeeping:
+		a.housekeeping(ctx)
+	case *saveNow:
+		a.saveAsync(ctx)
+	case *saved:
+		a.saved(msg)
 	case *seedNow:
 		a.seedNow(ctx)
 	case *seedCheck:
@@ -176,36 +254,64 @@ func (a *addrBook) Receive(ctx actor.Context) {
 }
 
 func (a *addrBook) started(ctx actor.Context) {
+	a.load()
 	if d := a.cfg.Dispatcher; d != nil {
 		for _, cmd := range []string{protocol.CmdAddr, protocol.CmdAddrV2, protocol.CmdGetAddr} {
 			ctx.Send(d, &dispatcher.Register{Command: cmd, Handler: ctx.Self()})
 		}
 	}
+	seeding := a.cfg.DNSSeed && len(a.seed.names) > 0
 	switch {
-	case a.cfg.DNSSeed && len(a.seed.names) > 0 && a.book.len() == 0:
+	case seeding && a.cfg.SeedNodes:
+		a.seed.timer = a.after(ctx, seedNodeWait, &seedCheck{})
+	case seeding && a.book.len() == 0:
 		a.startSeeding(ctx)
-	case a.cfg.DNSSeed && len(a.seed.names) > 0:
+	case seeding && a.book.len() >= seedManyThreshold:
+		a.seed.timer = a.after(ctx, seedDelayMany, &seedCheck{})
+	case seeding:
 		a.seed.timer = a.after(ctx, seedDelay, &seedCheck{})
-	case a.cfg.FixedSeeds && a.book.len() == 0:
+	case a.cfg.FixedSeeds && a.book.len() == 0 && !a.cfg.SeedNodes:
 		a.addFixedSeeds()
+	}
+	a.tick = a.after(ctx, tickInterval, &housekeeping{})
+	if a.cfg.File != "" {
+		a.saveTick = a.after(ctx, saveInterval, &saveNow{})
 	}
 }
 
 func (a *addrBook) stopping(ctx actor.Context) {
+	if a.stopped {
+		return
+	}
+	a.stopped = true
 	if d := a.cfg.Dispatcher; d != nil {
 		ctx.Send(d, &dispatcher.Unregister{Handler: ctx.Self()})
 	}
 	if a.seed.cancel != nil {
 		a.seed.cancel()
 	}
-	if a.seed.timer != nil {
-		a.seed.timer.Stop()
+	for _, t := range []*time.Timer{a.seed.timer, a.tick, a.saveTick} {
+		if t != nil {
+			t.Stop()
+		}
 	}
 	for _, c := range a.conns {
 		if c.wait != nil {
 			c.wait.Stop()
 		}
 	}
+	if a.cfg.File == "" {
+		return
+	}
+	// The final save: after any periodic one still writing.
+	a.saveWG.Wait()
+	start := time.Now()
+	if err := writeFileAtomic(a.cfg.File, a.book.encode()); err != nil {
+		a.log.Error("cannot save address book", zap.Error(err))
+		return
+	}
+	a.log.Info("saved address book", zap.String("file", a.cfg.File), zap.Int("new", a.book.newLen()),
+		zap.Int("tried", a.book.triedLen()), zap.Duration("took", time.Since(start)))
 }
 
 // after posts msg to the actor itself after d.
@@ -214,175 +320,42 @@ func (a *addrBook) after(ctx actor.Context, d time.Duration, msg any) *time.Time
 	return time.AfterFunc(d, func() { root.Send(self, msg) })
 }
 
-// deliver handles the gossip the dispatcher forwards.
-func (a *addrBook) deliver(ctx actor.Context, d *dispatcher.Deliver) {
-	switch m := d.Msg.(type) {
-	case *protocol.MsgAddr:
-		a.gossip(d.From, m.AddrList, nil)
-	case *protocol.MsgAddrV2:
-		a.gossip(d.From, nil, m.AddrList)
-	case *protocol.MsgGetAddr:
-		a.getAddr(ctx, d.From)
-	default:
-		a.log.Debug("unexpected delivery", zap.String("command", d.Msg.Command()))
-	}
-}
-
-// gossip adds the addresses of an addr (v1) or addrv2 (v2) message.
-func (a *addrBook) gossip(from dispatcher.Sender, v1 []protocol.NetAddress, v2 []protocol.NetAddressV2) {
-	now := a.now()
-	source := from.Remote.Addr().Unmap()
-	total, added := 0, 0
-	for i := range v1 {
-		if total == protocol.MaxAddrPerMsg {
-			break
-		}
-		total++
-		na := &v1[i]
-		if a.addIP(na.AddrPort(), na.Services, gossipStamp(na.Timestamp, now), source, now) {
-			added++
-		}
-	}
-	for i := range v2 {
-		if total == protocol.MaxAddrPerMsg {
-			break
-		}
-		total++
-		if a.addV2(&v2[i], source, now) {
-			added++
-		}
-	}
-	a.log.Debug("received addresses",
-		zap.Uint64("peer", from.ID), zap.Stringer("addr", from.Remote),
-		zap.Int("count", total), zap.Int("new", added), zap.Int("known", a.size()))
-}
-
-// gossipStamp turns an addr timestamp into the time the address counts as
-// seen: absurd stamps become five days ago, and second-hand news ages by
-// gossipPenalty, as in Core.
-func gossipStamp(ts uint32, now time.Time) time.Time {
-	t := time.Unix(int64(ts), 0)
-	if ts <= 100_000_000 || t.After(now.Add(futureSlack)) {
-		return now.Add(-staleStamp)
-	}
-	return t.Add(-gossipPenalty)
-}
-
-// addIP adds one IP address if it is usable, reporting whether it was new.
-func (a *addrBook) addIP(ap netip.AddrPort, services protocol.ServiceFlag, seen time.Time, source netip.Addr, now time.Time) bool {
-	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	if !usable(ap, a.allowLocal) {
-		return false
-	}
-	return a.book.add(ap, services, seen, source, now, a.rng)
-}
-
-func (a *addrBook) size() int { return a.book.len() + a.other.len() }
-
-// getAddr answers an inbound peer's getaddr, once per connection.
-func (a *addrBook) getAddr(ctx actor.Context, from dispatcher.Sender) {
-	if !from.Inbound {
-		// Core ignores getaddr from outbound peers: answering would let a
-		// peer we chose fingerprint us.
-		a.log.Debug("ignoring getaddr from outbound peer", zap.Uint64("peer", from.ID))
-		return
-	}
-	c := a.conns[from.ID]
-	if c == nil {
-		c = &conn{pid: from.PID, addr: from.Remote, inbound: true}
-		a.conns[from.ID] = c
-	}
-	if c.answered || c.pending {
-		a.log.Debug("ignoring repeated getaddr", zap.Uint64("peer", from.ID))
-		return
-	}
-	if !c.connected {
-		// The getaddr overtook connmgr's Connected, which says whether the
-		// peer wants addrv2: wait for it, a little.
-		c.pending = true
-		c.wait = a.after(ctx, getAddrWait, &getAddrTimeout{id: from.ID})
-		return
-	}
-	a.answerGetAddr(ctx, from.ID, c)
-}
-
-func (a *addrBook) getAddrTimeout(ctx actor.Context, msg *getAddrTimeout) {
-	c := a.conns[msg.id]
-	if c == nil || !c.pending {
-		return
-	}
-	a.answerGetAddr(ctx, msg.id, c)
-	if !c.connected {
-		// Connected never came (the peer is likely gone): drop the state
-		// so it cannot pile up.
-		delete(a.conns, msg.id)
-	}
-}
-
-// answerGetAddr sends c a random sample of the book.
-func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
-	c.pending, c.answered = false, true
-	if c.wait != nil {
-		c.wait.Stop()
-		c.wait = nil
-	}
-	now := a.now()
-	sample := a.book.sample(maxGetAddrReply, now, a.rng)
-	var msg protocol.Message
-	if c.wantsV2 {
-		m := &protocol.MsgAddrV2{AddrList: make([]protocol.NetAddressV2, 0, maxGetAddrReply)}
-		for _, e := range sample {
-			m.AddrList = append(m.AddrList, v2FromEntry(e))
-		}
-		m.AddrList = a.other.sample(m.AddrList, maxGetAddrReply, now, a.rng)
-		msg = m
-	} else {
-		m := &protocol.MsgAddr{AddrList: make([]protocol.NetAddress, 0, len(sample))}
-		for _, e := range sample {
-			m.AddrList = append(m.AddrList, protocol.NetAddress{
-				Timestamp: unixStamp(e.lastSeen),
-				Services:  e.services,
-				Addr:      e.addr.Addr(),
-				Port:      e.addr.Port(),
-			})
-		}
-		msg = m
-	}
-	ctx.Send(c.pid, &peer.SendMessage{Msg: msg})
-	a.log.Debug("answered getaddr", zap.Uint64("peer", id), zap.Stringer("addr", c.addr),
-		zap.String("command", msg.Command()), zap.Int("count", len(sample)))
-}
-
-func unixStamp(t time.Time) uint32 {
-	if t.IsZero() || t.Unix() < 0 {
-		return 0
-	}
-	return uint32(t.Unix())
-}
-
 func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
+	now := a.now()
 	c := a.conns[msg.ID]
 	if c == nil {
-		c = &conn{}
+		c = &conn{since: now, tokens: newTokenBucket(now)}
 		a.conns[msg.ID] = c
 	}
 	first := !c.connected
-	c.pid, c.addr, c.inbound, c.wantsV2, c.connected = msg.Peer, msg.Addr, msg.Inbound, msg.WantsAddrV2, true
+	c.pid, c.addr, c.inbound, c.wantsV2, c.connected = msg.Peer, unmap(msg.Addr), msg.Inbound, msg.WantsAddrV2, true
+	c.addrFetch, c.local = msg.AddrFetch, msg.Local
+	if first {
+		c.since = now
+		// Inbound peers hear our address with the daily announcements.
+		c.nextLocal = now.Add(expDuration(localInterval, a.rng))
+	}
 	if !msg.Inbound && first {
-		a.outbound++
-		remote := netip.AddrPortFrom(msg.Addr.Addr().Unmap(), msg.Addr.Port())
+		if !msg.AddrFetch {
+			a.outbound++
+			c.relayOK = true
+		}
+		k := keyFromAddrPort(c.addr)
 		// An address we dialled and shook hands with is a live node: keep it
 		// even when it came from -connect or -addnode rather than the book,
 		// so that getaddr answers spread it.
-		if usable(remote, a.allowLocal) {
-			a.book.add(remote, msg.Services, a.now(), netip.Addr{}, a.now(), a.rng)
+		if k.valid(a.allowLocal) {
+			a.book.add(k, msg.Services, now, netip.Addr{}, 0, now, a.rng)
 		}
-		a.book.good(remote, msg.Services, a.now())
+		a.book.good(k, msg.Services, true, now)
 		// Core tells every outbound peer our own address and asks it for
 		// addresses, once, right after the handshake.
-		a.advertiseSelf(ctx, msg, c)
+		a.advertiseSelf(ctx, msg.ID, c, now)
 		ctx.Send(msg.Peer, &peer.SendMessage{Msg: &protocol.MsgGetAddr{}})
-		a.log.Debug("asking for addresses", zap.Uint64("peer", msg.ID), zap.Stringer("addr", msg.Addr))
+		c.getAddrSent = true
+		c.tokens.tokens += getAddrCredit
+		a.log.Debug("asking for addresses", zap.Uint64("peer", msg.ID), zap.Stringer("addr", msg.Addr),
+			zap.Bool("addr_fetch", msg.AddrFetch))
 	}
 	if c.pending {
 		a.answerGetAddr(ctx, msg.ID, c)
@@ -395,7 +368,10 @@ func (a *addrBook) disconnected(msg *Disconnected) {
 		return
 	}
 	if c.connected && !c.inbound {
-		a.outbound--
+		if !c.addrFetch {
+			a.outbound--
+		}
+		a.book.connected(keyFromAddrPort(c.addr), a.now())
 	}
 	if c.wait != nil {
 		c.wait.Stop()
@@ -404,11 +380,13 @@ func (a *addrBook) disconnected(msg *Disconnected) {
 }
 
 func (a *addrBook) candidates(ctx actor.Context, msg *Candidates) {
+	now := a.now()
+	a.book.resolveCollisions(now)
 	exclude := make(map[netip.AddrPort]bool, len(msg.Exclude))
 	for _, ap := range msg.Exclude {
-		exclude[ap] = true
+		exclude[unmap(ap)] = true
 	}
-	addrs := a.book.candidates(min(msg.Max, maxCandidates), exclude, a.now(), a.rng)
+	addrs := a.book.candidates(min(msg.Max, maxCandidates), exclude, now, a.rng)
 	ctx.Send(msg.ReplyTo, &CandidatesReply{Addrs: addrs})
 }
 
@@ -420,7 +398,8 @@ func (a *addrBook) add(msg *Add) {
 		if na.Timestamp != 0 {
 			seen = time.Unix(int64(na.Timestamp), 0)
 		}
-		if a.addIP(na.AddrPort(), na.Services, seen, msg.Source, now) {
+		k := keyFromAddrPort(na.AddrPort())
+		if k.valid(a.allowLocal) && a.book.add(k, na.Services, seen, msg.Source, 0, now, a.rng) {
 			added++
 		}
 	}
@@ -429,25 +408,29 @@ func (a *addrBook) add(msg *Add) {
 }
 
 func (a *addrBook) snapshot() *Addrs {
-	out := &Addrs{List: make([]Entry, 0, a.size())}
-	for _, e := range a.book.list {
-		network := "ipv4"
-		if e.addr.Addr().Is6() {
-			network = "ipv6"
-		}
-		out.List = append(out.List, Entry{
-			Addr:        e.addr,
-			Network:     network,
-			Host:        e.addr.String(),
-			Services:    e.services,
-			Source:      e.source,
-			LastSeen:    e.lastSeen,
-			LastTry:     e.lastTry,
-			LastSuccess: e.lastSuccess,
-			Attempts:    e.attempts,
-		})
+	out := &Addrs{
+		List: make([]Entry, 0, a.book.len()),
+		New:  a.book.newLen(), Tried: a.book.triedLen(),
+		Processed: a.processed, RateLimited: a.rateLimited,
 	}
-	return a.other.snapshot(out)
+	for _, list := range [][]*entry{a.book.triedList, a.book.newList} {
+		for _, e := range list {
+			ent := Entry{
+				Network:     e.key.net.String(),
+				Host:        e.key.String(),
+				Services:    e.services,
+				Source:      e.source,
+				LastSeen:    e.lastSeen,
+				LastTry:     e.lastTry,
+				LastSuccess: e.lastSuccess,
+				Attempts:    e.attempts,
+				Tried:       e.tried,
+			}
+			ent.Addr, _ = e.key.addrPort()
+			out.List = append(out.List, ent)
+		}
+	}
+	return out
 }
 
 func (a *addrBook) describe(ctx actor.Context, msg *inspect.Describe) {
@@ -455,152 +438,38 @@ func (a *addrBook) describe(ctx actor.Context, msg *inspect.Describe) {
 		Self: ctx.Self(),
 		Kind: "addrbook",
 		Summary: map[string]any{
-			"addresses":   a.size(),
-			"connections": len(a.conns),
-			"outbound":    a.outbound,
-			"seeding":     a.seedState(),
+			"addresses":         a.book.len(),
+			"new":               a.book.newLen(),
+			"tried":             a.book.triedLen(),
+			"connections":       len(a.conns),
+			"outbound":          a.outbound,
+			"seeding":           a.seedState(),
+			"addr_processed":    a.processed,
+			"addr_rate_limited": a.rateLimited,
+			"file":              a.cfg.File,
 		},
 	})
 }
 
-// seedState names what seeding is doing, for Describe.
-func (a *addrBook) seedState() string {
-	switch {
-	case !a.cfg.DNSSeed || len(a.seed.names) == 0:
-		return "off"
-	case a.seed.running:
-		return "resolving"
-	case a.seed.answered:
-		return "done"
-	case a.seed.rounds > 0:
-		return "retrying"
-	}
-	return "waiting"
-}
-
-// seedCheck runs seedDelay after a start with a non-empty book: seed unless
-// enough outbound peers have connected meanwhile.
-func (a *addrBook) seedCheck(ctx actor.Context) {
-	if a.outbound >= seedOutboundEnough {
-		a.log.Debug("skipping DNS seeding: enough outbound peers", zap.Int("outbound", a.outbound))
-		return
-	}
-	a.startSeeding(ctx)
-}
-
-// seedNow runs a retry round, unless seeding is no longer needed.
-func (a *addrBook) seedNow(ctx actor.Context) {
-	if a.seed.answered || a.outbound > 0 {
-		a.log.Debug("DNS seeding no longer needed", zap.Int("outbound", a.outbound))
-		return
-	}
-	a.startSeeding(ctx)
-}
-
-// startSeeding resolves the seed names on a goroutine of its own, which
-// reports back with *seedResult.
-func (a *addrBook) startSeeding(ctx actor.Context) {
-	if a.seed.running {
-		return
-	}
-	lctx, cancel := context.WithCancel(context.Background())
-	a.seed.running, a.seed.cancel = true, cancel
-	a.seed.rounds++
-	root, self := ctx.ActorSystem().Root, ctx.Self()
-	names, resolver, port := a.seed.names, a.seed.resolver, a.cfg.Network.DefaultPort
-	a.log.Debug("resolving DNS seeds", zap.Strings("seeds", names), zap.Int("round", a.seed.rounds))
-	go func() {
-		var res seedResult
-		defer func() {
-			if p := recover(); p != nil {
-				res = seedResult{errs: []error{fmt.Errorf("%w: %v", errSeedPanic, p)}}
-			}
-			root.Send(self, &res)
-		}()
-		res = lookupSeeds(lctx, resolver, names, port)
-	}()
-}
-
-func (a *addrBook) seedDone(ctx actor.Context, res *seedResult) {
-	a.seed.running = false
-	if a.seed.cancel != nil {
-		a.seed.cancel()
-		a.seed.cancel = nil
-	}
+// housekeeping runs every tickInterval: settles tried collisions, ends
+// -seednode connections that outstayed, re-announces our address about
+// daily, and forgets connection state Connected never followed.
+func (a *addrBook) housekeeping(ctx actor.Context) {
+	a.tick = a.after(ctx, tickInterval, &housekeeping{})
 	now := a.now()
-	added, answered := 0, 0
-	for _, ans := range res.found {
-		source := seedSource(ans.name)
-		n := 0
-		for _, ap := range ans.addrs {
-			if a.addIP(ap, seedServices, now, source, now) {
-				n++
+	a.book.resolveCollisions(now)
+	for id, c := range a.conns {
+		switch {
+		case !c.connected:
+			if !c.pending && now.Sub(c.since) > staleConn {
+				delete(a.conns, id)
 			}
-		}
-		added += n
-		answered++
-		a.log.Debug("DNS seed answered", zap.String("seed", ans.name),
-			zap.Int("addresses", len(ans.addrs)), zap.Int("new", n))
-	}
-	if answered > 0 {
-		a.seed.answered = true
-		a.log.Info("DNS seeding done", zap.Int("seeds_answered", answered),
-			zap.Int("seeds_failed", len(res.errs)), zap.Int("new", added), zap.Int("known", a.size()))
-		return
-	}
-	if a.cfg.FixedSeeds && !a.seed.fixed {
-		a.addFixedSeeds()
-	}
-	if a.seed.retry == 0 {
-		a.seed.retry = seedRetryMin
-	} else {
-		a.seed.retry = min(2*a.seed.retry, seedRetryMax)
-	}
-	err := errNoAnswer
-	if len(res.errs) > 0 {
-		err = res.errs[0]
-	}
-	if !a.seed.warned {
-		a.seed.warned = true
-		a.log.Warn("DNS seeds unreachable", zap.Error(err), zap.Int("seeds", len(a.seed.names)),
-			zap.Duration("retry_in", a.seed.retry))
-	} else {
-		a.log.Debug("DNS seeds still unreachable", zap.Error(err), zap.Int("round", a.seed.rounds),
-			zap.Duration("retry_in", a.seed.retry))
-	}
-	a.seed.timer = a.after(ctx, a.seed.retry, &seedNow{})
-}
-
-// addFixedSeeds adds the network's built-in addresses (once).
-func (a *addrBook) addFixedSeeds() {
-	a.seed.fixed = true
-	if len(a.cfg.Network.FixedSeeds) == 0 {
-		return
-	}
-	now := a.now()
-	added := 0
-	for _, ap := range a.cfg.Network.FixedSeeds {
-		if a.addIP(ap, seedServices, now, netip.Addr{}, now) {
-			added++
+		case c.addrFetch:
+			if now.Sub(c.since) > addrFetchLifetime {
+				ctx.Send(c.pid, &peer.Disconnect{Reason: ErrAddrFetchTimeout})
+			}
+		case c.relayOK && !c.nextLocal.IsZero() && now.After(c.nextLocal):
+			a.advertiseSelf(ctx, id, c, now)
 		}
 	}
-	a.log.Info("adding fixed seeds", zap.Int("count", len(a.cfg.Network.FixedSeeds)), zap.Int("new", added))
-}
-
-// advertiseSelf sends the peer of msg our own address, when we listen and
-// the address is one the network would store.
-func (a *addrBook) advertiseSelf(ctx actor.Context, msg *Connected, c *conn) {
-	if !msg.Local.IsValid() || !usable(msg.Local, a.allowLocal) {
-		return
-	}
-	self := protocol.NetAddress{
-		Timestamp: unixStamp(a.now()), Services: a.cfg.Services,
-		Addr: msg.Local.Addr(), Port: msg.Local.Port(),
-	}
-	var out protocol.Message = &protocol.MsgAddr{AddrList: []protocol.NetAddress{self}}
-	if c.wantsV2 {
-		out = &protocol.MsgAddrV2{AddrList: []protocol.NetAddressV2{protocol.NetAddressV2From(self)}}
-	}
-	ctx.Send(msg.Peer, &peer.SendMessage{Msg: out})
-	a.log.Debug("advertising our address", zap.Uint64("peer", msg.ID), zap.Stringer("local", msg.Local))
 }

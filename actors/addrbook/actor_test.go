@@ -3,7 +3,9 @@ package addrbook
 import (
 	"io"
 	"log/slog"
+	"maps"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,6 +101,11 @@ func TestGossipAddsUsableAddresses(t *testing.T) {
 	book := spawnBook(t, system, Config{})
 	now := uint32(time.Now().Unix())
 	from := dispatcher.Sender{ID: 7, PID: p.PID(), Remote: netip.MustParseAddrPort("9.9.9.9:8333")}
+	// An outbound peer: we ask it for addresses, which credits its bucket.
+	system.Root.Send(book, &Connected{ID: 7, Peer: p.PID(), Addr: from.Remote})
+	if sm := actortest.Expect[*peer.SendMessage](t, p, wait); sm.Msg.Command() != protocol.CmdGetAddr {
+		t.Fatalf("sent %s, want getaddr", sm.Msg.Command())
+	}
 	system.Root.Send(book, &dispatcher.Deliver{From: from, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{
 		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("1.2.3.4"), Port: 8333},
 		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("10.0.0.1"), Port: 8333},
@@ -124,14 +131,15 @@ func TestGossipAddsUsableAddresses(t *testing.T) {
 			t.Errorf("%s: source %v, want the sender", w, e.Source)
 		}
 	}
-	if len(got) != len(want)+1 { // + the onion, keyed by its zero Addr
-		t.Fatalf("book holds %d entries, want %d: %v", len(got), len(want)+1, got)
+	// + the onion, keyed by its zero Addr, + the peer we dialled.
+	if len(got) != len(want)+2 {
+		t.Fatalf("book holds %d entries, want %d: %v", len(got), len(want)+2, got)
 	}
 	if e := got[netip.AddrPort{}]; e.Network != "onion" {
 		t.Fatalf("non-IP entry = %+v, want an onion", e)
 	}
 	// The onion is never a dial candidate.
-	system.Root.Send(book, &Candidates{Max: 10, ReplyTo: p.PID()})
+	system.Root.Send(book, &Candidates{Max: 10, Exclude: []netip.AddrPort{from.Remote}, ReplyTo: p.PID()})
 	if c := actortest.Expect[*CandidatesReply](t, p, wait); len(c.Addrs) != 3 {
 		t.Fatalf("candidates = %v, want the 3 IP addresses", c.Addrs)
 	}
@@ -144,19 +152,29 @@ func TestGetAddrAnsweredOncePerInboundConnection(t *testing.T) {
 	addrs := make([]protocol.NetAddress, 0, 20)
 	for i := range 20 {
 		addrs = append(addrs, protocol.NetAddress{Services: protocol.SFNodeNetwork,
-			Addr: netip.AddrFrom4([4]byte{1, 1, 1, byte(i + 1)}), Port: 8333})
+			Addr: netip.AddrFrom4([4]byte{byte(i + 1), 1, 1, 1}), Port: 8333})
 	}
 	system.Root.Send(book, &Add{Addrs: addrs})
+	const answer = max(23*21/100, minGetAddrReply) // 23% of the book, at least 16
 	in := dispatcher.Sender{ID: 1, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.8.8:50000"), Inbound: true}
 	system.Root.Send(book, &Connected{ID: 1, Peer: p.PID(), Addr: in.Remote, Inbound: true})
+	// The asker announces itself: its address is never sent back to it.
+	system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{
+		{Timestamp: uint32(time.Now().Unix()), Addr: netip.MustParseAddr("8.8.8.8"), Port: 8333},
+	}}})
 	system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
 	sm := actortest.Expect[*peer.SendMessage](t, p, wait)
 	m, ok := sm.Msg.(*protocol.MsgAddr)
 	if !ok {
 		t.Fatalf("answer is %T, want *protocol.MsgAddr", sm.Msg)
 	}
-	if len(m.AddrList) != 20 {
-		t.Fatalf("answer holds %d addresses, want 20", len(m.AddrList))
+	if len(m.AddrList) != answer && len(m.AddrList) != answer-1 {
+		t.Fatalf("answer holds %d addresses, want %d (or one fewer without the asker's own)", len(m.AddrList), answer)
+	}
+	for _, na := range m.AddrList {
+		if na.Addr == in.Remote.Addr() {
+			t.Fatalf("answer holds the asker's own address %v", na.Addr)
+		}
 	}
 	// A second getaddr on the same connection is ignored.
 	system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
@@ -168,8 +186,34 @@ func TestGetAddrAnsweredOncePerInboundConnection(t *testing.T) {
 	system.Root.Send(book, &dispatcher.Deliver{From: in2, Msg: &protocol.MsgGetAddr{}})
 	system.Root.Send(book, &Connected{ID: 2, Peer: p.PID(), Addr: in2.Remote, Inbound: true, WantsAddrV2: true})
 	sm = actortest.Expect[*peer.SendMessage](t, p, wait)
-	if v2, ok := sm.Msg.(*protocol.MsgAddrV2); !ok || len(v2.AddrList) != 20 {
-		t.Fatalf("answer = %#v, want addrv2 with 20 addresses", sm.Msg)
+	v2, ok := sm.Msg.(*protocol.MsgAddrV2)
+	if !ok || len(v2.AddrList) < answer-1 {
+		t.Fatalf("answer = %#v, want addrv2 with about %d addresses", sm.Msg, answer)
+	}
+	// Both come from one cache, built at the first getaddr: the first
+	// answer is the second without the first asker's own address.
+	inV2 := map[netip.AddrPort]bool{}
+	for _, na := range v2.AddrList {
+		ap, _ := na.AddrPort()
+		inV2[ap] = true
+	}
+	for _, na := range m.AddrList {
+		if !inV2[na.AddrPort()] {
+			t.Fatalf("%v in the first answer but not the second: not one cache", na.AddrPort())
+		}
+	}
+
+	// A tiny book is answered whole, and anew for each asker as it grows.
+	small := spawnBook(t, system, Config{})
+	for i := range 3 {
+		system.Root.Send(small, &Add{Addrs: addrs[i : i+1]})
+		asker := dispatcher.Sender{ID: uint64(10 + i), PID: p.PID(), Remote: netip.AddrPortFrom(netip.AddrFrom4([4]byte{7, 7, 7, byte(i)}), 1), Inbound: true}
+		system.Root.Send(small, &Connected{ID: asker.ID, Peer: p.PID(), Addr: asker.Remote, Inbound: true})
+		system.Root.Send(small, &dispatcher.Deliver{From: asker, Msg: &protocol.MsgGetAddr{}})
+		got := actortest.Expect[*peer.SendMessage](t, p, wait).Msg.(*protocol.MsgAddr)
+		if len(got.AddrList) != i+1 {
+			t.Fatalf("a book of %d answered %d addresses, want all", i+1, len(got.AddrList))
+		}
 	}
 
 	// getaddr from an outbound peer is ignored.
@@ -207,3 +251,49 @@ func TestOutboundConnectedGetsGetAddrAndIsMarkedGood(t *testing.T) {
 }
 
 var _ = zap.NewNop
+
+// TestGetAddrCacheRenewedDaily: every inbound asker gets the answer built
+// for the first one, until it expires after 21 to 27 hours.
+func TestGetAddrCacheRenewedDaily(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Now().Unix())
+	now := func() time.Time { return time.Unix(clock.Load(), 0) }
+	system := newSystem(t)
+	p := actortest.NewProbe(t, system)
+	book := spawnBook(t, system, Config{Clock: now})
+	add := func(from, n int) {
+		msg := &Add{}
+		for i := from; i < from+n; i++ {
+			msg.Addrs = append(msg.Addrs, protocol.NetAddress{Timestamp: uint32(clock.Load()),
+				Addr: netip.AddrFrom4([4]byte{byte(11 + i%80), byte(i / 80), 1, 1}), Port: 8333})
+		}
+		system.Root.Send(book, msg)
+	}
+	ask := func(id uint64) map[netip.AddrPort]bool {
+		in := dispatcher.Sender{ID: id, PID: p.PID(), Remote: netip.AddrPortFrom(netip.AddrFrom4([4]byte{8, 8, 8, byte(id)}), 5000), Inbound: true}
+		system.Root.Send(book, &Connected{ID: id, Peer: p.PID(), Addr: in.Remote, Inbound: true})
+		system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
+		m := actortest.Expect[*peer.SendMessage](t, p, wait).Msg.(*protocol.MsgAddr)
+		out := map[netip.AddrPort]bool{}
+		for _, na := range m.AddrList {
+			out[na.AddrPort()] = true
+		}
+		return out
+	}
+	add(0, 200)
+	size := len(snapshot(t, system, book, p))
+	first := ask(1)
+	if len(first) != size*maxGetAddrPct/100 {
+		t.Fatalf("first answer holds %d, want 23%% of %d", len(first), size)
+	}
+	add(200, 200)
+	clock.Add(int64((20 * time.Hour).Seconds()))
+	if second := ask(2); !maps.Equal(first, second) {
+		t.Fatalf("answer changed within 20 hours: %d addresses, then %d", len(first), len(second))
+	}
+	clock.Add(int64((8 * time.Hour).Seconds()))
+	size = len(snapshot(t, system, book, p))
+	if third := ask(3); len(third) != size*maxGetAddrPct/100 {
+		t.Fatalf("after 28 hours the answer holds %d addresses, want a new 23%% of %d", len(third), size)
+	}
+}

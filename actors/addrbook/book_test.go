@@ -5,7 +5,24 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/actornode/actornode/protocol"
 )
+
+var t0 = time.Unix(1_700_000_000, 0)
+
+func testBook(seed uint64) (*book, *rand.Rand) {
+	var key [32]byte
+	key[0] = byte(seed)
+	return newBook(key), rand.New(rand.NewPCG(seed, seed+1))
+}
+
+func ipKey(s string) addrKey { return keyFromAddrPort(netip.MustParseAddrPort(s)) }
+
+// v4 is the address a.b.c.d:8333.
+func v4(a, b, c, d byte) addrKey {
+	return keyFromAddrPort(netip.AddrPortFrom(netip.AddrFrom4([4]byte{a, b, c, d}), 8333))
+}
 
 func TestUsable(t *testing.T) {
 	tests := []struct {
@@ -36,69 +53,398 @@ func TestUsable(t *testing.T) {
 	}
 }
 
-func TestCandidatesBackoffAndExclude(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	now := time.Unix(1_700_000_000, 0)
-	b := newBook(100)
-	a1 := netip.MustParseAddrPort("1.0.0.1:8333")
-	a2 := netip.MustParseAddrPort("1.0.0.2:8333")
-	a3 := netip.MustParseAddrPort("1.0.0.3:8333")
-	for _, a := range []netip.AddrPort{a1, a2, a3} {
-		b.add(a, 1, now, netip.Addr{}, now, rng)
+func TestNetGroup(t *testing.T) {
+	group := func(s string) string { return string(netGroup(nil, netip.MustParseAddr(s))) }
+	same := [][2]string{
+		{"1.2.3.4", "1.2.200.9"},
+		{"2a01:4f8::1", "2a01:4f8:ffff::2"},
+		{"127.0.0.1", "127.0.0.9"},
+		{"2001:470:1000::1", "2001:470:1fff::1"},
 	}
-	b.attempt(a1, false, now) // failing: backoff running
-	got := b.candidates(10, map[netip.AddrPort]bool{a2: true}, now.Add(time.Second), rng)
-	if len(got) != 1 || got[0] != a3 {
+	for _, p := range same {
+		if group(p[0]) != group(p[1]) {
+			t.Errorf("%s and %s are in different groups", p[0], p[1])
+		}
+	}
+	differ := [][2]string{
+		{"1.2.3.4", "1.3.3.4"},
+		{"2a01:4f8::1", "2a01:4f9::1"},
+		{"2001:470:1000::1", "2001:470:2000::1"},
+		{"127.0.0.1", "10.0.0.1"},
+		{"1.2.3.4", "::ffff:1.3.0.0"},
+	}
+	for _, p := range differ {
+		if group(p[0]) == group(p[1]) {
+			t.Errorf("%s and %s share a group", p[0], p[1])
+		}
+	}
+	onion := addrKey{net: protocol.NetTorV3, port: 8333}
+	other := onion
+	other.addr[0] = 0xff
+	if string(onion.group(nil)) != string(other.group(nil)) {
+		t.Error("two Tor addresses are in different groups; the whole network is one")
+	}
+}
+
+// bucketsOf lists the new buckets holding entries, and the tried ones.
+func bucketsOf(b *book) (newB, triedB map[int]bool) {
+	newB, triedB = map[int]bool{}, map[int]bool{}
+	for i := range b.newTable {
+		for _, e := range b.newTable[i] {
+			if e != nil {
+				newB[i] = true
+			}
+		}
+	}
+	for i := range b.triedTable {
+		for _, e := range b.triedTable[i] {
+			if e != nil {
+				triedB[i] = true
+			}
+		}
+	}
+	return newB, triedB
+}
+
+// TestAttackerReachesBoundedBuckets: the bucket maths keep an attacker
+// within a few buckets. Addresses of one /16 told by one source group all
+// land in one new bucket; addresses of any group told by one source group
+// reach at most newBucketsPerSourceGroup; an attacker holding one /16 and
+// telling its addresses through many source groups reaches one new bucket
+// per source group and, once they connect, at most triedBucketsPerGroup
+// tried buckets.
+func TestAttackerReachesBoundedBuckets(t *testing.T) {
+	t.Run("one /16 from one source group", func(t *testing.T) {
+		b, rng := testBook(1)
+		for i := range 2000 {
+			src := netip.AddrFrom4([4]byte{9, 9, byte(i), 1}) // one /16 of sources
+			b.add(v4(50, 60, byte(i>>8), byte(i)), 1, t0, src, 0, t0, rng)
+		}
+		if newB, _ := bucketsOf(b); len(newB) != 1 {
+			t.Fatalf("one /16 from one source group reached %d new buckets, want 1", len(newB))
+		}
+		if b.len() > bucketSize {
+			t.Fatalf("book holds %d of the attacker's addresses, at most a bucket (%d)", b.len(), bucketSize)
+		}
+	})
+	t.Run("many groups from one source group", func(t *testing.T) {
+		b, rng := testBook(2)
+		src := netip.MustParseAddr("9.9.9.9")
+		for i := range 20_000 {
+			b.add(v4(byte(1+i%200), byte(i/200), 1, 1), 1, t0, src, 0, t0, rng)
+		}
+		newB, _ := bucketsOf(b)
+		if len(newB) > newBucketsPerSourceGroup {
+			t.Fatalf("one source group reached %d new buckets, limit %d", len(newB), newBucketsPerSourceGroup)
+		}
+		if b.len() > newBucketsPerSourceGroup*bucketSize {
+			t.Fatalf("one source group holds %d entries, limit %d", b.len(), newBucketsPerSourceGroup*bucketSize)
+		}
+	})
+	t.Run("one /16 through many source groups", func(t *testing.T) {
+		b, rng := testBook(3)
+		const sources = 300
+		var attacker []addrKey
+		for i := range 5000 {
+			k := v4(50, 60, byte(i>>8), byte(i))
+			attacker = append(attacker, k)
+			src := netip.AddrFrom4([4]byte{byte(1 + i%sources/200), byte(i % sources), 7, 7})
+			b.add(k, 1, t0, src, 0, t0, rng)
+		}
+		newB, _ := bucketsOf(b)
+		if len(newB) > sources {
+			t.Fatalf("%d source groups reached %d new buckets, want at most one each", sources, len(newB))
+		}
+		// Every one of them connects: they all want the tried table.
+		for _, k := range attacker {
+			b.good(k, 1, false, t0)
+		}
+		_, triedB := bucketsOf(b)
+		if len(triedB) > triedBucketsPerGroup {
+			t.Fatalf("one /16 reached %d tried buckets, limit %d", len(triedB), triedBucketsPerGroup)
+		}
+		if b.triedLen() > triedBucketsPerGroup*bucketSize {
+			t.Fatalf("one /16 holds %d tried slots, limit %d", b.triedLen(), triedBucketsPerGroup*bucketSize)
+		}
+		checkConsistent(t, b)
+	})
+}
+
+// checkConsistent verifies the tables, lists and map agree.
+func checkConsistent(t *testing.T, b *book) {
+	t.Helper()
+	refs := map[*entry]int{}
+	for i := range b.newTable {
+		for pos, e := range b.newTable[i] {
+			if e == nil {
+				continue
+			}
+			if e.tried || b.bucketPos(true, i, e.key) != pos {
+				t.Fatalf("new[%d][%d] holds %v (tried %v) at the wrong place", i, pos, e.key, e.tried)
+			}
+			refs[e]++
+		}
+	}
+	for i := range b.triedTable {
+		for pos, e := range b.triedTable[i] {
+			if e == nil {
+				continue
+			}
+			if !e.tried || b.triedBucket(e.key) != i || b.bucketPos(false, i, e.key) != pos {
+				t.Fatalf("tried[%d][%d] holds %v at the wrong place", i, pos, e.key)
+			}
+			refs[e]++
+		}
+	}
+	if len(refs) != len(b.entries) || len(b.entries) != b.len() {
+		t.Fatalf("%d entries in tables, %d in the map, %d in the lists", len(refs), len(b.entries), b.len())
+	}
+	for e, n := range refs {
+		if b.entries[e.key] != e {
+			t.Fatalf("%v in a table but not the map", e.key)
+		}
+		if !e.tried && n != len(e.buckets) {
+			t.Fatalf("%v: %d slots, %d buckets recorded", e.key, n, len(e.buckets))
+		}
+	}
+	for i, e := range b.newList {
+		if e.index != i || e.tried {
+			t.Fatalf("new list %d: index %d tried %v", i, e.index, e.tried)
+		}
+	}
+	for i, e := range b.triedList {
+		if e.index != i || !e.tried {
+			t.Fatalf("tried list %d: index %d tried %v", i, e.index, e.tried)
+		}
+	}
+}
+
+func TestSelectNeverRepeatsWhenOthersExist(t *testing.T) {
+	for _, n := range []int{2, 3, 10} {
+		b, rng := testBook(uint64(n))
+		for i := range n {
+			k := v4(byte(10+i), 1, 1, 1)
+			b.add(k, 1, t0, netip.Addr{}, 0, t0, rng)
+			if i%2 == 0 {
+				b.good(k, 1, false, t0) // some tried, some new
+			}
+		}
+		now := t0.Add(time.Hour)
+		var last addrKey
+		seen := map[addrKey]bool{}
+		for i := range 2000 {
+			e := b.selectEntry(now, rng)
+			if e == nil {
+				t.Fatalf("n=%d: select %d found nothing", n, i)
+			}
+			if i > 0 && e.key == last {
+				t.Fatalf("n=%d: select returned %v twice in a row", n, last)
+			}
+			last = e.key
+			seen[e.key] = true
+		}
+		if len(seen) != n {
+			t.Errorf("n=%d: select reached %d of the addresses", n, len(seen))
+		}
+	}
+	// With a single address, it is returned every time.
+	b, rng := testBook(9)
+	b.add(v4(1, 1, 1, 1), 1, t0, netip.Addr{}, 0, t0, rng)
+	for range 5 {
+		if b.selectEntry(t0, rng) == nil {
+			t.Fatal("the only address was not selected")
+		}
+	}
+}
+
+func TestSelectEvenOddsAndNoNonIP(t *testing.T) {
+	b, rng := testBook(4)
+	for i := range 50 {
+		b.add(v4(byte(10+i), 1, 1, 1), 1, t0, netip.Addr{}, 0, t0, rng)
+	}
+	tried := v4(99, 1, 1, 1)
+	b.add(tried, 1, t0, netip.Addr{}, 0, t0, rng)
+	b.good(tried, 1, false, t0)
+	onion := addrKey{net: protocol.NetTorV3, port: 8333}
+	onion.addr[3] = 7
+	b.add(onion, 1, t0, netip.Addr{}, 0, t0, rng)
+	now := t0.Add(time.Hour)
+	hits := 0
+	for range 2000 {
+		e := b.selectEntry(now, rng)
+		if !e.key.ip() {
+			t.Fatalf("selected %v, which we cannot dial", e.key)
+		}
+		if e.key == tried {
+			hits++
+		}
+	}
+	// One tried address against 50 new ones: the tables have even odds, but
+	// never twice in a row, so about a third of the picks.
+	if hits < 500 || hits > 900 {
+		t.Fatalf("the lone tried address was picked %d times in 2000, want about 1/3", hits)
+	}
+}
+
+func TestGoodMovesToTriedAndCollisionsWait(t *testing.T) {
+	b, rng := testBook(5)
+	k := v4(1, 2, 3, 4)
+	b.add(k, 1, t0, netip.Addr{}, 0, t0, rng)
+	b.good(k, protocol.SFNodeNetwork, true, t0)
+	if e := b.entries[k]; !e.tried || b.triedLen() != 1 || b.newLen() != 0 {
+		t.Fatalf("after good: tried=%v new=%d tried=%d", e.tried, b.newLen(), b.triedLen())
+	}
+	// Find another address of the same tried slot.
+	bucket := b.triedBucket(k)
+	pos := b.bucketPos(false, bucket, k)
+	var rival addrKey
+	found := false
+	for i := 0; i < 1<<16 && !found; i++ {
+		r := v4(1, 2, byte(i>>8), byte(i))
+		if r != k && b.triedBucket(r) == bucket && b.bucketPos(false, bucket, r) == pos {
+			rival, found = r, true
+		}
+	}
+	if !found {
+		t.Skip("no rival address found for the slot")
+	}
+	now := t0.Add(5 * time.Hour) // k connected more than 4 h ago
+	b.add(rival, 1, now, netip.Addr{}, 0, now, rng)
+	b.good(rival, 1, true, now)
+	if b.entries[rival].tried {
+		t.Fatal("rival took the tried slot without a test")
+	}
+	if len(b.collisions) != 1 {
+		t.Fatalf("collisions = %d, want 1", len(b.collisions))
+	}
+	// The holder is offered first, as the test.
+	if got := b.candidates(1, nil, now, rng); len(got) != 1 || keyFromAddrPort(got[0]) != k {
+		t.Fatalf("candidates = %v, want the holder %v to test", got, k)
+	}
+	// The holder was tried (just now, by the test) and did not connect:
+	// after a minute the rival takes its place and the holder goes to new.
+	b.attempt(k, true, now)
+	b.resolveCollisions(now.Add(30 * time.Second))
+	if b.entries[rival].tried {
+		t.Fatal("collision resolved within the minute the holder has to connect")
+	}
+	b.resolveCollisions(now.Add(2 * time.Minute))
+	if !b.entries[rival].tried || b.entries[k] == nil || b.entries[k].tried {
+		t.Fatalf("after the failed test: rival tried=%v, holder=%+v", b.entries[rival].tried, b.entries[k])
+	}
+	checkConsistent(t, b)
+}
+
+func TestCandidatesBackoffAndExclude(t *testing.T) {
+	b, rng := testBook(6)
+	a1, a2, a3 := v4(1, 0, 0, 1), v4(2, 0, 0, 2), v4(3, 0, 0, 3)
+	for _, k := range []addrKey{a1, a2, a3} {
+		b.add(k, 1, t0, netip.Addr{}, 0, t0, rng)
+	}
+	ap := func(k addrKey) netip.AddrPort { a, _ := k.addrPort(); return a }
+	b.attempt(a1, true, t0) // failing: backoff running
+	got := b.candidates(10, map[netip.AddrPort]bool{ap(a2): true}, t0.Add(time.Second), rng)
+	if len(got) != 1 || got[0] != ap(a3) {
 		t.Fatalf("candidates = %v, want [%v]", got, a3)
 	}
-	// After the backoff, a1 is offered again.
-	got = b.candidates(10, nil, now.Add(retryBase+time.Second), rng)
-	if len(got) != 3 {
+	// After the backoff (and recentTry), a1 is offered again.
+	later := t0.Add(recentTry + time.Second)
+	if got := b.candidates(10, nil, later, rng); len(got) != 3 {
 		t.Fatalf("after backoff: candidates = %v, want 3", got)
 	}
-	// A second failure doubles the wait.
-	b.attempt(a1, false, now.Add(retryBase+time.Second))
-	later := now.Add(retryBase + time.Second + retryBase + time.Second)
-	for _, a := range b.candidates(10, nil, later, rng) {
-		if a == a1 {
-			t.Fatalf("a1 offered %v after its second failure, before 2x backoff", retryBase+time.Second)
+	// A second failure, counted after a good elsewhere, doubles the wait.
+	b.add(v4(4, 0, 0, 4), 1, later, netip.Addr{}, 0, later, rng)
+	b.good(v4(4, 0, 0, 4), 1, false, later)
+	b.attempt(a1, true, later.Add(time.Second))
+	if b.entries[a1].attempts != 2 {
+		t.Fatalf("attempts = %d, want 2", b.entries[a1].attempts)
+	}
+	for _, a := range b.candidates(10, nil, later.Add(retryBase+30*time.Second), rng) {
+		if a == ap(a1) {
+			t.Fatalf("a1 offered before twice the backoff")
 		}
+	}
+	// Without a good in between, further failures are not counted (our
+	// own network may be down), as in Core.
+	b.attempt(a1, true, later.Add(time.Hour))
+	if b.entries[a1].attempts != 2 {
+		t.Fatalf("attempts = %d after a failure with no good since, want 2", b.entries[a1].attempts)
 	}
 }
 
 func TestCandidatesPreferFresh(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	now := time.Unix(1_700_000_000, 0)
-	b := newBook(100)
-	fresh := netip.MustParseAddrPort("1.0.0.1:8333")
-	tried := netip.MustParseAddrPort("1.0.0.2:8333")
-	b.add(fresh, 1, now, netip.Addr{}, now, rng)
-	b.add(tried, 1, now, netip.Addr{}, now, rng)
-	b.attempt(tried, true, now)
+	b, rng := testBook(7)
+	fresh, tried := v4(1, 0, 0, 1), v4(2, 0, 0, 2)
+	b.add(fresh, 1, t0, netip.Addr{}, 0, t0, rng)
+	b.add(tried, 1, t0, netip.Addr{}, 0, t0, rng)
+	b.attempt(tried, false, t0)
+	ap, _ := fresh.addrPort()
 	for range 20 {
-		got := b.candidates(1, nil, now.Add(time.Minute), rng)
-		if len(got) != 1 || got[0] != fresh {
+		got := b.candidates(1, nil, t0.Add(time.Minute), rng)
+		if len(got) != 1 || got[0] != ap {
 			t.Fatalf("candidates(1) = %v, want the untried %v", got, fresh)
 		}
 	}
-	if got := b.candidates(2, nil, now.Add(time.Minute), rng); len(got) != 2 {
+	if got := b.candidates(2, nil, t0.Add(time.Minute), rng); len(got) != 2 {
 		t.Fatalf("candidates(2) = %v, want both (recent ones fill up)", got)
 	}
 }
 
-func TestBookEvictsWhenFull(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	now := time.Unix(1_700_000_000, 0)
-	b := newBook(10)
-	for i := range 50 {
-		b.add(netip.AddrPortFrom(netip.AddrFrom4([4]byte{1, 0, 0, byte(i)}), 8333), 1, now, netip.Addr{}, now, rng)
-		if b.len() > 10 {
-			t.Fatalf("book holds %d entries, limit 10", b.len())
+func TestTerribleAddressesAgeOut(t *testing.T) {
+	b, rng := testBook(8)
+	old := v4(1, 0, 0, 1)
+	b.add(old, 1, t0.Add(-horizon-time.Hour), netip.Addr{}, 0, t0, rng)
+	future := v4(2, 0, 0, 2)
+	b.add(future, 1, t0.Add(2*time.Hour), netip.Addr{}, 0, t0, rng)
+	failing := v4(3, 0, 0, 3)
+	b.add(failing, 1, t0, netip.Addr{}, 0, t0, rng)
+	for i := range maxRetries {
+		b.lastGood = t0.Add(time.Duration(i)*time.Minute + time.Second) // a good elsewhere
+		b.attempt(failing, true, t0.Add(time.Duration(i+1)*time.Minute))
+	}
+	good := v4(4, 0, 0, 4)
+	b.add(good, 1, t0, netip.Addr{}, 0, t0, rng)
+	now := t0.Add(time.Hour)
+	for k, want := range map[addrKey]bool{old: true, future: true, failing: true, good: false} {
+		if got := b.entries[k].terrible(now); got != want {
+			t.Errorf("%v terrible = %v, want %v", k, got, want)
 		}
 	}
-	for i, e := range b.list {
-		if e.index != i || b.entries[e.addr] != e {
-			t.Fatalf("entry %d inconsistent: index %d", i, e.index)
+	// A getaddr answer leaves them out; a new address takes their slots.
+	for _, e := range b.sample(0, 0, 0, now, rng) {
+		if e.key != good {
+			t.Errorf("sample holds terrible %v", e.key)
 		}
+	}
+}
+
+func TestSampleShare(t *testing.T) {
+	b, rng := testBook(10)
+	for i := range 2000 {
+		b.add(v4(byte(11+i%80), byte(i/80), 0, 1), 1, t0, netip.MustParseAddr("9.9.9.9"), 0, t0, rng)
+	}
+	n := b.len()
+	got := b.sample(maxGetAddrReply, maxGetAddrPct, minGetAddrReply, t0, rng)
+	if want := maxGetAddrPct * n / 100; len(got) != want || want > maxGetAddrReply {
+		t.Fatalf("sample of %d = %d, want 23%%: %d", n, len(got), want)
+	}
+	// A big book: at most 1000.
+	for i := range 30_000 {
+		src := netip.AddrFrom4([4]byte{byte(11 + i%80), byte(i / 80), 9, 9})
+		b.add(v4(byte(11+i%80), byte(i/80), 1, 1), 1, t0, src, 0, t0, rng)
+	}
+	if b.len()*maxGetAddrPct/100 <= maxGetAddrReply {
+		t.Fatalf("book of %d too small for the test", b.len())
+	}
+	if got := b.sample(maxGetAddrReply, maxGetAddrPct, minGetAddrReply, t0, rng); len(got) != maxGetAddrReply {
+		t.Fatalf("sample of %d = %d, want %d", b.len(), len(got), maxGetAddrReply)
+	}
+	// A tiny book is shared whole, up to minGetAddrReply.
+	small, rng := testBook(11)
+	for i := range 3 {
+		small.add(v4(byte(20+i), 1, 1, 1), 1, t0, netip.Addr{}, 0, t0, rng)
+	}
+	if got := small.sample(maxGetAddrReply, maxGetAddrPct, minGetAddrReply, t0, rng); len(got) != 3 {
+		t.Fatalf("sample of a 3-address book = %d, want 3", len(got))
 	}
 }

@@ -1,37 +1,70 @@
 // Package addrbook is the address book actor: the node's memory of the
-// addresses of other nodes, in the role of Bitcoin Core's addrman.
+// addresses of other nodes and its part in addr gossip, in the role of
+// Bitcoin Core's addrman and the address half of its net_processing.
 //
 // # What it owns
 //
-// A table of IP addresses keyed by netip.AddrPort, each with its service
-// bits, the address it was learnt from, when it was last seen, last tried
-// and last connected, and how many attempts failed since. Tor v3, I2P and
-// CJDNS addresses learnt from addrv2 are kept apart: they are passed on in
-// addrv2 answers but never offered for dialling. This first version keeps a
-// flat table behind the actor's messages; a bucketed, Core-style table with
-// a file can replace it without changing them.
+// A new and a tried table in the manner of Core's addrman (book.go): 1024
+// new buckets and 256 tried buckets of 64 slots. An address's new bucket is
+// chosen by a keyed hash of its network group (/16 for IPv4, /32 for IPv6,
+// the whole network for Tor v3, I2P and CJDNS) and of the group of the peer
+// that told us, so one source group reaches at most 64 new buckets and one
+// address group at most 8 tried buckets: no source and no group can fill
+// the book. The key is a secret made on first start and kept in the file.
+// An address that completes a handshake moves to tried; when its tried
+// slot is taken, the holder is first offered for dialling as a test and
+// only evicted (back to new) when it fails to connect (test-before-evict).
+// Terrible addresses (not seen for 30 days, from the future, failing) give
+// their slots to new ones and are never gossiped. Tor v3, I2P and CJDNS
+// addresses are kept and passed on in addrv2, never dialled.
+//
+// # The file
+//
+// FileName in the data directory (Config.File): versioned and checksummed
+// (file.go), loaded at start and written atomically (temporary file, fsync,
+// rename, fsync of the directory) every 15 minutes on a goroutine and at
+// stop. A file that cannot be read is renamed to FileName + ".corrupt",
+// the reason is logged at Warn, and the book starts empty: a bad file
+// never stops the node.
 //
 // # What it takes and emits
 //
 //   - At start it registers with the dispatcher for addr, addrv2 and
-//     getaddr. Delivered addr and addrv2 messages add their entries (at most
-//     1000 per message; unspecified, port-0 and non-routable addresses are
-//     skipped, except that regtest accepts local ones).
-//   - A getaddr from an inbound peer is answered once per connection with a
-//     random sample of up to 1000 addresses, as *peer.SendMessage carrying
-//     addr, or addrv2 when the peer sent sendaddrv2. A getaddr from an
-//     outbound peer is ignored, as Core does.
+//     getaddr.
+//   - Delivered addr and addrv2 messages spend one token per address from
+//     the sending peer's bucket (0.1 a second, burst 1000, 1 to start and
+//     1000 more when we ask getaddr); the rest are dropped and counted
+//     (Addrs.RateLimited). Usable addresses are added with the peer as
+//     source, second-hand ones aged by two hours; unspecified, port-0 and
+//     non-routable addresses are skipped, except that regtest accepts local
+//     ones. Fresh news (seen in the last 10 minutes, in a message of at most
+//     10) is relayed to the one or two peers chosen for that address for
+//     the day, skipping those known to have it.
+//   - A getaddr from an inbound peer is answered once per connection, as
+//     *peer.SendMessage carrying addr, or addrv2 when the peer sent
+//     sendaddrv2, from an answer built once and kept for about a day: 23%
+//     of the book, at most 1000, at least the whole of a book of up to 16
+//     (rebuilt while such a small book grows), never the peer's own address.
+//     A getaddr from an outbound peer is ignored, as Core does.
 //   - connmgr sends *Connected after each handshake (an outbound peer is
-//     marked good and sent getaddr), *Disconnected when it ends, *Attempt
-//     after each dial, and *Candidates to fill its outbound slots.
-//   - *Add adds addresses from elsewhere; *GetAddrs returns a snapshot;
-//     *inspect.Describe is answered with kind "addrbook".
+//     marked good, told our address and sent getaddr; an addr-fetch peer,
+//     from -seednode, is told to disconnect once it answers, or after 5
+//     minutes), *Disconnected when it ends, *Attempt after each dial, and
+//     *Candidates to fill its outbound slots (tried or new with even odds,
+//     addresses not tried lately first, never the same address twice in a
+//     row while there are others).
+//   - Our own address is announced again to each peer about daily.
+//   - *Add adds addresses from elsewhere; *GetAddrs returns a snapshot (the
+//     debug endpoint's GET /debug/addrbook); *inspect.Describe is answered
+//     with kind "addrbook".
 //
 // # Seeding
 //
-// With Config.DNSSeed on, an empty book resolves the DNS seeds (A and AAAA)
-// at once; a book that already holds addresses waits 11 seconds and seeds
-// only if fewer than two outbound peers have connected, as Core does. The
+// With Config.DNSSeed on, an empty book resolves the DNS seeds (A and AAAA,
+// "x9.<seed>" first as Core asks, then the bare name) at once; a book that
+// already holds addresses waits 11 seconds (5 minutes from 1000 addresses)
+// and seeds only if fewer than two outbound peers have connected, as Core
+// does; with -seednode peers it waits 30 seconds for them first. The
 // lookups run on a goroutine of their own. When no seed answers, the fixed
 // seeds are added (Config.FixedSeeds), "DNS seeds unreachable" is logged
 // once at Warn and seeding is retried after 10 s, doubling up to 10 min,

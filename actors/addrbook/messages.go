@@ -28,9 +28,14 @@ type Connected struct {
 	// answered with addrv2 instead of addr.
 	WantsAddrV2 bool
 	// Local is our own listening address as this peer can reach it; an
-	// outbound peer is told it right after the handshake, as Core does. The
-	// zero value: nothing to announce.
+	// outbound peer is told it right after the handshake, as Core does, and
+	// every peer we relay to is told it again about daily. The zero value:
+	// nothing to announce.
 	Local netip.AddrPort
+	// AddrFetch marks a -seednode connection (Core's ADDR_FETCH): the book
+	// asks it for addresses and has the peer disconnect once they come (or
+	// after 5 minutes). It takes no outbound slot and gets no relays.
+	AddrFetch bool
 }
 
 // Disconnected tells the book that peer ID has gone: its per-connection state
@@ -78,16 +83,24 @@ type GetAddrs struct {
 	ReplyTo *actor.PID
 }
 
-// Addrs is a snapshot of the book, in no particular order.
+// Addrs is a snapshot of the book: the tried entries, then the new ones.
 type Addrs struct {
-	List []Entry
+	List []Entry `json:"entries"`
+	// New and Tried count the entries of each table.
+	New   int `json:"new"`
+	Tried int `json:"tried"`
+	// Processed counts the gossiped addresses taken in since start;
+	// RateLimited those dropped over a peer's token bucket.
+	Processed   uint64 `json:"addr_processed"`
+	RateLimited uint64 `json:"addr_rate_limited"`
 }
 
 // Entry is one address as the book knows it. Zero times mean "never".
 type Entry struct {
 	// Addr is the address when it is an IP address.
 	Addr netip.AddrPort `json:"addr"`
-	// Network is "ipv4", "ipv6", "torv3", "i2p" or "cjdns".
+	// Network is "ipv4", "ipv6", "onion" (Tor v3), "i2p" or "cjdns", as
+	// Core's getnodeaddresses names them.
 	Network string `json:"network"`
 	// Host is the address in text, for every network (a .onion or .b32.i2p
 	// name for Tor and I2P).
@@ -98,4 +111,6 @@ type Entry struct {
 	LastTry     time.Time            `json:"last_try"`
 	LastSuccess time.Time            `json:"last_success"`
 	Attempts    int                  `json:"attempts"`
+	// Tried is true for the tried table, false for the new one.
+	Tried bool `json:"tried"`
 }

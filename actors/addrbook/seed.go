@@ -9,6 +9,9 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
 	"github.com/actornode/actornode/protocol"
 )
 
@@ -66,7 +69,9 @@ func newResolver(server string) *net.Resolver {
 }
 
 // lookupSeeds resolves every name (A and AAAA) and pairs each address with
-// port. It runs on a goroutine of its own; ctx ends it early.
+// port. Like Core it asks for nodes with our desired services first, with
+// the service-bit prefix seeds understand ("x9.<name>"), and falls back to
+// the bare name. It runs on a goroutine of its own; ctx ends it early.
 func lookupSeeds(ctx context.Context, r *net.Resolver, names []string, port uint16) seedResult {
 	var res seedResult
 	for _, name := range names {
@@ -74,9 +79,10 @@ func lookupSeeds(ctx context.Context, r *net.Resolver, names []string, port uint
 			res.errs = append(res.errs, fmt.Errorf("seed %s: %w", name, ctx.Err()))
 			continue
 		}
-		lctx, cancel := context.WithTimeout(ctx, seedLookupTimeout)
-		ips, err := r.LookupNetIP(lctx, "ip", name)
-		cancel()
+		ips, err := lookupSeed(ctx, r, fmt.Sprintf("x%x.%s", uint64(seedServices), name))
+		if err != nil || len(ips) == 0 {
+			ips, err = lookupSeed(ctx, r, name)
+		}
 		if err != nil {
 			res.errs = append(res.errs, fmt.Errorf("seed %s: %w", name, err))
 			continue
@@ -92,6 +98,13 @@ func lookupSeeds(ctx context.Context, r *net.Resolver, names []string, port uint
 		res.found = append(res.found, ans)
 	}
 	return res
+}
+
+// lookupSeed resolves one host name, within seedLookupTimeout.
+func lookupSeed(ctx context.Context, r *net.Resolver, host string) ([]netip.Addr, error) {
+	ctx, cancel := context.WithTimeout(ctx, seedLookupTimeout)
+	defer cancel()
+	return r.LookupNetIP(ctx, "ip", host)
 }
 
 var (
@@ -110,4 +123,132 @@ func seedSource(name string) netip.Addr {
 	copy(b[:6], []byte{0xfd, 0x6b, 0x88, 0xc0, 0x87, 0x24})
 	copy(b[6:], h[:10])
 	return netip.AddrFrom16(b)
+}
+
+// seedState names what seeding is doing, for Describe.
+func (a *addrBook) seedState() string {
+	switch {
+	case !a.cfg.DNSSeed || len(a.seed.names) == 0:
+		return "off"
+	case a.seed.running:
+		return "resolving"
+	case a.seed.answered:
+		return "done"
+	case a.seed.rounds > 0:
+		return "retrying"
+	}
+	return "waiting"
+}
+
+// seedCheck runs some time after start: seed unless enough outbound peers
+// have connected meanwhile.
+func (a *addrBook) seedCheck(ctx actor.Context) {
+	if a.outbound >= seedOutboundEnough {
+		a.log.Debug("skipping DNS seeding: enough outbound peers", zap.Int("outbound", a.outbound))
+		return
+	}
+	a.startSeeding(ctx)
+}
+
+// seedNow runs a retry round, unless seeding is no longer needed.
+func (a *addrBook) seedNow(ctx actor.Context) {
+	if a.seed.answered || a.outbound > 0 {
+		a.log.Debug("DNS seeding no longer needed", zap.Int("outbound", a.outbound))
+		return
+	}
+	a.startSeeding(ctx)
+}
+
+// startSeeding resolves the seed names on a goroutine of its own, which
+// reports back with *seedResult.
+func (a *addrBook) startSeeding(ctx actor.Context) {
+	if a.seed.running || a.stopped {
+		return
+	}
+	lctx, cancel := context.WithCancel(context.Background())
+	a.seed.running, a.seed.cancel = true, cancel
+	a.seed.rounds++
+	root, self := ctx.ActorSystem().Root, ctx.Self()
+	names, resolver, port := a.seed.names, a.seed.resolver, a.cfg.Network.DefaultPort
+	a.log.Debug("resolving DNS seeds", zap.Strings("seeds", names), zap.Int("round", a.seed.rounds))
+	go func() {
+		var res seedResult
+		defer func() {
+			if p := recover(); p != nil {
+				res = seedResult{errs: []error{fmt.Errorf("%w: %v", errSeedPanic, p)}}
+			}
+			root.Send(self, &res)
+		}()
+		res = lookupSeeds(lctx, resolver, names, port)
+	}()
+}
+
+func (a *addrBook) seedDone(ctx actor.Context, res *seedResult) {
+	a.seed.running = false
+	if a.seed.cancel != nil {
+		a.seed.cancel()
+		a.seed.cancel = nil
+	}
+	now := a.now()
+	added, answered := 0, 0
+	for _, ans := range res.found {
+		source := seedSource(ans.name)
+		n := 0
+		for _, ap := range ans.addrs {
+			k := keyFromAddrPort(ap)
+			if k.valid(a.allowLocal) && a.book.add(k, seedServices, now, source, 0, now, a.rng) {
+				n++
+			}
+		}
+		added += n
+		answered++
+		a.log.Debug("DNS seed answered", zap.String("seed", ans.name),
+			zap.Int("addresses", len(ans.addrs)), zap.Int("new", n))
+	}
+	if answered > 0 {
+		a.seed.answered = true
+		a.log.Info("DNS seeding done", zap.Int("seeds_answered", answered),
+			zap.Int("seeds_failed", len(res.errs)), zap.Int("new", added), zap.Int("known", a.book.len()))
+		return
+	}
+	if a.cfg.FixedSeeds && !a.seed.fixed {
+		a.addFixedSeeds()
+	}
+	if a.seed.retry == 0 {
+		a.seed.retry = seedRetryMin
+	} else {
+		a.seed.retry = min(2*a.seed.retry, seedRetryMax)
+	}
+	err := errNoAnswer
+	if len(res.errs) > 0 {
+		err = res.errs[0]
+	}
+	if !a.seed.warned {
+		a.seed.warned = true
+		a.log.Warn("DNS seeds unreachable", zap.Error(err), zap.Int("seeds", len(a.seed.names)),
+			zap.Duration("retry_in", a.seed.retry))
+	} else {
+		a.log.Debug("DNS seeds still unreachable", zap.Error(err), zap.Int("round", a.seed.rounds),
+			zap.Duration("retry_in", a.seed.retry))
+	}
+	if !a.stopped {
+		a.seed.timer = a.after(ctx, a.seed.retry, &seedNow{})
+	}
+}
+
+// addFixedSeeds adds the network's built-in addresses (once).
+func (a *addrBook) addFixedSeeds() {
+	a.seed.fixed = true
+	if len(a.cfg.Network.FixedSeeds) == 0 {
+		return
+	}
+	now := a.now()
+	added := 0
+	for _, ap := range a.cfg.Network.FixedSeeds {
+		k := keyFromAddrPort(ap)
+		if k.valid(a.allowLocal) && a.book.add(k, seedServices, now, netip.Addr{}, 0, now, a.rng) {
+			added++
+		}
+	}
+	a.log.Info("adding fixed seeds", zap.Int("count", len(a.cfg.Network.FixedSeeds)), zap.Int("new", added))
 }

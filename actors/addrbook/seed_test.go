@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -22,6 +23,12 @@ import (
 // server's address.
 func serveSeed(t *testing.T, name string, v4, v6 []string) string {
 	t.Helper()
+	return serveSeeds(t, []string{name}, v4, v6)
+}
+
+// serveSeeds is serveSeed answering for several names.
+func serveSeeds(t *testing.T, names []string, v4, v6 []string) string {
+	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +37,7 @@ func serveSeed(t *testing.T, name string, v4, v6 []string) string {
 		m := new(dns.Msg)
 		m.SetReply(r)
 		for _, q := range r.Question {
-			if !strings.EqualFold(q.Name, name) {
+			if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(q.Name, n) }) {
 				m.Rcode = dns.RcodeNameError
 				continue
 			}
@@ -68,9 +75,20 @@ func serveSeed(t *testing.T, name string, v4, v6 []string) string {
 	return pc.LocalAddr().String()
 }
 
+// TestDNSSeeding resolves a seed on a real DNS server on loopback: first
+// the name with the service-bit prefix (x9.), as Core asks, then, when the
+// seed does not know that, the bare name.
 func TestDNSSeeding(t *testing.T) {
 	const seed = "seed.actornode.test."
-	server := serveSeed(t, seed, []string{"1.2.3.4", "5.6.7.8", "10.0.0.1"}, []string{"2a01:4f8::1"})
+	for _, served := range []string{"x9." + seed, seed} {
+		t.Run(served, func(t *testing.T) {
+			server := serveSeed(t, served, []string{"1.2.3.4", "5.6.7.8", "10.0.0.1"}, []string{"2a01:4f8::1"})
+			testDNSSeeding(t, seed, server)
+		})
+	}
+}
+
+func testDNSSeeding(t *testing.T, seed, server string) {
 	system := newSystem(t)
 	p := actortest.NewProbe(t, system)
 	book := spawnBook(t, system, Config{DNSSeed: true, DNSSeeds: []string{seed}, Resolver: server})

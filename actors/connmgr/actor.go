@@ -45,6 +45,11 @@ type Config struct {
 	// MaxConnections minus MaxOutbound. 0 means the default, 125 (Core's
 	// DEFAULT_MAX_PEER_CONNECTIONS).
 	MaxConnections int
+	// MaxHandshakingPerGroup bounds the inbound connections from one
+	// source group (IPv4 /24, IPv6 /64) still in their handshake; more are
+	// refused at accept. 0 means DefaultMaxHandshakingPerGroup (8, as btcd);
+	// negative means no limit.
+	MaxHandshakingPerGroup int
 	// DialTimeout bounds one outbound connection attempt. 0 means 5 s
 	// (Core's DEFAULT_CONNECT_TIMEOUT).
 	DialTimeout time.Duration
@@ -110,6 +115,9 @@ func Props(cfg Config) *actor.Props {
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = DefaultDialTimeout
 	}
+	if cfg.MaxHandshakingPerGroup == 0 {
+		cfg.MaxHandshakingPerGroup = DefaultMaxHandshakingPerGroup
+	}
 	if cfg.PeerProps == nil {
 		cfg.PeerProps = func(c peer.Config) *actor.Props { return peer.Props(c) }
 	}
@@ -130,6 +138,10 @@ type connMgr struct {
 	now        func() time.Time
 	nonces     *peer.Nonces
 	maxInbound int
+	// maxHandshaking is Config.MaxHandshakingPerGroup (<= 0: no limit);
+	// adm counts inbound slots and half-open connections per group.
+	maxHandshaking int
+	adm            admission
 
 	nextID  uint64 // next peer ID (Core's NodeId counter)
 	nextTag uint64 // next Dial tag
@@ -171,6 +183,12 @@ type peerConn struct {
 	manual string
 	// gone is when the peer actor stopped (in closing).
 	gone time.Time
+	// hsGroup is the source group of an inbound peer's handshake limit;
+	// evicted says it was chosen for eviction and no longer holds a slot;
+	// minPing is its smallest ping time (peer.PingTime), 0 if none.
+	hsGroup netip.Prefix
+	evicted bool
+	minPing time.Duration
 }
 
 // pendingDial is an outbound attempt io has not answered yet.
@@ -193,19 +211,21 @@ type tick struct{}
 func newConnMgr(cfg Config) *connMgr {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &connMgr{
-		cfg:        cfg,
-		log:        cfg.Logger,
-		now:        cfg.Clock,
-		nonces:     peer.NewNonces(),
-		maxInbound: max(cfg.MaxConnections-cfg.MaxOutbound, 0),
-		peers:      make(map[uint64]*peerConn),
-		byConn:     make(map[transport.ConnID]*peerConn),
-		byPID:      make(map[string]*peerConn),
-		closing:    make(map[transport.ConnID]*peerConn),
-		dials:      make(map[uint64]*pendingDial),
-		manual:     make(map[string]*manualNode),
-		lookups:    ctx,
-		cancel:     cancel,
+		cfg:            cfg,
+		log:            cfg.Logger,
+		now:            cfg.Clock,
+		nonces:         peer.NewNonces(),
+		maxInbound:     max(cfg.MaxConnections-cfg.MaxOutbound, 0),
+		maxHandshaking: cfg.MaxHandshakingPerGroup,
+		adm:            newAdmission(),
+		peers:          make(map[uint64]*peerConn),
+		byConn:         make(map[transport.ConnID]*peerConn),
+		byPID:          make(map[string]*peerConn),
+		closing:        make(map[transport.ConnID]*peerConn),
+		dials:          make(map[uint64]*pendingDial),
+		manual:         make(map[string]*manualNode),
+		lookups:        ctx,
+		cancel:         cancel,
 	}
 }
 
@@ -233,6 +253,8 @@ func (c *connMgr) Receive(ctx actor.Context) {
 		c.terminated(ctx, msg)
 	case *peer.Handshaken:
 		c.handshaken(ctx, msg)
+	case *peer.PingTime:
+		c.pingTime(msg)
 	case *addrbook.CandidatesReply:
 		c.candidates(ctx, msg)
 	case *resolved:
@@ -346,16 +368,6 @@ func (c *connMgr) outboundFull() int {
 	}
 	for _, d := range c.dials {
 		if d.connType == ConnOutboundFullRelay {
-			n++
-		}
-	}
-	return n
-}
-
-func (c *connMgr) inboundCount() int {
-	n := 0
-	for _, p := range c.peers {
-		if p.inbound {
 			n++
 		}
 	}
@@ -533,16 +545,7 @@ func (c *connMgr) dialed(ctx actor.Context, msg *transport.Dialed) {
 
 func (c *connMgr) accepted(ctx actor.Context, msg *transport.Accepted) {
 	remote := unmapped(msg.Remote)
-	var refuse error
-	switch {
-	case c.stopped:
-		refuse = ReasonShutdown
-	case c.bans.banned(remote.Addr(), c.now()):
-		refuse = ReasonBanned
-	case c.inboundCount() >= c.maxInbound:
-		refuse = ReasonInboundFull
-	}
-	if refuse != nil {
+	if refuse := c.admitInbound(ctx, remote); refuse != nil {
 		c.log.Info("refused inbound connection", zap.Stringer("addr", remote), zap.Error(refuse))
 		ctx.Send(c.cfg.IO, &transport.Close{Conn: msg.Conn, Reason: refuse})
 		return
@@ -572,6 +575,10 @@ func (c *connMgr) spawn(ctx actor.Context, conn transport.ConnID, remote, local 
 		id: id, pid: pid, conn: conn, remote: remote, local: local, inbound: inbound,
 		connType: connType, since: c.now(), manual: manual,
 	}
+	if inbound {
+		p.hsGroup = handshakeGroup(remote.Addr())
+	}
+	c.adm.admitted(p)
 	c.peers[id] = p
 	c.byConn[conn] = p
 	c.byPID[pid.Id] = p
@@ -584,6 +591,7 @@ func (c *connMgr) handshaken(ctx actor.Context, msg *peer.Handshaken) {
 	if p == nil || (msg.PID != nil && !msg.PID.Equal(p.pid)) {
 		return
 	}
+	c.adm.handshook(p)
 	p.handshaken = true
 	if m := c.manual[p.manual]; m != nil {
 		m.retry = 0 // a good connection: the next failure starts over
@@ -639,6 +647,7 @@ func (c *connMgr) forget(ctx actor.Context, p *peerConn) {
 	delete(c.peers, p.id)
 	delete(c.byConn, p.conn)
 	delete(c.byPID, p.pid.Id)
+	c.adm.left(p)
 	if c.cfg.AddrBook != nil {
 		if p.handshaken {
 			ctx.Send(c.cfg.AddrBook, &addrbook.Disconnected{ID: p.id})

@@ -98,7 +98,11 @@ func (c *connMgr) dialManual(ctx actor.Context, m *manualNode, addr netip.AddrPo
 		return
 	}
 	m.state = manualDialing
-	c.dial(ctx, addr, ConnManual, m.key)
+	connType := ConnManual
+	if m.addrFetch {
+		connType = ConnAddrFetch
+	}
+	c.dial(ctx, addr, connType, m.key)
 }
 
 // manualFailed schedules the next attempt of manual node key after a
@@ -305,22 +309,27 @@ func wantsAddrV2(msg *peer.Handshaken) bool { return msg.WantsAddrV2 }
 
 // advertisable is our own address as the peer of msg can reach it, for the
 // address book to announce to outbound peers (Core's GetLocalAddrForPeer):
-// the IP the peer says it sees us at (addr_recv of its version), else the
-// local end of the connection when it is specific, with our listening port.
-// The zero value means we have nothing to announce (not listening).
+// an address the operator gave (-externalip) or a gateway mapped for us
+// (SetLocalAddr), with its own port; else the IP the peer says it sees us
+// at (addr_recv of its version); else a discovered interface address; else
+// the local end of the connection when it is specific, with our listening
+// port. The zero value means we have nothing to announce (not listening).
 func (c *connMgr) advertisable(p *peerConn, msg *peer.Handshaken) netip.AddrPort {
-	var port uint16
-	for _, l := range c.listeners {
-		if l.done && l.err == nil && l.addr.IsValid() {
-			port = l.addr.Port()
-			break
-		}
-	}
+	port := c.listenPort()
 	if port == 0 {
 		return netip.AddrPort{}
 	}
+	if best := c.bestLocal(scoreMapped, port); best.IsValid() {
+		return best
+	}
+	if bound := c.boundListener(msg.Version.AddrRecv.Addr); bound.IsValid() {
+		return bound
+	}
 	ip := msg.Version.AddrRecv.Addr.Unmap()
 	if !ip.IsValid() || ip.IsUnspecified() {
+		if found := c.bestLocal(scoreInterface, port); found.IsValid() {
+			return found
+		}
 		ip = p.local.Addr().Unmap()
 	}
 	if !ip.IsValid() || ip.IsUnspecified() {

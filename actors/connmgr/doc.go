@@ -7,7 +7,8 @@
 //
 // The peer table (one row per open connection that has a peer actor), the
 // pending dials, the manual nodes (Config.Connect, Config.AddNode and the
-// AddNode command), the in-memory ban list and the listeners. Peers and io
+// AddNode command; Config.SeedNode, each dialled once as an addr-fetch
+// connection that the address book closes once it has answered getaddr), the in-memory ban list and the listeners. Peers and io
 // report; connmgr decides.
 //
 // # Lifecycle of a connection

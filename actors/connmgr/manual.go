@@ -39,7 +39,9 @@ type manualNode struct {
 	name string
 	// oneTry: dial once and forget it.
 	oneTry bool
-	state  manualState
+	// addrFetch: a -seednode, dialled as ConnAddrFetch (always oneTry).
+	addrFetch bool
+	state     manualState
 	// addr is the address of the current attempt.
 	addr netip.AddrPort
 	// next is the earliest time of the next attempt.

@@ -83,6 +83,8 @@ const (
 	ConnOutboundFullRelay = "outbound-full-relay"
 	ConnInbound           = "inbound"
 	ConnManual            = "manual"
+	// ConnAddrFetch is a -seednode connection: getaddr, answer, close.
+	ConnAddrFetch = "addr-fetch"
 )
 
 // PeerEntry is one row of the peer table.
@@ -93,7 +95,8 @@ type PeerEntry struct {
 	Remote  netip.AddrPort   `json:"addr"`
 	Local   netip.AddrPort   `json:"addrlocal"`
 	Inbound bool             `json:"inbound"`
-	// ConnType is ConnOutboundFullRelay, ConnInbound or ConnManual.
+	// ConnType is ConnOutboundFullRelay, ConnInbound, ConnManual or
+	// ConnAddrFetch.
 	ConnType   string    `json:"connection_type"`
 	Handshaken bool      `json:"handshaken"`
 	Since      time.Time `json:"conntime"`
@@ -135,4 +138,49 @@ type DisconnectNode struct {
 // is connected.
 type DisconnectNodeReply struct {
 	Err error
+}
+
+// Sources of our own addresses (SetLocalAddr), strongest first, in the
+// order of Core's LOCAL_MANUAL, LOCAL_MAP and LOCAL_IF. Any other Source
+// (a port-mapping protocol: "pcp", "natpmp", "upnp") counts as mapped.
+const (
+	// LocalManual is an address the operator gave (-externalip).
+	LocalManual = "manual"
+	// LocalInterface is an address found on a local interface (-discover).
+	LocalInterface = "if"
+)
+
+// SetLocalAddr makes Addr one of our own addresses, to be announced to
+// peers: an -externalip address (Source LocalManual), a gateway's mapping
+// (Source the protocol's name) or a discovered interface address (Source
+// LocalInterface). A manual or mapped address takes precedence over what a
+// peer says it sees us at; a port of 0 means our listening port. Setting an
+// address again updates its source.
+type SetLocalAddr struct {
+	Addr   netip.AddrPort
+	Source string
+}
+
+// RemoveLocalAddr drops Addr from our own addresses (a mapping ended).
+type RemoveLocalAddr struct {
+	Addr netip.AddrPort
+}
+
+// GetLocalAddrs asks for our own addresses (getnetworkinfo's
+// localaddresses), answered with *LocalAddrs to ReplyTo.
+type GetLocalAddrs struct {
+	ReplyTo *actor.PID
+}
+
+// LocalAddrs answers GetLocalAddrs, strongest first.
+type LocalAddrs struct {
+	List []LocalAddr
+}
+
+// LocalAddr is one of our own addresses.
+type LocalAddr struct {
+	Addr   netip.AddrPort `json:"address"`
+	Source string         `json:"source"`
+	// Score is the precedence of Source: 3 manual, 2 mapped, 1 interface.
+	Score int `json:"score"`
 }

@@ -21,6 +21,13 @@ const (
 	ReasonSpawnFailed
 	// ReasonUnexpected: io reported a connection connmgr did not ask for.
 	ReasonUnexpected
+	// ReasonEvicted: the inbound slots were full and this peer was chosen
+	// to make room (Core's AttemptToEvictConnection).
+	ReasonEvicted
+	// ReasonHandshakeLimit: too many inbound connections from the same
+	// source group are still in their handshake (Config.
+	// MaxHandshakingPerGroup).
+	ReasonHandshakeLimit
 )
 
 // Error returns the reason's text, so a Reason is an error.
@@ -40,6 +47,10 @@ func (r Reason) Error() string {
 		return "cannot spawn peer"
 	case ReasonUnexpected:
 		return "unexpected connection"
+	case ReasonEvicted:
+		return "evicted to make room for an inbound connection"
+	case ReasonHandshakeLimit:
+		return "too many handshakes in progress from the source group"
 	}
 	return "unknown reason"
 }

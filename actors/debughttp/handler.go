@@ -11,8 +11,11 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/actornode/actornode/actors/addrbook"
 	"github.com/actornode/actornode/actors/connmgr"
+	"github.com/actornode/actornode/actors/debughttp/web"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/nat"
 	"github.com/actornode/actornode/actors/peer"
 )
 
@@ -22,8 +25,22 @@ type Source struct {
 	Root    *actor.RootContext
 	Top     *actor.PID
 	ConnMgr *actor.PID
+	// AddrBook answers GET /debug/addrbook; nil: the route answers 503.
+	AddrBook *actor.PID
+	// NAT answers GET /debug/nat; nil (the nat actor is off): the route
+	// says so.
+	NAT *actor.PID
 	// Timeout bounds one request's questions to the actors. Default 2s.
 	Timeout time.Duration
+	// Stats adds each actor's mailbox counters to /debug/actors; nil: none.
+	Stats inspect.StatsFunc
+	// Identity is what /debug/net says about the node itself.
+	Identity Identity
+	// Log is the live set of debug log categories behind /debug/log; nil:
+	// the route answers 503.
+	Log LogLevels
+	// Metrics serves GET /metrics; nil: the route answers 404.
+	Metrics http.Handler
 }
 
 // Handler returns the endpoint's routes.
@@ -32,9 +49,19 @@ func Handler(src Source) http.Handler {
 		src.Timeout = 2 * time.Second
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /debug/{$}", index)
+	mux.Handle("GET /debug/{$}", web.Page())
+	mux.HandleFunc("GET /debug/routes", index)
 	mux.HandleFunc("GET /debug/actors", src.actors)
 	mux.HandleFunc("GET /debug/peers", src.peers)
+	mux.HandleFunc("GET /debug/net", src.network)
+	mux.HandleFunc("GET /debug/log", src.logLevels)
+	mux.HandleFunc("PUT /debug/log", src.setLogLevels)
+	mux.HandleFunc("POST /debug/log", src.setLogLevels)
+	if src.Metrics != nil {
+		mux.Handle("GET /metrics", src.Metrics)
+	}
+	mux.HandleFunc("GET /debug/nat", src.nat)
+	mux.HandleFunc("GET /debug/addrbook", src.addrBook)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -46,13 +73,34 @@ func Handler(src Source) http.Handler {
 func index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprint(w, "actornode debug endpoint\n\n"+
+		"/debug/        the live actor tree and the peers, drawn (HTML)\n"+
 		"/debug/actors  the live actor tree (JSON)\n"+
 		"/debug/peers   connected peers, in the shape of getpeerinfo (JSON)\n"+
+		"/debug/net     the node's network state, in the shape of getnetworkinfo (JSON)\n"+
+		"/debug/log     debug log categories; PUT or POST ?debug=net,addrman to change them\n"+
+		"/metrics       Prometheus metrics\n"+
+		"/debug/nat     port mapping: protocol, gateway, external address, renewals, last error (JSON)\n"+
+		"/debug/addrbook the address book: new and tried counts, entries (JSON)\n"+
 		"/debug/pprof/  Go profiles\n")
 }
 
 func (s Source) actors(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, inspect.Tree(s.Root, s.Top, s.Timeout))
+	writeJSON(w, inspect.TreeWithStats(s.Root, s.Top, s.Timeout, s.Stats))
+}
+
+func (s Source) addrBook(w http.ResponseWriter, _ *http.Request) {
+	if s.AddrBook == nil {
+		http.Error(w, "no address book", http.StatusServiceUnavailable)
+		return
+	}
+	reply, err := inspect.Ask(s.Root, s.AddrBook, func(to *actor.PID) any {
+		return &addrbook.GetAddrs{ReplyTo: to}
+	}, s.Timeout)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("ask addrbook: %v", err), http.StatusServiceUnavailable)
+		return
+	}
+	writeJSON(w, reply)
 }
 
 func (s Source) peers(w http.ResponseWriter, _ *http.Request) {
@@ -66,7 +114,8 @@ func (s Source) peers(w http.ResponseWriter, _ *http.Request) {
 
 // Peers asks connmgr for its peers and each peer for its getpeerinfo entry,
 // all within timeout. A peer that does not answer in time (or has just gone)
-// is left out. The result is sorted by peer id.
+// is left out. The result is sorted by peer id; each entry carries what
+// connmgr knows beyond the peer (connection_type, network, permissions).
 func Peers(root *actor.RootContext, connMgr *actor.PID, timeout time.Duration) ([]*peer.Info, error) {
 	deadline := time.Now().Add(timeout)
 	reply, err := inspect.Ask(root, connMgr, func(to *actor.PID) any {
@@ -87,6 +136,7 @@ func Peers(root *actor.RootContext, connMgr *actor.PID, timeout time.Duration) (
 			}, time.Until(deadline))
 			if err == nil {
 				if info, ok := r.(*peer.Info); ok {
+					complete(info, &e)
 					infos[i] = info
 				}
 			}
@@ -108,4 +158,22 @@ func writeJSON(w http.ResponseWriter, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// nat answers with the nat actor's status: the protocol in use, the
+// gateway, the external address and port, the lifetime, the renewals and
+// the last error; {"state":"off"} when the actor is not running.
+func (s Source) nat(w http.ResponseWriter, _ *http.Request) {
+	if s.NAT == nil {
+		writeJSON(w, &nat.Status{State: "off"})
+		return
+	}
+	reply, err := inspect.Ask(s.Root, s.NAT, func(to *actor.PID) any {
+		return &nat.GetStatus{ReplyTo: to}
+	}, s.Timeout)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("ask nat: %v", err), http.StatusServiceUnavailable)
+		return
+	}
+	writeJSON(w, reply)
 }

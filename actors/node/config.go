@@ -41,6 +41,10 @@ type Config struct {
 	Connect []string `yaml:"connect"`
 	// AddNode peers are kept connected, reconnecting with backoff.
 	AddNode []string `yaml:"addnode"`
+	// SeedNode peers ("host:port") are each connected once to ask for
+	// addresses, then disconnected, as Core's -seednode. DNS seeding waits
+	// 30s for them. Default none.
+	SeedNode []string `yaml:"seednode"`
 	// MaxConnections bounds all connections, inbound and outbound. Default 125.
 	MaxConnections int `yaml:"maxconnections"`
 	// MaxOutbound is the number of automatic full-relay outbound slots
@@ -62,6 +66,30 @@ type Config struct {
 	// BlocksOnly asks peers not to relay transactions (version relay flag
 	// false), like Core's -blocksonly. Default false.
 	BlocksOnly bool `yaml:"blocksonly"`
+
+	// NATPMP maps the listening port on the gateway with PCP, falling back
+	// to NAT-PMP, as Core's -natpmp, and advertises the external address
+	// and port to peers. Default false here (Core: true): tests and demos
+	// must never touch the machine's real gateway, and a node on a server
+	// usually has no NAT. Turn it on for a node behind a home router.
+	NATPMP bool `yaml:"natpmp"`
+	// UPnP maps the listening port with UPnP IGD (after PCP and NAT-PMP
+	// when NATPMP is on too). Default false: Core dropped UPnP.
+	UPnP bool `yaml:"upnp"`
+	// NATPMPGateway is the IP of the gateway to ask with PCP and NAT-PMP;
+	// "" means the default route's gateway.
+	NATPMPGateway string `yaml:"natpmpgateway"`
+	// ExternalIP lists our public addresses, "IP" or "IP:port" (the port
+	// defaults to the listening port), advertised to peers ahead of any
+	// other, as Core's -externalip. Default none.
+	ExternalIP []string `yaml:"externalip"`
+	// Discover advertises the routable addresses of local interfaces, as
+	// Core's -discover. Default true; it applies only while listening and
+	// without ExternalIP, as in Core.
+	Discover bool `yaml:"discover"`
+	// PortMapLifetime is the lifetime asked of the gateway for the port
+	// mapping; it is renewed when half has passed. Default 40m.
+	PortMapLifetime time.Duration `yaml:"portmaplifetime"`
 
 	// HandshakeTimeout closes a connection whose version/verack exchange has
 	// not finished. Default 60s (Core's -peertimeout).
@@ -88,6 +116,29 @@ type Config struct {
 	Debug []string `yaml:"debug"`
 	// LogFormat is "console" (human-readable, the default) or "json".
 	LogFormat string `yaml:"logformat"`
+	// LogFile, when set, is a file the log is also appended to (created
+	// with mode 0600 if missing). Default "" (standard error only).
+	LogFile string `yaml:"logfile"`
+
+	// Server starts the JSON-RPC server that bitcoin-cli understands, as
+	// Core's -server. Default false.
+	Server bool `yaml:"server"`
+	// RPCBind lists the addresses the RPC server listens on, "IP" or
+	// "IP:port" (the port defaults to RPCPort). Default 127.0.0.1 and ::1.
+	// An address other than loopback needs RPCAllowIP.
+	RPCBind []string `yaml:"rpcbind"`
+	// RPCPort is the RPC port. 0 means Core's default for the network:
+	// 8332 mainnet, 18332 testnet3, 48332 testnet4, 38332 signet, 18443
+	// regtest.
+	RPCPort int `yaml:"rpcport"`
+	// RPCAllowIP lists the client networks admitted besides loopback, "IP",
+	// "IP/bits" or "IP/netmask", as Core's -rpcallowip. Default none.
+	RPCAllowIP []string `yaml:"rpcallowip"`
+	// RPCUser and RPCPassword are the RPC credentials. Without a password
+	// the server writes a cookie file (.cookie in the data directory) at
+	// start, removes it at stop, and accepts only it.
+	RPCUser     string `yaml:"rpcuser"`
+	RPCPassword string `yaml:"rpcpassword"`
 
 	// DebugAddr is where the debug HTTP endpoint listens. Default
 	// 127.0.0.1:8335; "" or "off" turns it off.
@@ -104,6 +155,8 @@ func DefaultConfig() Config {
 		MaxConnections:   125,
 		MaxOutbound:      8,
 		DNSSeed:          true,
+		Discover:         true,
+		PortMapLifetime:  40 * time.Minute,
 		FixedSeeds:       true,
 		HandshakeTimeout: 60 * time.Second,
 		PingInterval:     2 * time.Minute,
@@ -264,6 +317,7 @@ func configFields(c *Config) map[string]field {
 		"port":             integer("port", &c.Port),
 		"connect":          list("connect", &c.Connect),
 		"addnode":          list("addnode", &c.AddNode),
+		"seednode":         list("seednode", &c.SeedNode),
 		"maxconnections":   integer("maxconnections", &c.MaxConnections),
 		"maxoutbound":      integer("maxoutbound", &c.MaxOutbound),
 		"dnsseed":          boolean("dnsseed", &c.DNSSeed),
@@ -271,6 +325,12 @@ func configFields(c *Config) map[string]field {
 		"dnsresolver":      str(&c.DNSResolver),
 		"fixedseeds":       boolean("fixedseeds", &c.FixedSeeds),
 		"blocksonly":       boolean("blocksonly", &c.BlocksOnly),
+		"natpmp":           boolean("natpmp", &c.NATPMP),
+		"upnp":             boolean("upnp", &c.UPnP),
+		"natpmpgateway":    str(&c.NATPMPGateway),
+		"externalip":       list("externalip", &c.ExternalIP),
+		"discover":         boolean("discover", &c.Discover),
+		"portmaplifetime":  duration("portmaplifetime", &c.PortMapLifetime),
 		"handshaketimeout": duration("handshaketimeout", &c.HandshakeTimeout),
 		"pinginterval":     duration("pinginterval", &c.PingInterval),
 		"pingtimeout":      duration("pingtimeout", &c.PingTimeout),
@@ -279,6 +339,13 @@ func configFields(c *Config) map[string]field {
 		"maxsendbuffer":    integer("maxsendbuffer", &c.MaxSendBuffer),
 		"debug":            list("debug", &c.Debug),
 		"logformat":        str(&c.LogFormat),
+		"logfile":          str(&c.LogFile),
+		"server":           boolean("server", &c.Server),
+		"rpcbind":          list("rpcbind", &c.RPCBind),
+		"rpcport":          integer("rpcport", &c.RPCPort),
+		"rpcallowip":       list("rpcallowip", &c.RPCAllowIP),
+		"rpcuser":          str(&c.RPCUser),
+		"rpcpassword":      str(&c.RPCPassword),
 		"debugaddr":        str(&c.DebugAddr),
 		"shutdowntimeout":  duration("shutdowntimeout", &c.ShutdownTimeout),
 	}
@@ -329,7 +396,7 @@ func (c *Config) Validate() error {
 	for _, key := range []struct {
 		name  string
 		peers []string
-	}{{"connect", c.Connect}, {"addnode", c.AddNode}} {
+	}{{"connect", c.Connect}, {"addnode", c.AddNode}, {"seednode", c.SeedNode}} {
 		for _, p := range key.peers {
 			if err := checkHostPort(p); err != nil {
 				return keyErr(key.name, "%v", err)
@@ -361,6 +428,19 @@ func (c *Config) Validate() error {
 	if c.PingTimeout < c.PingInterval {
 		return keyErr("pingtimeout", "%v is shorter than pinginterval %v", c.PingTimeout, c.PingInterval)
 	}
+	if c.NATPMPGateway != "" {
+		if _, err := netip.ParseAddr(c.NATPMPGateway); err != nil {
+			return keyErr("natpmpgateway", "%q is not an IP address", c.NATPMPGateway)
+		}
+	}
+	for _, e := range c.ExternalIP {
+		if _, err := parseBind(e, 0); err != nil {
+			return keyErr("externalip", "%v", err)
+		}
+	}
+	if c.PortMapLifetime < 2*time.Second {
+		return keyErr("portmaplifetime", "%v is shorter than 2s", c.PortMapLifetime)
+	}
 	if c.MaxReceiveBuffer < 1 {
 		return keyErr("maxreceivebuffer", "%d KB is too small", c.MaxReceiveBuffer)
 	}
@@ -371,6 +451,9 @@ func (c *Config) Validate() error {
 	case "console", "json":
 	default:
 		return keyErr("logformat", "%q is not console or json", c.LogFormat)
+	}
+	if err := c.validateRPC(); err != nil {
+		return err
 	}
 	if c.DebugAddr != "" && c.DebugAddr != "off" {
 		if _, err := netip.ParseAddrPort(c.DebugAddr); err != nil {
@@ -461,4 +544,37 @@ func checkHostPort(s string) error {
 		return fmt.Errorf("%q has a bad port", s)
 	}
 	return nil
+}
+
+// NATGateway is NATPMPGateway parsed; the zero value means the default
+// route's gateway.
+func (c *Config) NATGateway() netip.Addr {
+	a, err := netip.ParseAddr(c.NATPMPGateway)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+// ExternalAddrs is ExternalIP parsed; a port of 0 means the listening port.
+func (c *Config) ExternalAddrs() []netip.AddrPort {
+	out := make([]netip.AddrPort, 0, len(c.ExternalIP))
+	for _, e := range c.ExternalIP {
+		if ap, err := parseBind(e, 0); err == nil {
+			out = append(out, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+		}
+	}
+	return out
+}
+
+// DiscoverOn tells whether interface addresses are advertised: Discover,
+// while listening and without ExternalIP (Core's default for -discover).
+func (c *Config) DiscoverOn() bool {
+	return c.Discover && c.Listen && len(c.ExternalIP) == 0
+}
+
+// NATActorOn tells whether the node runs the nat actor: port mapping is on,
+// or there are own addresses to keep (-externalip, -discover).
+func (c *Config) NATActorOn() bool {
+	return c.Listen && (c.NATPMP || c.UPnP) || len(c.ExternalIP) > 0 || c.DiscoverOn()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,7 +20,9 @@ import (
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/metrics"
 	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/actors/rpc"
 	"github.com/actornode/actornode/actors/workpool"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
@@ -34,8 +37,9 @@ const Version = "0.1.0"
 //	├── io
 //	├── dispatcher
 //	├── addrbook
-//	└── connmgr
-//	    └── peer-<id> ...
+//	├── connmgr
+//	│   └── peer-<id> ...
+//	└── nat (port mapping and own addresses; when Config.NATActorOn)
 //
 // and the debug HTTP endpoint.
 type Node struct {
@@ -55,6 +59,16 @@ type Node struct {
 	debugSrv *http.Server
 	debugLn  net.Listener
 
+	// counters are every actor's mailbox counters; metrics the node's
+	// Prometheus registry; rpcSrv the JSON-RPC server (nil unless -server).
+	counters *inspect.Counters
+	metrics  *metrics.Metrics
+	rpcSrv   *rpc.Server
+	// started is when Start began (the uptime RPC).
+	started time.Time
+	// logFile is -logfile, opened by New when it built the logger.
+	logFile *os.File
+
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -62,6 +76,8 @@ type Node struct {
 // childPIDs are the root's children, fixed once the root has started.
 type childPIDs struct {
 	io, dispatcher, addrbook, connmgr *actor.PID
+	// nat is nil when the nat actor is off (Config.NATActorOn).
+	nat *actor.PID
 }
 
 // New checks cfg and the options and builds a node that is not yet running.
@@ -83,13 +99,24 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 		o.debug = &DebugCategories{}
 		o.debug.Set(cfg.Debug)
 	}
+	var logFile *os.File
 	if o.logger == nil {
-		o.logger = NewLogger(cfg.LogFormat, os.Stderr, o.debug)
+		var w io.Writer = os.Stderr
+		if cfg.LogFile != "" {
+			f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			if err != nil {
+				return nil, keyErr("logfile", "%v", err)
+			}
+			logFile, w = f, io.MultiWriter(os.Stderr, f)
+		}
+		o.logger = NewLogger(cfg.LogFormat, w, o.debug)
 	}
 	if o.ioProps == nil {
 		o.ioProps = transport.Props
 	}
-	n := &Node{cfg: cfg, params: params, opts: o, logger: o.logger, done: make(chan struct{})}
+	n := &Node{cfg: cfg, params: params, opts: o, logger: o.logger, done: make(chan struct{}),
+		counters: inspect.NewCounters(), logFile: logFile}
+	n.metrics = metrics.New(n.snapshot, scrapeTimeout)
 	if n.opts.peerProps == nil {
 		n.opts.peerProps = n.defaultPeerProps
 	}
@@ -99,10 +126,11 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 // defaultPeerProps runs peer actors on the node's worker pool (DESIGN.md, io
 // rule 6: a few long-lived workers instead of a goroutine per activation).
 func (n *Node) defaultPeerProps(c peer.Config) *actor.Props {
-	return peer.Props(c,
+	return n.counted(peer.Props(c,
 		peer.WithLogger(n.logger.Named(CategoryNet).Named("peer")),
 		peer.WithClock(n.opts.clock),
-		peer.WithDispatcher(n.peerPool))
+		peer.WithDispatcher(n.peerPool),
+		peer.WithMetrics(n.metrics)))
 }
 
 // Logger is the node's logger.
@@ -126,6 +154,10 @@ func (n *Node) AddrBook() *actor.PID { return n.pids.addrbook }
 // Dispatcher is the PID of the message dispatcher.
 func (n *Node) Dispatcher() *actor.PID { return n.pids.dispatcher }
 
+// NAT is the PID of the nat actor, nil when it is off (no port mapping,
+// -externalip or -discover).
+func (n *Node) NAT() *actor.PID { return n.pids.nat }
+
 // IO is the PID of the io actor.
 func (n *Node) IO() *actor.PID { return n.pids.io }
 
@@ -146,13 +178,14 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("start node: %w", err)
 	}
 	n.peerPool = pool
+	n.started = n.opts.clock()
 	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return actorSystemLogger(n.logger)
 	}))
 	pidsReady := make(chan childPIDs, 1)
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &rootActor{node: n, ready: pidsReady}
-	}, actor.WithSupervisor(rootSupervisor(n.logger)))
+	}, actor.WithSupervisor(rootSupervisor(n.logger)), actor.WithMailbox(n.counters.Mailbox()))
 	root, err := n.system.Root.SpawnNamed(props, "node")
 	if err != nil {
 		return fmt.Errorf("start node: %w", err)
@@ -172,10 +205,15 @@ func (n *Node) Start(ctx context.Context) error {
 		n.stop(context.Background())
 		return err
 	}
+	if err := n.startRPC(); err != nil {
+		n.stop(context.Background())
+		return err
+	}
 	n.logger.Named(CategoryNode).Info("node started",
 		zap.String("network", n.params.Name),
 		zap.String("user_agent", n.userAgent()),
-		zap.String("debug", n.DebugURL()))
+		zap.String("debug", n.DebugURL()),
+		zap.String("rpc", n.RPCURL()))
 	return nil
 }
 
@@ -239,6 +277,9 @@ func (n *Node) stop(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
 	defer cancel()
 	var errs []error
+	if err := n.stopRPC(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	if n.debugSrv != nil {
 		if err := n.debugSrv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop debug endpoint: %w", err))
@@ -260,6 +301,7 @@ func (n *Node) stop(ctx context.Context) error {
 	}
 	n.logger.Named(CategoryNode).Info("node stopped")
 	_ = n.logger.Sync()
+	n.closeLogFile()
 	return errors.Join(errs...)
 }
 
@@ -306,7 +348,10 @@ func (n *Node) startDebug() error {
 	n.debugLn = ln
 	n.debugSrv = &http.Server{
 		Handler: debughttp.Handler(debughttp.Source{
-			Root: n.system.Root, Top: n.root, ConnMgr: n.pids.connmgr,
+			Root: n.system.Root, Top: n.root, ConnMgr: n.pids.connmgr, AddrBook: n.pids.addrbook,
+			NAT:   n.pids.nat,
+			Stats: n.counters.Stats, Identity: n.identity(), Log: n.opts.debug,
+			Metrics: n.metrics.Handler(),
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}

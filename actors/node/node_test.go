@@ -66,9 +66,10 @@ func TestThreeNodesFindEachOther(t *testing.T) {
 	eventually(t, 15*time.Second, "c connected to a", func() bool {
 		return len(handshaken(peers(t, c), func(p *peer.Info) bool { return p.Addr == aAddr.String() })) == 1
 	})
-	if n := len(handshaken(peers(t, a), func(p *peer.Info) bool { return p.Inbound })); n != 2 {
-		t.Errorf("a has %d inbound peers, want 2 (b and c)", n)
-	}
+	// a may not have seen c's verack yet when c has seen a's.
+	eventually(t, 5*time.Second, "a to have 2 inbound peers (b and c)", func() bool {
+		return len(handshaken(peers(t, a), func(p *peer.Info) bool { return p.Inbound })) == 2
+	})
 }
 
 func inBook(entries []addrbook.Entry, addr string) bool {

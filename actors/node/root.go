@@ -1,6 +1,7 @@
 package node
 
 import (
+	"path/filepath"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -11,6 +12,7 @@ import (
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/nat"
 )
 
 // stopTree asks the root actor to stop its children in order, then itself.
@@ -49,7 +51,7 @@ func (r *rootActor) start(ctx actor.Context) {
 	n := r.node
 	r.started = time.Now()
 	spawn := func(name string, props *actor.Props) *actor.PID {
-		pid, err := ctx.SpawnNamed(props, name)
+		pid, err := ctx.SpawnNamed(n.counted(props), name)
 		if err != nil {
 			// Names are fixed and unique under a fresh root: this is a bug.
 			panic("node: spawn " + name + ": " + err.Error())
@@ -63,11 +65,14 @@ func (r *rootActor) start(ctx actor.Context) {
 	// is what makes our NODE_NETWORK service bit true.
 	ctx.Send(p.dispatcher, &dispatcher.Spawn{
 		Name:     "chain",
-		Props:    chain.Props(chain.Config{Network: n.params, Logger: n.logger.Named(CategoryMsg).Named("chain")}),
+		Props:    n.counted(chain.Props(chain.Config{Network: n.params, Logger: n.logger.Named(CategoryMsg).Named("chain")})),
 		Commands: chain.Commands(),
 	})
 	p.addrbook = spawn("addrbook", addrbook.Props(n.addrbookConfig(p)))
 	p.connmgr = spawn("connmgr", connmgr.Props(n.connmgrConfig(p)))
+	if n.cfg.NATActorOn() {
+		p.nat = spawn("nat", nat.Props(n.natConfig(p)))
+	}
 	r.pids = p
 	r.ready <- p
 }
@@ -78,12 +83,21 @@ func (r *rootActor) beginStop(ctx actor.Context) {
 	}
 	r.stopping = true
 	r.stopQueue = []*actor.PID{r.pids.connmgr, r.pids.io, r.pids.addrbook, r.pids.dispatcher}
+	if r.pids.nat != nil {
+		// First: the port mapping is deleted (within its own bound) while
+		// connmgr can still hear the external address withdrawn.
+		r.stopQueue = append([]*actor.PID{r.pids.nat}, r.stopQueue...)
+	}
 	r.stopNext(ctx)
 }
 
 func (r *rootActor) stopNext(ctx actor.Context) {
 	if len(r.stopQueue) == 0 {
 		ctx.Stop(ctx.Self())
+		return
+	}
+	if next := r.stopQueue[0]; r.pids.nat != nil && next.Equal(r.pids.nat) {
+		ctx.Send(next, &nat.Stop{}) // deletes the mapping, then stops
 		return
 	}
 	ctx.Poison(r.stopQueue[0])
@@ -132,6 +146,8 @@ func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 		DNSSeeds:   n.cfg.DNSSeeds,
 		Resolver:   n.cfg.DNSResolver,
 		FixedSeeds: n.cfg.FixedSeeds && len(n.cfg.Connect) == 0,
+		SeedNodes:  len(n.cfg.SeedNode) > 0 && len(n.cfg.Connect) == 0,
+		File:       filepath.Join(n.cfg.DataDirOrDefault(), addrbook.FileName),
 		Services:   n.services(),
 		Dispatcher: p.dispatcher,
 		Logger:     n.logger.Named(CategoryAddrman),
@@ -148,6 +164,7 @@ func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 		Bind:           binds,
 		Connect:        n.cfg.Connect,
 		AddNode:        n.cfg.AddNode,
+		SeedNode:       n.cfg.SeedNode,
 		MaxOutbound:    n.cfg.MaxOutbound,
 		MaxConnections: n.cfg.MaxConnections,
 		DialTimeout:    n.cfg.DialTimeout,
@@ -158,5 +175,23 @@ func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 		PeerProps:      n.opts.peerProps,
 		Logger:         n.logger.Named(CategoryNet).Named("connmgr"),
 		Clock:          n.opts.clock,
+	}
+}
+
+func (n *Node) natConfig(p childPIDs) nat.Config {
+	// The delete at shutdown (and its slack of a quarter) gets at most
+	// half the node's shutdown time; the rest of the tree stops after it.
+	unmap := min(nat.DefaultUnmapTimeout, n.cfg.ShutdownTimeout*2/5)
+	return nat.Config{
+		NATPMP:       n.cfg.NATPMP && n.cfg.Listen,
+		UPnP:         n.cfg.UPnP && n.cfg.Listen,
+		Gateway:      n.cfg.NATGateway(),
+		ExternalIPs:  n.cfg.ExternalAddrs(),
+		Discover:     n.cfg.DiscoverOn(),
+		Lifetime:     n.cfg.PortMapLifetime,
+		UnmapTimeout: unmap,
+		ConnMgr:      p.connmgr,
+		Logger:       n.logger.Named(CategoryNet).Named("nat"),
+		Clock:        n.opts.clock,
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/metrics"
 	"github.com/actornode/actornode/actors/peer/machine"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
@@ -55,6 +56,8 @@ type peer struct {
 	outs  []machine.Output
 	timer waker
 	from  dispatcher.Sender
+	// metrics receives the peer's domain events (never nil).
+	metrics metrics.Peer
 
 	// paused is set between SendPaused and SendResumed; queued holds the
 	// batches that arrived meanwhile, still unacknowledged.
@@ -96,6 +99,7 @@ func newPeer(cfg Config, o options) *peer {
 			zap.Stringer("addr", cfg.Remote),
 			zap.Bool("inbound", cfg.Inbound)),
 		clock:      o.clock,
+		metrics:    o.metrics,
 		m:          machine.New(mcfg),
 		outs:       make([]machine.Output, 0, 8),
 		sentPerMsg: make(map[string]uint64),
@@ -123,6 +127,8 @@ func (p *peer) Receive(ctx actor.Context) {
 		p.disconnect(ctx, msg)
 	case *GetInfo:
 		p.getInfo(ctx, msg)
+	case *Ping:
+		p.pingNow(ctx)
 	case *inspect.Describe:
 		p.describe(ctx, msg)
 	case *actor.Started:
@@ -165,6 +171,7 @@ func (p *peer) received(ctx actor.Context, rcv *transport.Received) {
 func (p *peer) process(ctx actor.Context, rcv *transport.Received) {
 	now := p.clock()
 	p.lastRecv = now
+	p.metrics.BatchReceived(len(rcv.Frames))
 	outs := p.outs[:0]
 	for i := range rcv.Frames {
 		outs = p.frame(now, &rcv.Frames[i], outs)
@@ -180,6 +187,7 @@ func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output) [
 	size := uint64(protocol.HeaderSize + len(f.Payload))
 	p.bytesRecv += size
 	countBytes(p.recvPerMsg, f.Command, size)
+	p.metrics.MessageReceived(f.Command, int(size))
 	if p.m.Phase() == machine.PhaseClosed {
 		return outs
 	}
@@ -258,6 +266,7 @@ func (p *peer) appendFrame(now time.Time, data []byte, msg protocol.Message) []b
 	n := uint64(len(data) - before)
 	p.bytesSent += n
 	countBytes(p.sentPerMsg, msg.Command(), n)
+	p.metrics.MessageSent(msg.Command(), int(n))
 	p.lastSend = now
 	if p.log.Core().Enabled(zap.DebugLevel) {
 		switch msg := msg.(type) {
@@ -278,6 +287,7 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 	switch o.Event {
 	case machine.HandshakeComplete:
 		v := o.Version
+		p.metrics.HandshakeCompleted(p.cfg.Inbound, p.clock().Sub(p.connTime))
 		p.log.Info("handshake complete",
 			zap.Int32("version", v.ProtocolVersion),
 			zap.String("user_agent", v.UserAgent),
@@ -296,6 +306,7 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 			})
 		}
 	case machine.Pong:
+		p.metrics.PingMeasured(o.RTT)
 		p.log.Debug("pong", zap.Duration("rtt", o.RTT))
 	}
 }
@@ -403,6 +414,13 @@ func (p *peer) stopping(ctx actor.Context) {
 		ctx.Send(p.cfg.IO, &transport.Send{Conn: p.cfg.Conn, Ack: rcv})
 	}
 	p.queued = nil
+}
+
+// pingNow sends a ping ahead of the interval (Core's ping RPC).
+func (p *peer) pingNow(ctx actor.Context) {
+	now := p.clock()
+	p.outs = p.m.QueuePing(now, p.outs[:0])
+	p.flush(ctx, now, nil)
 }
 
 func (p *peer) getInfo(ctx actor.Context, msg *GetInfo) {

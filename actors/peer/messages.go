@@ -105,4 +105,31 @@ type Info struct {
 	Handshaken      bool              `json:"handshaken"`
 	BytesSentPerMsg map[string]uint64 `json:"bytessent_per_msg"`
 	BytesRecvPerMsg map[string]uint64 `json:"bytesrecv_per_msg"`
+
+	// The fields below are filled by whoever merges the peer's answer with
+	// connmgr's table (debughttp.Peers); the peer leaves them empty.
+
+	// Network is Core's network class of Addr: "ipv4", "ipv6", "onion",
+	// "i2p", "cjdns" or "not_publicly_routable".
+	Network string `json:"network,omitempty"`
+	// Permissions are Core's net permissions of the connection (-whitebind,
+	// -whitelist); none here.
+	Permissions []string `json:"permissions"`
+	// TransportProtocolType is "v1" (BIP324's v2 is not spoken yet).
+	TransportProtocolType string `json:"transport_protocol_type,omitempty"`
+	// SessionID is the BIP324 session id, "" on a v1 connection.
+	SessionID string `json:"session_id"`
+}
+
+// Ping asks the peer to send a ping now instead of at the next ping
+// interval, like Core's ping RPC; ignored while a ping is outstanding or
+// before the handshake.
+type Ping struct{}
+
+// PingTime is sent to the peer's parent (connmgr) when the smallest ping
+// round trip measured on the connection drops: Core's eviction protects
+// the peers with the lowest ping times.
+type PingTime struct {
+	ID      uint64
+	MinPing time.Duration
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
+
+	"github.com/actornode/actornode/actors/metrics"
 )
 
 // Option configures a peer actor beyond its Config: the behaviour it is given
@@ -17,13 +19,15 @@ type options struct {
 	clock      func() time.Time
 	dispatcher actor.Dispatcher
 	rand       func() uint64
+	metrics    metrics.Peer
 }
 
 func defaultOptions() options {
 	return options{
-		logger: zap.NewNop(),
-		clock:  time.Now,
-		rand:   rand.Uint64,
+		logger:  zap.NewNop(),
+		clock:   time.Now,
+		rand:    rand.Uint64,
+		metrics: metrics.NopPeer(),
 	}
 }
 
@@ -60,6 +64,16 @@ func WithNonceSource(rand func() uint64) Option {
 	return func(o *options) {
 		if rand != nil {
 			o.rand = rand
+		}
+	}
+}
+
+// WithMetrics makes the peer report frames, batches, handshake times and
+// ping times to m (default: nothing).
+func WithMetrics(m metrics.Peer) Option {
+	return func(o *options) {
+		if m != nil {
+			o.metrics = m
 		}
 	}
 }

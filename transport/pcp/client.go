@@ -21,6 +21,9 @@ import (
 const (
 	firstWait = 250 * time.Millisecond
 	retryMax  = 1 * time.Second
+	// maxTries bounds the retransmissions of one request, whatever the
+	// timeout.
+	maxTries = 16
 	// DefaultTimeout bounds one call when the context has no deadline.
 	DefaultTimeout = 2 * time.Second
 )
@@ -128,7 +131,10 @@ func (c *Client) Request(ctx context.Context, r *MapRequest) (*MapResponse, erro
 			}
 			return resp, err
 		}
-		if ctx.Err() != nil {
+		// The deadline itself, not only ctx.Err(): the context's timer may
+		// fire a moment after the deadline has passed, and a read with a
+		// past deadline returns at once.
+		if dl, _ := ctx.Deadline(); ctx.Err() != nil || !time.Now().Before(dl) || try >= maxTries {
 			return nil, fmt.Errorf("%w: no answer from %s after %d tries", portmap.ErrTimeout, c.server, try)
 		}
 		wait = min(2*wait, retryMax)

@@ -119,8 +119,9 @@ func TestClientSilentServerTimesOutInTime(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("took %v, timeout was 800ms", d)
 	}
-	if n := count.Load(); n < 2 {
-		t.Fatalf("server saw %d tries, want retransmissions", n)
+	// 250ms, 500ms, then the deadline: three tries, not a flood.
+	if n := count.Load(); n < 2 || n > 4 {
+		t.Fatalf("server saw %d tries, want a few retransmissions", n)
 	}
 }
 

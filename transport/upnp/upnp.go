@@ -288,3 +288,22 @@ func public(ip netip.Addr) bool {
 	return ip.IsValid() && !ip.IsUnspecified() && !ip.IsPrivate() && !ip.IsLoopback() &&
 		!ip.IsLinkLocalUnicast() && !ip.IsMulticast() && !cgnat.Contains(ip)
 }
+
+// FromURL returns a client of the gateway whose device description is at
+// loc (such as http://192.168.1.1:5000/rootDesc.xml), skipping SSDP.
+func FromURL(ctx context.Context, loc *url.URL) (*Client, error) {
+	root, err := goupnp.DeviceByURLCtx(ctx, loc)
+	if err != nil {
+		return nil, fmt.Errorf("upnp: %w: device description: %v", portmap.ErrNoGateway, err)
+	}
+	if cs, err := internetgateway2.NewWANIPConnection2ClientsFromRootDevice(root, loc); err == nil && len(cs) > 0 {
+		return newClient(found{kind: "WANIPConnection:2", svc: cs[0], v2: cs[0], sc: &cs[0].ServiceClient})
+	}
+	if cs, err := internetgateway2.NewWANIPConnection1ClientsFromRootDevice(root, loc); err == nil && len(cs) > 0 {
+		return newClient(found{kind: "WANIPConnection:1", svc: cs[0], sc: &cs[0].ServiceClient})
+	}
+	if cs, err := internetgateway2.NewWANPPPConnection1ClientsFromRootDevice(root, loc); err == nil && len(cs) > 0 {
+		return newClient(found{kind: "WANPPPConnection:1", svc: cs[0], sc: &cs[0].ServiceClient})
+	}
+	return nil, fmt.Errorf("upnp: %s: %w: no WANIPConnection or WANPPPConnection service", loc, portmap.ErrUnsupported)
+}

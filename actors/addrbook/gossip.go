@@ -1,0 +1,284 @@
+package addrbook
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/actornode/actornode/actors/dispatcher"
+	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/protocol"
+)
+
+// relayItem is an address to relay.
+type relayItem struct {
+	key      addrKey
+	seen     time.Time
+	services protocol.ServiceFlag
+}
+
+// connFor returns the state of the connection a message came from, made
+// on first use (gossip may overtake connmgr's Connected).
+func (a *addrBook) connFor(from dispatcher.Sender, now time.Time) *conn {
+	c := a.conns[from.ID]
+	if c == nil {
+		c = &conn{pid: from.PID, addr: unmap(from.Remote), inbound: from.Inbound, since: now,
+			tokens: newTokenBucket(now)}
+		a.conns[from.ID] = c
+	}
+	return c
+}
+
+func unmap(ap netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()) }
+
+// deliver handles the gossip the dispatcher forwards.
+func (a *addrBook) deliver(ctx actor.Context, d *dispatcher.Deliver) {
+	switch m := d.Msg.(type) {
+	case *protocol.MsgAddr:
+		a.gossip(ctx, d.From, m.AddrList, nil)
+	case *protocol.MsgAddrV2:
+		a.gossip(ctx, d.From, nil, m.AddrList)
+	case *protocol.MsgGetAddr:
+		a.getAddr(ctx, d.From)
+	default:
+		a.log.Debug("unexpected delivery", zap.String("command", d.Msg.Command()))
+	}
+}
+
+// gossip takes in the addresses of an addr (v1) or addrv2 (v2) message, as
+// Core's ProcessAddrs: in random order, each spending a token of the
+// peer's bucket (the rest are dropped and counted), fresh news relayed.
+func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protocol.NetAddress, v2 []protocol.NetAddressV2) {
+	now := a.now()
+	c := a.connFor(from, now)
+	if c.inbound {
+		c.relayOK = true // an inbound peer that gossips takes part in relay
+	}
+	c.tokens.refill(now)
+	n := min(len(v1)+len(v2), protocol.MaxAddrPerMsg)
+	source := from.Remote.Addr().Unmap()
+	var relay []relayItem
+	processed, limited, added := 0, 0, 0
+	for _, i := range a.rng.Perm(n) {
+		if !c.tokens.take() {
+			limited++
+			continue
+		}
+		processed++
+		var na protocol.NetAddressV2
+		if i < len(v1) {
+			na = protocol.NetAddressV2From(v1[i])
+		} else {
+			na = v2[i-len(v1)]
+		}
+		k, ok := keyFromV2(&na)
+		if !ok {
+			continue
+		}
+		c.known.add(a.relay.addrHash(k))
+		if !k.valid(a.allowLocal) {
+			continue
+		}
+		seen := fixStamp(na.Timestamp, now)
+		if now.Sub(seen) < relayFresh && !c.getAddrSent && n <= relayMaxBatch {
+			relay = append(relay, relayItem{key: k, seen: seen, services: na.Services})
+		}
+		if a.book.add(k, na.Services, seen, source, gossipPenalty, now, a.rng) {
+			added++
+		}
+	}
+	a.processed += uint64(processed)
+	a.rateLimited += uint64(limited)
+	if n < protocol.MaxAddrPerMsg {
+		c.getAddrSent = false
+	}
+	a.log.Debug("received addresses",
+		zap.Uint64("peer", from.ID), zap.Stringer("addr", from.Remote), zap.Int("count", n),
+		zap.Int("processed", processed), zap.Int("rate_limited", limited), zap.Int("new", added),
+		zap.Int("known", a.book.len()))
+	if c.addrFetch && c.connected && n > 1 {
+		// More than one address: an answer, not a self-announcement.
+		ctx.Send(c.pid, &peer.Disconnect{Reason: ErrAddrFetchDone})
+	}
+	a.relayAddrs(ctx, from.ID, relay, now)
+}
+
+// fixStamp turns an addr timestamp into the time the address was seen:
+// absurd stamps (before 1973 or in the future) become five days ago.
+func fixStamp(ts uint32, now time.Time) time.Time {
+	t := time.Unix(int64(ts), 0)
+	if ts <= 100_000_000 || t.After(now.Add(futureSlack)) {
+		return now.Add(-staleStamp)
+	}
+	return t
+}
+
+// relayAddrs passes each address on to the one or two peers chosen for it
+// today, skipping origin and the peers that know it already.
+func (a *addrBook) relayAddrs(ctx actor.Context, origin uint64, items []relayItem, now time.Time) {
+	if len(items) == 0 {
+		return
+	}
+	type pick struct {
+		score uint64
+		c     *conn
+	}
+	batches := make(map[*conn][]protocol.NetAddressV2)
+	for _, it := range items {
+		h := a.relay.addrHash(it.key)
+		base, n := a.relay.relayScore(h, it.key.ip(), now)
+		var best [2]pick
+		for id, c := range a.conns {
+			if id == origin || !c.connected || !c.relayOK || c.addrFetch || (!it.key.ip() && !c.wantsV2) {
+				continue
+			}
+			s := a.relay.peerScore(base, id)
+			switch {
+			case s > best[0].score:
+				best[1], best[0] = best[0], pick{s, c}
+			case s > best[1].score:
+				best[1] = pick{s, c}
+			}
+		}
+		for _, p := range best[:n] {
+			if p.c == nil || p.c.known.has(h) {
+				continue
+			}
+			p.c.known.add(h)
+			batches[p.c] = append(batches[p.c], it.key.v2(it.seen, it.services))
+		}
+	}
+	for c, list := range batches {
+		a.sendAddrs(ctx, c, list)
+	}
+}
+
+// sendAddrs sends c the addresses as addrv2, or as addr (IP ones only)
+// when it did not ask for addrv2. It reports how many were sent.
+func (a *addrBook) sendAddrs(ctx actor.Context, c *conn, list []protocol.NetAddressV2) int {
+	var msg protocol.Message
+	n := 0
+	if c.wantsV2 {
+		msg, n = &protocol.MsgAddrV2{AddrList: list}, len(list)
+	} else {
+		m := &protocol.MsgAddr{AddrList: make([]protocol.NetAddress, 0, len(list))}
+		for i := range list {
+			if ap, ok := list[i].AddrPort(); ok && list[i].Network != protocol.NetCJDNS {
+				m.AddrList = append(m.AddrList, protocol.NetAddress{
+					Timestamp: list[i].Timestamp, Services: list[i].Services, Addr: ap.Addr(), Port: ap.Port(),
+				})
+			}
+		}
+		msg, n = m, len(m.AddrList)
+	}
+	if n > 0 {
+		ctx.Send(c.pid, &peer.SendMessage{Msg: msg})
+	}
+	return n
+}
+
+// getAddr answers an inbound peer's getaddr, once per connection.
+func (a *addrBook) getAddr(ctx actor.Context, from dispatcher.Sender) {
+	if !from.Inbound {
+		// Core ignores getaddr from outbound peers: answering would let a
+		// peer we chose fingerprint us.
+		a.log.Debug("ignoring getaddr from outbound peer", zap.Uint64("peer", from.ID))
+		return
+	}
+	c := a.connFor(from, a.now())
+	c.relayOK = true
+	if c.answered || c.pending {
+		a.log.Debug("ignoring repeated getaddr", zap.Uint64("peer", from.ID))
+		return
+	}
+	if !c.connected {
+		// The getaddr overtook connmgr's Connected, which says whether the
+		// peer wants addrv2: wait for it, a little.
+		c.pending = true
+		c.wait = a.after(ctx, getAddrWait, &getAddrTimeout{id: from.ID})
+		return
+	}
+	a.answerGetAddr(ctx, from.ID, c)
+}
+
+func (a *addrBook) getAddrTimeout(ctx actor.Context, msg *getAddrTimeout) {
+	c := a.conns[msg.id]
+	if c == nil || !c.pending {
+		return
+	}
+	a.answerGetAddr(ctx, msg.id, c)
+	if !c.connected {
+		// Connected never came (the peer is likely gone): drop the state
+		// so it cannot pile up.
+		delete(a.conns, msg.id)
+	}
+}
+
+// answerGetAddr sends c the cached answer, without c's own address.
+func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
+	c.pending, c.answered = false, true
+	if c.wait != nil {
+		c.wait.Stop()
+		c.wait = nil
+	}
+	now := a.now()
+	cache := a.cache(c.addr.Addr(), now)
+	list := make([]protocol.NetAddressV2, 0, len(cache.addrs))
+	self := keyFromAddrPort(c.addr)
+	for i := range cache.addrs {
+		k, _ := keyFromV2(&cache.addrs[i])
+		h := a.relay.addrHash(k)
+		// Never tell a peer its own address: the one it connects from, or
+		// any it told us (its self-announcement), as Core's known filter.
+		if k == self || c.known.has(h) {
+			continue
+		}
+		c.known.add(h)
+		list = append(list, cache.addrs[i])
+	}
+	sent := a.sendAddrs(ctx, c, list)
+	a.log.Debug("answered getaddr", zap.Uint64("peer", id), zap.Stringer("addr", c.addr),
+		zap.Bool("addrv2", c.wantsV2), zap.Int("count", sent), zap.Time("cache_expires", cache.expires))
+}
+
+// cache returns the getaddr answer for askers of asker's family, built
+// anew when it has expired.
+func (a *addrBook) cache(asker netip.Addr, now time.Time) *addrCache {
+	c := &a.caches[0]
+	if asker.Unmap().Is6() {
+		c = &a.caches[1]
+	}
+	if size := a.book.len(); c.stale(now, size) {
+		sample := a.book.sample(maxGetAddrReply, maxGetAddrPct, minGetAddrReply, now, a.rng)
+		c.addrs = make([]protocol.NetAddressV2, 0, len(sample))
+		for _, e := range sample {
+			c.addrs = append(c.addrs, e.key.v2(e.lastSeen, e.services))
+		}
+		c.expires = now.Add(cacheLifetime + time.Duration(a.rng.Int64N(int64(cacheJitter))))
+		c.whole, c.bookSize = size <= minGetAddrReply, size
+	}
+	return c
+}
+
+func unixStamp(t time.Time) uint32 {
+	if t.IsZero() || t.Unix() < 0 {
+		return 0
+	}
+	return uint32(t.Unix())
+}
+
+// advertiseSelf sends peer id our own address, when we listen and the
+// address is one the network would store, and schedules the next
+// announcement about a day later (Core's AdvertiseLocal).
+func (a *addrBook) advertiseSelf(ctx actor.Context, id uint64, c *conn, now time.Time) {
+	c.nextLocal = now.Add(expDuration(localInterval, a.rng))
+	if !c.local.IsValid() || !usable(c.local, a.allowLocal) {
+		return
+	}
+	k := keyFromAddrPort(c.local)
+	c.known.add(a.relay.addrHash(k))
+	a.sendAddrs(ctx, c, []protocol.NetAddressV2{k.v2(now, a.cfg.Services)})
+	a.log.Debug("advertising our address", zap.Uint64("peer", id), zap.Stringer("local", c.local))
+}

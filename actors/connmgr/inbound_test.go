@@ -1,0 +1,158 @@
+package connmgr
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/actornode/actornode/actors/actortest"
+	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/transport"
+)
+
+func cand(id uint64, addr string, since int, ping time.Duration) evictCandidate {
+	a := netip.MustParseAddr(addr)
+	g := evictGroup(a)
+	b, _ := g.MarshalBinary()
+	var keyed uint64
+	for _, x := range b {
+		keyed = keyed*131 + uint64(x)
+	}
+	return evictCandidate{id: id, since: time.Unix(int64(since), 0), minPing: ping, group: g, keyed: keyed}
+}
+
+func TestSelectEvictProtectsThenTakesYoungestOfBiggestGroup(t *testing.T) {
+	var cands []evictCandidate
+	// 20 peers of one /16, connected at 100..119, and 12 of distinct
+	// groups connected at 0..11.
+	for i := range 20 {
+		cands = append(cands, cand(uint64(100+i), fmt.Sprintf("8.8.%d.1", i), 100+i, 0))
+	}
+	for i := range 12 {
+		cands = append(cands, cand(uint64(i), fmt.Sprintf("%d.1.1.1", 20+i), i, 0))
+	}
+	id, ok := selectEvict(cands)
+	if !ok || id != 119 {
+		t.Fatalf("evicted %d (%v), want the youngest of the biggest group, 119", id, ok)
+	}
+}
+
+func TestSelectEvictProtectsLowPing(t *testing.T) {
+	var cands []evictCandidate
+	for i := range 30 {
+		cands = append(cands, cand(uint64(i), fmt.Sprintf("8.8.%d.1", i), i, 0))
+	}
+	// The youngest has the best ping of all: protected; the next youngest
+	// goes instead.
+	cands[29].minPing = time.Millisecond
+	id, ok := selectEvict(cands)
+	if !ok || id != 28 {
+		t.Fatalf("evicted %d (%v), want 28", id, ok)
+	}
+}
+
+func TestSelectEvictRefusesWhenAllProtected(t *testing.T) {
+	var cands []evictCandidate
+	for i := range 8 {
+		cands = append(cands, cand(uint64(i), fmt.Sprintf("%d.1.1.1", 10+i), i, 0))
+	}
+	if id, ok := selectEvict(cands); ok {
+		t.Fatalf("evicted %d of 8 peers, all protected", id)
+	}
+	if _, ok := selectEvict(nil); ok {
+		t.Fatal("evicted from no candidates")
+	}
+}
+
+// TestInboundBeyondMaxEvicts: with the inbound slots full of enough peers
+// for some to be unprotected, a new inbound connection evicts the youngest
+// peer of the most crowded network group, as Core's
+// AttemptToEvictConnection does, and is admitted.
+func TestInboundBeyondMaxEvicts(t *testing.T) {
+	r := newRig(t, Config{MaxConnections: 41, MaxOutbound: 1})
+	conn := transport.ConnID(100)
+	var crowded []transport.ConnID
+	for i := range 30 {
+		r.accept(conn, fmt.Sprintf("8.8.%d.1:50000", i))
+		crowded = append(crowded, conn)
+		conn++
+		actortest.Expect[*transport.Attach](t, r.io, wait)
+	}
+	for i := range 10 {
+		r.accept(conn, fmt.Sprintf("%d.9.9.9:50000", 20+i))
+		conn++
+		actortest.Expect[*transport.Attach](t, r.io, wait)
+	}
+	r.waitPeers(40)
+	r.accept(conn, "7.7.7.7:50000")
+	cl := actortest.Expect[*transport.Close](t, r.io, wait)
+	if !errors.Is(cl.Reason, ReasonEvicted) || cl.Conn != crowded[len(crowded)-1] {
+		t.Fatalf("close %+v, want the youngest of 8.8.0.0/16 (conn %d) evicted", cl, crowded[len(crowded)-1])
+	}
+	if at := actortest.Expect[*transport.Attach](t, r.io, wait); at.Conn != conn {
+		t.Fatalf("attach %+v, want the new conn %d", at, conn)
+	}
+	// The evicted peer leaves when io reports its connection closed.
+	r.send(&transport.Closed{Conn: cl.Conn, Reason: cl.Reason})
+	r.waitPeers(40)
+}
+
+// TestHalfOpenLimitedPerSourceGroup: at most MaxHandshakingPerGroup
+// inbound connections of one /24 may be in their handshake; a finished
+// handshake or a closed connection makes room again; other groups are not
+// affected.
+func TestHalfOpenLimitedPerSourceGroup(t *testing.T) {
+	r := newRig(t, Config{MaxConnections: 100, MaxOutbound: 1, MaxHandshakingPerGroup: 3})
+	for i := range 4 {
+		r.accept(transport.ConnID(10+i), fmt.Sprintf("8.8.8.%d:50000", i+1))
+	}
+	var pids []*spawnedPeer
+	for range 3 {
+		actortest.Expect[*transport.Attach](t, r.io, wait)
+		pids = append(pids, actortest.Expect[*spawnedPeer](t, r.peers, wait))
+	}
+	cl := actortest.Expect[*transport.Close](t, r.io, wait)
+	if cl.Conn != 13 || !errors.Is(cl.Reason, ReasonHandshakeLimit) {
+		t.Fatalf("close %+v, want conn 13 for %v", cl, ReasonHandshakeLimit)
+	}
+	// Another /24 is admitted.
+	r.accept(20, "8.8.9.1:50000")
+	actortest.Expect[*transport.Attach](t, r.io, wait)
+	actortest.Expect[*spawnedPeer](t, r.peers, wait)
+
+	// One handshake done: room for one more from 8.8.8.0/24.
+	r.system.Root.Send(pids[0].pid, &fakeHandshake{})
+	waitHandshaken(t, r, pids[0].cfg.ID)
+	r.accept(21, "8.8.8.200:50000")
+	if at := actortest.Expect[*transport.Attach](t, r.io, wait); at.Conn != 21 {
+		t.Fatalf("attach %+v, want conn 21", at)
+	}
+	actortest.Expect[*spawnedPeer](t, r.peers, wait)
+	r.accept(22, "8.8.8.201:50000")
+	if cl := actortest.Expect[*transport.Close](t, r.io, wait); cl.Conn != 22 || !errors.Is(cl.Reason, ReasonHandshakeLimit) {
+		t.Fatalf("close %+v, want conn 22 refused", cl)
+	}
+	// A half-open connection closed (handshake timeout): room again.
+	r.send(&transport.Closed{Conn: pids[1].cfg.Conn, Reason: peer.Reason(1)})
+	r.waitPeers(4)
+	r.accept(23, "8.8.8.202:50000")
+	if at := actortest.Expect[*transport.Attach](t, r.io, wait); at.Conn != 23 {
+		t.Fatalf("attach %+v, want conn 23", at)
+	}
+}
+
+func waitHandshaken(t *testing.T, r *rig, id uint64) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		for _, p := range r.peersNow() {
+			if p.ID == id && p.Handshaken {
+				return
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("peer %d never handshaken", id)
+}
