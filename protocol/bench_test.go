@@ -62,3 +62,20 @@ func BenchmarkDecodeHeaders2000(b *testing.B) {
 	}
 	benchDecode(b, m)
 }
+
+func BenchmarkDecodeSegwitTx(b *testing.B) {
+	raw, _ := readVector(b, "segwit-tx.txt")
+	var tx MsgTx
+	if err := tx.DecodePayload(raw, ProtocolVersion); err != nil {
+		b.Fatal(err)
+	}
+	benchDecode(b, &tx)
+}
+
+func BenchmarkDecodeBlock(b *testing.B) {
+	m := &MsgBlock{Header: mainnetGenesisHeader(b)}
+	for range 2000 {
+		m.Transactions = append(m.Transactions, *testWitnessTx(b), *testTx(b))
+	}
+	benchDecode(b, m)
+}

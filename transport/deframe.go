@@ -88,7 +88,7 @@ func Deframe(buf []byte, magic uint32, frames []Frame) (Deframed, error) {
 		case protocol.Checksum(payload) != h.Checksum:
 			d.BadChecksums++
 		default:
-			d.Frames = append(d.Frames, Frame{Command: h.CommandName(), Payload: payload})
+			d.Frames = append(d.Frames, Frame{Command: h.CommandName(), Payload: payload, Checksum: h.Checksum})
 			d.Wire += size
 		}
 	}

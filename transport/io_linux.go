@@ -819,7 +819,7 @@ func (a *ioActor) deliver(c *conn, frames []Frame, wire int, backing []byte) {
 		for _, f := range frames {
 			off := len(buf)
 			buf = append(buf, f.Payload...)
-			r.Frames = append(r.Frames, Frame{Command: f.Command, Payload: buf[off:len(buf):len(buf)]})
+			r.Frames = append(r.Frames, Frame{Command: f.Command, Payload: buf[off:len(buf):len(buf)], Checksum: f.Checksum})
 		}
 		r.buf = buf
 	}

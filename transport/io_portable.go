@@ -385,7 +385,7 @@ func (a *portableIO) reader(c *pconn) {
 		if len(d.Frames) > 0 {
 			r := &Received{Conn: c.id, Size: d.Wire, Pool: a}
 			for _, f := range d.Frames {
-				r.Frames = append(r.Frames, Frame{Command: f.Command, Payload: append([]byte(nil), f.Payload...)})
+				r.Frames = append(r.Frames, Frame{Command: f.Command, Payload: append([]byte(nil), f.Payload...), Checksum: f.Checksum})
 			}
 			r.cost = d.Wire + MessageOverhead*len(r.Frames)
 			c.mu.Lock()

@@ -21,6 +21,10 @@ type Frame struct {
 	Command string
 	// Payload is the message body, without the 24-byte header.
 	Payload []byte
+	// Checksum is the header's checksum, verified against Payload. A reply
+	// whose payload equals this frame's (a pong to a ping) reuses it
+	// instead of hashing again.
+	Checksum [4]byte
 }
 
 // Listen asks io to listen for TCP connections on Addr. io answers the Owner

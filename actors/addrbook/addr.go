@@ -143,9 +143,16 @@ func netGroup(dst []byte, ip netip.Addr) []byte {
 }
 
 // group appends the network group of k to dst: netGroup for IP addresses,
-// the whole network for Tor v3, I2P and CJDNS.
+// the whole network for Tor v3, I2P and CJDNS. Local addresses (loopback,
+// private, link-local), which only regtest stores, are each a group of
+// their own, address and port: a test network on one machine or LAN has
+// no groups to defend, and in one group all its nodes would crowd into a
+// single bucket of 64 slots and push each other out.
 func (k addrKey) group(dst []byte) []byte {
 	if ap, ok := k.addrPort(); ok {
+		if ip := ap.Addr(); ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() {
+			return k.appendTo(append(dst, groupLocal))
+		}
 		return netGroup(dst, ap.Addr())
 	}
 	return append(dst, groupOther+byte(k.net))

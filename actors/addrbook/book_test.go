@@ -78,6 +78,10 @@ func TestNetGroup(t *testing.T) {
 			t.Errorf("%s and %s share a group", p[0], p[1])
 		}
 	}
+	// On regtest, local addresses are groups of their own.
+	if string(ipKey("127.0.0.2:1").group(nil)) == string(ipKey("127.0.0.2:2").group(nil)) {
+		t.Error("two local endpoints share a group")
+	}
 	onion := addrKey{net: protocol.NetTorV3, port: 8333}
 	other := onion
 	other.addr[0] = 0xff
@@ -446,5 +450,22 @@ func TestSampleShare(t *testing.T) {
 	}
 	if got := small.sample(maxGetAddrReply, maxGetAddrPct, minGetAddrReply, t0, rng); len(got) != 3 {
 		t.Fatalf("sample of a 3-address book = %d, want 3", len(got))
+	}
+}
+
+// TestLocalNodesSpreadOverBuckets: on regtest, many nodes on loopback told
+// by one local source all find a slot.
+func TestLocalNodesSpreadOverBuckets(t *testing.T) {
+	b, rng := testBook(12)
+	src := netip.MustParseAddr("127.0.0.1")
+	added := 0
+	for i := range 20 {
+		k := keyFromAddrPort(netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, byte(1 + i%4)}), uint16(20000+i)))
+		if b.add(k, 1, t0, src, 0, t0, rng) {
+			added++
+		}
+	}
+	if added < 19 {
+		t.Fatalf("%d of 20 local nodes took a slot", added)
 	}
 }

@@ -1,10 +1,26 @@
-// Package debughttp serves a node's debug endpoint: the live actor tree
-// (/debug/actors), the peers in the shape of Bitcoin Core's getpeerinfo
-// (/debug/peers) and the Go profiler (/debug/pprof/).
+// Package debughttp serves a node's debug endpoint:
+//
+//	/debug/          a page that draws the actor tree and the peer table and
+//	                 refreshes itself (package web, embedded in the binary)
+//	/debug/actors    the live actor tree (JSON): path, parent, kind, children,
+//	                 mailbox length, messages processed, restarts, uptime and
+//	                 each actor's own summary
+//	/debug/peers     the peers in the shape of Bitcoin Core's getpeerinfo
+//	/debug/net       the node in the shape of getnetworkinfo
+//	/debug/log       the debug log categories; PUT or POST ?debug=net,addrman
+//	                 replaces them, ?include=X / ?exclude=X changes one
+//	/debug/addrbook  the address book; /debug/nat the port mapping
+//	/debug/routes    this list, as text
+//	/metrics         Prometheus metrics (the node's own registry)
+//	/debug/pprof/    the Go profiler
 //
 // Every answer is gathered by asking the actors with a deadline
-// (inspect.Ask, inspect.Tree), never by reading their state from another
-// goroutine; an actor that does not answer in time is shown as unresponsive.
-// The endpoint listens on loopback by default: it shows addresses of peers
-// and profiles of the process.
+// (inspect.Ask, inspect.TreeWithStats), never by reading their state from
+// another goroutine; an actor that does not answer in time is shown as
+// unresponsive. Peers and Network are exported for other fronts (the
+// JSON-RPC server) to gather the same answers.
+//
+// The endpoint listens on loopback by default and is not authenticated: it
+// shows peers' addresses and the process's profiles, and /debug/log changes
+// what the node logs.
 package debughttp

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 
@@ -80,10 +81,11 @@ func TestRoutesAgainstANodeWithAPeer(t *testing.T) {
 
 	t.Run("peers", func(t *testing.T) {
 		var peers []map[string]any
-		getJSON(t, base+"/debug/peers", &peers)
-		if len(peers) != 1 {
-			t.Fatalf("%d peers", len(peers))
-		}
+		// minping appears, as in Core, once a ping has been answered.
+		eventually(t, 10*time.Second, "a peer with a ping time", func() bool {
+			getJSON(t, base+"/debug/peers", &peers)
+			return len(peers) == 1 && peers[0]["minping"] != nil
+		})
 		for _, key := range []string{"bytessent_per_msg", "bytesrecv_per_msg", "minping", "startingheight",
 			"relaytxes", "connection_type", "permissions", "network", "subver", "version"} {
 			if _, ok := peers[0][key]; !ok {

@@ -25,8 +25,8 @@ func NopPeer() Peer { return nopPeer{} }
 
 type nopPeer struct{}
 
-func (nopPeer) MessageReceived(string, int)             {}
-func (nopPeer) MessageSent(string, int)                 {}
-func (nopPeer) BatchReceived(int)                       {}
+func (nopPeer) MessageReceived(string, int)            {}
+func (nopPeer) MessageSent(string, int)                {}
+func (nopPeer) BatchReceived(int)                      {}
 func (nopPeer) HandshakeCompleted(bool, time.Duration) {}
-func (nopPeer) PingMeasured(time.Duration)              {}
+func (nopPeer) PingMeasured(time.Duration)             {}

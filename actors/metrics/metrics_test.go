@@ -146,3 +146,11 @@ func BenchmarkMessageReceived(b *testing.B) {
 		m.MessageReceived("ping", 32)
 	}
 }
+
+func BenchmarkBatchReceived(b *testing.B) {
+	m := metrics.New(nil, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.BatchReceived(1)
+	}
+}

@@ -75,7 +75,10 @@ func coreVersion(v string) int {
 	out := 0
 	for i, weight := range []int{10000, 100, 1} {
 		if i < len(parts) {
-			digits := strings.TrimRightFunc(parts[i], func(r rune) bool { return r < '0' || r > '9' })
+			digits := parts[i]
+			if end := strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }); end >= 0 {
+				digits = digits[:end]
+			}
 			if d, err := strconv.Atoi(digits); err == nil {
 				out += weight * d
 			}

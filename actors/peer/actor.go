@@ -1,9 +1,9 @@
 package peer
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -13,6 +13,7 @@ import (
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/metrics"
 	"github.com/actornode/actornode/actors/peer/machine"
+	"github.com/actornode/actornode/actors/timerwheel"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )
@@ -48,13 +49,17 @@ func Props(cfg Config, opts ...Option) *actor.Props {
 // peer is the actor: a thin shell that decodes frames, feeds the machine and
 // carries out its outputs. Only Receive touches its fields.
 type peer struct {
-	cfg   Config
+	cfg Config
+	// base is the logger given; log is base with the peer's fields, kept
+	// only while debug logging is on (see logger): a derived zap logger
+	// holds about a kilobyte, more than the rest of an idle peer.
+	base  *zap.Logger
 	log   *zap.Logger
 	clock func() time.Time
 	m     *machine.Machine
-	// outs is the machine's output buffer, reused for every input.
-	outs  []machine.Output
 	timer waker
+	// wheel, when set, is the timer wheel the peer's waker uses.
+	wheel *timerwheel.Wheel
 	from  dispatcher.Sender
 	// metrics receives the peer's domain events (never nil).
 	metrics metrics.Peer
@@ -68,13 +73,31 @@ type peer struct {
 
 	connTime, lastSend, lastRecv time.Time
 	bytesSent, bytesRecv         uint64
-	sentPerMsg, recvPerMsg       map[string]uint64
+	sentPerMsg, recvPerMsg       cmdBytes
+	// minPing is the smallest ping time reported to the parent.
+	minPing time.Duration
+	// pongSums are the checksums of the pings of the batch in hand, in
+	// order: a pong's payload is its ping's, and so is its checksum.
+	pongSums []pongSum
 	// decodeErrors counts frames of known commands that failed to decode;
 	// undelivered counts forwards dropped for want of a dispatcher;
-	// unexpected counts actor messages of unknown types.
+	// unexpected counts actor messages of unknown types (nil until one).
 	decodeErrors, undelivered uint64
 	unexpected                map[string]uint64
 }
+
+// pingSize is the payload size of a BIP31 ping or pong: its nonce.
+const pingSize = 8
+
+// pongSum is a ping's nonce and checksum, reused for its pong.
+type pongSum struct {
+	nonce uint64
+	sum   [4]byte
+}
+
+// outBuf is the capacity of the output buffer each input gets on the
+// stack: a handshake step or a batch of pings fits; more grows it.
+const outBuf = 8
 
 func newPeer(cfg Config, o options) *peer {
 	mcfg := machine.Config{
@@ -93,20 +116,35 @@ func newPeer(cfg Config, o options) *peer {
 		mcfg.Nonces = cfg.Nonces
 	}
 	return &peer{
-		cfg: cfg,
-		log: o.logger.With(
-			zap.Uint64("peer", cfg.ID),
-			zap.Stringer("addr", cfg.Remote),
-			zap.Bool("inbound", cfg.Inbound)),
-		clock:      o.clock,
-		metrics:    o.metrics,
-		m:          machine.New(mcfg),
-		outs:       make([]machine.Output, 0, 8),
-		sentPerMsg: make(map[string]uint64),
-		recvPerMsg: make(map[string]uint64),
-		unexpected: make(map[string]uint64),
+		cfg:     cfg,
+		base:    o.logger,
+		clock:   o.clock,
+		metrics: o.metrics,
+		wheel:   o.wheel,
+		m:       machine.New(mcfg),
 	}
 }
+
+// logger returns the peer's logger: the base logger with the peer's id,
+// address and direction. It is derived once and kept when debug lines are
+// on; otherwise each call derives it anew, which only the few Info lines
+// of a connection's life do.
+func (p *peer) logger() *zap.Logger {
+	if p.log != nil {
+		return p.log
+	}
+	l := p.base.With(
+		zap.Uint64("peer", p.cfg.ID),
+		zap.Stringer("addr", p.cfg.Remote),
+		zap.Bool("inbound", p.cfg.Inbound))
+	if p.debug() {
+		p.log = l
+	}
+	return l
+}
+
+// debug reports whether debug lines are logged.
+func (p *peer) debug() bool { return p.base.Core().Enabled(zap.DebugLevel) }
 
 // Receive handles one message.
 func (p *peer) Receive(ctx actor.Context) {
@@ -144,18 +182,22 @@ func (p *peer) Receive(ctx actor.Context) {
 func (p *peer) started(ctx actor.Context) {
 	now := p.clock()
 	p.connTime = now
-	p.timer = newTimerWaker(ctx.ActorSystem(), ctx.Self(), p.clock)
+	if p.wheel != nil {
+		p.timer = newWheelWaker(p.wheel, ctx.ActorSystem(), ctx.Self(), p.clock)
+	} else {
+		p.timer = newTimerWaker(ctx.ActorSystem(), ctx.Self(), p.clock)
+	}
 	p.from = dispatcher.Sender{ID: p.cfg.ID, PID: ctx.Self(), Remote: p.cfg.Remote, Inbound: p.cfg.Inbound}
-	p.log.Info("peer connected")
-	p.outs = p.m.Start(now, p.outs[:0])
-	p.flush(ctx, now, nil)
+	p.logger().Info("peer connected")
+	var buf [outBuf]machine.Output
+	p.flush(ctx, now, nil, p.m.Start(now, buf[:0]))
 }
 
 // received handles one batch of frames from io, or queues it while sending
 // is paused. Every batch is acknowledged exactly once.
 func (p *peer) received(ctx actor.Context, rcv *transport.Received) {
 	if rcv.Conn != p.cfg.Conn {
-		p.log.Debug("batch for another connection", zap.Uint64("conn", uint64(rcv.Conn)))
+		p.logger().Debug("batch for another connection", zap.Uint64("conn", uint64(rcv.Conn)))
 		ctx.Send(p.cfg.IO, &transport.Send{Conn: rcv.Conn, Ack: rcv})
 		return
 	}
@@ -172,12 +214,12 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received) {
 	now := p.clock()
 	p.lastRecv = now
 	p.metrics.BatchReceived(len(rcv.Frames))
-	outs := p.outs[:0]
+	var buf [outBuf]machine.Output
+	outs := buf[:0]
 	for i := range rcv.Frames {
 		outs = p.frame(now, &rcv.Frames[i], outs)
 	}
-	p.outs = outs
-	p.flush(ctx, now, rcv)
+	p.flush(ctx, now, rcv, outs)
 }
 
 // frame decodes one frame and feeds it to the machine. Frames after a
@@ -186,15 +228,21 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received) {
 func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output) []machine.Output {
 	size := uint64(protocol.HeaderSize + len(f.Payload))
 	p.bytesRecv += size
-	countBytes(p.recvPerMsg, f.Command, size)
+	p.recvPerMsg.add(f.Command, size)
 	p.metrics.MessageReceived(f.Command, int(size))
 	if p.m.Phase() == machine.PhaseClosed {
 		return outs
 	}
+	if f.Command == protocol.CmdPing && len(f.Payload) == pingSize && !p.debug() {
+		// The hot path: no decoding into a message value, and the pong
+		// reuses the ping's checksum (see flush).
+		p.pongSums = append(p.pongSums, pongSum{nonce: binary.LittleEndian.Uint64(f.Payload), sum: f.Checksum})
+		return p.m.ReceivedPing(now, binary.LittleEndian.Uint64(f.Payload), outs)
+	}
 	msg, err := protocol.Decode(f.Command, f.Payload, p.m.CommonVersion())
 	if err != nil {
 		p.decodeErrors++
-		p.log.Debug("dropping undecodable message", zap.String("command", f.Command), zap.Error(err))
+		p.logger().Debug("dropping undecodable message", zap.String("command", f.Command), zap.Error(err))
 		if f.Command == protocol.CmdVersion && p.m.Remote() == nil {
 			// Without a version there is no connection; Core ignores a
 			// redundant one before parsing it, so only the first counts.
@@ -207,38 +255,44 @@ func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output) [
 }
 
 func (p *peer) logReceived(msg protocol.Message) {
-	if !p.log.Core().Enabled(zap.DebugLevel) {
+	if !p.debug() {
 		return
 	}
+	log := p.logger()
 	switch msg := msg.(type) {
 	case *protocol.MsgVersion:
-		p.log.Debug("received version",
+		log.Debug("received version",
 			zap.Int32("version", msg.ProtocolVersion),
 			zap.String("user_agent", msg.UserAgent),
 			zap.Stringer("services", msg.Services),
 			zap.Int32("height", msg.StartHeight),
 			zap.Bool("relay", msg.Relay))
 	case *protocol.MsgVerack:
-		p.log.Debug("received verack")
+		log.Debug("received verack")
 	case *protocol.MsgPing:
-		p.log.Debug("ping", zap.String("dir", "in"), zap.Uint64("nonce", msg.Nonce))
+		log.Debug("ping", zap.String("dir", "in"), zap.Uint64("nonce", msg.Nonce))
 	case *protocol.MsgPong:
-		p.log.Debug("pong", zap.String("dir", "in"), zap.Uint64("nonce", msg.Nonce))
+		log.Debug("pong", zap.String("dir", "in"), zap.Uint64("nonce", msg.Nonce))
 	}
 }
 
-// flush carries out p.outs: it encodes every Send into one buffer and sends
+// flush carries out outs: it encodes every Send into one buffer and sends
 // it to io (acknowledging ack when set; with no ack and nothing to send, it
 // sends nothing), reports events, forwards messages, re-arms the timer, and
 // closes the connection if the machine decided to.
-func (p *peer) flush(ctx actor.Context, now time.Time, ack *transport.Received) {
+func (p *peer) flush(ctx actor.Context, now time.Time, ack *transport.Received, outs []machine.Output) {
 	var data []byte
+	if ack != nil {
+		data = ack.Out // io's recycled buffer, when it gave one
+	}
 	var reason error
-	for i := range p.outs {
-		o := &p.outs[i]
+	for i := range outs {
+		o := &outs[i]
 		switch o.Kind {
 		case machine.Send:
 			data = p.appendFrame(now, data, o.Msg)
+		case machine.SendPong:
+			data = p.appendPong(now, data, o.Nonce)
 		case machine.Disconnect:
 			reason = o.Reason
 		case machine.Event:
@@ -248,9 +302,8 @@ func (p *peer) flush(ctx actor.Context, now time.Time, ack *transport.Received) 
 		case machine.Wake:
 			p.timer.Set(o.At)
 		}
-		*o = machine.Output{} // drop references held by the reused buffer
 	}
-	p.outs = p.outs[:0]
+	p.pongSums = p.pongSums[:0]
 	if ack != nil || len(data) > 0 {
 		ctx.Send(p.cfg.IO, &transport.Send{Conn: p.cfg.Conn, Data: data, Ack: ack})
 	}
@@ -259,25 +312,54 @@ func (p *peer) flush(ctx actor.Context, now time.Time, ack *transport.Received) 
 	}
 }
 
+// appendPong appends a pong carrying nonce to data and counts it. Its
+// payload is the nonce, as its ping's was: the ping's checksum, kept in
+// pongSums in the order of the batch, serves again.
+func (p *peer) appendPong(now time.Time, data []byte, nonce uint64) []byte {
+	var payload [pingSize]byte
+	binary.LittleEndian.PutUint64(payload[:], nonce)
+	var sum [4]byte
+	if len(p.pongSums) > 0 && p.pongSums[0].nonce == nonce {
+		sum = p.pongSums[0].sum
+		p.pongSums = p.pongSums[1:]
+	} else {
+		sum = protocol.Checksum(payload[:])
+	}
+	data = binary.LittleEndian.AppendUint32(data, p.cfg.Network.Magic)
+	var cmd [protocol.CommandSize]byte
+	copy(cmd[:], protocol.CmdPong)
+	data = append(data, cmd[:]...)
+	data = binary.LittleEndian.AppendUint32(data, pingSize)
+	data = append(data, sum[:]...)
+	data = append(data, payload[:]...)
+	const n = protocol.HeaderSize + pingSize
+	p.bytesSent += n
+	p.sentPerMsg.add(protocol.CmdPong, n)
+	p.metrics.MessageSent(protocol.CmdPong, n)
+	p.lastSend = now
+	return data
+}
+
 // appendFrame encodes msg onto data and counts it.
 func (p *peer) appendFrame(now time.Time, data []byte, msg protocol.Message) []byte {
 	before := len(data)
 	data = protocol.AppendFrame(data, p.cfg.Network.Magic, msg, p.m.CommonVersion())
 	n := uint64(len(data) - before)
 	p.bytesSent += n
-	countBytes(p.sentPerMsg, msg.Command(), n)
+	p.sentPerMsg.add(msg.Command(), n)
 	p.metrics.MessageSent(msg.Command(), int(n))
 	p.lastSend = now
-	if p.log.Core().Enabled(zap.DebugLevel) {
+	if p.debug() {
+		log := p.logger()
 		switch msg := msg.(type) {
 		case *protocol.MsgVersion:
-			p.log.Debug("sending version", zap.Int32("version", msg.ProtocolVersion), zap.Uint64("nonce", msg.Nonce))
+			log.Debug("sending version", zap.Int32("version", msg.ProtocolVersion), zap.Uint64("nonce", msg.Nonce))
 		case *protocol.MsgVerack:
-			p.log.Debug("sending verack")
+			log.Debug("sending verack")
 		case *protocol.MsgPing:
-			p.log.Debug("ping", zap.String("dir", "out"), zap.Uint64("nonce", msg.Nonce))
+			log.Debug("ping", zap.String("dir", "out"), zap.Uint64("nonce", msg.Nonce))
 		case *protocol.MsgPong:
-			p.log.Debug("pong", zap.String("dir", "out"), zap.Uint64("nonce", msg.Nonce))
+			log.Debug("pong", zap.String("dir", "out"), zap.Uint64("nonce", msg.Nonce))
 		}
 	}
 	return data
@@ -288,7 +370,7 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 	case machine.HandshakeComplete:
 		v := o.Version
 		p.metrics.HandshakeCompleted(p.cfg.Inbound, p.clock().Sub(p.connTime))
-		p.log.Info("handshake complete",
+		p.logger().Info("handshake complete",
 			zap.Int32("version", v.ProtocolVersion),
 			zap.String("user_agent", v.UserAgent),
 			zap.Stringer("services", v.Services),
@@ -307,7 +389,16 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 		}
 	case machine.Pong:
 		p.metrics.PingMeasured(o.RTT)
-		p.log.Debug("pong", zap.Duration("rtt", o.RTT))
+		if p.debug() {
+			p.logger().Debug("pong", zap.Duration("rtt", o.RTT))
+		}
+		if p.minPing == 0 || o.RTT < p.minPing {
+			// connmgr's eviction protects the best ping times.
+			p.minPing = o.RTT
+			if parent := ctx.Parent(); parent != nil {
+				ctx.Send(parent, &PingTime{ID: p.cfg.ID, MinPing: o.RTT})
+			}
+		}
 	}
 }
 
@@ -326,8 +417,8 @@ func (p *peer) wake(ctx actor.Context) {
 		return
 	}
 	now := p.clock()
-	p.outs = p.m.Tick(now, p.outs[:0])
-	p.flush(ctx, now, nil)
+	var buf [outBuf]machine.Output
+	p.flush(ctx, now, nil, p.m.Tick(now, buf[:0]))
 	// A timer that fired before the machine's clock reached the deadline
 	// (or a stale one) leaves the machine's wake time unchanged, so it
 	// emitted no Wake: re-arm for it.
@@ -342,7 +433,7 @@ func (p *peer) sendMessage(ctx actor.Context, msg *SendMessage) {
 		return
 	}
 	if p.m.Phase() == machine.PhaseClosed {
-		p.log.Debug("not sending on a closing connection", zap.String("command", msg.Msg.Command()))
+		p.logger().Debug("not sending on a closing connection", zap.String("command", msg.Msg.Command()))
 		return
 	}
 	data := p.appendFrame(p.clock(), nil, msg.Msg)
@@ -360,8 +451,8 @@ func (p *peer) resumed(ctx actor.Context) {
 }
 
 func (p *peer) disconnect(ctx actor.Context, msg *Disconnect) {
-	p.outs = p.m.Disconnect(machine.Requested, p.outs[:0])
-	p.outs = p.outs[:0]
+	var buf [outBuf]machine.Output
+	p.m.Disconnect(machine.Requested, buf[:0])
 	reason := error(machine.Requested)
 	if msg.Reason != nil {
 		reason = fmt.Errorf("%w: %w", machine.Requested, msg.Reason)
@@ -376,7 +467,7 @@ func (p *peer) closeConn(ctx actor.Context, reason error) {
 	}
 	p.closing = true
 	p.timer.Stop()
-	p.log.Info("disconnecting", zap.String("reason", reasonName(reason)), zap.Error(reason))
+	p.logger().Info("disconnecting", zap.String("reason", reasonName(reason)), zap.Error(reason))
 	ctx.Send(p.cfg.IO, &transport.Close{Conn: p.cfg.Conn, Reason: reason})
 }
 
@@ -393,7 +484,7 @@ func (p *peer) closedByIO(ctx actor.Context, msg *transport.Closed) {
 		ctx.Send(p.cfg.IO, &transport.Send{Conn: p.cfg.Conn, Ack: rcv})
 	}
 	p.queued = nil
-	p.log.Info("disconnected", zap.String("reason", reasonName(msg.Reason)), zap.Error(msg.Reason))
+	p.logger().Info("disconnected", zap.String("reason", reasonName(msg.Reason)), zap.Error(msg.Reason))
 	ctx.Stop(ctx.Self())
 }
 
@@ -407,7 +498,7 @@ func (p *peer) stopping(ctx actor.Context) {
 	}
 	if !p.closed && !p.closing {
 		p.closing = true
-		p.log.Info("disconnecting", zap.String("reason", machine.Requested.String()), zap.String("cause", "peer stopped"))
+		p.logger().Info("disconnecting", zap.String("reason", machine.Requested.String()), zap.String("cause", "peer stopped"))
 		ctx.Send(p.cfg.IO, &transport.Close{Conn: p.cfg.Conn, Reason: machine.Requested})
 	}
 	for _, rcv := range p.queued {
@@ -419,8 +510,8 @@ func (p *peer) stopping(ctx actor.Context) {
 // pingNow sends a ping ahead of the interval (Core's ping RPC).
 func (p *peer) pingNow(ctx actor.Context) {
 	now := p.clock()
-	p.outs = p.m.QueuePing(now, p.outs[:0])
-	p.flush(ctx, now, nil)
+	var buf [outBuf]machine.Output
+	p.flush(ctx, now, nil, p.m.QueuePing(now, buf[:0]))
 }
 
 func (p *peer) getInfo(ctx actor.Context, msg *GetInfo) {
@@ -448,8 +539,8 @@ func (p *peer) info(now time.Time) *Info {
 		ConnectionType:  "outbound-full-relay",
 		Handshaken:      st.Phase == machine.PhaseReady,
 		Services:        fmt.Sprintf("%016x", uint64(0)),
-		BytesSentPerMsg: maps.Clone(p.sentPerMsg),
-		BytesRecvPerMsg: maps.Clone(p.recvPerMsg),
+		BytesSentPerMsg: p.sentPerMsg.toMap(),
+		BytesRecvPerMsg: p.recvPerMsg.toMap(),
 	}
 	if p.cfg.Inbound {
 		info.ConnectionType = "inbound"
@@ -503,19 +594,13 @@ func (p *peer) describe(ctx actor.Context, msg *inspect.Describe) {
 
 func (p *peer) unexpectedMessage(msg any) {
 	name := fmt.Sprintf("%T", msg)
+	if p.unexpected == nil {
+		p.unexpected = make(map[string]uint64)
+	}
 	if _, ok := p.unexpected[name]; ok || len(p.unexpected) < 64 {
 		p.unexpected[name]++
 	}
-	p.log.Debug("unexpected message", zap.String("type", name))
-}
-
-// countBytes adds n to counts[cmd], folding commands beyond the first
-// maxCommandKeys into otherCommand.
-func countBytes(counts map[string]uint64, cmd string, n uint64) {
-	if _, ok := counts[cmd]; !ok && len(counts) >= maxCommandKeys {
-		cmd = otherCommand
-	}
-	counts[cmd] += n
+	p.logger().Debug("unexpected message", zap.String("type", name))
 }
 
 // reasonName is the label for a close reason: the Reason's name when the

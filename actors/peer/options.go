@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/actornode/actornode/actors/metrics"
+	"github.com/actornode/actornode/actors/timerwheel"
 )
 
 // Option configures a peer actor beyond its Config: the behaviour it is given
@@ -20,6 +21,7 @@ type options struct {
 	dispatcher actor.Dispatcher
 	rand       func() uint64
 	metrics    metrics.Peer
+	wheel      *timerwheel.Wheel
 }
 
 func defaultOptions() options {
@@ -53,8 +55,24 @@ func WithClock(clock func() time.Time) Option {
 
 // WithDispatcher runs the peer's mailbox on d, such as a workpool.Pool shared
 // by every peer (default: protoactor's goroutine-per-activation dispatcher).
+//
+// If d also provides a timer wheel (timerwheel.Provider, as workpool.Pool
+// does), the peer's timers go on that wheel unless WithTimerWheel chose
+// one: every peer of the dispatcher then shares one wheel.
 func WithDispatcher(d actor.Dispatcher) Option {
-	return func(o *options) { o.dispatcher = d }
+	return func(o *options) {
+		o.dispatcher = d
+		if wp, ok := d.(timerwheel.Provider); ok && o.wheel == nil {
+			o.wheel = wp.TimerWheel()
+		}
+	}
+}
+
+// WithTimerWheel puts the peer's timer (handshake timeout, ping interval
+// and timeout) on w, shared with other peers, instead of a runtime timer of
+// its own (the default). The wheel fires up to one of its ticks late.
+func WithTimerWheel(w *timerwheel.Wheel) Option {
+	return func(o *options) { o.wheel = w }
 }
 
 // WithNonceSource sets where version and ping nonces come from (default

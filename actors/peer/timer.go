@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/actornode/actornode/actors/timerwheel"
 )
 
 // wake is the message a waker delivers to its peer when the machine's
@@ -13,8 +15,9 @@ type wake struct{}
 // waker arranges the peer's one pending wake-up: after Set(at), the peer
 // receives *wake at (or after) at; a later Set replaces it. A wake arriving
 // early or late is harmless: the peer ticks its machine and re-arms from the
-// machine's NextWake. Today each peer has its own runtime timer; a timer wheel
-// shared by all peers can replace it by implementing this interface.
+// machine's NextWake. A peer uses the timer wheel of its dispatcher or
+// options (wheelWaker) when there is one, else a runtime timer of its own
+// (timerWaker).
 type waker interface {
 	Set(at time.Time)
 	Stop()
@@ -50,3 +53,21 @@ func (w *timerWaker) Stop() {
 		w.timer.Stop()
 	}
 }
+
+// wheelWaker is a waker on a timer wheel shared by every peer: an idle
+// peer's deadline costs a few words in a bucket and no runtime timer.
+type wheelWaker struct {
+	clock func() time.Time
+	t     timerwheel.Timer
+}
+
+func newWheelWaker(w *timerwheel.Wheel, system *actor.ActorSystem, self *actor.PID, clock func() time.Time) waker {
+	ww := &wheelWaker{clock: clock}
+	msg := &wake{}
+	ww.t.Init(w, func() { system.Root.Send(self, msg) })
+	return ww
+}
+
+func (w *wheelWaker) Set(at time.Time) { w.t.Set(at.Sub(w.clock())) }
+
+func (w *wheelWaker) Stop() { w.t.Stop() }

@@ -186,7 +186,7 @@ func TestProtocolErrors(t *testing.T) {
 	c := newCaller(t, n, cfg.DataDir)
 
 	tests := []struct {
-		name, body string
+		name, body   string
 		code, status int
 	}{
 		{name: "unknown method", body: `{"method":"getblockcount","params":[],"id":1}`, code: rpc.CodeMethodNotFound, status: 404},

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/actornode/actornode/actors/timerwheel"
 )
 
 // Defaults.
@@ -31,13 +33,18 @@ type Pool struct {
 	closed bool
 
 	workers sync.WaitGroup
+	// wheel is the timer wheel shared by the actors the pool runs.
+	wheel *timerwheel.Wheel
 
 	ran      atomic.Uint64
 	overflow atomic.Uint64
 	panics   atomic.Uint64
 }
 
-var _ actor.Dispatcher = (*Pool)(nil)
+var (
+	_ actor.Dispatcher    = (*Pool)(nil)
+	_ timerwheel.Provider = (*Pool)(nil)
+)
 
 // Option configures a Pool.
 type Option func(*Pool) error
@@ -80,6 +87,7 @@ func New(workers int, opts ...Option) (*Pool, error) {
 	if p.queue == nil {
 		p.queue = make(chan func(), DefaultQueueSize)
 	}
+	p.wheel = timerwheel.New(0, 0)
 	p.workers.Add(workers)
 	for range workers {
 		go p.work()
@@ -104,11 +112,20 @@ func (p *Pool) Schedule(fn func()) {
 	go p.run(fn)
 }
 
+// TimerWheel returns the timer wheel the pool's actors share (the peer
+// actor puts its timers on it), stopped by Close. Nil for a nil Pool.
+func (p *Pool) TimerWheel() *timerwheel.Wheel {
+	if p == nil {
+		return nil
+	}
+	return p.wheel
+}
+
 // Throughput is how many messages a mailbox processes between yields.
 func (p *Pool) Throughput() int { return p.throughput }
 
 // Close stops accepting work for the workers, lets them finish what is
-// queued, and waits for them to exit. Later Schedule calls run on goroutines
+// queued, waits for them to exit and stops the timer wheel. Later Schedule calls run on goroutines
 // of their own. Close must not be called from a function the pool runs (it
 // would wait for itself). Calling it again does nothing.
 func (p *Pool) Close() {
@@ -121,6 +138,7 @@ func (p *Pool) Close() {
 	close(p.queue)
 	p.mu.Unlock()
 	p.workers.Wait()
+	p.wheel.Close()
 }
 
 // Stats is a snapshot of a pool's counters.

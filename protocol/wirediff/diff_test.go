@@ -143,6 +143,8 @@ func TestKnownDifferences(t *testing.T) {
 		{name: "addrv2 Tor v2 entry (Core drops it)", cmd: protocol.CmdAddrV2,
 			payload: append(append([]byte{1, 0, 0, 0, 0, 0, 3, 10}, make([]byte, 10)...), 0, 0), oursOK: true,
 			bothOK: true},
+		{name: "version with addr_from and no nonce (Core reads them together)", cmd: protocol.CmdVersion,
+			payload: make([]byte, 46+protocol.NetAddressSize)},
 		{name: "reject reason of 112 bytes (Core: at most 111)", cmd: protocol.CmdReject,
 			payload: append([]byte{1, 'x', 1, 112}, make([]byte, 112)...)},
 	} {

@@ -21,12 +21,10 @@
 //   - getheaders, getblocks: btcd allows 500 locator hashes; Core
 //     disconnects above 101.
 //   - tx (and block, blocktxn): btcd rejects a zero flag byte after a zero
-//     input count, which Core reads as an empty transaction; btcd accepts
-//     the witness flag with only empty witnesses, which Core rejects
-//     ("Superfluous witness record"); btcd rejects flag bits other than
-//     the witness bit before reading the inputs, Core after.
-//   - version: btcd reads addr_from without the nonce after it, and a
-//     nonce without a user agent; Core reads addr_from and nonce together.
+//     input count, which Core reads as an empty transaction with no
+//     outputs.
+//   - version: btcd accepts addr_from with no nonce after it; Core reads
+//     the two together.
 //   - addrv2: Core (and protocol) keep I2P and CJDNS entries, which btcd
 //     drops; btcd keeps Tor v2 entries, which Core drops.
 //   - reject: btcd sets no length limit on the command or reason; Core

@@ -282,7 +282,7 @@ func (m *Machine) received(now time.Time, msg protocol.Message, out []Output) []
 	}
 	switch msg := msg.(type) {
 	case *protocol.MsgPing:
-		if m.commonVersion > protocol.BIP0031Version {
+		if m.answersPing() {
 			out = append(out, Output{Kind: Send, Msg: &protocol.MsgPong{Nonce: msg.Nonce}})
 		}
 		return out
@@ -298,6 +298,10 @@ func (m *Machine) received(now time.Time, msg protocol.Message, out []Output) []
 		return append(out, Output{Kind: Forward, Msg: msg})
 	}
 }
+
+// answersPing reports whether the remote's pings carry a nonce to answer
+// (BIP31): Core sends pong only to peers past BIP0031_VERSION.
+func (m *Machine) answersPing() bool { return m.commonVersion > protocol.BIP0031Version }
 
 // maxMoney is Core's MAX_MONEY in satoshis (21 million BTC).
 const maxMoney = 21_000_000 * 100_000_000

@@ -538,3 +538,17 @@ func TestOutputsAppendWithoutAllocating(t *testing.T) {
 		t.Fatalf("forwarding allocates %v times", allocs)
 	}
 }
+
+func TestReceivedPingAnswersWithoutAllocating(t *testing.T) {
+	m := newMachine(true, nil)
+	wantNothing(t, m.ReceivedPing(t0, 7, nil))
+	handshake(t, m)
+	out := m.ReceivedPing(t0.Add(time.Second), 0xbeef, nil)
+	if len(out) != 1 || out[0].Kind != SendPong || out[0].Nonce != 0xbeef || out[0].Msg != nil {
+		t.Fatalf("outputs %+v, want one SendPong 0xbeef", out)
+	}
+	buf := make([]Output, 0, 4)
+	if a := testing.AllocsPerRun(100, func() { buf = m.ReceivedPing(t0, 1, buf[:0]) }); a != 0 {
+		t.Fatalf("ReceivedPing allocates %v times", a)
+	}
+}

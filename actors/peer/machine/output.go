@@ -23,9 +23,12 @@ const (
 	Forward
 	// Wake: call Tick at At (replacing any earlier wake-up).
 	Wake
+	// SendPong: encode a pong carrying Nonce and write it (ReceivedPing's
+	// answer; Msg is nil).
+	SendPong
 )
 
-var kindNames = [...]string{Send: "send", Disconnect: "disconnect", Event: "event", Forward: "forward", Wake: "wake"}
+var kindNames = [...]string{Send: "send", Disconnect: "disconnect", Event: "event", Forward: "forward", Wake: "wake", SendPong: "send-pong"}
 
 // String names the kind.
 func (k Kind) String() string {
@@ -77,4 +80,6 @@ type Output struct {
 	RTT time.Duration
 	// At is when to call Tick next (Wake).
 	At time.Time
+	// Nonce is the pong's nonce (SendPong).
+	Nonce uint64
 }

@@ -1,6 +1,3 @@
-// Package client calls a Bitcoin Core style JSON-RPC server, such as
-// actornode's (package rpc) or bitcoind's: JSON-RPC 1.0 over HTTP POST with
-// basic authentication, the credentials given or read from a cookie file.
 package client
 
 import (
@@ -25,7 +22,9 @@ type Error struct {
 	Message string `json:"message"`
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("error code: %d\nerror message:\n%s", e.Code, e.Message) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("error code: %d\nerror message:\n%s", e.Code, e.Message)
+}
 
 // Client calls one server. The zero value is not usable: set URL.
 type Client struct {

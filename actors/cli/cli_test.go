@@ -1,0 +1,135 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/actornode/actornode/actors/cli"
+	"github.com/actornode/actornode/actors/node"
+)
+
+func testConfig(t *testing.T) node.Config {
+	t.Helper()
+	cfg := node.DefaultConfig()
+	cfg.Network = "regtest"
+	cfg.DataDir = t.TempDir()
+	cfg.Bind = []string{"127.0.0.1:0"}
+	cfg.DNSSeed = false
+	cfg.FixedSeeds = false
+	cfg.Discover = false
+	cfg.MaxOutbound = 0
+	cfg.DebugAddr = "127.0.0.1:0"
+	return cfg
+}
+
+func startNode(t *testing.T, cfg node.Config) *node.Node {
+	t.Helper()
+	n, err := node.New(cfg, node.WithLogger(zaptest.NewLogger(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Stop(context.Background()) })
+	return n
+}
+
+// run runs the CLI and returns its exit code, stdout and stderr.
+func run(args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := cli.Run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestSubcommandsAgainstARunningNode(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Server = true
+	cfg.RPCBind = []string{"127.0.0.1:0"}
+	a := startNode(t, cfg)
+	bcfg := testConfig(t)
+	bcfg.DebugAddr = "off"
+	bcfg.AddNode = []string{a.ListenAddrs()[0].String()}
+	startNode(t, bcfg)
+
+	u, err := url.Parse(a.DebugURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := []string{"-regtest", "-datadir=" + cfg.DataDir,
+		"-rpcport=" + strconv.Itoa(int(a.RPCAddrs()[0].Port())), "-debugaddr=" + u.Host}
+	with := func(cmd string, extra ...string) []string {
+		return append(append([]string{cmd}, flags...), extra...)
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, out, errOut := run(with("peers")...)
+		if code != 0 {
+			t.Fatalf("peers: exit %d: %s", code, errOut)
+		}
+		if strings.Contains(out, "inbound") && strings.Contains(out, "done") && strings.Contains(out, "/actornode:0.1.0/") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("peers never showed a handshaken inbound peer:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	code, out, errOut := run(with("tree")...)
+	if code != 0 {
+		t.Fatalf("tree: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"node [node]", "├── ", "connmgr [connmgr]", "└── peer-", "[peer]", "mailbox=", "processed="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tree lacks %q:\n%s", want, out)
+		}
+	}
+
+	if code, out, errOut := run(with("addnode", "127.0.0.1:3")...); code != 0 || out != "add: 127.0.0.1:3\n" {
+		t.Fatalf("addnode: exit %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := run(with("addnode", "127.0.0.1:3")...); code != 1 || !strings.Contains(errOut, "error code: -23") {
+		t.Fatalf("second addnode: exit %d %q", code, errOut)
+	}
+	if code, _, _ := run(with("addnode")...); code != 2 {
+		t.Fatalf("addnode without an address: exit %d, want 2", code)
+	}
+
+	if code, out, errOut := run(with("stop")...); code != 0 || out != "actornode stopping\n" {
+		t.Fatalf("stop: exit %d %q %q", code, out, errOut)
+	}
+	select {
+	case <-a.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("node still running after stop")
+	}
+}
+
+func TestClearMessageWhenNoNodeRuns(t *testing.T) {
+	dir := t.TempDir()
+	for _, cmd := range [][]string{
+		{"peers", "-regtest", "-datadir=" + dir, "-rpcport=1", "-debugaddr=127.0.0.1:1"},
+		{"tree", "-regtest", "-debugaddr=127.0.0.1:1"},
+		{"stop", "-regtest", "-datadir=" + dir},
+		{"addnode", "-regtest", "-datadir=" + dir, "-rpcpassword=x", "-rpcport=1", "127.0.0.1:5"},
+	} {
+		code, _, errOut := run(cmd...)
+		if code != 3 || !strings.Contains(errOut, "no node is running") {
+			t.Errorf("%v: exit %d, stderr %q; want 3 and \"no node is running\"", cmd, code, errOut)
+		}
+	}
+	if code, _, _ := run("frobnicate"); code != 2 {
+		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
