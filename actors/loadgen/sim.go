@@ -210,6 +210,7 @@ type dialer struct {
 	idPrefix   uint64
 
 	dialed, pending int
+	tag             uint64
 	// handshook marks the connections whose handshake completed.
 	handshook map[transport.ConnID]bool
 }
@@ -256,6 +257,7 @@ func (d *dialer) more(ctx actor.Context) {
 	for d.pending < d.inFlight && d.dialed < d.total {
 		d.dialed++
 		d.pending++
-		ctx.Send(d.io, &transport.Dial{Tag: uint64(d.dialed), Addr: d.target, Owner: ctx.Self()})
+		d.tag++
+		ctx.Send(d.io, &transport.Dial{Tag: d.tag, Addr: d.target, Owner: ctx.Self()})
 	}
 }

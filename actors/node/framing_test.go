@@ -117,4 +117,3 @@ func TestDebugPeersShape(t *testing.T) {
 		t.Errorf("addr %v, want %v", p["addr"], r.LocalAddr())
 	}
 }
-
