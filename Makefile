@@ -7,9 +7,15 @@ BTCD_VER  ?= v0.26.2
 STATICCHECK_VER ?= 2026.2.2
 BTCD      ?= $(GOBIN)/btcd
 STATICCHECK ?= $(GOBIN)/staticcheck
-# Packages with concurrency run under the race detector.
 PKGS      := ./...
+# The btcd differential tests and benchmarks live in a nested module, so
+# that btcd stays out of the node's dependencies.
+WIREDIFF  := protocol/wirediff
 FUZZTIME  ?= 30s
+# Every fuzz target, as package:function.
+FUZZ      := ./protocol:FuzzDecode ./protocol:FuzzDecodeTx ./protocol:FuzzDecodeAddr \
+             ./protocol:FuzzDecodeList ./protocol:FuzzDecodeFilter ./protocol:FuzzDecodeSmall \
+             ./protocol:FuzzParseHeader ./protocol:FuzzCompactSize ./transport:FuzzDeframe
 
 .PHONY: help build run test race bench fuzz lint demo tools clean
 
@@ -22,28 +28,31 @@ build: ## build the node binary into bin/actornode
 run: build ## run a mainnet node from config.yaml (Ctrl-C stops it)
 	./$(BIN)/actornode -config=config.yaml $(ARGS)
 
-test: $(BTCD) ## run every test (vet, unit, race, interop with btcd)
+test: $(BTCD) ## run every test (vet, unit, race, interop with btcd, differential with btcd)
 	$(GO) vet $(PKGS)
 	BTCD=$(BTCD) $(GO) test -race -count=1 -timeout 8m $(PKGS)
+	cd $(WIREDIFF) && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 race: ## run the tests under the race detector, twice, shuffled
 	$(GO) test -race -count=2 -shuffle=on -timeout 15m $(PKGS)
 
-bench: ## run the benchmarks with allocations
+bench: ## run the benchmarks with allocations; the codec side by side with btcd's
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+	mkdir -p $(BIN)
+	cd $(WIREDIFF) && $(GO) test -run='^$$' -bench=. -benchmem -count=5 . | tee $(CURDIR)/$(BIN)/wirediff-bench.txt
+	@if command -v benchstat >/dev/null; then benchstat -col /impl $(BIN)/wirediff-bench.txt; \
+	 else echo "(go install golang.org/x/perf/cmd/benchstat@latest for a table)"; fi
 
-fuzz: ## run every fuzz target for FUZZTIME each
-	@for pkg in $$($(GO) list $(PKGS)); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-	    echo "fuzz $$pkg $$f"; \
-	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
-	  done; \
-	done
+fuzz: ## run every fuzz target for FUZZTIME each (CI: FUZZTIME=5s)
+	@set -e; for t in $(FUZZ); do pkg=$${t%%:*}; f=$${t##*:}; \
+	  echo "fuzz $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg; done
+	cd $(WIREDIFF) && $(GO) test -run='^$$' -fuzz='^FuzzDifferential$$' -fuzztime=$(FUZZTIME) .
 
 lint: $(STATICCHECK) ## gofmt, go vet and staticcheck (changes nothing)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(STATICCHECK) $(PKGS)
+	cd $(WIREDIFF) && $(GO) vet ./... && $(STATICCHECK) ./...
 
 demo: build ## three regtest nodes on loopback that find each other and ping
 	./$(BIN)/actornode demo

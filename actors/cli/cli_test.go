@@ -2,28 +2,20 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
 	"github.com/actornode/actornode/actors/cli"
 	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/actors/node/nodetest"
 )
 
 func testConfig(t *testing.T) node.Config {
 	t.Helper()
-	cfg := node.DefaultConfig()
-	cfg.Network = "regtest"
-	cfg.DataDir = t.TempDir()
-	cfg.Bind = []string{"127.0.0.1:0"}
-	cfg.DNSSeed = false
-	cfg.FixedSeeds = false
-	cfg.Discover = false
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.MaxOutbound = 0
 	cfg.DebugAddr = "127.0.0.1:0"
 	return cfg
@@ -31,17 +23,7 @@ func testConfig(t *testing.T) node.Config {
 
 func startNode(t *testing.T, cfg node.Config) *node.Node {
 	t.Helper()
-	n, err := node.New(cfg, node.WithLogger(zaptest.NewLogger(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := n.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = n.Stop(context.Background()) })
-	return n
+	return nodetest.Start(t, cfg)
 }
 
 // run runs the CLI and returns its exit code, stdout and stderr.

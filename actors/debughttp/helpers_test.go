@@ -1,54 +1,29 @@
 package debughttp_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
-	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/actors/node/nodetest"
 )
 
 // testConfig is a loopback regtest node with its debug endpoint on a free
 // port and no automatic outbound connections.
 func testConfig(t *testing.T) node.Config {
 	t.Helper()
-	cfg := node.DefaultConfig()
-	cfg.Network = "regtest"
-	cfg.DataDir = t.TempDir()
-	cfg.Bind = []string{"127.0.0.1:0"}
-	cfg.DNSSeed = false
-	cfg.FixedSeeds = false
-	cfg.Discover = false
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.MaxOutbound = 0
 	cfg.DebugAddr = "127.0.0.1:0"
-	cfg.PingInterval = time.Second
 	return cfg
 }
 
 func startNode(t *testing.T, cfg node.Config, opts ...node.Option) *node.Node {
 	t.Helper()
-	opts = append([]node.Option{node.WithLogger(zaptest.NewLogger(t))}, opts...)
-	n, err := node.New(cfg, opts...)
-	if err != nil {
-		t.Fatalf("new node: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := n.Start(ctx); err != nil {
-		t.Fatalf("start node: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := n.Stop(context.Background()); err != nil {
-			t.Errorf("stop node: %v", err)
-		}
-	})
-	return n
+	return nodetest.Start(t, cfg, opts...)
 }
 
 // connectTo starts a node that keeps a connected (-addnode) and waits
@@ -65,28 +40,12 @@ func connectTo(t *testing.T, a *node.Node, want int) *node.Node {
 
 func handshaken(t *testing.T, n *node.Node) int {
 	t.Helper()
-	infos, err := debughttp.Peers(n.System().Root, n.ConnMgr(), 2*time.Second)
-	if err != nil {
-		t.Fatalf("peers: %v", err)
-	}
-	count := 0
-	for _, p := range infos {
-		if p.Handshaken {
-			count++
-		}
-	}
-	return count
+	return len(nodetest.Handshaken(nodetest.Peers(t, n), nil))
 }
 
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	nodetest.Eventually(t, timeout, what, cond)
 }
 
 // get fetches base+path and returns the status, content type and body.

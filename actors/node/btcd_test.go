@@ -16,6 +16,7 @@ import (
 
 	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/protocol"
 )
@@ -153,19 +154,19 @@ func isBtcd(p *peer.Info) bool { return strings.Contains(p.SubVer, "btcd") }
 // and the connection survives a minute of idling with pings every 2 s.
 func TestBtcdConnectsToUs(t *testing.T) {
 	t.Parallel()
-	cfg := regtestConfig(t, "127.0.0.1:0")
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.PingInterval = 2 * time.Second
 	cfg.MaxOutbound = 0
-	n := startNode(t, cfg)
-	ours := listenAddr(t, n)
+	n := nodetest.Start(t, cfg)
+	ours := nodetest.ListenAddr(t, n)
 	// Something to answer getaddr with (regtest keeps loopback addresses).
 	addToBook(t, n, "127.0.0.55:18444", "127.0.0.56:18444")
 
 	b := startBtcd(t, "--addpeer="+ours.String())
 
 	var first *peer.Info
-	eventually(t, 20*time.Second, "btcd's inbound connection to handshake and answer a ping", func() bool {
-		ps := handshaken(peers(t, n), func(p *peer.Info) bool { return isBtcd(p) && p.Inbound && p.PingTime > 0 })
+	nodetest.Eventually(t, 20*time.Second, "btcd's inbound connection to handshake and answer a ping", func() bool {
+		ps := nodetest.Handshaken(nodetest.Peers(t, n), func(p *peer.Info) bool { return isBtcd(p) && p.Inbound && p.PingTime > 0 })
 		if len(ps) == 1 {
 			first = ps[0]
 		}
@@ -174,7 +175,7 @@ func TestBtcdConnectsToUs(t *testing.T) {
 	if first.Version < int32(protocol.WtxidRelayVersion) {
 		t.Errorf("btcd version %d", first.Version)
 	}
-	eventually(t, 20*time.Second, "btcd to log our version, verack and addr answer", func() bool {
+	nodetest.Eventually(t, 20*time.Second, "btcd to log our version, verack and addr answer", func() bool {
 		return len(b.lines("Received version", "/actornode:")) > 0 &&
 			len(b.lines("Received verack")) > 0 &&
 			len(b.lines("Received addr")) > 0
@@ -196,22 +197,22 @@ func TestWeConnectToBtcd(t *testing.T) {
 	// data only: neither btcd (--connect) nor actornode (-connect) dials them.
 	taught := teachBtcd(t, b, 60)
 
-	cfg := regtestConfig(t, "127.0.0.1:0")
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.PingInterval = 2 * time.Second
 	cfg.Connect = []string{b.addr.String()}
-	n := startNode(t, cfg)
+	n := nodetest.Start(t, cfg)
 
 	var first *peer.Info
-	eventually(t, 20*time.Second, "our outbound connection to btcd to handshake and answer a ping", func() bool {
-		ps := handshaken(peers(t, n), func(p *peer.Info) bool { return isBtcd(p) && !p.Inbound && p.PingTime > 0 })
+	nodetest.Eventually(t, 20*time.Second, "our outbound connection to btcd to handshake and answer a ping", func() bool {
+		ps := nodetest.Handshaken(nodetest.Peers(t, n), func(p *peer.Info) bool { return isBtcd(p) && !p.Inbound && p.PingTime > 0 })
 		if len(ps) == 1 {
 			first = ps[0]
 		}
 		return first != nil
 	})
-	eventually(t, 20*time.Second, "btcd's addresses in our book", func() bool {
+	nodetest.Eventually(t, 20*time.Second, "btcd's addresses in our book", func() bool {
 		got := 0
-		for _, e := range book(t, n) {
+		for _, e := range nodetest.Book(t, n) {
 			if taught[e.Addr] {
 				got++
 			}
@@ -246,7 +247,7 @@ func teachBtcd(t *testing.T, b *btcd, count int) map[netip.AddrPort]bool {
 		})
 	}
 	r.Send(msg)
-	eventually(t, 10*time.Second, "btcd to take our addresses", func() bool {
+	nodetest.Eventually(t, 10*time.Second, "btcd to take our addresses", func() bool {
 		return len(b.lines("Received addr", fmt.Sprintf("%d addr", count))) > 0
 	})
 	return taught
@@ -258,7 +259,7 @@ func idleAndCheck(t *testing.T, n *node.Node, first *peer.Info) {
 	t.Helper()
 	time.Sleep(btcdIdle) // the point of the test is a minute of idling
 	var now *peer.Info
-	for _, p := range peers(t, n) {
+	for _, p := range nodetest.Peers(t, n) {
 		if p.ID == first.ID {
 			now = p
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/protocol"
 )
 
@@ -33,17 +34,17 @@ func TestTenNodesLearnEachOther(t *testing.T) {
 	const count = 10
 	nodes := make([]*node.Node, count)
 	addrs := make([]netip.AddrPort, count)
-	nodes[0] = startNode(t, regtestConfig(t, "127.0.0.1:0"))
-	addrs[0] = listenAddr(t, nodes[0])
+	nodes[0] = nodetest.Start(t, nodetest.Regtest(t, "127.0.0.1:0"))
+	addrs[0] = nodetest.ListenAddr(t, nodes[0])
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for i := 1; i < count; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n := startNode(t, regtestConfig(t, fmt.Sprintf("127.0.0.%d:0", i+1)))
+			n := nodetest.Start(t, nodetest.Regtest(t, fmt.Sprintf("127.0.0.%d:0", i+1)))
 			mu.Lock()
-			nodes[i], addrs[i] = n, listenAddr(t, n)
+			nodes[i], addrs[i] = n, nodetest.ListenAddr(t, n)
 			mu.Unlock()
 		}()
 	}
@@ -59,7 +60,7 @@ func TestTenNodesLearnEachOther(t *testing.T) {
 		var out []string
 		for i, n := range nodes {
 			known := map[netip.AddrPort]bool{}
-			for _, e := range book(t, n) {
+			for _, e := range nodetest.Book(t, n) {
 				known[e.Addr] = true
 			}
 			var lacks []string
@@ -92,8 +93,8 @@ func TestTenNodesLearnEachOther(t *testing.T) {
 // address, plus 0.1 a second) into the book; the rest are dropped and
 // counted.
 func TestAddrFloodFromPeerIsRateLimited(t *testing.T) {
-	n := startNode(t, regtestConfig(t, "127.0.0.1:0"))
-	r := actortest.DialTCP(t, listenAddr(t, n).String(), n.Params().Magic)
+	n := nodetest.Start(t, nodetest.Regtest(t, "127.0.0.1:0"))
+	r := actortest.DialTCP(t, nodetest.ListenAddr(t, n).String(), n.Params().Magic)
 	start := time.Now()
 	r.Handshake(t, nil)
 	stamp := uint32(time.Now().Unix())
@@ -108,7 +109,7 @@ func TestAddrFloodFromPeerIsRateLimited(t *testing.T) {
 		r.Send(msg)
 	}
 	var st *addrbook.Addrs
-	eventually(t, 10*time.Second, "the book to take in all 10,000 addresses", func() bool {
+	nodetest.Eventually(t, 10*time.Second, "the book to take in all 10,000 addresses", func() bool {
 		st = stats(t, n)
 		return st.Processed+st.RateLimited == 10_000
 	})
@@ -137,7 +138,7 @@ func stats(t *testing.T, n *node.Node) *addrbook.Addrs {
 // directory when it stops and reads it back when it starts again; the debug
 // endpoint shows it.
 func TestAddressBookKeptAcrossRestarts(t *testing.T) {
-	cfg := regtestConfig(t, "127.0.0.1:0")
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.MaxOutbound = 0 // nothing to dial: the addresses are made up
 	n, err := node.New(cfg, node.WithLogger(zaptest.NewLogger(t)))
 	if err != nil {
@@ -157,7 +158,7 @@ func TestAddressBookKeptAcrossRestarts(t *testing.T) {
 	}
 
 	cfg.DebugAddr = "127.0.0.1:0"
-	again := startNode(t, cfg)
+	again := nodetest.Start(t, cfg)
 	resp, err := http.Get(again.DebugURL() + "addrbook")
 	if err != nil {
 		t.Fatal(err)
@@ -187,18 +188,18 @@ func TestAddressBookKeptAcrossRestarts(t *testing.T) {
 // TestSeedNodeFetchesAddressesAndDisconnects: a -seednode is connected to
 // once (addr-fetch), asked for addresses, and disconnected when they come.
 func TestSeedNodeFetchesAddressesAndDisconnects(t *testing.T) {
-	seedCfg := regtestConfig(t, "127.0.0.1:0")
+	seedCfg := nodetest.Regtest(t, "127.0.0.1:0")
 	seedCfg.MaxOutbound = 0
-	seed := startNode(t, seedCfg)
+	seed := nodetest.Start(t, seedCfg)
 	known := []string{"1.2.3.4:18444", "5.6.7.8:18444", "9.10.11.12:18444"}
 	addToBook(t, seed, known...)
 
-	cfg := regtestConfig(t, "127.0.0.2:0")
+	cfg := nodetest.Regtest(t, "127.0.0.2:0")
 	cfg.MaxOutbound = 0
-	cfg.SeedNode = []string{listenAddr(t, seed).String()}
-	n := startNode(t, cfg)
-	eventually(t, 10*time.Second, "the seed node's addresses in the book", func() bool {
-		entries := book(t, n)
+	cfg.SeedNode = []string{nodetest.ListenAddr(t, seed).String()}
+	n := nodetest.Start(t, cfg)
+	nodetest.Eventually(t, 10*time.Second, "the seed node's addresses in the book", func() bool {
+		entries := nodetest.Book(t, n)
 		for _, a := range known {
 			if !inBook(entries, a) {
 				return false
@@ -206,7 +207,7 @@ func TestSeedNodeFetchesAddressesAndDisconnects(t *testing.T) {
 		}
 		return true
 	})
-	eventually(t, 10*time.Second, "the addr-fetch connection to close", func() bool {
+	nodetest.Eventually(t, 10*time.Second, "the addr-fetch connection to close", func() bool {
 		reply, err := inspect.Ask(n.System().Root, n.ConnMgr(), func(to *actor.PID) any {
 			return &connmgr.GetPeers{ReplyTo: to}
 		}, 2*time.Second)

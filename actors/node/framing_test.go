@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/actornode/actornode/actors/actortest"
+	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/protocol"
 )
 
@@ -35,8 +36,8 @@ func pingPong(t *testing.T, r *actortest.Remote, nonce uint64) {
 // each close only their own connection; a bad checksum drops that frame and
 // the connection keeps answering pings, as Core does.
 func TestFramingFaultsCostOnlyThatPeer(t *testing.T) {
-	n := startNode(t, regtestConfig(t, "127.0.0.1:0"))
-	addr := listenAddr(t, n).String()
+	n := nodetest.Start(t, nodetest.Regtest(t, "127.0.0.1:0"))
+	addr := nodetest.ListenAddr(t, n).String()
 	magic := n.Params().Magic
 
 	dial := func() *actortest.Remote {
@@ -72,22 +73,22 @@ func TestFramingFaultsCostOnlyThatPeer(t *testing.T) {
 	}
 
 	pingPong(t, bystander, 9)
-	eventually(t, 5*time.Second, "two peers left", func() bool { return len(handshaken(peers(t, n), nil)) == 2 })
+	nodetest.Eventually(t, 5*time.Second, "two peers left", func() bool { return len(nodetest.Handshaken(nodetest.Peers(t, n), nil)) == 2 })
 }
 
 // TestDebugPeersShape reads /debug/peers over HTTP and checks the fields of
 // Core's getpeerinfo that the issue names.
 func TestDebugPeersShape(t *testing.T) {
-	cfg := regtestConfig(t, "127.0.0.1:0")
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.DebugAddr = "127.0.0.1:0"
-	n := startNode(t, cfg)
-	r := actortest.DialTCP(t, listenAddr(t, n).String(), n.Params().Magic)
+	n := nodetest.Start(t, cfg)
+	r := actortest.DialTCP(t, nodetest.ListenAddr(t, n).String(), n.Params().Magic)
 	r.SetAutoPong(true)
 	r.Handshake(t, nil)
 	pingPong(t, r, 1)
 
 	var got []map[string]any
-	eventually(t, 10*time.Second, "a peer with a ping time", func() bool {
+	nodetest.Eventually(t, 10*time.Second, "a peer with a ping time", func() bool {
 		resp, err := http.Get(n.DebugURL() + "peers")
 		if err != nil {
 			t.Fatal(err)

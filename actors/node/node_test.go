@@ -7,32 +7,33 @@ import (
 
 	"github.com/actornode/actornode/actors/addrbook"
 	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/protocol"
 )
 
 func TestTwoNodesHandshakeAndPing(t *testing.T) {
-	a := startNode(t, regtestConfig(t, "127.0.0.1:0"))
-	cfg := regtestConfig(t, "127.0.0.1:0")
-	cfg.Connect = []string{listenAddr(t, a).String()}
-	b := startNode(t, cfg)
+	a := nodetest.Start(t, nodetest.Regtest(t, "127.0.0.1:0"))
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
+	cfg.Connect = []string{nodetest.ListenAddr(t, a).String()}
+	b := nodetest.Start(t, cfg)
 
-	eventually(t, 10*time.Second, "b's outbound peer to answer a ping", func() bool {
-		out := handshaken(peers(t, b), func(p *peer.Info) bool { return !p.Inbound && p.PingTime > 0 })
+	nodetest.Eventually(t, 10*time.Second, "b's outbound peer to answer a ping", func() bool {
+		out := nodetest.Handshaken(nodetest.Peers(t, b), func(p *peer.Info) bool { return !p.Inbound && p.PingTime > 0 })
 		return len(out) == 1
 	})
-	eventually(t, 10*time.Second, "a's inbound peer to answer a ping", func() bool {
-		return len(handshaken(peers(t, a), func(p *peer.Info) bool { return p.Inbound && p.PingTime > 0 })) == 1
+	nodetest.Eventually(t, 10*time.Second, "a's inbound peer to answer a ping", func() bool {
+		return len(nodetest.Handshaken(nodetest.Peers(t, a), func(p *peer.Info) bool { return p.Inbound && p.PingTime > 0 })) == 1
 	})
-	p := handshaken(peers(t, b), nil)[0]
+	p := nodetest.Handshaken(nodetest.Peers(t, b), nil)[0]
 	if p.Version != int32(protocol.ProtocolVersion) {
 		t.Errorf("version = %d, want %d", p.Version, protocol.ProtocolVersion)
 	}
 	if want := "/actornode:" + node.Version + "/"; p.SubVer != want {
 		t.Errorf("subver = %q, want %q", p.SubVer, want)
 	}
-	if p.Addr != listenAddr(t, a).String() {
-		t.Errorf("addr = %q, want %q", p.Addr, listenAddr(t, a))
+	if p.Addr != nodetest.ListenAddr(t, a).String() {
+		t.Errorf("addr = %q, want %q", p.Addr, nodetest.ListenAddr(t, a))
 	}
 	if p.BytesSent == 0 || p.BytesRecv == 0 || p.BytesRecvPerMsg["verack"] != 24 {
 		t.Errorf("byte counters: sent %d recv %d per msg %v", p.BytesSent, p.BytesRecv, p.BytesRecvPerMsg)
@@ -42,33 +43,33 @@ func TestTwoNodesHandshakeAndPing(t *testing.T) {
 // TestThreeNodesFindEachOther: c knows only b, b knows only a; through
 // getaddr c learns a's address and connects to it.
 func TestThreeNodesFindEachOther(t *testing.T) {
-	a := startNode(t, regtestConfig(t, "127.0.0.1:0"))
-	aAddr := listenAddr(t, a)
+	a := nodetest.Start(t, nodetest.Regtest(t, "127.0.0.1:0"))
+	aAddr := nodetest.ListenAddr(t, a)
 
-	cfgB := regtestConfig(t, "127.0.0.2:0")
+	cfgB := nodetest.Regtest(t, "127.0.0.2:0")
 	cfgB.AddNode = []string{aAddr.String()}
-	b := startNode(t, cfgB)
-	bAddr := listenAddr(t, b)
-	eventually(t, 10*time.Second, "b connected to a", func() bool {
-		return len(handshaken(peers(t, b), nil)) == 1
+	b := nodetest.Start(t, cfgB)
+	bAddr := nodetest.ListenAddr(t, b)
+	nodetest.Eventually(t, 10*time.Second, "b connected to a", func() bool {
+		return len(nodetest.Handshaken(nodetest.Peers(t, b), nil)) == 1
 	})
 	// b's book now knows a (an outbound peer that worked).
-	eventually(t, 10*time.Second, "a in b's book", func() bool {
-		return inBook(book(t, b), aAddr.String())
+	nodetest.Eventually(t, 10*time.Second, "a in b's book", func() bool {
+		return inBook(nodetest.Book(t, b), aAddr.String())
 	})
 
-	cfgC := regtestConfig(t, "127.0.0.3:0")
+	cfgC := nodetest.Regtest(t, "127.0.0.3:0")
 	cfgC.AddNode = []string{bAddr.String()}
-	c := startNode(t, cfgC)
-	eventually(t, 15*time.Second, "c learned a's address from b", func() bool {
-		return inBook(book(t, c), aAddr.String())
+	c := nodetest.Start(t, cfgC)
+	nodetest.Eventually(t, 15*time.Second, "c learned a's address from b", func() bool {
+		return inBook(nodetest.Book(t, c), aAddr.String())
 	})
-	eventually(t, 15*time.Second, "c connected to a", func() bool {
-		return len(handshaken(peers(t, c), func(p *peer.Info) bool { return p.Addr == aAddr.String() })) == 1
+	nodetest.Eventually(t, 15*time.Second, "c connected to a", func() bool {
+		return len(nodetest.Handshaken(nodetest.Peers(t, c), func(p *peer.Info) bool { return p.Addr == aAddr.String() })) == 1
 	})
 	// a may not have seen c's verack yet when c has seen a's.
-	eventually(t, 5*time.Second, "a to have 2 inbound peers (b and c)", func() bool {
-		return len(handshaken(peers(t, a), func(p *peer.Info) bool { return p.Inbound })) == 2
+	nodetest.Eventually(t, 5*time.Second, "a to have 2 inbound peers (b and c)", func() bool {
+		return len(nodetest.Handshaken(nodetest.Peers(t, a), func(p *peer.Info) bool { return p.Inbound })) == 2
 	})
 }
 

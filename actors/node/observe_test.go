@@ -11,6 +11,7 @@ import (
 
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/actors/node/nodetest"
 )
 
 func TestRPCConfigKeys(t *testing.T) {
@@ -72,7 +73,7 @@ func TestRPCConfigKeys(t *testing.T) {
 }
 
 func TestLogFileGetsTheLog(t *testing.T) {
-	cfg := regtestConfig(t, "127.0.0.1:0")
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.LogFile = filepath.Join(t.TempDir(), "actornode.log")
 	n, err := node.New(cfg) // builds its own logger, to stderr and the file
 	if err != nil {
@@ -105,12 +106,12 @@ func TestLogFileGetsTheLog(t *testing.T) {
 }
 
 func TestEveryActorIsCounted(t *testing.T) {
-	a := startNode(t, regtestConfig(t, "127.0.0.1:0"))
-	bcfg := regtestConfig(t, "127.0.0.1:0")
-	bcfg.Connect = []string{listenAddr(t, a).String()}
+	a := nodetest.Start(t, nodetest.Regtest(t, "127.0.0.1:0"))
+	bcfg := nodetest.Regtest(t, "127.0.0.1:0")
+	bcfg.Connect = []string{nodetest.ListenAddr(t, a).String()}
 	bcfg.Listen = false
-	startNode(t, bcfg)
-	eventually(t, 10*time.Second, "a handshaken peer", func() bool { return len(handshaken(peers(t, a), nil)) == 1 })
+	nodetest.Start(t, bcfg)
+	nodetest.Eventually(t, 10*time.Second, "a handshaken peer", func() bool { return len(nodetest.Handshaken(nodetest.Peers(t, a), nil)) == 1 })
 
 	tree := inspect.TreeWithStats(a.System().Root, a.Root(), 2*time.Second, a.Counters().Stats)
 	var walk func(n inspect.Node)

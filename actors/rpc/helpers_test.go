@@ -2,35 +2,24 @@ package rpc_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
-	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/actors/rpc"
 )
 
-// testConfig is a loopback regtest node with the RPC server on a free port.
+// testConfig is a loopback regtest node with the RPC server on a free port
+// and no automatic outbound connections: the tests' nodes connect only as
+// they are told, so connection counts are exact.
 func testConfig(t *testing.T) node.Config {
 	t.Helper()
-	cfg := node.DefaultConfig()
-	cfg.Network = "regtest"
-	cfg.DataDir = t.TempDir()
-	cfg.Bind = []string{"127.0.0.1:0"}
-	cfg.DNSSeed = false
-	cfg.FixedSeeds = false
-	cfg.Discover = false
-	cfg.DebugAddr = "off"
-	cfg.PingInterval = time.Second
-	// No automatic outbound connections: the tests' nodes connect only
-	// as they are told, so connection counts are exact.
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.MaxOutbound = 0
 	cfg.Server = true
 	cfg.RPCBind = []string{"127.0.0.1:0"}
@@ -39,21 +28,7 @@ func testConfig(t *testing.T) node.Config {
 
 func startNode(t *testing.T, cfg node.Config) *node.Node {
 	t.Helper()
-	n, err := node.New(cfg, node.WithLogger(zaptest.NewLogger(t)))
-	if err != nil {
-		t.Fatalf("new node: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := n.Start(ctx); err != nil {
-		t.Fatalf("start node: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := n.Stop(context.Background()); err != nil {
-			t.Errorf("stop node: %v", err)
-		}
-	})
-	return n
+	return nodetest.Start(t, cfg)
 }
 
 // pair starts node a (RPC on) and node b connected to it, and waits for
@@ -73,29 +48,12 @@ func pair(t *testing.T) (a, b *node.Node) {
 
 func handshakenPeers(t *testing.T, n *node.Node) int {
 	t.Helper()
-	infos, err := debughttp.Peers(n.System().Root, n.ConnMgr(), 2*time.Second)
-	if err != nil {
-		t.Fatalf("peers: %v", err)
-	}
-	count := 0
-	for _, p := range infos {
-		if p.Handshaken {
-			count++
-		}
-	}
-	return count
+	return len(nodetest.Handshaken(nodetest.Peers(t, n), nil))
 }
 
-// eventually polls cond every 20 ms until it holds or timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	nodetest.Eventually(t, timeout, what, cond)
 }
 
 // caller posts raw JSON-RPC bodies to a node with its cookie.
