@@ -100,12 +100,8 @@ func (a *handler) deliver(ctx actor.Context, d *dispatcher.Deliver) {
 		a.getHeaders(ctx, d.From, m)
 	case *protocol.MsgGetData:
 		a.getData(ctx, d.From, m)
-	case *protocol.MsgRaw:
-		if m.Cmd == protocol.CmdGetBlocks {
-			a.getBlocks(ctx, d.From, m.Payload)
-			return
-		}
-		a.unexpected(m.Cmd)
+	case *protocol.MsgGetBlocks:
+		a.getBlocks(ctx, d.From, m)
 	default:
 		a.unexpected(d.Msg.Command())
 	}
@@ -123,8 +119,8 @@ func (a *handler) getHeaders(ctx actor.Context, from dispatcher.Sender, m *proto
 	}
 }
 
-func (a *handler) getBlocks(ctx actor.Context, from dispatcher.Sender, payload []byte) {
-	reply, err := a.srv.getBlocks(payload)
+func (a *handler) getBlocks(ctx actor.Context, from dispatcher.Sender, m *protocol.MsgGetBlocks) {
+	reply, err := a.srv.getBlocks(m)
 	if errors.Is(err, ErrLocatorTooLarge) {
 		a.log.Debug("disconnecting", zap.Uint64("peer", from.ID), zap.Error(err))
 		ctx.Send(from.PID, &peer.Disconnect{Reason: err})
@@ -135,7 +131,8 @@ func (a *handler) getBlocks(ctx actor.Context, from dispatcher.Sender, payload [
 		if reply != nil {
 			n = len(reply.InvList)
 		}
-		ce.Write(zap.Uint64("peer", from.ID), zap.Int("blocks", n), zap.Error(err))
+		ce.Write(zap.Uint64("peer", from.ID), zap.Int("locator", len(m.BlockLocatorHashes)),
+			zap.Stringer("hash_stop", m.HashStop), zap.Int("blocks", n))
 	}
 	if reply != nil {
 		ctx.Send(from.PID, &peer.SendMessage{Msg: reply})

@@ -198,18 +198,34 @@ func TestGetHeadersBelowMinimumWork(t *testing.T) {
 
 func TestGetBlocks(t *testing.T) {
 	f := newFixture(t, protocol.NameRegtest)
-	payload := (&protocol.MsgGetHeaders{ProtocolVersion: protocol.ProtocolVersion,
-		BlockLocatorHashes: []protocol.Hash{f.params.GenesisHash}}).AppendPayload(nil, protocol.ProtocolVersion)
-	f.deliver(&protocol.MsgRaw{Cmd: protocol.CmdGetBlocks, Payload: payload})
-	f.deliver(&protocol.MsgRaw{Cmd: protocol.CmdGetBlocks, Payload: payload[:10]}) // malformed: dropped
+	// Nothing after genesis: no inv, as Core.
+	f.deliver(&protocol.MsgGetBlocks{ProtocolVersion: protocol.ProtocolVersion,
+		BlockLocatorHashes: []protocol.Hash{f.params.GenesisHash}})
+	f.deliver(&protocol.MsgGetBlocks{HashStop: f.params.GenesisHash})
 	f.expectNothingBefore(t)
 
-	tooMany := (&protocol.MsgGetHeaders{BlockLocatorHashes: make([]protocol.Hash, protocol.MaxLocatorHashes+1)}).
-		AppendPayload(nil, protocol.ProtocolVersion)
-	f.deliver(&protocol.MsgRaw{Cmd: protocol.CmdGetBlocks, Payload: tooMany})
+	// A locator too large to have come off the wire, built in process.
+	f.deliver(&protocol.MsgGetBlocks{BlockLocatorHashes: make([]protocol.Hash, protocol.MaxLocatorHashes+1)})
 	d := actortest.Expect[*peer.Disconnect](t, f.peer, wait)
 	if !errors.Is(d.Reason, chain.ErrLocatorTooLarge) {
 		t.Fatalf("disconnect reason %v", d.Reason)
+	}
+	actortest.ExpectNone[*peer.SendMessage](t, f.peer, 0)
+}
+
+// A raw getblocks (no longer what protocol.Decode returns for it) is not
+// served: it is counted as unexpected.
+func TestRawGetBlocksIsUnexpected(t *testing.T) {
+	f := newFixture(t, protocol.NameRegtest)
+	payload := (&protocol.MsgGetBlocks{BlockLocatorHashes: make([]protocol.Hash, protocol.MaxLocatorHashes+1)}).
+		AppendPayload(nil, protocol.ProtocolVersion)
+	f.deliver(&protocol.MsgRaw{Cmd: protocol.CmdGetBlocks, Payload: payload})
+	f.expectNothingBefore(t)
+	f.system.Root.Send(f.chain, &inspect.Describe{ReplyTo: f.peer.PID()})
+	desc := actortest.Expect[*inspect.Description](t, f.peer, wait)
+	served, ok := desc.Summary["served"].(map[string]uint64)
+	if !ok || desc.Summary["unexpected"] != uint64(1) || served["getblocks"] != 0 || served["disconnects"] != 0 {
+		t.Fatalf("summary %+v", desc.Summary)
 	}
 }
 

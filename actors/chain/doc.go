@@ -37,8 +37,11 @@
 //
 // getblocks: an inv of the blocks after the locator's fork point, before
 // hash_stop, at most 500; with only genesis there are none and, like Core,
-// nothing is sent. A locator of more than 101 hashes disconnects the peer
-// (ErrLocatorTooLarge); a payload that does not decode is dropped.
+// nothing is sent. The actor takes the typed *protocol.MsgGetBlocks; the
+// protocol decoder refuses a locator of more than 101 hashes off the wire
+// (protocol.ErrTooMany, on which the peer actor disconnects, as Core does),
+// and one built in process with that many gets the peer disconnected here
+// (ErrLocatorTooLarge).
 //
 // getdata: entries are answered in Core's order. block, witness-block and
 // cmpctblock of a block we have get a block message (the genesis block has

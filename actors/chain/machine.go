@@ -134,7 +134,6 @@ type served struct {
 	blocks                         uint64 // block messages sent
 	notFoundMsgs, notFound         uint64 // notfound messages sent, entries in them
 	unanswered                     uint64 // requests answered with nothing
-	malformed                      uint64 // getblocks that did not decode
 	disconnects                    uint64 // peers asked to disconnect
 }
 
@@ -151,7 +150,6 @@ func (s *served) summary() map[string]uint64 {
 		"notfound_msgs": s.notFoundMsgs,
 		"notfound":      s.notFound,
 		"unanswered":    s.unanswered,
-		"malformed":     s.malformed,
 		"disconnects":   s.disconnects,
 	}
 }
@@ -208,30 +206,27 @@ func (s *server) getHeaders(m *protocol.MsgGetHeaders) (*protocol.MsgHeaders, st
 	return &protocol.MsgHeaders{Headers: headers}, ""
 }
 
-// getBlocks answers a getblocks payload (Core's ProcessMessage, GETBLOCKS):
-// an inv of the blocks after the first locator hash on our chain, stopping
-// before hash_stop, at most maxBlocksInv; nil when there are none (Core
-// sends nothing then). An error means nothing is sent: one wrapping
-// ErrLocatorTooLarge is a reason to disconnect, any other is a payload that
-// does not decode, which Core's message loop logs and drops.
+// getBlocks answers getblocks (Core's ProcessMessage, GETBLOCKS): an inv of
+// the blocks after the first locator hash on our chain, stopping before
+// hash_stop, at most maxBlocksInv; nil when there are none (Core sends
+// nothing then). A locator of more than protocol.MaxLocatorHashes hashes
+// gets nothing and an error wrapping ErrLocatorTooLarge, a reason to
+// disconnect. The protocol decoder already refuses such a locator off the
+// wire (protocol.ErrTooMany, on which the peer actor disconnects); this
+// check covers a message built in process.
 //
 // Core queues the hashes and sends the inv with its next batch of
 // announcements; we send it at once.
-func (s *server) getBlocks(payload []byte) (*protocol.MsgInv, error) {
+func (s *server) getBlocks(m *protocol.MsgGetBlocks) (*protocol.MsgInv, error) {
 	s.n.getBlocks++
-	locator, stop, err := decodeGetBlocks(payload)
-	if err != nil {
-		if errors.Is(err, ErrLocatorTooLarge) {
-			s.n.disconnects++
-		} else {
-			s.n.malformed++
-		}
-		return nil, err
+	if n := len(m.BlockLocatorHashes); n > protocol.MaxLocatorHashes {
+		s.n.disconnects++
+		return nil, fmt.Errorf("getblocks: %w: %d > %d", ErrLocatorTooLarge, n, protocol.MaxLocatorHashes)
 	}
 	c := s.chain
 	var invs []protocol.InvVect
 	if c.tipHeight() >= 0 {
-		for h := c.findFork(locator) + 1; h <= c.tipHeight() && c.hashes[h] != stop; h++ {
+		for h := c.findFork(m.BlockLocatorHashes) + 1; h <= c.tipHeight() && c.hashes[h] != m.HashStop; h++ {
 			invs = append(invs, protocol.InvVect{Type: protocol.InvTypeBlock, Hash: c.hashes[h]})
 			if len(invs) >= maxBlocksInv {
 				break
@@ -244,34 +239,6 @@ func (s *server) getBlocks(payload []byte) (*protocol.MsgInv, error) {
 	}
 	s.n.invMsgs++
 	return &protocol.MsgInv{InvList: invs}, nil
-}
-
-// decodeGetBlocks reads a getblocks payload: a version, a locator and
-// hash_stop (the layout of getheaders). As in Core, the whole message is
-// read before the locator's size is checked, so a truncated one is a decode
-// error, not ErrLocatorTooLarge.
-func decodeGetBlocks(b []byte) (locator []protocol.Hash, stop protocol.Hash, err error) {
-	if len(b) < 4 {
-		return nil, stop, fmt.Errorf("decode getblocks: version: %w", protocol.ErrShortInput)
-	}
-	b = b[4:]
-	count, n, err := protocol.ReadCompactSize(b)
-	if err != nil {
-		return nil, stop, fmt.Errorf("decode getblocks: locator count: %w", err)
-	}
-	b = b[n:]
-	if uint64(len(b)) < (count+1)*protocol.HashSize {
-		return nil, stop, fmt.Errorf("decode getblocks: locator and hash_stop: %w", protocol.ErrShortInput)
-	}
-	if count > protocol.MaxLocatorHashes {
-		return nil, stop, fmt.Errorf("getblocks: %w: %d > %d", ErrLocatorTooLarge, count, protocol.MaxLocatorHashes)
-	}
-	locator = make([]protocol.Hash, count)
-	for i := range locator {
-		locator[i] = protocol.Hash(b[:protocol.HashSize])
-		b = b[protocol.HashSize:]
-	}
-	return locator, protocol.Hash(b[:protocol.HashSize]), nil
 }
 
 // getData answers getdata (Core's ProcessGetData and ProcessGetBlockData),

@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
@@ -29,14 +28,9 @@ func newServer(t *testing.T, name string) (*server, protocol.Params) {
 	return &server{chain: c}, p
 }
 
-// encodeGetBlocks builds a getblocks payload.
-func encodeGetBlocks(locator []protocol.Hash, stop protocol.Hash) []byte {
-	b := binary.LittleEndian.AppendUint32(nil, protocol.ProtocolVersion)
-	b = protocol.AppendCompactSize(b, uint64(len(locator)))
-	for i := range locator {
-		b = append(b, locator[i][:]...)
-	}
-	return append(b, stop[:]...)
+// getBlocksMsg builds a getblocks message.
+func getBlocksMsg(locator []protocol.Hash, stop protocol.Hash) *protocol.MsgGetBlocks {
+	return &protocol.MsgGetBlocks{ProtocolVersion: protocol.ProtocolVersion, BlockLocatorHashes: locator, HashStop: stop}
 }
 
 func TestChainWork(t *testing.T) {
@@ -176,25 +170,20 @@ func TestGetHeaders(t *testing.T) {
 func TestGetBlocks(t *testing.T) {
 	s, p := newServer(t, protocol.NameRegtest)
 	for _, tc := range []struct {
-		name    string
-		payload []byte
-		err     error // nil: decoded, nothing to send
+		name string
+		msg  *protocol.MsgGetBlocks
+		err  error // nil: nothing to send
 	}{
-		{name: "locator genesis", payload: encodeGetBlocks([]protocol.Hash{p.GenesisHash}, protocol.Hash{})},
-		{name: "locator unknown", payload: encodeGetBlocks([]protocol.Hash{{9}}, protocol.Hash{})},
-		{name: "empty locator", payload: encodeGetBlocks(nil, protocol.Hash{})},
-		{name: "101 hashes", payload: encodeGetBlocks(make([]protocol.Hash, protocol.MaxLocatorHashes), protocol.Hash{})},
-		{name: "102 hashes", payload: encodeGetBlocks(make([]protocol.Hash, protocol.MaxLocatorHashes+1), protocol.Hash{}),
+		{name: "locator genesis", msg: getBlocksMsg([]protocol.Hash{p.GenesisHash}, protocol.Hash{})},
+		{name: "locator genesis, hash_stop genesis", msg: getBlocksMsg([]protocol.Hash{p.GenesisHash}, p.GenesisHash)},
+		{name: "locator unknown", msg: getBlocksMsg([]protocol.Hash{{9}}, protocol.Hash{})},
+		{name: "empty locator", msg: getBlocksMsg(nil, protocol.Hash{})},
+		{name: "101 hashes", msg: getBlocksMsg(make([]protocol.Hash, protocol.MaxLocatorHashes), protocol.Hash{})},
+		{name: "102 hashes", msg: getBlocksMsg(make([]protocol.Hash, protocol.MaxLocatorHashes+1), protocol.Hash{}),
 			err: ErrLocatorTooLarge},
-		{name: "102 hashes, truncated", payload: encodeGetBlocks(make([]protocol.Hash, protocol.MaxLocatorHashes+1), protocol.Hash{})[:100],
-			err: protocol.ErrShortInput},
-		{name: "no hash_stop", payload: encodeGetBlocks([]protocol.Hash{p.GenesisHash}, protocol.Hash{})[:4+1+32],
-			err: protocol.ErrShortInput},
-		{name: "no version", payload: []byte{1, 0}, err: protocol.ErrShortInput},
-		{name: "non-canonical count", payload: []byte{1, 0, 0, 0, 0xfd, 1, 0}, err: protocol.ErrNonCanonical},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			reply, err := s.getBlocks(tc.payload)
+			reply, err := s.getBlocks(tc.msg)
 			if reply != nil {
 				t.Errorf("reply %+v, want none from a chain of genesis", reply)
 			}
@@ -203,21 +192,8 @@ func TestGetBlocks(t *testing.T) {
 			}
 		})
 	}
-	if s.n.getBlocks != 9 || s.n.disconnects != 1 || s.n.malformed != 4 || s.n.unanswered != 4 {
+	if s.n.getBlocks != 6 || s.n.disconnects != 1 || s.n.unanswered != 5 || s.n.invMsgs != 0 {
 		t.Errorf("counters %+v", s.n)
-	}
-}
-
-func TestDecodeGetBlocksEveryCut(t *testing.T) {
-	full := encodeGetBlocks([]protocol.Hash{{1}, {2}}, protocol.Hash{3})
-	locator, stop, err := decodeGetBlocks(full)
-	if err != nil || len(locator) != 2 || locator[1] != (protocol.Hash{2}) || stop != (protocol.Hash{3}) {
-		t.Fatalf("decode: %v %v %v", locator, stop, err)
-	}
-	for n := range len(full) {
-		if _, _, err := decodeGetBlocks(full[:n]); !errors.Is(err, protocol.ErrShortInput) {
-			t.Errorf("cut at %d: err = %v", n, err)
-		}
 	}
 }
 
@@ -308,7 +284,7 @@ func TestEmptyChain(t *testing.T) {
 	if h == nil || len(h.Headers) != 0 {
 		t.Errorf("getheaders on an empty chain: %+v, want an empty headers message", h)
 	}
-	if inv, err := s.getBlocks(encodeGetBlocks(nil, protocol.Hash{})); inv != nil || err != nil {
+	if inv, err := s.getBlocks(getBlocksMsg(nil, protocol.Hash{})); inv != nil || err != nil {
 		t.Errorf("getblocks: %v %v", inv, err)
 	}
 	outs, err := s.getData([]protocol.InvVect{{Type: protocol.InvTypeBlock}}, nil)

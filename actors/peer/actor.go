@@ -248,6 +248,13 @@ func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output) [
 			// redundant one before parsing it, so only the first counts.
 			return p.m.Disconnect(machine.ProtocolViolation, outs)
 		}
+		if p.m.Phase() == machine.PhaseReady && errors.Is(err, protocol.ErrTooMany) {
+			// More entries than a message may carry (addr over 1000, inv
+			// or getdata over 50,000, headers over 2000, a locator over
+			// 101): Core treats each as misbehaviour and disconnects. Any
+			// other undecodable message Core drops and goes on.
+			return p.m.Disconnect(machine.ProtocolViolation, outs)
+		}
 		return outs
 	}
 	p.logReceived(msg)

@@ -166,6 +166,13 @@ func (h *harness) stop() {
 		_ = h.system.Root.StopFuture(pid).Wait()
 	}
 	h.system.Shutdown()
+	if h.wait == fakeWait {
+		// A dead letter (a message reaching an actor that has just
+		// stopped) starts the library's throttle goroutine, which waits
+		// one throttle interval on a ticker. Let fake time run past it, or
+		// the goroutine outlives the bubble and synctest panics.
+		time.Sleep(h.system.Config.DeadLetterThrottleInterval + time.Millisecond)
+	}
 }
 
 // post sends the peer one batch made of msgs and returns it.
@@ -376,10 +383,17 @@ func TestForwardsToDispatcher(t *testing.T) {
 	h.handshakeOutbound()
 
 	inv := &protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeTx, Hash: protocol.Hash{1, 2, 3}}}}
+	// A tiny but valid transaction: one input, one output.
+	tx := &protocol.MsgTx{
+		Version: 2,
+		TxIn: []protocol.TxIn{{PreviousOutPoint: protocol.OutPoint{Hash: protocol.Hash{4}, Index: 1},
+			SignatureScript: []byte{0x51}, Sequence: 0xffffffff}},
+		TxOut: []protocol.TxOut{{Value: 5000, PkScript: []byte{0x6a, 0x01, 0x2a}}},
+	}
 	var wire []byte
 	wire = protocol.AppendFrame(wire, h.params.Magic, inv, protocol.ProtocolVersion)
-	// An unknown command is forwarded raw (a payload-less "tx" no longer
-	// decodes since protocol/ learned transactions).
+	wire = protocol.AppendFrame(wire, h.params.Magic, tx, protocol.ProtocolVersion)
+	// An unknown command is forwarded raw.
 	wire = protocol.AppendRawFrame(wire, h.params.Magic, "unknowncmd", []byte{0xaa, 0xbb})
 	rcv := h.postWire(wire)
 	h.expectSend(rcv)
@@ -394,9 +408,107 @@ func TestForwardsToDispatcher(t *testing.T) {
 		t.Fatalf("forwarded %+v", d.Msg)
 	}
 	d = expect[*dispatcher.Deliver](t, h.disp)
+	if got, ok := d.Msg.(*protocol.MsgTx); !ok || len(got.TxIn) != 1 || len(got.TxOut) != 1 ||
+		got.TxIn[0].PreviousOutPoint != tx.TxIn[0].PreviousOutPoint ||
+		!slices.Equal(got.TxIn[0].SignatureScript, []byte{0x51}) ||
+		got.TxOut[0].Value != 5000 || !slices.Equal(got.TxOut[0].PkScript, []byte{0x6a, 0x01, 0x2a}) {
+		t.Fatalf("forwarded %+v", d.Msg)
+	}
+	d = expect[*dispatcher.Deliver](t, h.disp)
 	if raw, ok := d.Msg.(*protocol.MsgRaw); !ok || raw.Cmd != "unknowncmd" || !slices.Equal(raw.Payload, []byte{0xaa, 0xbb}) {
 		t.Fatalf("forwarded %+v", d.Msg)
 	}
+	expectEmpty(t, h.io)
+}
+
+// tooManyAddr is an addr frame whose count says 1001 with every entry
+// present: it decodes to an error wrapping protocol.ErrTooMany.
+func (h *harness) tooManyAddr() []byte {
+	h.t.Helper()
+	addrs := make([]protocol.NetAddress, protocol.MaxAddrPerMsg+1)
+	for i := range addrs {
+		addrs[i] = protocol.NetAddress{Timestamp: 1700000000, Addr: netip.AddrFrom4([4]byte{127, 0, 1, byte(i)}), Port: 8333}
+	}
+	wire := protocol.AppendFrame(nil, h.params.Magic, &protocol.MsgAddr{AddrList: addrs}, protocol.ProtocolVersion)
+	if _, err := protocol.Decode(protocol.CmdAddr, wire[protocol.HeaderSize:], protocol.ProtocolVersion); !errors.Is(err, protocol.ErrTooMany) {
+		h.t.Fatalf("oversized addr decodes with %v, want ErrTooMany", err)
+	}
+	return wire
+}
+
+// shortInv is an inv frame whose count says 2 with only one entry present:
+// undecodable, but not for too many entries.
+func (h *harness) shortInv() []byte {
+	h.t.Helper()
+	inv := &protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeTx, Hash: protocol.Hash{1}}}}
+	payload := inv.AppendPayload(nil, protocol.ProtocolVersion)
+	payload[0] = 2
+	_, err := protocol.Decode(protocol.CmdInv, payload, protocol.ProtocolVersion)
+	if err == nil || errors.Is(err, protocol.ErrTooMany) {
+		h.t.Fatalf("short inv decodes with %v, want an error other than ErrTooMany", err)
+	}
+	return protocol.AppendRawFrame(nil, h.params.Magic, protocol.CmdInv, payload)
+}
+
+func TestTooManyEntriesDisconnectsAfterHandshake(t *testing.T) {
+	h := newHarness(t, NewNonces())
+	defer h.stop()
+	h.handshakeOutbound()
+
+	// Undecodable for another reason: dropped, and the peer goes on.
+	rcv := h.postWire(h.shortInv())
+	if msgs := h.expectSend(rcv); len(msgs) != 0 {
+		t.Fatalf("replied %v to a short inv", commands(msgs))
+	}
+	rcv = h.post(&protocol.MsgPing{Nonce: 5})
+	if msgs := h.expectSend(rcv); len(msgs) != 1 || msgs[0].(*protocol.MsgPong).Nonce != 5 {
+		t.Fatalf("answered the ping after a short inv with %v", commands(msgs))
+	}
+	expectEmpty(t, h.disp)
+
+	// Too many entries: disconnect; what follows in the batch is dropped.
+	var wire []byte
+	wire = append(wire, h.tooManyAddr()...)
+	wire = protocol.AppendFrame(wire, h.params.Magic, &protocol.MsgPing{Nonce: 6}, protocol.ProtocolVersion)
+	rcv = h.postWire(wire)
+	if msgs := h.expectSend(rcv); len(msgs) != 0 {
+		t.Fatalf("replied %v to an oversized addr", commands(msgs))
+	}
+	h.expectClose(machine.ProtocolViolation)
+	expectEmpty(t, h.disp)
+	h.closed(machine.ProtocolViolation)
+}
+
+func TestUndecodableBeforeHandshakeDoesNotDisconnect(t *testing.T) {
+	h := newHarness(t, NewNonces())
+	defer h.stop()
+	wantCommands(t, h.expectSend(nil), "version")
+
+	// Before the remote's version, and again between it and its verack.
+	rcv := h.postWire(append(h.tooManyAddr(), h.shortInv()...))
+	if msgs := h.expectSend(rcv); len(msgs) != 0 {
+		t.Fatalf("replied %v before the handshake", commands(msgs))
+	}
+	rcv = h.post(remoteVersion(99))
+	wantCommands(t, h.expectSend(rcv), "wtxidrelay", "sendaddrv2", "verack")
+	rcv = h.postWire(append(h.tooManyAddr(), h.shortInv()...))
+	if msgs := h.expectSend(rcv); len(msgs) != 0 {
+		t.Fatalf("replied %v before verack", commands(msgs))
+	}
+	p := newProbe(h.system, h.wait)
+	h.system.Root.Send(h.peer, &inspect.Describe{ReplyTo: p.pid})
+	if d := expect[*inspect.Description](t, p); d.Summary["decode_errors"] != uint64(4) || d.Summary["handshake"] != "awaiting-verack" {
+		t.Errorf("summary %+v, want 4 decode errors while awaiting verack", d.Summary)
+	}
+	h.system.Root.Stop(p.pid)
+	expectEmpty(t, h.io)
+
+	// The connection lives on: the handshake completes.
+	rcv = h.post(&protocol.MsgVerack{})
+	wantCommands(t, h.expectSend(rcv), "sendheaders", "ping")
+	expect[*Handshaken](t, h.events)
+	expectEmpty(t, h.io)
+	expectEmpty(t, h.disp)
 }
 
 func TestNothingForwardedBeforeHandshake(t *testing.T) {

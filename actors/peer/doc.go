@@ -30,8 +30,11 @@
 //     handshake that the machine does not handle itself.
 //
 // Frames that fail to decode are counted and dropped, like Core; a malformed
-// first version closes the connection. Disconnects carry a Reason (an error;
-// errors.As recovers it from transport.Closed).
+// first version closes the connection, and so, after the handshake, does a
+// list longer than its message allows (protocol.ErrTooMany: addr over 1000,
+// inv over 50,000, a locator over 101, ...), which Core treats as
+// misbehaviour. Disconnects carry a Reason (an error; errors.As recovers it
+// from transport.Closed).
 //
 // # Using it
 //
