@@ -155,7 +155,7 @@ func TestGetAddrAnsweredOncePerInboundConnection(t *testing.T) {
 			Addr: netip.AddrFrom4([4]byte{byte(i + 1), 1, 1, 1}), Port: 8333})
 	}
 	system.Root.Send(book, &Add{Addrs: addrs})
-	const answer = max(23*21/100, minGetAddrReply) // 23% of the book, at least 16
+	const answer = 23 * 21 / 100 // 23% of the book, as Core (mainnet)
 	in := dispatcher.Sender{ID: 1, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.8.8:50000"), Inbound: true}
 	system.Root.Send(book, &Connected{ID: 1, Peer: p.PID(), Addr: in.Remote, Inbound: true})
 	// The asker announces itself: its address is never sent back to it.
@@ -203,8 +203,9 @@ func TestGetAddrAnsweredOncePerInboundConnection(t *testing.T) {
 		}
 	}
 
-	// A tiny book is answered whole, and anew for each asker as it grows.
-	small := spawnBook(t, system, Config{})
+	// On regtest a tiny book is answered whole, and anew for each asker as
+	// it grows.
+	small := spawnBook(t, system, Config{Network: mustNetwork(t, "regtest")})
 	for i := range 3 {
 		system.Root.Send(small, &Add{Addrs: addrs[i : i+1]})
 		asker := dispatcher.Sender{ID: uint64(10 + i), PID: p.PID(), Remote: netip.AddrPortFrom(netip.AddrFrom4([4]byte{7, 7, 7, byte(i)}), 1), Inbound: true}
@@ -295,5 +296,41 @@ func TestGetAddrCacheRenewedDaily(t *testing.T) {
 	size = len(snapshot(t, system, book, p))
 	if third := ask(3); len(third) != size*maxGetAddrPct/100 {
 		t.Fatalf("after 28 hours the answer holds %d addresses, want a new 23%% of %d", len(third), size)
+	}
+}
+
+// TestGetAddrSmallBookOnRegtest: on regtest a book of at most
+// minGetAddrReply addresses is given whole, so that a young local network
+// finds itself; on mainnet the same book gets Core's 23%.
+func TestGetAddrSmallBookOnRegtest(t *testing.T) {
+	for _, tc := range []struct {
+		network string
+		want    int
+	}{
+		{"regtest", 10},
+		{"mainnet", 23 * 10 / 100},
+	} {
+		t.Run(tc.network, func(t *testing.T) {
+			system := newSystem(t)
+			p := actortest.NewProbe(t, system)
+			book := spawnBook(t, system, Config{Network: mustNetwork(t, tc.network)})
+			addrs := make([]protocol.NetAddress, 0, 10)
+			for i := range 10 {
+				addrs = append(addrs, protocol.NetAddress{Services: protocol.SFNodeNetwork,
+					Addr: netip.AddrFrom4([4]byte{byte(i + 1), 1, 1, 1}), Port: 8333})
+			}
+			system.Root.Send(book, &Add{Addrs: addrs})
+			in := dispatcher.Sender{ID: 1, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.8.8:50000"), Inbound: true}
+			system.Root.Send(book, &Connected{ID: 1, Peer: p.PID(), Addr: in.Remote, Inbound: true})
+			system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
+			if tc.want == 0 {
+				actortest.ExpectNone[*peer.SendMessage](t, p, 200*time.Millisecond)
+				return
+			}
+			sm := actortest.Expect[*peer.SendMessage](t, p, wait)
+			if m, ok := sm.Msg.(*protocol.MsgAddr); !ok || len(m.AddrList) != tc.want {
+				t.Fatalf("answer %#v, want addr with %d entries", sm.Msg, tc.want)
+			}
+		})
 	}
 }

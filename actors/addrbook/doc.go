@@ -43,8 +43,10 @@
 //   - A getaddr from an inbound peer is answered once per connection, as
 //     *peer.SendMessage carrying addr, or addrv2 when the peer sent
 //     sendaddrv2, from an answer built once and kept for about a day: 23%
-//     of the book, at most 1000, at least the whole of a book of up to 16
-//     (rebuilt while such a small book grows), never the peer's own address.
+//     of the book, at most 1000, never the peer's own address. On regtest
+//     only, a book of up to 16 is given whole (and rebuilt while it grows),
+//     so that a young local network finds itself; Core gives nothing below
+//     5 addresses.
 //     A getaddr from an outbound peer is ignored, as Core does.
 //   - connmgr sends *Connected after each handshake (an outbound peer is
 //     marked good, told our address and sent getaddr; an addr-fetch peer,

@@ -251,13 +251,17 @@ func (a *addrBook) cache(asker netip.Addr, now time.Time) *addrCache {
 		c = &a.caches[1]
 	}
 	if size := a.book.len(); c.stale(now, size) {
-		sample := a.book.sample(maxGetAddrReply, maxGetAddrPct, minGetAddrReply, now, a.rng)
+		least := 0
+		if a.allowLocal { // regtest
+			least = minGetAddrReply
+		}
+		sample := a.book.sample(maxGetAddrReply, maxGetAddrPct, least, now, a.rng)
 		c.addrs = make([]protocol.NetAddressV2, 0, len(sample))
 		for _, e := range sample {
 			c.addrs = append(c.addrs, e.key.v2(e.lastSeen, e.services))
 		}
 		c.expires = now.Add(cacheLifetime + time.Duration(a.rng.Int64N(int64(cacheJitter))))
-		c.whole, c.bookSize = size <= minGetAddrReply, size
+		c.whole, c.bookSize = size <= least, size
 	}
 	return c
 }

@@ -34,13 +34,13 @@ const (
 	// maxGetAddrPct is the share of the book one getaddr answer holds at
 	// most (MAX_PCT_ADDR_TO_SEND).
 	maxGetAddrPct = 23
-	// minGetAddrReply is the least a getaddr answer holds: the whole book
-	// when it is no larger, and then the answer is not kept but built anew
-	// for each asker while the book grows. Core answers a book of fewer
-	// than 5 addresses with nothing (23% of it rounds to 0) and keeps the
-	// answer for a day, so a young network (regtest, a new private network)
-	// cannot find itself through getaddr; a book this small reveals nothing
-	// worth hiding. Ours, not Core's.
+	// minGetAddrReply is, on regtest only, the least a getaddr answer
+	// holds: the whole book when it is no larger, and then the answer is
+	// not kept but built anew for each asker while the book grows. Core
+	// answers a book of fewer than 5 addresses with nothing (23% of it
+	// rounds to 0) and keeps the answer for a day, so a young local test
+	// network cannot find itself through getaddr. Every other network gets
+	// Core's rule exactly (a minimum of 0).
 	minGetAddrReply = 16
 	// cacheLifetime and cacheJitter: a getaddr answer is built once and
 	// served for 21 hours plus up to 6, so that asking again and again
