@@ -83,14 +83,12 @@ func (c *connMgr) listenPort() uint16 {
 // bestLocal is our strongest own address with at least score min (port 0
 // filled with port), or the zero value.
 func (c *connMgr) bestLocal(min int, port uint16) netip.AddrPort {
-	for _, l := range c.locals {
-		if l.Score < min {
-			break
-		}
-		if l.Addr.Port() == 0 {
-			return netip.AddrPortFrom(l.Addr.Addr(), port)
-		}
+	// c.locals is sorted strongest first.
+	if len(c.locals) == 0 || c.locals[0].Score < min {
+		return netip.AddrPort{}
+	}
+	if l := c.locals[0]; l.Addr.Port() != 0 {
 		return l.Addr
 	}
-	return netip.AddrPort{}
+	return netip.AddrPortFrom(c.locals[0].Addr.Addr(), port)
 }

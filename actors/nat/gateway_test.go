@@ -133,12 +133,12 @@ func TestGatewayRestartIsNoticed(t *testing.T) {
 	nd := startNode(t, n, "-natpmp=1", "-natpmpgateway="+gwLANIP.String(), "-portmaplifetime=4s")
 	// Two renewals first, so the epoch has run a few seconds and a restart
 	// sets it clearly back.
-	st := nd.waitStatus(t, 15*time.Second, "two renewals", func(st *nat.Status) bool {
+	nd.waitStatus(t, 15*time.Second, "two renewals", func(st *nat.Status) bool {
 		return mappedTo(portmap.PCP)(st) && st.Renewals >= 2
 	})
 	n.stopDaemon(t)
 	n.startDaemon(t, o)
-	st = nd.waitStatus(t, 10*time.Second, "the restart noticed", func(st *nat.Status) bool { return st.GatewayRestarts >= 1 })
+	st := nd.waitStatus(t, 10*time.Second, "the restart noticed", func(st *nat.Status) bool { return st.GatewayRestarts >= 1 })
 	if !n.hasDNAT(t, st.External.Port()) {
 		t.Fatalf("no DNAT rule for %d after the gateway restart:\n%s", st.External.Port(), n.ruleset(t))
 	}
