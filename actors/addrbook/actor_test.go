@@ -1,8 +1,6 @@
 package addrbook
 
 import (
-	"io"
-	"log/slog"
 	"maps"
 	"net/netip"
 	"sync/atomic"
@@ -10,7 +8,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -26,18 +23,9 @@ const wait = 5 * time.Second
 // TestMain checks for leaked goroutines. protoactor's dead-letter throttle
 // keeps a goroutine for up to a second after a dead letter; it is the
 // library's, not ours.
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
-}
+func TestMain(m *testing.M) { actortest.VerifyNoLeaks(m) }
 
-func newSystem(t *testing.T) *actor.ActorSystem {
-	t.Helper()
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}))
-	t.Cleanup(system.Shutdown)
-	return system
-}
+func newSystem(t *testing.T) *actor.ActorSystem { return actortest.NewSystem(t) }
 
 // spawnBook starts an address book and stops it when the test ends.
 func spawnBook(t *testing.T, system *actor.ActorSystem, cfg Config) *actor.PID {

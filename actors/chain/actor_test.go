@@ -2,13 +2,11 @@ package chain_test
 
 import (
 	"errors"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/actornode/actornode/actors/actortest"
@@ -19,20 +17,11 @@ import (
 	"github.com/actornode/actornode/protocol"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
-}
+func TestMain(m *testing.M) { actortest.VerifyNoLeaks(m) }
 
 const wait = 5 * time.Second
 
-func newSystem(t *testing.T) *actor.ActorSystem {
-	t.Helper()
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.DiscardHandler)
-	}))
-	t.Cleanup(system.Shutdown)
-	return system
-}
+func newSystem(t *testing.T) *actor.ActorSystem { return actortest.NewSystem(t) }
 
 func network(t *testing.T, name string) protocol.Params {
 	t.Helper()

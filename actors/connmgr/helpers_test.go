@@ -1,15 +1,12 @@
 package connmgr
 
 import (
-	"io"
-	"log/slog"
 	"net/netip"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"go.uber.org/goleak"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -25,18 +22,9 @@ const wait = 5 * time.Second
 // TestMain checks for leaked goroutines. protoactor's dead-letter throttle
 // keeps a goroutine for up to a second after a dead letter; it is the
 // library's, not ours.
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
-}
+func TestMain(m *testing.M) { actortest.VerifyNoLeaks(m) }
 
-func newSystem(t *testing.T) *actor.ActorSystem {
-	t.Helper()
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}))
-	t.Cleanup(system.Shutdown)
-	return system
-}
+func newSystem(t *testing.T) *actor.ActorSystem { return actortest.NewSystem(t) }
 
 func mustNetwork(t *testing.T, name string) protocol.Params {
 	t.Helper()

@@ -2,32 +2,22 @@ package dispatcher
 
 import (
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/protocol"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
-}
+func TestMain(m *testing.M) { actortest.VerifyNoLeaks(m) }
 
 const wait = 5 * time.Second
 
-func newSystem(t *testing.T) *actor.ActorSystem {
-	t.Helper()
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.DiscardHandler)
-	}))
-	t.Cleanup(system.Shutdown)
-	return system
-}
+func newSystem(t *testing.T) *actor.ActorSystem { return actortest.NewSystem(t) }
 
 // probe is an actor that passes every non-lifecycle message to a channel.
 type probe struct {

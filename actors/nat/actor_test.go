@@ -3,7 +3,6 @@ package nat_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/netip"
 	"strings"
 	"sync"
@@ -60,14 +59,7 @@ func grantPort(port uint16, lifetime time.Duration) func(int, uint16, uint16) (p
 	}
 }
 
-func newSystem(t *testing.T) *actor.ActorSystem {
-	t.Helper()
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.DiscardHandler)
-	}))
-	t.Cleanup(system.Shutdown)
-	return system
-}
+func newSystem(t *testing.T) *actor.ActorSystem { return actortest.NewSystem(t) }
 
 // spawnNAT starts a nat actor whose connmgr is a probe, answers its
 // question for the listening port with 8333, and returns both.
