@@ -17,7 +17,7 @@ FUZZ      := ./protocol:FuzzDecode ./protocol:FuzzDecodeTx ./protocol:FuzzDecode
              ./protocol:FuzzDecodeList ./protocol:FuzzDecodeFilter ./protocol:FuzzDecodeSmall \
              ./protocol:FuzzParseHeader ./protocol:FuzzCompactSize ./transport:FuzzDeframe
 
-.PHONY: help build run test race bench fuzz lint demo tools clean
+.PHONY: help build run test race bench fuzz lint demo tools clean loadtest sim
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -42,6 +42,19 @@ bench: ## run the benchmarks with allocations; the codec side by side with btcd'
 	cd $(WIREDIFF) && $(GO) test -run='^$$' -bench=. -benchmem -count=5 . | tee $(CURDIR)/$(BIN)/wirediff-bench.txt
 	@if command -v benchstat >/dev/null; then benchstat -col /impl $(BIN)/wirediff-bench.txt; \
 	 else echo "(go install golang.org/x/perf/cmd/benchstat@latest for a table)"; fi
+
+# loadtest: the speed table against a fresh node per figure, node on CPU 0
+# and generator on CPU 1; LIMITSERVER=/path/to/limitserver measures p2pload's
+# bare server beside it (ratios), LOADTEST_ARGS adds loadgen table flags.
+TASKSET   := $(shell command -v taskset >/dev/null 2>&1 && echo taskset -c 1)
+SIM_PEERS ?= 100000
+
+loadtest: build ## the speed table: the node against our load generator (LIMITSERVER=path adds ratios)
+	$(GO) build -o $(BIN)/loadgen ./actors/loadgen/cmd/loadgen
+	$(TASKSET) ./$(BIN)/loadgen table -node $(BIN)/actornode $(if $(LIMITSERVER),-limitserver $(LIMITSERVER)) $(LOADTEST_ARGS)
+
+sim: ## SIM_PEERS (100,000) simulated peers over the in-memory network: memory per peer, messages/s
+	$(GO) run ./actors/loadgen/cmd/loadgen sim -n $(SIM_PEERS)
 
 fuzz: ## run every fuzz target for FUZZTIME each (CI: FUZZTIME=5s)
 	@set -e; for t in $(FUZZ); do pkg=$${t%%:*}; f=$${t##*:}; \

@@ -8,8 +8,10 @@ import "math/bits"
 const (
 	minClass = 8
 	maxClass = 23
-	// classBudget bounds the bytes one size class keeps idle.
-	classBudget = 4 << 20
+	// classBudget bounds the bytes one size class keeps idle: what the
+	// pool holds counts in the node's memory beside the receive and send
+	// limits.
+	classBudget = 1 << 20
 	// classMaxCount bounds the buffers one size class keeps idle.
 	classMaxCount = 256
 )

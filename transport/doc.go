@@ -48,6 +48,14 @@
 // peer that keeps Receiveds unacknowledged while paused thereby stops its
 // socket. When a connection's queued bytes pass Config.SendLimit (1 MB, Core's
 // -maxsendbuffer) its peer gets *SendPaused, and *SendResumed once they drain.
+// A connection whose queue holds bytes and has written none of them for
+// Config.SendTimeout (20 minutes, Core's "socket sending timeout") is
+// closed with ErrSendTimeout: a remote that stopped reading.
+//
+// When accept fails for lack of file descriptors (EMFILE, ENFILE) the
+// listener rests for Config.AcceptPause instead of spinning on the waiting
+// connection, logs that at most once per AcceptLogInterval, counts it in
+// Stats.AcceptPauses, and accepts again once descriptors are free.
 //
 // # The loop (Linux)
 //

@@ -49,8 +49,12 @@ const maxIovecs = 1024
 // drained connection keeps.
 const maxIdleQueue = 16
 
-// maxFreeReceived bounds the recycled Received values io keeps.
-const maxFreeReceived = 1024
+// maxFreeReceived bounds the recycled Received values io keeps, and
+// maxKeptFrames the Frames capacity a recycled one keeps.
+const (
+	maxFreeReceived = 1024
+	maxKeptFrames   = 64
+)
 
 // outHint and outMaxClass select the pooled buffer handed out as
 // Received.Out: at least outHint bytes, at most 2^outMaxClass.
@@ -513,8 +517,13 @@ func (a *ioActor) ack(r *Received) {
 		}
 	}
 	a.pool.put(r.buf)
-	clear(r.Frames)
-	*r = Received{Frames: r.Frames[:0]}
+	frames := r.Frames[:0]
+	if cap(frames) > maxKeptFrames {
+		frames = nil // a flood's batch: do not keep its array for every reuse
+	} else {
+		clear(r.Frames)
+	}
+	*r = Received{Frames: frames}
 	if len(a.rcvFree) < maxFreeReceived {
 		a.rcvFree = append(a.rcvFree, r)
 	}

@@ -157,7 +157,7 @@ func (a *netIO) shutdown(ctx actor.Context) {
 		if h.ep != a.ep {
 			continue
 		}
-		delete(n.halves, id)
+		n.forgetHalfLocked(h)
 		local = append(local, &transport.Closed{Conn: id, Reason: transport.ErrStopped})
 		peers = append(peers, [2]*actor.PID{h.peer, h.owner})
 		if o := h.other; o.ep != a.ep && !o.closing {
@@ -242,11 +242,9 @@ func (a *netIO) connect(to, local netip.AddrPort, owner *actor.PID) (transport.C
 		}
 	}
 	from := netip.AddrPortFrom(host, port)
-	for _, h := range n.halves {
-		if h.local == from {
-			n.mu.Unlock()
-			return 0, netip.AddrPort{}, fmt.Errorf("local address %s: %w", from, syscall.EADDRINUSE)
-		}
+	if n.localUse[from] > 0 {
+		n.mu.Unlock()
+		return 0, netip.AddrPort{}, fmt.Errorf("local address %s: %w", from, syscall.EADDRINUSE)
 	}
 	out := n.newHalfLocked(a.ep, from, to, false, owner)
 	in := n.newHalfLocked(l.ep, to, from, true, l.owner)
@@ -270,7 +268,18 @@ func (n *Network) newHalfLocked(ep *endpoint, local, remote netip.AddrPort, inbo
 		outstanding: make(map[*transport.Received][]byte),
 	}
 	n.halves[h.id] = h
+	n.localUse[local]++
 	return h
+}
+
+// forgetHalfLocked removes h from the network's indexes.
+func (n *Network) forgetHalfLocked(h *half) {
+	delete(n.halves, h.id)
+	if c := n.localUse[h.local]; c > 1 {
+		n.localUse[h.local] = c - 1
+	} else {
+		delete(n.localUse, h.local)
+	}
 }
 
 func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
@@ -448,7 +457,7 @@ func (a *netIO) closed(ctx actor.Context, msg *netClosed) {
 	n.mu.Lock()
 	h, ok := n.halves[msg.conn]
 	if ok {
-		delete(n.halves, msg.conn)
+		n.forgetHalfLocked(h)
 	}
 	n.mu.Unlock()
 	if ok {

@@ -19,9 +19,15 @@
 // excluding what is connected or pending, one address per /16 like Core).
 // It sends io *transport.Dial; on *transport.Dialed it spawns the peer as
 // its child "peer-<ID>" (PeerProps) and sends io *transport.Attach.
-// *transport.Accepted is admitted unless the address is banned or the
-// inbound slots (MaxConnections minus MaxOutbound) are full; then it is
-// closed with a Reason.
+// *transport.Accepted is admitted unless the address is banned or its
+// source group (IPv4 /24, IPv6 /64) already has MaxHandshakingPerGroup
+// inbound connections in their handshake (half-open connections end at
+// the peer's handshake timeout). When the inbound slots (MaxConnections
+// minus MaxOutbound) are full, an inbound peer is evicted as Core's
+// AttemptToEvictConnection does (protecting distinct network groups, the
+// best ping times and the longest-connected half, then taking the youngest
+// of the most crowded /16), or, when every one is protected, the new
+// connection is closed with ReasonInboundFull.
 //
 // A connection ends with io's *transport.Closed, sent to both connmgr and
 // the peer, which then stops. System messages overtake user messages, so

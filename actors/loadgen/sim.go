@@ -154,7 +154,8 @@ func Sim(ctx context.Context, cfg SimConfig) (SimResult, error) {
 	var dialers []*actor.PID
 	for h := range hosts {
 		count := min(cfg.PerHost, cfg.Peers-h*cfg.PerHost)
-		host := netip.AddrFrom4([4]byte{10, byte(1 + h>>16), byte(h >> 8), byte(h)})
+		// Each host in a /24 of its own: 10.(1+h/256).(h%256).1.
+		host := netip.AddrFrom4([4]byte{10, byte(1 + h>>8), byte(h), 1})
 		iopid := sys.Root.Spawn(net.Props(host))
 		d := &dialer{
 			io: iopid, target: target, total: count, inFlight: 4, template: template,

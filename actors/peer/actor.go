@@ -43,23 +43,40 @@ func Props(cfg Config, opts ...Option) *actor.Props {
 	if o.dispatcher != nil {
 		popts = append(popts, actor.WithDispatcher(o.dispatcher))
 	}
-	return actor.PropsFromProducer(func() actor.Actor { return newPeer(cfg, o) }, popts...)
+	// The first incarnation is built now and the producer keeps only it:
+	// the props live as long as the actor, and a closure over cfg and o
+	// would hold a second copy of them for every peer. A restart (which
+	// connmgr's supervisor never asks for) starts from the same config.
+	first := newPeer(cfg, o)
+	return actor.PropsFromProducer(func() actor.Actor {
+		if p := first; p.fresh {
+			p.fresh = false
+			return p
+		}
+		return newPeer(first.cfg, first.opts)
+	}, popts...)
 }
 
 // peer is the actor: a thin shell that decodes frames, feeds the machine and
 // carries out its outputs. Only Receive touches its fields.
 type peer struct {
 	cfg Config
+	// opts are the options it was made with; fresh says it has not been
+	// handed to protoactor yet (see Props).
+	opts  options
+	fresh bool
 	// base is the logger given; log is base with the peer's fields, kept
 	// only while debug logging is on (see logger): a derived zap logger
 	// holds about a kilobyte, more than the rest of an idle peer.
 	base  *zap.Logger
 	log   *zap.Logger
+	dbg   bool
 	clock func() time.Time
 	m     *machine.Machine
 	timer waker
-	// wheel, when set, is the timer wheel the peer's waker uses.
+	// wheel, when set, is the timer wheel the peer's waker (ww) uses.
 	wheel *timerwheel.Wheel
+	ww    wheelWaker
 	from  dispatcher.Sender
 	// metrics receives the peer's domain events (never nil).
 	metrics metrics.Peer
@@ -117,6 +134,8 @@ func newPeer(cfg Config, o options) *peer {
 	}
 	return &peer{
 		cfg:     cfg,
+		opts:    o,
+		fresh:   true,
 		base:    o.logger,
 		clock:   o.clock,
 		metrics: o.metrics,
@@ -143,11 +162,17 @@ func (p *peer) logger() *zap.Logger {
 	return l
 }
 
-// debug reports whether debug lines are logged.
-func (p *peer) debug() bool { return p.base.Core().Enabled(zap.DebugLevel) }
+// debug reports whether debug lines are logged, as found when the message
+// in hand arrived (Receive refreshes it: debug categories change at run
+// time, and a core may claim Debug in Enabled yet drop it in Check).
+func (p *peer) debug() bool { return p.dbg }
 
 // Receive handles one message.
 func (p *peer) Receive(ctx actor.Context) {
+	p.dbg = p.base.Check(zap.DebugLevel, "peer") != nil
+	if !p.dbg {
+		p.log = nil // debug turned off: let go of the derived logger
+	}
 	switch msg := ctx.Message().(type) {
 	case *transport.Received:
 		p.received(ctx, msg)
@@ -183,7 +208,8 @@ func (p *peer) started(ctx actor.Context) {
 	now := p.clock()
 	p.connTime = now
 	if p.wheel != nil {
-		p.timer = newWheelWaker(p.wheel, ctx.ActorSystem(), ctx.Self(), p.clock)
+		p.ww.init(p.wheel, ctx.ActorSystem(), ctx.Self(), p.clock)
+		p.timer = &p.ww
 	} else {
 		p.timer = newTimerWaker(ctx.ActorSystem(), ctx.Self(), p.clock)
 	}
@@ -215,11 +241,21 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received) {
 	p.lastRecv = now
 	p.metrics.BatchReceived(len(rcv.Frames))
 	var buf [outBuf]machine.Output
-	outs := buf[:0]
-	for i := range rcv.Frames {
-		outs = p.frame(now, &rcv.Frames[i], outs)
+	data := rcv.Out // io's recycled buffer, when it gave one
+	if data == nil && len(rcv.Frames) > 1 {
+		// Room for a pong per frame: a batch of pings is answered
+		// without growing the buffer frame by frame.
+		data = make([]byte, 0, len(rcv.Frames)*(protocol.HeaderSize+pingSize))
 	}
-	p.flush(ctx, now, rcv, outs)
+	var reason error
+	// The outputs of each frame are carried out before the next frame, in
+	// order, so that a batch of thousands of pings needs no more than the
+	// stack buffer.
+	for i := range rcv.Frames {
+		data, reason = p.apply(ctx, now, p.frame(now, &rcv.Frames[i], buf[:0]), data, reason)
+	}
+	p.pongSums = p.pongSums[:0]
+	p.send(ctx, rcv, data, reason)
 }
 
 // frame decodes one frame and feeds it to the machine. Frames after a
@@ -283,16 +319,23 @@ func (p *peer) logReceived(msg protocol.Message) {
 	}
 }
 
-// flush carries out outs: it encodes every Send into one buffer and sends
-// it to io (acknowledging ack when set; with no ack and nothing to send, it
-// sends nothing), reports events, forwards messages, re-arms the timer, and
-// closes the connection if the machine decided to.
+// flush carries out the outputs of one input: it encodes every Send into
+// one buffer and sends it to io (acknowledging ack when set; with no ack and
+// nothing to send, it sends nothing), reports events, forwards messages,
+// re-arms the timer, and closes the connection if the machine decided to.
 func (p *peer) flush(ctx actor.Context, now time.Time, ack *transport.Received, outs []machine.Output) {
 	var data []byte
 	if ack != nil {
 		data = ack.Out // io's recycled buffer, when it gave one
 	}
-	var reason error
+	data, reason := p.apply(ctx, now, outs, data, nil)
+	p.send(ctx, ack, data, reason)
+}
+
+// apply carries out outs: Sends are appended to data, the other outputs
+// done at once; a Disconnect's reason is returned (the first one kept) for
+// send to act on after the data went out.
+func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, data []byte, reason error) ([]byte, error) {
 	for i := range outs {
 		o := &outs[i]
 		switch o.Kind {
@@ -301,7 +344,9 @@ func (p *peer) flush(ctx actor.Context, now time.Time, ack *transport.Received, 
 		case machine.SendPong:
 			data = p.appendPong(now, data, o.Nonce)
 		case machine.Disconnect:
-			reason = o.Reason
+			if reason == nil {
+				reason = o.Reason
+			}
 		case machine.Event:
 			p.event(ctx, o)
 		case machine.Forward:
@@ -310,7 +355,13 @@ func (p *peer) flush(ctx actor.Context, now time.Time, ack *transport.Received, 
 			p.timer.Set(o.At)
 		}
 	}
-	p.pongSums = p.pongSums[:0]
+	return data, reason
+}
+
+// send sends io data (acknowledging ack when set; with no ack and nothing
+// to send, it sends nothing), then closes the connection for reason if the
+// machine decided to.
+func (p *peer) send(ctx actor.Context, ack *transport.Received, data []byte, reason error) {
 	if ack != nil || len(data) > 0 {
 		ctx.Send(p.cfg.IO, &transport.Send{Conn: p.cfg.Conn, Data: data, Ack: ack})
 	}
@@ -326,7 +377,8 @@ func (p *peer) appendPong(now time.Time, data []byte, nonce uint64) []byte {
 	var payload [pingSize]byte
 	binary.LittleEndian.PutUint64(payload[:], nonce)
 	var sum [4]byte
-	if len(p.pongSums) > 0 && p.pongSums[0].nonce == nonce {
+	if len(p.pongSums) > 0 && p.pongSums[0].nonce == nonce && p.pongSums[0].sum != ([4]byte{}) {
+		// A zero checksum is what a hand-built Frame carries: hash then.
 		sum = p.pongSums[0].sum
 		p.pongSums = p.pongSums[1:]
 	} else {

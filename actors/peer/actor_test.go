@@ -728,8 +728,33 @@ func TestPingFastPath(t *testing.T) {
 	h := newHarness(t, NewNonces(), infoLogs)
 	defer h.stop()
 	h.handshakeOutbound()
-	rcv := h.post(&protocol.MsgPing{Nonce: 1}, &protocol.MsgGetAddr{}, &protocol.MsgPing{Nonce: 0xfedcba9876543210})
-	msgs := h.expectSend(rcv) // cutFrames drops frames whose checksum is wrong
+	var wire []byte
+	for _, m := range []protocol.Message{&protocol.MsgPing{Nonce: 1}, &protocol.MsgGetAddr{}, &protocol.MsgPing{Nonce: 0xfedcba9876543210}} {
+		wire = protocol.AppendFrame(wire, h.params.Magic, m, protocol.ProtocolVersion)
+	}
+	// Cut as io cuts, checksums included, which the pongs reuse.
+	d, err := transport.Deframe(wire, h.params.Magic, nil)
+	if err != nil || len(d.Frames) != 3 {
+		t.Fatalf("deframe: %v %+v", err, d)
+	}
+	rcv := &transport.Received{Conn: conn, Frames: d.Frames, Size: len(wire)}
+	h.system.Root.Send(h.peer, rcv)
+	s := expect[*transport.Send](t, h.io)
+	if s.Ack != rcv {
+		t.Fatalf("send %+v does not acknowledge the batch", s)
+	}
+	out, err := transport.Deframe(s.Data, h.params.Magic, nil)
+	if err != nil || out.BadChecksums != 0 || out.Used != len(s.Data) {
+		t.Fatalf("pongs: %v, %d bad checksums, %d of %d bytes", err, out.BadChecksums, out.Used, len(s.Data))
+	}
+	var msgs []protocol.Message
+	for _, f := range out.Frames {
+		m, err := protocol.Decode(f.Command, f.Payload, protocol.ProtocolVersion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
 	wantCommands(t, msgs, "pong", "pong")
 	if msgs[0].(*protocol.MsgPong).Nonce != 1 || msgs[1].(*protocol.MsgPong).Nonce != 0xfedcba9876543210 {
 		t.Fatalf("pongs = %+v %+v", msgs[0], msgs[1])

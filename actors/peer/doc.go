@@ -43,6 +43,15 @@
 //	pid, _ := ctx.SpawnNamed(peer.Props(cfg, peer.WithLogger(log), peer.WithDispatcher(pool)), name)
 //	ctx.Send(io, &transport.Attach{Conn: cfg.Conn, Peer: pid})
 //
+// A peer's one pending wake-up (handshake timeout, next ping, ping timeout)
+// sits on a timer wheel (actors/timerwheel) shared by every peer when its
+// dispatcher provides one (workpool.Pool does) or WithTimerWheel names one,
+// so an idle peer holds no runtime timer; else it has a timer of its own.
+// Per-command byte counters, the derived logger and output buffers are
+// allocated only when used, so an idle peer costs a few hundred bytes
+// beside its actor. Pings are answered on a path that neither decodes nor
+// hashes: the pong reuses its ping's checksum (transport.Frame.Checksum).
+//
 // An outbound peer sends its version as soon as it starts (bytes may be sent
 // before the connection is attached); an inbound one waits for the remote's.
 // Every peer of a node shares one *Nonces so that a connection to ourselves is

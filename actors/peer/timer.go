@@ -61,11 +61,11 @@ type wheelWaker struct {
 	t     timerwheel.Timer
 }
 
-func newWheelWaker(w *timerwheel.Wheel, system *actor.ActorSystem, self *actor.PID, clock func() time.Time) waker {
-	ww := &wheelWaker{clock: clock}
+// init binds ww (kept inside the peer, saving an allocation) to w.
+func (ww *wheelWaker) init(w *timerwheel.Wheel, system *actor.ActorSystem, self *actor.PID, clock func() time.Time) {
+	ww.clock = clock
 	msg := &wake{}
 	ww.t.Init(w, func() { system.Root.Send(self, msg) })
-	return ww
 }
 
 func (w *wheelWaker) Set(at time.Time) { w.t.Set(at.Sub(w.clock())) }
