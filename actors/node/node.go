@@ -53,6 +53,9 @@ type Node struct {
 	pids   childPIDs
 	done   chan struct{}
 
+	// peerLogger is the parent of every peer's logger, named once rather
+	// than per peer.
+	peerLogger *zap.Logger
 	// peerPool runs the peer actors' mailboxes.
 	peerPool *workpool.Pool
 
@@ -116,6 +119,7 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, params: params, opts: o, logger: o.logger, done: make(chan struct{}),
 		counters: inspect.NewCounters(), logFile: logFile}
+	n.peerLogger = n.logger.Named(CategoryNet).Named("peer")
 	n.metrics = metrics.New(n.snapshot, scrapeTimeout)
 	if n.opts.peerProps == nil {
 		n.opts.peerProps = n.defaultPeerProps
@@ -127,7 +131,7 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 // rule 6: a few long-lived workers instead of a goroutine per activation).
 func (n *Node) defaultPeerProps(c peer.Config) *actor.Props {
 	return n.counted(peer.Props(c,
-		peer.WithLogger(n.logger.Named(CategoryNet).Named("peer")),
+		peer.WithLogger(n.peerLogger),
 		peer.WithClock(n.opts.clock),
 		peer.WithDispatcher(n.peerPool),
 		peer.WithMetrics(n.metrics)))
