@@ -392,11 +392,17 @@ func (c *connMgr) fillOutbound(ctx actor.Context) {
 	ctx.Send(c.cfg.AddrBook, &addrbook.Candidates{Max: free, Exclude: c.inUse(), ReplyTo: ctx.Self()})
 }
 
-// inUse lists the addresses connected, being dialled or kept by manual nodes.
+// inUse lists the addresses of our outbound connections, the ones being
+// dialled and those kept by manual nodes. Inbound peers are left out, as in
+// Core's ThreadOpenConnections: their addresses are ephemeral ports that the
+// book does not offer, and listing thousands of them on every request was
+// most of an idle node's CPU; busy() still refuses an exact match.
 func (c *connMgr) inUse() []netip.AddrPort {
-	out := make([]netip.AddrPort, 0, len(c.peers)+len(c.dials)+len(c.manual))
+	out := make([]netip.AddrPort, 0, c.cfg.MaxOutbound+len(c.dials)+len(c.manual))
 	for _, p := range c.peers {
-		out = append(out, p.remote)
+		if !p.inbound {
+			out = append(out, p.remote)
+		}
 	}
 	for _, d := range c.dials {
 		out = append(out, d.addr)
