@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -37,24 +36,22 @@ type Counters struct {
 	clock func() time.Time
 
 	mu         sync.Mutex
-	byID       map[string]*countedMailbox
+	byID       map[string]*mailbox
 	registered int
 }
 
 // NewCounters returns an empty table.
 func NewCounters() *Counters {
-	return &Counters{clock: time.Now, byID: make(map[string]*countedMailbox)}
+	return &Counters{clock: time.Now, byID: make(map[string]*mailbox)}
 }
 
 // Mailbox returns a mailbox producer to give an actor's props
-// (actor.WithMailbox, or props.Configure): protoactor's unbounded mailbox,
-// counted. Each produced mailbox learns its actor's PID when protoactor
+// (actor.WithMailbox, or props.Configure): an unbounded mailbox that
+// behaves as protoactor's own and keeps the actor's counters (see
+// mailbox). Each produced mailbox learns its actor's PID when protoactor
 // registers the actor with it.
 func (c *Counters) Mailbox() actor.MailboxProducer {
-	inner := actor.Unbounded()
-	return func() actor.Mailbox {
-		return &countedMailbox{Mailbox: inner(), table: c}
-	}
+	return func() actor.Mailbox { return newMailbox(c) }
 }
 
 // Stats returns the counters of pid, false when no live actor of that PID
@@ -76,7 +73,7 @@ func (c *Counters) Stats(pid *actor.PID) (Stats, bool) {
 // in no particular order.
 func (c *Counters) Each(fn func(path string, s Stats)) {
 	c.mu.Lock()
-	entries := make([]*countedMailbox, 0, len(c.byID))
+	entries := make([]*mailbox, 0, len(c.byID))
 	for _, e := range c.byID {
 		entries = append(entries, e)
 	}
@@ -88,9 +85,9 @@ func (c *Counters) Each(fn func(path string, s Stats)) {
 	}
 }
 
-func (c *Counters) snapshot(e *countedMailbox) Stats {
+func (c *Counters) snapshot(e *mailbox) Stats {
 	return Stats{
-		MailboxLen:    e.Mailbox.UserMessageCount(),
+		MailboxLen:    e.UserMessageCount(),
 		Processed:     e.processed.Load(),
 		Restarts:      e.restarts.Load(),
 		UptimeSeconds: c.clock().Sub(time.Unix(0, e.started.Load())).Seconds(),
@@ -99,7 +96,7 @@ func (c *Counters) snapshot(e *countedMailbox) Stats {
 
 // register records e; every pruneEvery registrations it drops the entries of
 // actors that have left the process registry.
-func (c *Counters) register(e *countedMailbox) {
+func (c *Counters) register(e *mailbox) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.byID[e.pid.Id] = e
@@ -116,60 +113,7 @@ func (c *Counters) register(e *countedMailbox) {
 
 // alive reports whether the actor is still in its system's registry (an
 // actor leaves it once it has stopped).
-func (e *countedMailbox) alive() bool {
-	_, ok := e.system.ProcessRegistry.GetLocal(e.pid.Id)
+func (m *mailbox) alive() bool {
+	_, ok := m.actors.ProcessRegistry.GetLocal(m.pid.Id)
 	return ok
-}
-
-// countedMailbox is protoactor's mailbox with the actor's counters: it puts
-// itself between the mailbox and the actor as the invoker, so posting goes
-// straight to the inner mailbox and handling costs one atomic add. One
-// allocation per actor, at spawn.
-type countedMailbox struct {
-	actor.Mailbox
-	// MessageInvoker is the actor's context, set by RegisterHandlers.
-	actor.MessageInvoker
-
-	table     *Counters
-	pid       *actor.PID
-	system    *actor.ActorSystem
-	processed atomic.Uint64
-	restarts  atomic.Uint64
-	started   atomic.Int64 // Unix nanoseconds
-}
-
-// selfer is what protoactor passes as the invoker: the actor's context.
-type selfer interface {
-	Self() *actor.PID
-	ActorSystem() *actor.ActorSystem
-}
-
-// RegisterHandlers learns the actor's PID from its context, registers the
-// counters and puts itself between the mailbox and the actor.
-func (m *countedMailbox) RegisterHandlers(invoker actor.MessageInvoker, d actor.Dispatcher) {
-	s, ok := invoker.(selfer)
-	if !ok || s.Self() == nil {
-		m.Mailbox.RegisterHandlers(invoker, d)
-		return
-	}
-	m.MessageInvoker = invoker
-	m.pid, m.system = s.Self(), s.ActorSystem()
-	m.started.Store(m.table.clock().UnixNano())
-	m.table.register(m)
-	m.Mailbox.RegisterHandlers(m, d)
-}
-
-// InvokeUserMessage counts the message and hands it to the actor.
-func (m *countedMailbox) InvokeUserMessage(msg any) {
-	m.processed.Add(1)
-	m.MessageInvoker.InvokeUserMessage(msg)
-}
-
-// InvokeSystemMessage counts restarts and hands the message to the actor.
-func (m *countedMailbox) InvokeSystemMessage(msg any) {
-	if _, ok := msg.(*actor.Restart); ok {
-		m.restarts.Add(1)
-		m.started.Store(m.table.clock().UnixNano())
-	}
-	m.MessageInvoker.InvokeSystemMessage(msg)
 }

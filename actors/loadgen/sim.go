@@ -157,11 +157,11 @@ func Sim(ctx context.Context, cfg SimConfig) (SimResult, error) {
 		// Each host in a /24 of its own: 10.(1+h/256).(h%256).1.
 		host := netip.AddrFrom4([4]byte{10, byte(1 + h>>8), byte(h), 1})
 		iopid := sys.Root.Spawn(net.Props(host))
+		// A factory per dialer: each spawns its peers from its own goroutine.
+		peers := peer.NewFactory(peer.WithDispatcher(pool), peer.WithMetrics(counter{&frames}))
 		d := &dialer{
 			io: iopid, target: target, total: count, inFlight: 4, template: template,
-			props: func(c peer.Config) *actor.Props {
-				return peer.Props(c, peer.WithDispatcher(pool), peer.WithMetrics(counter{&frames}))
-			},
+			props: peers.Props,
 			handshaken: &handshaken, idPrefix: uint64(h) << 20,
 		}
 		dialers = append(dialers, sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return d })))

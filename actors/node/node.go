@@ -56,8 +56,10 @@ type Node struct {
 	// peerLogger is the parent of every peer's logger, named once rather
 	// than per peer.
 	peerLogger *zap.Logger
-	// peerPool runs the peer actors' mailboxes.
+	// peerPool runs the peer actors' mailboxes; peers makes their props
+	// (defaultPeerProps), sharing what every peer has in common.
 	peerPool *workpool.Pool
+	peers    *peer.Factory
 
 	debugSrv *http.Server
 	debugLn  net.Listener
@@ -127,14 +129,12 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	return n, nil
 }
 
-// defaultPeerProps runs peer actors on the node's worker pool (DESIGN.md, io
-// rule 6: a few long-lived workers instead of a goroutine per activation).
+// defaultPeerProps makes peer actors with the node's factory: counted
+// mailboxes run on the node's worker pool (DESIGN.md, io rule 6: a few
+// long-lived workers instead of a goroutine per activation). connmgr calls
+// it and spawns at once, from its own goroutine, as a Factory needs.
 func (n *Node) defaultPeerProps(c peer.Config) *actor.Props {
-	return n.counted(peer.Props(c,
-		peer.WithLogger(n.peerLogger),
-		peer.WithClock(n.opts.clock),
-		peer.WithDispatcher(n.peerPool),
-		peer.WithMetrics(n.metrics)))
+	return n.peers.Props(c)
 }
 
 // Logger is the node's logger.
@@ -182,6 +182,12 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("start node: %w", err)
 	}
 	n.peerPool = pool
+	n.peers = peer.NewFactory(
+		peer.WithLogger(n.peerLogger),
+		peer.WithClock(n.opts.clock),
+		peer.WithDispatcher(n.peerPool),
+		peer.WithMailbox(n.counters.Mailbox()),
+		peer.WithMetrics(n.metrics))
 	n.started = n.opts.clock()
 	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return actorSystemLogger(n.logger)

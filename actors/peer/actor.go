@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -11,9 +12,7 @@ import (
 
 	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/inspect"
-	"github.com/actornode/actornode/actors/metrics"
 	"github.com/actornode/actornode/actors/peer/machine"
-	"github.com/actornode/actornode/actors/timerwheel"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )
@@ -33,64 +32,141 @@ const (
 
 // Props returns the props of a peer actor for one connection. The actor
 // starts its handshake as soon as it is spawned; its parent (connmgr) then
-// attaches it to cfg.Conn at io.
+// attaches it to cfg.Conn at io. A node making many peers uses a Factory
+// instead, whose peers share what they have in common.
 func Props(cfg Config, opts ...Option) *actor.Props {
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
-	}
-	var popts []actor.PropsOption
-	if o.dispatcher != nil {
-		popts = append(popts, actor.WithDispatcher(o.dispatcher))
-	}
-	// The first incarnation is built now and the producer keeps only it:
-	// the props live as long as the actor, and a closure over cfg and o
-	// would hold a second copy of them for every peer. A restart (which
-	// connmgr's supervisor never asks for) starts from the same config.
-	first := newPeer(cfg, o)
+	o := buildOptions(opts)
+	c := newCommon(cfg, o)
+	// The first incarnation is built now and handed over at the spawn; a
+	// restart (which connmgr's supervisor never asks for) starts afresh from
+	// the same config. The spawn happens before the actor runs, so the two
+	// never touch first at once.
+	first := newPeer(cfg, c)
 	return actor.PropsFromProducer(func() actor.Actor {
-		if p := first; p.fresh {
-			p.fresh = false
+		if p := first; p != nil {
+			first = nil
 			return p
 		}
-		return newPeer(first.cfg, first.opts)
-	}, popts...)
+		return newPeer(cfg, c)
+	}, o.propsOptions()...)
+}
+
+// Factory makes the props of a node's peers. The peers it makes share one
+// copy of what is the same for all of them (the node-wide fields of their
+// Config, the options, their machines' settings) and one *actor.Props, so
+// an idle peer holds only its own connection's state: at twenty thousand
+// connections that is most of the node's memory.
+//
+// Props and the spawn that follows must come from one goroutine at a time
+// (connmgr's). Peers from a Factory are not restarted: a restarted one has
+// lost its connection's state, so it stops at once, and its parent cleans
+// up as for any stopped peer (connmgr's supervisor stops failed peers).
+type Factory struct {
+	opts  options
+	last  *common
+	props *actor.Props
+	// next is the peer the props give to the next spawn.
+	next atomic.Pointer[peer]
+}
+
+// NewFactory returns a factory of peers with opts.
+func NewFactory(opts ...Option) *Factory {
+	f := &Factory{opts: buildOptions(opts)}
+	f.props = actor.PropsFromProducer(f.produce, f.opts.propsOptions()...)
+	return f
+}
+
+// Props returns the props that spawn the peer of cfg. They are the same
+// props every time and carry only the latest peer: spawn with them before
+// calling Props again.
+func (f *Factory) Props(cfg Config) *actor.Props {
+	if f.last == nil || !f.last.sameNodeWide(&cfg) {
+		f.last = newCommon(cfg, f.opts)
+	}
+	f.next.Store(newPeer(cfg, f.last))
+	return f.props
+}
+
+func (f *Factory) produce() actor.Actor {
+	if p := f.next.Swap(nil); p != nil {
+		return p
+	}
+	return orphan{}
+}
+
+// orphan is what a Factory's props produce for a restart: the peer's state
+// is gone, so it stops.
+type orphan struct{}
+
+func (orphan) Receive(ctx actor.Context) {
+	if _, ok := ctx.Message().(*actor.Started); ok {
+		ctx.Stop(ctx.Self())
+	}
+}
+
+// common is what peers made together share and only read: the node-wide
+// fields of their Config (kept in cfg, whose per-connection fields are
+// those of the first peer and unused), the options and the machines'
+// settings.
+type common struct {
+	cfg      Config
+	opts     options
+	settings machine.Settings
+}
+
+func newCommon(cfg Config, o options) *common {
+	c := &common{cfg: cfg, opts: o}
+	c.settings = machine.Settings{
+		Services:         cfg.Services,
+		UserAgent:        cfg.UserAgent,
+		StartHeight:      cfg.StartHeight,
+		Relay:            cfg.Relay,
+		Rand:             o.rand,
+		HandshakeTimeout: cfg.HandshakeTimeout,
+		PingInterval:     cfg.PingInterval,
+		PingTimeout:      cfg.PingTimeout,
+	}.WithDefaults()
+	if cfg.Nonces != nil { // no typed nil in the interface
+		c.settings.Nonces = cfg.Nonces
+	}
+	return c
+}
+
+// sameNodeWide reports whether cfg's node-wide fields are c's.
+func (c *common) sameNodeWide(cfg *Config) bool {
+	a := &c.cfg
+	return a.IO == cfg.IO && a.Dispatcher == cfg.Dispatcher && a.Nonces == cfg.Nonces &&
+		a.Network.Magic == cfg.Network.Magic && a.Network.Name == cfg.Network.Name &&
+		a.Services == cfg.Services && a.UserAgent == cfg.UserAgent && a.Relay == cfg.Relay &&
+		a.StartHeight == cfg.StartHeight && a.HandshakeTimeout == cfg.HandshakeTimeout &&
+		a.PingInterval == cfg.PingInterval && a.PingTimeout == cfg.PingTimeout
 }
 
 // peer is the actor: a thin shell that decodes frames, feeds the machine and
-// carries out its outputs. Only Receive touches its fields.
+// carries out its outputs. Only Receive touches its fields. It holds its
+// connection's state only; the rest it reads from c.
 type peer struct {
-	cfg Config
-	// opts are the options it was made with; fresh says it has not been
-	// handed to protoactor yet (see Props).
-	opts  options
-	fresh bool
-	// base is the logger given; log is base with the peer's fields, kept
-	// only while debug logging is on (see logger): a derived zap logger
-	// holds about a kilobyte, more than the rest of an idle peer.
-	base  *zap.Logger
+	c    *common
+	id   uint64
+	conn transport.ConnID
+	m    machine.Machine
+	// log is the logger with the peer's fields, kept only while debug
+	// logging is on (see logger): a derived zap logger holds about a
+	// kilobyte, more than the rest of an idle peer.
 	log   *zap.Logger
-	dbg   bool
-	clock func() time.Time
-	m     *machine.Machine
 	timer waker
-	// wheel, when set, is the timer wheel the peer's waker (ww) uses.
-	wheel *timerwheel.Wheel
-	ww    wheelWaker
-	from  dispatcher.Sender
-	// metrics receives the peer's domain events (never nil).
-	metrics metrics.Peer
+	// ww is the waker on the timer wheel, when there is one (kept inside
+	// the peer, saving an allocation).
+	ww wheelWaker
 
-	// paused is set between SendPaused and SendResumed; queued holds the
-	// batches that arrived meanwhile, still unacknowledged.
-	paused bool
+	// queued holds the batches that arrived while sending was paused
+	// (between SendPaused and SendResumed), still unacknowledged.
 	queued []*transport.Received
-	// closing is set once we sent io a Close; closed once io said Closed.
-	closing, closed bool
 
-	connTime, lastSend, lastRecv time.Time
-	bytesSent, bytesRecv         uint64
-	sentPerMsg, recvPerMsg       cmdBytes
+	// lastSend and lastRecv are Unix nanoseconds, zero for never.
+	lastSend, lastRecv     int64
+	bytesSent, bytesRecv   uint64
+	sentPerMsg, recvPerMsg cmdBytes
 	// minPing is the smallest ping time reported to the parent.
 	minPing time.Duration
 	// pongSums are the checksums of the pings of the batch in hand, in
@@ -101,6 +177,11 @@ type peer struct {
 	// unexpected counts actor messages of unknown types (nil until one).
 	decodeErrors, undelivered uint64
 	unexpected                map[string]uint64
+
+	// dbg says debug lines are logged (see debug); paused is set between
+	// SendPaused and SendResumed; closing once we sent io a Close; closed
+	// once io said Closed.
+	dbg, paused, closing, closed bool
 }
 
 // pingSize is the payload size of a BIP31 ping or pong: its nonce.
@@ -116,33 +197,14 @@ type pongSum struct {
 // stack: a handshake step or a batch of pings fits; more grows it.
 const outBuf = 8
 
-func newPeer(cfg Config, o options) *peer {
-	mcfg := machine.Config{
-		Inbound:          cfg.Inbound,
-		Remote:           cfg.Remote,
-		Services:         cfg.Services,
-		UserAgent:        cfg.UserAgent,
-		StartHeight:      cfg.StartHeight,
-		Relay:            cfg.Relay,
-		Rand:             o.rand,
-		HandshakeTimeout: cfg.HandshakeTimeout,
-		PingInterval:     cfg.PingInterval,
-		PingTimeout:      cfg.PingTimeout,
-	}
-	if cfg.Nonces != nil { // no typed nil in the interface
-		mcfg.Nonces = cfg.Nonces
-	}
-	return &peer{
-		cfg:     cfg,
-		opts:    o,
-		fresh:   true,
-		base:    o.logger,
-		clock:   o.clock,
-		metrics: o.metrics,
-		wheel:   o.wheel,
-		m:       machine.New(mcfg),
-	}
+func newPeer(cfg Config, c *common) *peer {
+	p := &peer{c: c, id: cfg.ID, conn: cfg.Conn}
+	p.m.Init(&c.settings, cfg.Inbound, cfg.Remote)
+	return p
 }
+
+// clock is the time the state machine sees.
+func (p *peer) clock() time.Time { return p.c.opts.clock() }
 
 // logger returns the peer's logger: the base logger with the peer's id,
 // address and direction. It is derived once and kept when debug lines are
@@ -152,10 +214,10 @@ func (p *peer) logger() *zap.Logger {
 	if p.log != nil {
 		return p.log
 	}
-	l := p.base.With(
-		zap.Uint64("peer", p.cfg.ID),
-		zap.Stringer("addr", p.cfg.Remote),
-		zap.Bool("inbound", p.cfg.Inbound))
+	l := p.c.opts.logger.With(
+		zap.Uint64("peer", p.id),
+		zap.Stringer("addr", p.m.RemoteAddr()),
+		zap.Bool("inbound", p.m.Inbound()))
 	if p.debug() {
 		p.log = l
 	}
@@ -169,7 +231,7 @@ func (p *peer) debug() bool { return p.dbg }
 
 // Receive handles one message.
 func (p *peer) Receive(ctx actor.Context) {
-	p.dbg = p.base.Check(zap.DebugLevel, "peer") != nil
+	p.dbg = p.c.opts.logger.Check(zap.DebugLevel, "peer") != nil
 	if !p.dbg {
 		p.log = nil // debug turned off: let go of the derived logger
 	}
@@ -206,14 +268,12 @@ func (p *peer) Receive(ctx actor.Context) {
 
 func (p *peer) started(ctx actor.Context) {
 	now := p.clock()
-	p.connTime = now
-	if p.wheel != nil {
-		p.ww.init(p.wheel, ctx.ActorSystem(), ctx.Self(), p.clock)
+	if w := p.c.opts.wheel; w != nil {
+		p.ww.init(w, ctx.ActorSystem(), ctx.Self(), p.c.opts.clock)
 		p.timer = &p.ww
 	} else {
-		p.timer = newTimerWaker(ctx.ActorSystem(), ctx.Self(), p.clock)
+		p.timer = newTimerWaker(ctx.ActorSystem(), ctx.Self(), p.c.opts.clock)
 	}
-	p.from = dispatcher.Sender{ID: p.cfg.ID, PID: ctx.Self(), Remote: p.cfg.Remote, Inbound: p.cfg.Inbound}
 	p.logger().Info("peer connected")
 	var buf [outBuf]machine.Output
 	p.flush(ctx, now, nil, p.m.Start(now, buf[:0]))
@@ -222,9 +282,9 @@ func (p *peer) started(ctx actor.Context) {
 // received handles one batch of frames from io, or queues it while sending
 // is paused. Every batch is acknowledged exactly once.
 func (p *peer) received(ctx actor.Context, rcv *transport.Received) {
-	if rcv.Conn != p.cfg.Conn {
+	if rcv.Conn != p.conn {
 		p.logger().Debug("batch for another connection", zap.Uint64("conn", uint64(rcv.Conn)))
-		ctx.Send(p.cfg.IO, &transport.Send{Conn: rcv.Conn, Ack: rcv})
+		ctx.Send(p.c.cfg.IO, &transport.Send{Conn: rcv.Conn, Ack: rcv})
 		return
 	}
 	if p.paused && !p.closed {
@@ -238,8 +298,8 @@ func (p *peer) received(ctx actor.Context, rcv *transport.Received) {
 // one Send carrying all replies.
 func (p *peer) process(ctx actor.Context, rcv *transport.Received) {
 	now := p.clock()
-	p.lastRecv = now
-	p.metrics.BatchReceived(len(rcv.Frames))
+	p.lastRecv = now.UnixNano()
+	p.c.opts.metrics.BatchReceived(len(rcv.Frames))
 	var buf [outBuf]machine.Output
 	data := rcv.Out // io's recycled buffer, when it gave one
 	if data == nil && len(rcv.Frames) > 1 {
@@ -265,7 +325,7 @@ func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output) [
 	size := uint64(protocol.HeaderSize + len(f.Payload))
 	p.bytesRecv += size
 	p.recvPerMsg.add(f.Command, size)
-	p.metrics.MessageReceived(f.Command, int(size))
+	p.c.opts.metrics.MessageReceived(f.Command, int(size))
 	if p.m.Phase() == machine.PhaseClosed {
 		return outs
 	}
@@ -363,7 +423,7 @@ func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, da
 // machine decided to.
 func (p *peer) send(ctx actor.Context, ack *transport.Received, data []byte, reason error) {
 	if ack != nil || len(data) > 0 {
-		ctx.Send(p.cfg.IO, &transport.Send{Conn: p.cfg.Conn, Data: data, Ack: ack})
+		ctx.Send(p.c.cfg.IO, &transport.Send{Conn: p.conn, Data: data, Ack: ack})
 	}
 	if reason != nil {
 		p.closeConn(ctx, reason)
@@ -384,7 +444,7 @@ func (p *peer) appendPong(now time.Time, data []byte, nonce uint64) []byte {
 	} else {
 		sum = protocol.Checksum(payload[:])
 	}
-	data = binary.LittleEndian.AppendUint32(data, p.cfg.Network.Magic)
+	data = binary.LittleEndian.AppendUint32(data, p.c.cfg.Network.Magic)
 	var cmd [protocol.CommandSize]byte
 	copy(cmd[:], protocol.CmdPong)
 	data = append(data, cmd[:]...)
@@ -394,20 +454,20 @@ func (p *peer) appendPong(now time.Time, data []byte, nonce uint64) []byte {
 	const n = protocol.HeaderSize + pingSize
 	p.bytesSent += n
 	p.sentPerMsg.add(protocol.CmdPong, n)
-	p.metrics.MessageSent(protocol.CmdPong, n)
-	p.lastSend = now
+	p.c.opts.metrics.MessageSent(protocol.CmdPong, n)
+	p.lastSend = now.UnixNano()
 	return data
 }
 
 // appendFrame encodes msg onto data and counts it.
 func (p *peer) appendFrame(now time.Time, data []byte, msg protocol.Message) []byte {
 	before := len(data)
-	data = protocol.AppendFrame(data, p.cfg.Network.Magic, msg, p.m.CommonVersion())
+	data = protocol.AppendFrame(data, p.c.cfg.Network.Magic, msg, p.m.CommonVersion())
 	n := uint64(len(data) - before)
 	p.bytesSent += n
 	p.sentPerMsg.add(msg.Command(), n)
-	p.metrics.MessageSent(msg.Command(), int(n))
-	p.lastSend = now
+	p.c.opts.metrics.MessageSent(msg.Command(), int(n))
+	p.lastSend = now.UnixNano()
 	if p.debug() {
 		log := p.logger()
 		switch msg := msg.(type) {
@@ -428,7 +488,7 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 	switch o.Event {
 	case machine.HandshakeComplete:
 		v := o.Version
-		p.metrics.HandshakeCompleted(p.cfg.Inbound, p.clock().Sub(p.connTime))
+		p.c.opts.metrics.HandshakeCompleted(p.m.Inbound(), p.clock().Sub(p.m.ConnectedAt()))
 		p.logger().Info("handshake complete",
 			zap.Int32("version", v.ProtocolVersion),
 			zap.String("user_agent", v.UserAgent),
@@ -436,18 +496,18 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 			zap.Int32("height", v.StartHeight))
 		if parent := ctx.Parent(); parent != nil {
 			ctx.Send(parent, &Handshaken{
-				ID:      p.cfg.ID,
+				ID:      p.id,
 				PID:     ctx.Self(),
-				Conn:    p.cfg.Conn,
-				Remote:  p.cfg.Remote,
-				Inbound: p.cfg.Inbound,
+				Conn:    p.conn,
+				Remote:  p.m.RemoteAddr(),
+				Inbound: p.m.Inbound(),
 				Version: *v,
 
 				WantsAddrV2: p.m.Status(p.clock()).WantsAddrV2,
 			})
 		}
 	case machine.Pong:
-		p.metrics.PingMeasured(o.RTT)
+		p.c.opts.metrics.PingMeasured(o.RTT)
 		if p.debug() {
 			p.logger().Debug("pong", zap.Duration("rtt", o.RTT))
 		}
@@ -455,7 +515,7 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 			// connmgr's eviction protects the best ping times.
 			p.minPing = o.RTT
 			if parent := ctx.Parent(); parent != nil {
-				ctx.Send(parent, &PingTime{ID: p.cfg.ID, MinPing: o.RTT})
+				ctx.Send(parent, &PingTime{ID: p.id, MinPing: o.RTT})
 			}
 		}
 	}
@@ -464,11 +524,12 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 // forward hands msg (decoded by protocol.Decode, so it owns its bytes) to
 // the dispatcher.
 func (p *peer) forward(ctx actor.Context, msg protocol.Message) {
-	if p.cfg.Dispatcher == nil {
+	if p.c.cfg.Dispatcher == nil {
 		p.undelivered++
 		return
 	}
-	ctx.Send(p.cfg.Dispatcher, &dispatcher.Deliver{From: p.from, Msg: msg})
+	from := dispatcher.Sender{ID: p.id, PID: ctx.Self(), Remote: p.m.RemoteAddr(), Inbound: p.m.Inbound()}
+	ctx.Send(p.c.cfg.Dispatcher, &dispatcher.Deliver{From: from, Msg: msg})
 }
 
 func (p *peer) wake(ctx actor.Context) {
@@ -496,7 +557,7 @@ func (p *peer) sendMessage(ctx actor.Context, msg *SendMessage) {
 		return
 	}
 	data := p.appendFrame(p.clock(), nil, msg.Msg)
-	ctx.Send(p.cfg.IO, &transport.Send{Conn: p.cfg.Conn, Data: data})
+	ctx.Send(p.c.cfg.IO, &transport.Send{Conn: p.conn, Data: data})
 }
 
 func (p *peer) resumed(ctx actor.Context) {
@@ -527,20 +588,20 @@ func (p *peer) closeConn(ctx actor.Context, reason error) {
 	p.closing = true
 	p.timer.Stop()
 	p.logger().Info("disconnecting", zap.String("reason", reasonName(reason)), zap.Error(reason))
-	ctx.Send(p.cfg.IO, &transport.Close{Conn: p.cfg.Conn, Reason: reason})
+	ctx.Send(p.c.cfg.IO, &transport.Close{Conn: p.conn, Reason: reason})
 }
 
 // closedByIO handles the end of the connection: acknowledge what is queued,
 // and stop.
 func (p *peer) closedByIO(ctx actor.Context, msg *transport.Closed) {
-	if msg.Conn != p.cfg.Conn || p.closed {
+	if msg.Conn != p.conn || p.closed {
 		return
 	}
 	p.closed = true
 	p.m.Closed()
 	p.timer.Stop()
 	for _, rcv := range p.queued {
-		ctx.Send(p.cfg.IO, &transport.Send{Conn: p.cfg.Conn, Ack: rcv})
+		ctx.Send(p.c.cfg.IO, &transport.Send{Conn: p.conn, Ack: rcv})
 	}
 	p.queued = nil
 	p.logger().Info("disconnected", zap.String("reason", reasonName(msg.Reason)), zap.Error(msg.Reason))
@@ -558,10 +619,10 @@ func (p *peer) stopping(ctx actor.Context) {
 	if !p.closed && !p.closing {
 		p.closing = true
 		p.logger().Info("disconnecting", zap.String("reason", machine.Requested.String()), zap.String("cause", "peer stopped"))
-		ctx.Send(p.cfg.IO, &transport.Close{Conn: p.cfg.Conn, Reason: machine.Requested})
+		ctx.Send(p.c.cfg.IO, &transport.Close{Conn: p.conn, Reason: machine.Requested})
 	}
 	for _, rcv := range p.queued {
-		ctx.Send(p.cfg.IO, &transport.Send{Conn: p.cfg.Conn, Ack: rcv})
+		ctx.Send(p.c.cfg.IO, &transport.Send{Conn: p.conn, Ack: rcv})
 	}
 	p.queued = nil
 }
@@ -583,25 +644,25 @@ func (p *peer) getInfo(ctx actor.Context, msg *GetInfo) {
 func (p *peer) info(now time.Time) *Info {
 	st := p.m.Status(now)
 	info := &Info{
-		ID:              p.cfg.ID,
-		Addr:            p.cfg.Remote.String(),
+		ID:              p.id,
+		Addr:            p.m.RemoteAddr().String(),
 		LastSend:        unixOrZero(p.lastSend),
 		LastRecv:        unixOrZero(p.lastRecv),
 		BytesSent:       p.bytesSent,
 		BytesRecv:       p.bytesRecv,
-		ConnTime:        unixOrZero(p.connTime),
+		ConnTime:        connTime(st.ConnectedAt),
 		TimeOffset:      int64(st.TimeOffset / time.Second),
 		PingTime:        st.LastPing.Seconds(),
 		MinPing:         st.MinPing.Seconds(),
 		PingWait:        st.PingWait.Seconds(),
-		Inbound:         p.cfg.Inbound,
+		Inbound:         p.m.Inbound(),
 		ConnectionType:  "outbound-full-relay",
 		Handshaken:      st.Phase == machine.PhaseReady,
 		Services:        fmt.Sprintf("%016x", uint64(0)),
 		BytesSentPerMsg: p.sentPerMsg.toMap(),
 		BytesRecvPerMsg: p.recvPerMsg.toMap(),
 	}
-	if p.cfg.Inbound {
+	if p.m.Inbound() {
 		info.ConnectionType = "inbound"
 	}
 	if v := st.Remote; v != nil {
@@ -629,9 +690,9 @@ func (p *peer) describe(ctx actor.Context, msg *inspect.Describe) {
 	now := p.clock()
 	st := p.m.Status(now)
 	summary := map[string]any{
-		"id":        p.cfg.ID,
-		"addr":      p.cfg.Remote.String(),
-		"inbound":   p.cfg.Inbound,
+		"id":        p.id,
+		"addr":      p.m.RemoteAddr().String(),
+		"inbound":   p.m.Inbound(),
 		"handshake": st.Phase.String(),
 		"paused":    p.paused,
 		"ping_ms":   float64(st.LastPing) / float64(time.Millisecond),
@@ -675,9 +736,19 @@ func reasonName(err error) string {
 	return err.Error()
 }
 
-func unixOrZero(t time.Time) int64 {
+// connTime is t in Unix seconds, zero for the zero time.
+func connTime(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
 	return t.Unix()
+}
+
+// unixOrZero turns Unix nanoseconds into Unix seconds, keeping zero for
+// never.
+func unixOrZero(ns int64) int64 {
+	if ns == 0 {
+		return 0
+	}
+	return time.Unix(0, ns).Unix()
 }

@@ -19,18 +19,36 @@ type options struct {
 	logger     *zap.Logger
 	clock      func() time.Time
 	dispatcher actor.Dispatcher
+	mailbox    actor.MailboxProducer
 	rand       func() uint64
 	metrics    metrics.Peer
 	wheel      *timerwheel.Wheel
 }
 
-func defaultOptions() options {
-	return options{
+// buildOptions applies opts to the defaults.
+func buildOptions(opts []Option) options {
+	o := options{
 		logger:  zap.NewNop(),
 		clock:   time.Now,
 		rand:    rand.Uint64,
 		metrics: metrics.NopPeer(),
 	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// propsOptions are the props settings the options ask for.
+func (o *options) propsOptions() []actor.PropsOption {
+	var popts []actor.PropsOption
+	if o.dispatcher != nil {
+		popts = append(popts, actor.WithDispatcher(o.dispatcher))
+	}
+	if o.mailbox != nil {
+		popts = append(popts, actor.WithMailbox(o.mailbox))
+	}
+	return popts
 }
 
 // WithLogger sets the logger the peer derives its own from (adding peer,
@@ -66,6 +84,12 @@ func WithDispatcher(d actor.Dispatcher) Option {
 			o.wheel = wp.TimerWheel()
 		}
 	}
+}
+
+// WithMailbox gives the peer mailboxes made by mailbox, such as
+// inspect.Counters' counted ones (default: protoactor's unbounded mailbox).
+func WithMailbox(mailbox actor.MailboxProducer) Option {
+	return func(o *options) { o.mailbox = mailbox }
 }
 
 // WithTimerWheel puts the peer's timer (handshake timeout, ping interval

@@ -14,9 +14,11 @@ import (
 func Example() {
 	nonce := uint64(0)
 	m := machine.New(machine.Config{
-		Remote:    netip.MustParseAddrPort("127.0.0.1:18444"),
-		UserAgent: "/example:0.1/",
-		Rand:      func() uint64 { nonce++; return nonce },
+		Remote: netip.MustParseAddrPort("127.0.0.1:18444"),
+		Settings: machine.Settings{
+			UserAgent: "/example:0.1/",
+			Rand:      func() uint64 { nonce++; return nonce },
+		},
 	})
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	show := func(out []machine.Output) {

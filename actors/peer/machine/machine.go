@@ -30,13 +30,21 @@ type NonceSet interface {
 	Contains(nonce uint64) bool
 }
 
-// Config is what a machine is born with.
+// Config is what a machine is born with: its connection's direction and
+// address, and the settings it may share with the other machines of a node.
 type Config struct {
 	// Inbound is true when the remote dialled us: we then wait for its
 	// version before sending ours.
 	Inbound bool
 	// Remote is the remote's address, sent back as the version's addr_recv.
 	Remote netip.AddrPort
+	Settings
+}
+
+// Settings are the part of a Config that is the same for every connection
+// of a node. Machines made with Init share one Settings value and only read
+// it, so that an idle connection does not carry a copy of them.
+type Settings struct {
 	// Services are the service bits we announce.
 	Services protocol.ServiceFlag
 	// UserAgent is our BIP14 user agent.
@@ -123,8 +131,10 @@ type Status struct {
 // what to do to a caller's slice. It is not safe for concurrent use; its owner
 // (the peer actor) drives it from one goroutine at a time.
 type Machine struct {
-	cfg   Config
-	phase Phase
+	cfg     *Settings
+	inbound bool
+	addr    netip.AddrPort
+	phase   Phase
 
 	connected time.Time
 	// ourNonce is our version's nonce; registered says it sits in
@@ -151,22 +161,52 @@ type Machine struct {
 	reason          Reason
 }
 
-// New returns a machine for one connection. It does nothing until Start.
+// New returns a machine for one connection, with its own copy of cfg's
+// settings. It does nothing until Start.
 func New(cfg Config) *Machine {
-	if cfg.HandshakeTimeout <= 0 {
-		cfg.HandshakeTimeout = DefaultHandshakeTimeout
-	}
-	if cfg.PingInterval <= 0 {
-		cfg.PingInterval = DefaultPingInterval
-	}
-	if cfg.PingTimeout <= 0 {
-		cfg.PingTimeout = DefaultPingTimeout
-	}
-	if cfg.Rand == nil {
-		panic("machine.New: Config.Rand is required")
-	}
-	return &Machine{cfg: cfg, commonVersion: protocol.ProtocolVersion}
+	s := cfg.Settings.WithDefaults()
+	m := new(Machine)
+	m.Init(&s, cfg.Inbound, cfg.Remote)
+	return m
 }
+
+// WithDefaults returns s with every zero interval set to its Default. Rand
+// stays required.
+func (s Settings) WithDefaults() Settings {
+	if s.HandshakeTimeout <= 0 {
+		s.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if s.PingInterval <= 0 {
+		s.PingInterval = DefaultPingInterval
+	}
+	if s.PingTimeout <= 0 {
+		s.PingTimeout = DefaultPingTimeout
+	}
+	return s
+}
+
+// Init readies m, a zero Machine (one embedded in its owner, say), for one
+// connection: inbound and remote are the connection's, s the settings it
+// shares with other machines. s must have its defaults (WithDefaults) and
+// a Rand, and must not change while m is in use.
+func (m *Machine) Init(s *Settings, inbound bool, remote netip.AddrPort) {
+	if s.Rand == nil {
+		panic("machine: Settings.Rand is required")
+	}
+	if s.HandshakeTimeout <= 0 || s.PingInterval <= 0 || s.PingTimeout <= 0 {
+		panic("machine: Init needs Settings.WithDefaults")
+	}
+	*m = Machine{cfg: s, inbound: inbound, addr: remote, commonVersion: protocol.ProtocolVersion}
+}
+
+// Inbound reports whether the remote dialled us.
+func (m *Machine) Inbound() bool { return m.inbound }
+
+// ConnectedAt is when Start was called, the zero time before.
+func (m *Machine) ConnectedAt() time.Time { return m.connected }
+
+// RemoteAddr is the remote's address.
+func (m *Machine) RemoteAddr() netip.AddrPort { return m.addr }
 
 // Phase returns where the connection stands.
 func (m *Machine) Phase() Phase { return m.phase }
@@ -183,7 +223,7 @@ func (m *Machine) Remote() *protocol.MsgVersion { return m.remote }
 func (m *Machine) Status(now time.Time) Status {
 	s := Status{
 		Phase:          m.phase,
-		Inbound:        m.cfg.Inbound,
+		Inbound:        m.inbound,
 		ConnectedAt:    m.connected,
 		Remote:         m.remote,
 		CommonVersion:  m.commonVersion,
@@ -215,7 +255,7 @@ func (m *Machine) Start(now time.Time, out []Output) []Output {
 	m.connected = now
 	m.ourNonce = m.nonce()
 	m.phase = PhaseAwaitVersion
-	if !m.cfg.Inbound {
+	if !m.inbound {
 		if m.cfg.Nonces != nil {
 			m.cfg.Nonces.Add(m.ourNonce)
 			m.registered = true
@@ -348,13 +388,13 @@ func (m *Machine) onVersion(now time.Time, v *protocol.MsgVersion, out []Output)
 	if v.ProtocolVersion < protocol.MinPeerProtocolVersion {
 		return m.disconnect(ObsoleteVersion, out)
 	}
-	if m.cfg.Inbound && m.cfg.Nonces != nil && m.cfg.Nonces.Contains(v.Nonce) {
+	if m.inbound && m.cfg.Nonces != nil && m.cfg.Nonces.Contains(v.Nonce) {
 		return m.disconnect(SelfConnection, out)
 	}
 	m.remote = v
 	m.commonVersion = min(uint32(v.ProtocolVersion), protocol.ProtocolVersion)
 	m.timeOffset = time.Unix(v.Timestamp, 0).Sub(now.Truncate(time.Second))
-	if m.cfg.Inbound {
+	if m.inbound {
 		out = append(out, Output{Kind: Send, Msg: m.ourVersion(now)})
 	}
 	if m.commonVersion >= protocol.WtxidRelayVersion {
@@ -467,8 +507,8 @@ func (m *Machine) ourVersion(now time.Time) *protocol.MsgVersion {
 		Services:        m.cfg.Services,
 		Timestamp:       now.Unix(),
 		AddrRecv: protocol.NetAddress{
-			Addr: m.cfg.Remote.Addr().Unmap(),
-			Port: m.cfg.Remote.Port(),
+			Addr: m.addr.Addr().Unmap(),
+			Port: m.addr.Port(),
 		},
 		AddrFrom: protocol.NetAddress{
 			Services: m.cfg.Services,

@@ -27,14 +27,16 @@ func counter() func() uint64 {
 
 func newMachine(inbound bool, nonces NonceSet) *Machine {
 	return New(Config{
-		Inbound:     inbound,
-		Remote:      netip.MustParseAddrPort("127.0.0.2:8333"),
-		Services:    protocol.SFNodeNetwork | protocol.SFNodeWitness,
-		UserAgent:   "/test:0.1/",
-		StartHeight: 7,
-		Relay:       true,
-		Nonces:      nonces,
-		Rand:        counter(),
+		Inbound: inbound,
+		Remote:  netip.MustParseAddrPort("127.0.0.2:8333"),
+		Settings: Settings{
+			Services:    protocol.SFNodeNetwork | protocol.SFNodeWitness,
+			UserAgent:   "/test:0.1/",
+			StartHeight: 7,
+			Relay:       true,
+			Nonces:      nonces,
+			Rand:        counter(),
+		},
 	})
 }
 

@@ -23,8 +23,8 @@ func pings(out []machine.Output) []uint64 {
 func TestQueuePingSendsAheadOfTheIntervalOnlyWhenNoneIsOutstanding(t *testing.T) {
 	nonce := uint64(0)
 	m := machine.New(machine.Config{
-		Remote: netip.MustParseAddrPort("127.0.0.1:18444"),
-		Rand:   func() uint64 { nonce++; return nonce },
+		Remote:   netip.MustParseAddrPort("127.0.0.1:18444"),
+		Settings: machine.Settings{Rand: func() uint64 { nonce++; return nonce }},
 	})
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	if got := pings(m.QueuePing(now, nil)); len(got) != 0 {

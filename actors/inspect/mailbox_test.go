@@ -1,0 +1,217 @@
+package inspect
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// recorder is an invoker that records what it is handed, in order.
+type recorder struct {
+	mu        sync.Mutex
+	got       []any
+	escalated []any
+	panicOn   any
+}
+
+func (r *recorder) InvokeSystemMessage(msg any) { r.add(msg) }
+
+func (r *recorder) InvokeUserMessage(msg any) {
+	if r.panicOn != nil && msg == r.panicOn {
+		panic("boom")
+	}
+	r.add(msg)
+}
+
+func (r *recorder) EscalateFailure(reason, msg any) {
+	r.mu.Lock()
+	r.escalated = append(r.escalated, msg)
+	r.mu.Unlock()
+}
+
+func (r *recorder) add(msg any) {
+	r.mu.Lock()
+	r.got = append(r.got, msg)
+	r.mu.Unlock()
+}
+
+func (r *recorder) messages() []any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]any(nil), r.got...)
+}
+
+// heldDispatcher keeps what it is asked to schedule until the test runs it,
+// so that a test decides when the mailbox is processed.
+type heldDispatcher struct {
+	mu      sync.Mutex
+	pending []func()
+}
+
+func (d *heldDispatcher) Schedule(fn func()) {
+	d.mu.Lock()
+	d.pending = append(d.pending, fn)
+	d.mu.Unlock()
+}
+
+func (d *heldDispatcher) Throughput() int { return 3 }
+
+func (d *heldDispatcher) runAll() int {
+	d.mu.Lock()
+	fns := d.pending
+	d.pending = nil
+	d.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+	return len(fns)
+}
+
+func newTestMailbox(r *recorder, d actor.Dispatcher) *mailbox {
+	m := newMailbox(NewCounters())
+	m.RegisterHandlers(r, d)
+	return m
+}
+
+func TestMailboxDeliversSystemFirstThenUserInOrderAcrossGrowth(t *testing.T) {
+	r, d := &recorder{}, &heldDispatcher{}
+	m := newTestMailbox(r, d)
+	const n = 3*keepRing + 5 // grows the ring several times
+	for i := range n {
+		m.PostUserMessage(i)
+	}
+	m.PostSystemMessage("sys")
+	if got := m.UserMessageCount(); got != n {
+		t.Fatalf("UserMessageCount = %d, want %d", got, n)
+	}
+	if runs := d.runAll(); runs != 1 {
+		t.Fatalf("scheduled %d times for one batch of posts, want 1", runs)
+	}
+	got := r.messages()
+	if len(got) != n+1 || got[0] != "sys" {
+		t.Fatalf("got %d messages starting %v, want %d starting with the system message", len(got), got[:1], n+1)
+	}
+	for i := range n {
+		if got[i+1] != i {
+			t.Fatalf("message %d = %v, want %d", i+1, got[i+1], i)
+		}
+	}
+	if m.ring != nil || m.system != nil || m.UserMessageCount() != 0 {
+		t.Fatalf("drained mailbox holds ring %d, system %d, count %d; want all released",
+			len(m.ring), len(m.system), m.UserMessageCount())
+	}
+	if p := m.processed.Load(); p != n {
+		t.Fatalf("processed = %d, want %d", p, n)
+	}
+}
+
+func TestMailboxKeepsASmallRingAfterDraining(t *testing.T) {
+	r, d := &recorder{}, &heldDispatcher{}
+	m := newTestMailbox(r, d)
+	m.PostUserMessage("a")
+	d.runAll()
+	if len(m.ring) != firstRing {
+		t.Fatalf("ring after one message = %d slots, want %d kept for the next", len(m.ring), firstRing)
+	}
+}
+
+func TestMailboxSuspendHoldsUserMessagesUntilResume(t *testing.T) {
+	r, d := &recorder{}, &heldDispatcher{}
+	m := newTestMailbox(r, d)
+	m.PostSystemMessage(&actor.SuspendMailbox{})
+	m.PostUserMessage("held")
+	d.runAll()
+	if got := r.messages(); len(got) != 0 {
+		t.Fatalf("suspended mailbox delivered %v", got)
+	}
+	m.PostSystemMessage(&actor.ResumeMailbox{})
+	d.runAll()
+	if got := r.messages(); len(got) != 1 || got[0] != "held" {
+		t.Fatalf("after resume got %v, want [held]", got)
+	}
+}
+
+type batch struct{ items []any }
+
+func (b *batch) GetMessages() []any { return b.items }
+
+func TestMailboxPostsABatchAsItsItemsThenItself(t *testing.T) {
+	r, d := &recorder{}, &heldDispatcher{}
+	m := newTestMailbox(r, d)
+	b := &batch{items: []any{"x", "y"}}
+	m.PostUserMessage(b)
+	d.runAll()
+	got := r.messages()
+	if len(got) != 3 || got[0] != "x" || got[1] != "y" || got[2] != b {
+		t.Fatalf("got %v, want x, y, then the batch", got)
+	}
+}
+
+func TestMailboxEscalatesAPanicAndGoesOn(t *testing.T) {
+	r, d := &recorder{panicOn: "bad"}, &heldDispatcher{}
+	m := newTestMailbox(r, d)
+	m.PostUserMessage("bad")
+	m.PostUserMessage("after")
+	d.runAll()
+	if len(r.escalated) != 1 || r.escalated[0] != "bad" {
+		t.Fatalf("escalated %v, want [bad]", r.escalated)
+	}
+	// The mailbox went idle with "after" waiting, so it ran again.
+	if got := r.messages(); len(got) != 1 || got[0] != "after" {
+		t.Fatalf("after the panic got %v, want [after]", got)
+	}
+}
+
+// TestMailboxConcurrentPostersLoseNothing posts from several goroutines
+// to an actor on protoactor's default dispatcher; run it with -race.
+func TestMailboxConcurrentPostersLoseNothing(t *testing.T) {
+	system := newSystem(t)
+	counters := NewCounters()
+	const posters, each = 8, 2000
+	var mu sync.Mutex
+	last := make(map[int]int) // poster -> last sequence seen
+	bad := ""
+	done := make(chan struct{})
+	total := 0
+	props := actor.PropsFromFunc(func(ctx actor.Context) {
+		msg, ok := ctx.Message().([2]int)
+		if !ok {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if prev, seen := last[msg[0]]; (seen && msg[1] != prev+1) || (!seen && msg[1] != 0) {
+			bad = fmt.Sprintf("poster %d: %d after %d", msg[0], msg[1], prev)
+		}
+		last[msg[0]] = msg[1]
+		if total++; total == posters*each {
+			close(done)
+		}
+	}, actor.WithMailbox(counters.Mailbox()))
+	pid := system.Root.Spawn(props)
+	var wg sync.WaitGroup
+	for p := range posters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				system.Root.Send(pid, [2]int{p, i})
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("only %d of %d messages arrived", total, posters*each)
+	}
+	if bad != "" {
+		t.Fatal("out of order: " + bad)
+	}
+	if s, _ := counters.Stats(pid); s.Processed < posters*each {
+		t.Fatalf("processed = %d, want at least %d", s.Processed, posters*each)
+	}
+}
