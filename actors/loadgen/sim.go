@@ -161,7 +161,7 @@ func Sim(ctx context.Context, cfg SimConfig) (SimResult, error) {
 		peers := peer.NewFactory(peer.WithDispatcher(pool), peer.WithMetrics(counter{&frames}))
 		d := &dialer{
 			io: iopid, target: target, total: count, inFlight: 4, template: template,
-			props: peers.Props,
+			props:      peers.Props,
 			handshaken: &handshaken, idPrefix: uint64(h) << 20,
 		}
 		dialers = append(dialers, sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return d })))
