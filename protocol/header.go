@@ -214,3 +214,39 @@ func putHeader(frame []byte, magic uint32, cmd string) {
 	sum := Checksum(payload)
 	copy(frame[20:24], sum[:])
 }
+
+// commandNames lists the commands this package knows, in CommandID order
+// after the empty name of id 0. It is never written.
+var commandNames = [...]string{"",
+	CmdVersion, CmdVerack, CmdPing, CmdPong, CmdGetAddr, CmdAddr, CmdAddrV2,
+	CmdSendAddrV2, CmdWtxidRelay, CmdSendHeaders, CmdFeeFilter, CmdSendCmpct,
+	CmdInv, CmdGetData, CmdNotFound, CmdGetHeaders, CmdHeaders, CmdTx, CmdBlock,
+	CmdGetBlocks, CmdMempool, CmdReject, CmdMerkleBlock, CmdFilterLoad,
+	CmdFilterAdd, CmdFilterClear, CmdCmpctBlock, CmdGetBlockTxn, CmdBlockTxn,
+	CmdGetCFilters, CmdCFilter, CmdGetCFHeaders, CmdCFHeaders, CmdGetCFCheckpt,
+	CmdCFCheckpt, CmdAlert,
+}
+
+// NumCommands is the number of commands this package knows: CommandID
+// returns 1 to NumCommands for them.
+const NumCommands = len(commandNames) - 1
+
+// CommandID returns a small number for a command this package knows, from
+// 1 to NumCommands, and 0 for any other: a key for tables per command that
+// a remote cannot grow by inventing commands.
+func CommandID(cmd string) uint8 {
+	for i := 1; i < len(commandNames); i++ {
+		if commandNames[i] == cmd {
+			return uint8(i)
+		}
+	}
+	return 0
+}
+
+// CommandByID is the command of a CommandID, "" for 0 or an unknown id.
+func CommandByID(id uint8) string {
+	if int(id) < len(commandNames) {
+		return commandNames[id]
+	}
+	return ""
+}

@@ -188,3 +188,17 @@ func FuzzParseHeader(f *testing.F) {
 		}
 	})
 }
+
+func TestCommandIDRoundTripsEveryKnownCommand(t *testing.T) {
+	seen := map[uint8]bool{}
+	for id := uint8(1); int(id) <= NumCommands; id++ {
+		cmd := CommandByID(id)
+		if cmd == "" || CommandID(cmd) != id || seen[id] {
+			t.Fatalf("id %d: command %q maps back to %d", id, cmd, CommandID(cmd))
+		}
+		seen[id] = true
+	}
+	if CommandID("bogus") != 0 || CommandByID(0) != "" || CommandByID(255) != "" {
+		t.Fatal("unknown commands and ids must map to 0 and \"\"")
+	}
+}

@@ -89,10 +89,11 @@ type conn struct {
 	dirty      bool // in ioActor.dirty: flush this turn
 	wantOut    bool // a write left bytes: EPOLLOUT armed
 	sendPaused bool // queued passed the send limit; peer told SendPaused
-	// stallSince is when the queue last made progress while bytes remained
-	// (set only when a write leaves bytes, so an idle connection never
-	// reads the clock); stallTimer says a timerStall is pending for it.
-	stallSince time.Time
+	// stallSince is when the queue last made progress while bytes remained,
+	// in Unix nanoseconds (set only when a write leaves bytes, so an idle
+	// connection never reads the clock); stallTimer says a timerStall is
+	// pending for it.
+	stallSince int64
 	stallTimer bool
 
 	// Dial.
@@ -918,11 +919,11 @@ func (a *ioActor) write(c *conn) {
 // "socket sending timeout"). Connections with empty queues cost nothing.
 func (a *ioActor) watchStall(c *conn, progressed bool) {
 	if progressed || !c.stallTimer {
-		c.stallSince = time.Now()
+		c.stallSince = time.Now().UnixNano()
 	}
 	if !c.stallTimer {
 		c.stallTimer = true
-		a.timers.add(timer{at: c.stallSince.Add(a.cfg.SendTimeout), kind: timerStall, id: c.id})
+		a.timers.add(timer{at: time.Unix(0, c.stallSince).Add(a.cfg.SendTimeout), kind: timerStall, id: c.id})
 	}
 }
 
@@ -933,7 +934,7 @@ func (a *ioActor) checkStall(c *conn, now time.Time) {
 	if c.queued == 0 || c.state != connOpen {
 		return
 	}
-	at := c.stallSince.Add(a.cfg.SendTimeout)
+	at := time.Unix(0, c.stallSince).Add(a.cfg.SendTimeout)
 	if !now.Before(at) {
 		a.sendTimeouts++
 		a.log.Debug("io: send timed out", zap.Stringer("remote", c.remote),

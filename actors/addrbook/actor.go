@@ -155,11 +155,19 @@ type conn struct {
 	// getAddrSent: our getaddr awaits its answer, which is not relayed.
 	getAddrSent bool
 	tokens      tokenBucket
-	known       knownSet
+	known       *knownSet // made at the first address it knows
 	// local is our address as the peer sees it; nextLocal when it is
 	// announced again.
 	local     netip.AddrPort
 	nextLocal time.Time
+}
+
+// remember notes that the peer knows the address of hash h.
+func (c *conn) remember(h uint64) {
+	if c.known == nil {
+		c.known = new(knownSet)
+	}
+	c.known.add(h)
 }
 
 // seeder is the DNS seeding state.

@@ -77,7 +77,7 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 		if !ok {
 			continue
 		}
-		c.known.add(a.relay.addrHash(k))
+		c.remember(a.relay.addrHash(k))
 		if !k.valid(a.allowLocal) {
 			continue
 		}
@@ -146,7 +146,7 @@ func (a *addrBook) relayAddrs(ctx actor.Context, origin uint64, items []relayIte
 			if p.c == nil || p.c.known.has(h) {
 				continue
 			}
-			p.c.known.add(h)
+			p.c.remember(h)
 			batches[p.c] = append(batches[p.c], it.key.v2(it.seen, it.services))
 		}
 	}
@@ -235,7 +235,7 @@ func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 		if k == self || c.known.has(h) {
 			continue
 		}
-		c.known.add(h)
+		c.remember(h)
 		list = append(list, cache.addrs[i])
 	}
 	sent := a.sendAddrs(ctx, c, list)
@@ -282,7 +282,7 @@ func (a *addrBook) advertiseSelf(ctx actor.Context, id uint64, c *conn, now time
 		return
 	}
 	k := keyFromAddrPort(c.local)
-	c.known.add(a.relay.addrHash(k))
+	c.remember(a.relay.addrHash(k))
 	a.sendAddrs(ctx, c, []protocol.NetAddressV2{k.v2(now, a.cfg.Services)})
 	a.log.Debug("advertising our address", zap.Uint64("peer", id), zap.Stringer("local", c.local))
 }

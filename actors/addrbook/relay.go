@@ -58,21 +58,23 @@ const (
 // tokenBucket is a peer's allowance of addresses (Core's
 // m_addr_token_bucket): it starts at 1, grows by addrRate per second up to
 // addrBurst, and each address processed takes one token.
+// Its time is in Unix nanoseconds, a third of a time.Time.
 type tokenBucket struct {
 	tokens float64
-	at     time.Time
+	at     int64
 }
 
-func newTokenBucket(now time.Time) tokenBucket { return tokenBucket{tokens: 1, at: now} }
+func newTokenBucket(now time.Time) tokenBucket { return tokenBucket{tokens: 1, at: now.UnixNano()} }
 
 // refill adds what has accrued since the last refill, unless full.
 func (t *tokenBucket) refill(now time.Time) {
+	ns := now.UnixNano()
 	if t.tokens < addrBurst {
-		if d := now.Sub(t.at); d > 0 {
+		if d := time.Duration(ns - t.at); d > 0 {
 			t.tokens = min(t.tokens+d.Seconds()*addrRate, addrBurst)
 		}
 	}
-	t.at = now
+	t.at = ns
 }
 
 // take spends one token; false means the address is over the limit.
@@ -85,6 +87,7 @@ func (t *tokenBucket) take() bool {
 }
 
 // knownSet remembers up to knownMax address hashes, forgetting the oldest.
+// A nil set knows nothing.
 type knownSet struct {
 	set  map[uint64]struct{}
 	ring []uint64
@@ -92,6 +95,9 @@ type knownSet struct {
 }
 
 func (s *knownSet) has(h uint64) bool {
+	if s == nil {
+		return false
+	}
 	_, ok := s.set[h]
 	return ok
 }

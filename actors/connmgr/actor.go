@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -149,7 +150,6 @@ type connMgr struct {
 
 	peers   map[uint64]*peerConn
 	byConn  map[transport.ConnID]*peerConn
-	byPID   map[string]*peerConn
 	closing map[transport.ConnID]*peerConn // peer gone, Closed not yet seen
 	dials   map[uint64]*pendingDial
 	manual  map[string]*manualNode
@@ -183,13 +183,14 @@ type peerConn struct {
 	manual string
 	// gone is when the peer actor stopped (in closing).
 	gone time.Time
-	// hsGroup is the source group of an inbound peer's handshake limit;
 	// evicted says it was chosen for eviction and no longer holds a slot;
 	// minPing is its smallest ping time (peer.PingTime), 0 if none.
-	hsGroup netip.Prefix
 	evicted bool
 	minPing time.Duration
 }
+
+// hsGroup is the source group of an inbound peer's handshake limit.
+func (p *peerConn) hsGroup() netip.Prefix { return handshakeGroup(p.remote.Addr()) }
 
 // pendingDial is an outbound attempt io has not answered yet.
 type pendingDial struct {
@@ -204,6 +205,10 @@ type listener struct {
 	err       error
 	done      bool
 }
+
+// peerPrefix starts the name of every peer actor: "peer-<id>", like
+// Core's node id.
+const peerPrefix = "peer-"
 
 // tick is the manager's heartbeat (timer).
 type tick struct{}
@@ -220,7 +225,6 @@ func newConnMgr(cfg Config) *connMgr {
 		adm:            newAdmission(),
 		peers:          make(map[uint64]*peerConn),
 		byConn:         make(map[transport.ConnID]*peerConn),
-		byPID:          make(map[string]*peerConn),
 		closing:        make(map[transport.ConnID]*peerConn),
 		dials:          make(map[uint64]*pendingDial),
 		manual:         make(map[string]*manualNode),
@@ -571,7 +575,7 @@ func (c *connMgr) spawn(ctx actor.Context, conn transport.ConnID, remote, local 
 	cfg := c.cfg.PeerTemplate
 	cfg.ID, cfg.Conn, cfg.Remote, cfg.Local, cfg.Inbound = id, conn, remote, local, inbound
 	cfg.IO, cfg.Dispatcher, cfg.Nonces = c.cfg.IO, c.cfg.Dispatcher, c.nonces
-	pid, err := ctx.SpawnNamed(c.cfg.PeerProps(cfg), "peer-"+strconv.FormatUint(id, 10))
+	pid, err := ctx.SpawnNamed(c.cfg.PeerProps(cfg), peerPrefix+strconv.FormatUint(id, 10))
 	if err != nil {
 		c.log.Error("cannot spawn peer", zap.Uint64("peer", id), zap.Stringer("addr", remote), zap.Error(err))
 		ctx.Send(c.cfg.IO, &transport.Close{Conn: conn, Reason: ReasonSpawnFailed})
@@ -581,13 +585,9 @@ func (c *connMgr) spawn(ctx actor.Context, conn transport.ConnID, remote, local 
 		id: id, pid: pid, conn: conn, remote: remote, local: local, inbound: inbound,
 		connType: connType, since: c.now(), manual: manual,
 	}
-	if inbound {
-		p.hsGroup = handshakeGroup(remote.Addr())
-	}
 	c.adm.admitted(p)
 	c.peers[id] = p
 	c.byConn[conn] = p
-	c.byPID[pid.Id] = p
 	ctx.Send(c.cfg.IO, &transport.Attach{Conn: conn, Peer: pid})
 	return p
 }
@@ -633,7 +633,7 @@ func (c *connMgr) closed(ctx actor.Context, msg *transport.Closed) {
 // still open (io has not said Closed), connmgr closes it and waits for io's
 // Closed to log why the connection ended.
 func (c *connMgr) terminated(ctx actor.Context, msg *actor.Terminated) {
-	p := c.byPID[msg.Who.Id]
+	p := c.peerOf(msg.Who)
 	if p == nil {
 		return // io's Closed came first: already cleaned up
 	}
@@ -646,13 +646,27 @@ func (c *connMgr) terminated(ctx actor.Context, msg *actor.Terminated) {
 	ctx.Send(c.cfg.IO, &transport.Close{Conn: p.conn, Reason: ReasonPeerStopped})
 }
 
+// peerOf finds the peer of pid in the table: its name, "peer-<id>", gives
+// the id (a map from PID to peer would cost every idle peer a few dozen
+// bytes more).
+func (c *connMgr) peerOf(pid *actor.PID) *peerConn {
+	_, name, _ := strings.Cut(pid.Id[strings.LastIndexByte(pid.Id, '/')+1:], peerPrefix)
+	id, err := strconv.ParseUint(name, 10, 64)
+	if err != nil {
+		return nil
+	}
+	if p := c.peers[id]; p != nil && p.pid.Equal(pid) {
+		return p
+	}
+	return nil
+}
+
 // forget removes p from the table, frees its slot and reports the outcome
 // to the address book and its manual node. It runs once per peer: the
 // first of Closed and Terminated calls it.
 func (c *connMgr) forget(ctx actor.Context, p *peerConn) {
 	delete(c.peers, p.id)
 	delete(c.byConn, p.conn)
-	delete(c.byPID, p.pid.Id)
 	c.adm.left(p)
 	if c.cfg.AddrBook != nil {
 		if p.handshaken {

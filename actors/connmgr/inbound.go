@@ -170,13 +170,13 @@ func (ad *admission) admitted(p *peerConn) {
 		return
 	}
 	ad.inbound++
-	ad.handshaking[p.hsGroup]++
+	ad.handshaking[p.hsGroup()]++
 }
 
 // handshook counts p's handshake done.
 func (ad *admission) handshook(p *peerConn) {
 	if p.inbound && !p.handshaken {
-		ad.doneHandshaking(p.hsGroup)
+		ad.doneHandshaking(p.hsGroup())
 	}
 }
 
@@ -189,7 +189,7 @@ func (ad *admission) left(p *peerConn) {
 		ad.inbound--
 	}
 	if !p.handshaken {
-		ad.doneHandshaking(p.hsGroup)
+		ad.doneHandshaking(p.hsGroup())
 	}
 }
 

@@ -15,11 +15,12 @@ const (
 )
 
 // Sizes of the user message ring: the first post allocates firstRing
-// slots; a ring that grew beyond keepRing slots is let go once drained, so
-// that one burst does not pin its buffer for the life of an idle actor.
+// slots, kept for the life of the actor; a ring that grew beyond keepRing
+// slots is let go once drained, so that one burst does not pin its buffer
+// for the life of an idle actor.
 const (
 	firstRing = 4
-	keepRing  = 64
+	keepRing  = firstRing
 )
 
 // mailbox is what Counters.Mailbox produces: protoactor's unbounded mailbox

@@ -79,7 +79,7 @@ func newTestMailbox(r *recorder, d actor.Dispatcher) *mailbox {
 func TestMailboxDeliversSystemFirstThenUserInOrderAcrossGrowth(t *testing.T) {
 	r, d := &recorder{}, &heldDispatcher{}
 	m := newTestMailbox(r, d)
-	const n = 3*keepRing + 5 // grows the ring several times
+	const n = 16*keepRing + 5 // grows the ring several times
 	for i := range n {
 		m.PostUserMessage(i)
 	}

@@ -22,13 +22,9 @@ import (
 // errors.As(err, new(Reason)) recovers it from *transport.Closed.
 type Reason = machine.Reason
 
-// otherCommand is the per-message byte counters' key for commands beyond the
-// first maxCommandKeys, like Core's getpeerinfo "*other*": a remote cannot
-// grow the maps by inventing commands.
-const (
-	otherCommand   = "*other*"
-	maxCommandKeys = 64
-)
+// otherCommand is the per-message byte counters' key for the commands
+// protocol does not know, like Core's getpeerinfo "*other*".
+const otherCommand = "*other*"
 
 // Props returns the props of a peer actor for one connection. The actor
 // starts its handshake as soon as it is spawned; its parent (connmgr) then
@@ -146,22 +142,16 @@ func (c *common) sameNodeWide(cfg *Config) bool {
 // carries out its outputs. Only Receive touches its fields. It holds its
 // connection's state only; the rest it reads from c.
 type peer struct {
-	c    *common
-	id   uint64
-	conn transport.ConnID
-	m    machine.Machine
-	// log is the logger with the peer's fields, kept only while debug
-	// logging is on (see logger): a derived zap logger holds about a
-	// kilobyte, more than the rest of an idle peer.
-	log   *zap.Logger
+	c     *common
+	id    uint64
+	conn  transport.ConnID
+	m     machine.Machine
 	timer waker
 	// ww is the waker on the timer wheel, when there is one (kept inside
 	// the peer, saving an allocation).
 	ww wheelWaker
-
-	// queued holds the batches that arrived while sending was paused
-	// (between SendPaused and SendResumed), still unacknowledged.
-	queued []*transport.Received
+	// rare holds what few peers ever need (nil until one of them is).
+	rare *rareState
 
 	// lastSend and lastRecv are Unix nanoseconds, zero for never.
 	lastSend, lastRecv     int64
@@ -172,16 +162,35 @@ type peer struct {
 	// pongSums are the checksums of the pings of the batch in hand, in
 	// order: a pong's payload is its ping's, and so is its checksum.
 	pongSums []pongSum
+	// dbg says debug lines are logged (see debug); paused is set between
+	// SendPaused and SendResumed; closing once we sent io a Close; closed
+	// once io said Closed.
+	dbg, paused, closing, closed bool
+}
+
+// rareState is the part of a peer's state that most peers never need: an
+// idle peer does without these words.
+type rareState struct {
+	// log is the logger with the peer's fields, kept only while debug
+	// logging is on (see logger): a derived zap logger holds about a
+	// kilobyte, more than the rest of an idle peer.
+	log *zap.Logger
+	// queued holds the batches that arrived while sending was paused
+	// (between SendPaused and SendResumed), still unacknowledged.
+	queued []*transport.Received
 	// decodeErrors counts frames of known commands that failed to decode;
 	// undelivered counts forwards dropped for want of a dispatcher;
 	// unexpected counts actor messages of unknown types (nil until one).
 	decodeErrors, undelivered uint64
 	unexpected                map[string]uint64
+}
 
-	// dbg says debug lines are logged (see debug); paused is set between
-	// SendPaused and SendResumed; closing once we sent io a Close; closed
-	// once io said Closed.
-	dbg, paused, closing, closed bool
+// extra returns the peer's rare state, made at the first need.
+func (p *peer) extra() *rareState {
+	if p.rare == nil {
+		p.rare = new(rareState)
+	}
+	return p.rare
 }
 
 // pingSize is the payload size of a BIP31 ping or pong: its nonce.
@@ -211,15 +220,15 @@ func (p *peer) clock() time.Time { return p.c.opts.clock() }
 // on; otherwise each call derives it anew, which only the few Info lines
 // of a connection's life do.
 func (p *peer) logger() *zap.Logger {
-	if p.log != nil {
-		return p.log
+	if p.rare != nil && p.rare.log != nil {
+		return p.rare.log
 	}
 	l := p.c.opts.logger.With(
 		zap.Uint64("peer", p.id),
 		zap.Stringer("addr", p.m.RemoteAddr()),
 		zap.Bool("inbound", p.m.Inbound()))
 	if p.debug() {
-		p.log = l
+		p.extra().log = l
 	}
 	return l
 }
@@ -233,7 +242,9 @@ func (p *peer) debug() bool { return p.dbg }
 func (p *peer) Receive(ctx actor.Context) {
 	p.dbg = p.c.opts.logger.Check(zap.DebugLevel, "peer") != nil
 	if !p.dbg {
-		p.log = nil // debug turned off: let go of the derived logger
+		if p.rare != nil {
+			p.rare.log = nil // debug turned off: let go of the derived logger
+		}
 	}
 	switch msg := ctx.Message().(type) {
 	case *transport.Received:
@@ -269,10 +280,10 @@ func (p *peer) Receive(ctx actor.Context) {
 func (p *peer) started(ctx actor.Context) {
 	now := p.clock()
 	if w := p.c.opts.wheel; w != nil {
-		p.ww.init(w, ctx.ActorSystem(), ctx.Self(), p.c.opts.clock)
+		p.ww.init(w, ctx.ActorSystem(), ctx.Self())
 		p.timer = &p.ww
 	} else {
-		p.timer = newTimerWaker(ctx.ActorSystem(), ctx.Self(), p.c.opts.clock)
+		p.timer = newTimerWaker(ctx.ActorSystem(), ctx.Self())
 	}
 	p.logger().Info("peer connected")
 	var buf [outBuf]machine.Output
@@ -288,7 +299,8 @@ func (p *peer) received(ctx actor.Context, rcv *transport.Received) {
 		return
 	}
 	if p.paused && !p.closed {
-		p.queued = append(p.queued, rcv)
+		r := p.extra()
+		r.queued = append(r.queued, rcv)
 		return
 	}
 	p.process(ctx, rcv)
@@ -337,7 +349,7 @@ func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output) [
 	}
 	msg, err := protocol.Decode(f.Command, f.Payload, p.m.CommonVersion())
 	if err != nil {
-		p.decodeErrors++
+		p.extra().decodeErrors++
 		p.logger().Debug("dropping undecodable message", zap.String("command", f.Command), zap.Error(err))
 		if f.Command == protocol.CmdVersion && p.m.Remote() == nil {
 			// Without a version there is no connection; Core ignores a
@@ -412,7 +424,7 @@ func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, da
 		case machine.Forward:
 			p.forward(ctx, o.Msg)
 		case machine.Wake:
-			p.timer.Set(o.At)
+			p.timer.Set(now, o.At)
 		}
 	}
 	return data, reason
@@ -525,7 +537,7 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 // the dispatcher.
 func (p *peer) forward(ctx actor.Context, msg protocol.Message) {
 	if p.c.cfg.Dispatcher == nil {
-		p.undelivered++
+		p.extra().undelivered++
 		return
 	}
 	from := dispatcher.Sender{ID: p.id, PID: ctx.Self(), Remote: p.m.RemoteAddr(), Inbound: p.m.Inbound()}
@@ -543,7 +555,7 @@ func (p *peer) wake(ctx actor.Context) {
 	// (or a stale one) leaves the machine's wake time unchanged, so it
 	// emitted no Wake: re-arm for it.
 	if next := p.m.NextWake(); !next.IsZero() {
-		p.timer.Set(next)
+		p.timer.Set(now, next)
 	}
 }
 
@@ -562,8 +574,11 @@ func (p *peer) sendMessage(ctx actor.Context, msg *SendMessage) {
 
 func (p *peer) resumed(ctx actor.Context) {
 	p.paused = false
-	queued := p.queued
-	p.queued = nil
+	if p.rare == nil {
+		return
+	}
+	queued := p.rare.queued
+	p.rare.queued = nil
 	for i, rcv := range queued {
 		p.process(ctx, rcv)
 		queued[i] = nil
@@ -600,10 +615,7 @@ func (p *peer) closedByIO(ctx actor.Context, msg *transport.Closed) {
 	p.closed = true
 	p.m.Closed()
 	p.timer.Stop()
-	for _, rcv := range p.queued {
-		ctx.Send(p.c.cfg.IO, &transport.Send{Conn: p.conn, Ack: rcv})
-	}
-	p.queued = nil
+	p.ackQueued(ctx)
 	p.logger().Info("disconnected", zap.String("reason", reasonName(msg.Reason)), zap.Error(msg.Reason))
 	ctx.Stop(ctx.Self())
 }
@@ -621,10 +633,19 @@ func (p *peer) stopping(ctx actor.Context) {
 		p.logger().Info("disconnecting", zap.String("reason", machine.Requested.String()), zap.String("cause", "peer stopped"))
 		ctx.Send(p.c.cfg.IO, &transport.Close{Conn: p.conn, Reason: machine.Requested})
 	}
-	for _, rcv := range p.queued {
+	p.ackQueued(ctx)
+}
+
+// ackQueued acknowledges the batches queued while sending was paused,
+// unprocessed: the connection is gone.
+func (p *peer) ackQueued(ctx actor.Context) {
+	if p.rare == nil {
+		return
+	}
+	for _, rcv := range p.rare.queued {
 		ctx.Send(p.c.cfg.IO, &transport.Send{Conn: p.conn, Ack: rcv})
 	}
-	p.queued = nil
+	p.rare.queued = nil
 }
 
 // pingNow sends a ping ahead of the interval (Core's ping RPC).
@@ -706,19 +727,20 @@ func (p *peer) describe(ctx actor.Context, msg *inspect.Describe) {
 		summary["version"] = v.ProtocolVersion
 		summary["subver"] = v.UserAgent
 	}
-	if p.decodeErrors > 0 {
-		summary["decode_errors"] = p.decodeErrors
+	if p.rare != nil && p.rare.decodeErrors > 0 {
+		summary["decode_errors"] = p.rare.decodeErrors
 	}
 	ctx.Send(msg.ReplyTo, &inspect.Description{Self: ctx.Self(), Kind: "peer", Summary: summary})
 }
 
 func (p *peer) unexpectedMessage(msg any) {
 	name := fmt.Sprintf("%T", msg)
-	if p.unexpected == nil {
-		p.unexpected = make(map[string]uint64)
+	r := p.extra()
+	if r.unexpected == nil {
+		r.unexpected = make(map[string]uint64)
 	}
-	if _, ok := p.unexpected[name]; ok || len(p.unexpected) < 64 {
-		p.unexpected[name]++
+	if _, ok := r.unexpected[name]; ok || len(r.unexpected) < 64 {
+		r.unexpected[name]++
 	}
 	p.logger().Debug("unexpected message", zap.String("type", name))
 }

@@ -19,7 +19,8 @@ type wake struct{}
 // options (wheelWaker) when there is one, else a runtime timer of its own
 // (timerWaker).
 type waker interface {
-	Set(at time.Time)
+	// Set arms the wake-up for at; now is the peer's clock.
+	Set(now, at time.Time)
 	Stop()
 }
 
@@ -28,17 +29,16 @@ type waker interface {
 type timerWaker struct {
 	system *actor.ActorSystem
 	self   *actor.PID
-	clock  func() time.Time
 	msg    *wake
 	timer  *time.Timer
 }
 
-func newTimerWaker(system *actor.ActorSystem, self *actor.PID, clock func() time.Time) waker {
-	return &timerWaker{system: system, self: self, clock: clock, msg: &wake{}}
+func newTimerWaker(system *actor.ActorSystem, self *actor.PID) waker {
+	return &timerWaker{system: system, self: self, msg: &wake{}}
 }
 
-func (w *timerWaker) Set(at time.Time) {
-	d := max(at.Sub(w.clock()), 0)
+func (w *timerWaker) Set(now, at time.Time) {
+	d := max(at.Sub(now), 0)
 	if w.timer == nil {
 		w.timer = time.AfterFunc(d, w.fire)
 		return
@@ -57,17 +57,15 @@ func (w *timerWaker) Stop() {
 // wheelWaker is a waker on a timer wheel shared by every peer: an idle
 // peer's deadline costs a few words in a bucket and no runtime timer.
 type wheelWaker struct {
-	clock func() time.Time
-	t     timerwheel.Timer
+	t timerwheel.Timer
 }
 
 // init binds ww (kept inside the peer, saving an allocation) to w.
-func (ww *wheelWaker) init(w *timerwheel.Wheel, system *actor.ActorSystem, self *actor.PID, clock func() time.Time) {
-	ww.clock = clock
+func (ww *wheelWaker) init(w *timerwheel.Wheel, system *actor.ActorSystem, self *actor.PID) {
 	msg := &wake{}
 	ww.t.Init(w, func() { system.Root.Send(self, msg) })
 }
 
-func (w *wheelWaker) Set(at time.Time) { w.t.Set(at.Sub(w.clock())) }
+func (w *wheelWaker) Set(now, at time.Time) { w.t.Set(at.Sub(now)) }
 
 func (w *wheelWaker) Stop() { w.t.Stop() }
