@@ -67,38 +67,58 @@ const (
 type conn struct {
 	id     ConnID
 	fd     int
+	events uint32 // interest registered with epoll; 0 means not registered
 	state  connState
+
+	// Flags, kept together: readPaused, unacked reached the receive limit;
+	// dirty, in ioActor.dirty (flush this turn); wantOut, a write left
+	// bytes (EPOLLOUT armed); sendPaused, queued passed the send limit and
+	// the peer was told SendPaused; stallTimer, a timerStall is pending for
+	// the queue.
+	readPaused, dirty, wantOut, sendPaused, stallTimer bool
+
 	owner  *actor.PID // Listen.Owner or Dial.Owner: told Closed
 	peer   *actor.PID // set by Attach: told Received, SendPaused/Resumed, Closed
 	remote netip.AddrPort
-	events uint32 // interest registered with epoll; 0 means not registered
 
 	// Read side.
-	partial    []byte // bytes of a trailing partial frame (smaller than the read buffer)
-	big        []byte // a frame larger than the read buffer, being filled; len is its size
-	bigHave    int    // bytes of big filled
-	unacked    int    // cost of Receiveds posted and not acknowledged
-	posts      int    // Receiveds posted and not acknowledged
-	readPaused bool   // unacked reached the receive limit
+	partial []byte // bytes of a trailing partial frame (smaller than the read buffer)
+	unacked int    // cost of Receiveds posted and not acknowledged
+	posts   int    // Receiveds posted and not acknowledged
 
 	// Write side.
-	queue      [][]byte // Data of Sends, in order; queue[qi][head:] is next
-	qi         int
-	head       int
-	queued     int  // unwritten bytes in queue
-	dirty      bool // in ioActor.dirty: flush this turn
-	wantOut    bool // a write left bytes: EPOLLOUT armed
-	sendPaused bool // queued passed the send limit; peer told SendPaused
-	// stallSince is when the queue last made progress while bytes remained,
-	// in Unix nanoseconds (set only when a write leaves bytes, so an idle
-	// connection never reads the clock); stallTimer says a timerStall is
-	// pending for it.
-	stallSince int64
-	stallTimer bool
+	queue  [][]byte // Data of Sends, in order; queue[qi][head:] is next
+	qi     int
+	head   int
+	queued int // unwritten bytes in queue
 
-	// Dial.
+	// rare holds what only some connections need (nil until then).
+	rare *connRare
+}
+
+// connRare is the part of a connection's state that only some connections
+// need, some of the time: an idle connection does without these words.
+type connRare struct {
+	// big is a frame larger than the read buffer, being filled (len is its
+	// size); bigHave the bytes of it filled.
+	big     []byte
+	bigHave int
+	// stallSince is when the queue last made progress while bytes
+	// remained, in Unix nanoseconds (set only when a write leaves bytes, so
+	// an idle connection never reads the clock).
+	stallSince int64
+	// dialTag is Dial.Tag of an outbound connection; closeReason the
+	// reason of a close waiting for the queue to drain.
 	dialTag     uint64
 	closeReason error
+}
+
+// extra returns c's rare state, made at the first need.
+func (c *conn) extra() *connRare {
+	if c.rare == nil {
+		c.rare = new(connRare)
+	}
+	return c.rare
 }
 
 // listener is one listening socket.
@@ -392,7 +412,8 @@ func (a *ioActor) dial(m *Dial) {
 	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 		a.log.Debug("io: TCP_NODELAY on dialed socket", zap.Error(err))
 	}
-	c := &conn{id: a.newID(fd), fd: fd, state: connDialing, owner: m.Owner, remote: m.Addr, dialTag: m.Tag}
+	c := &conn{id: a.newID(fd), fd: fd, state: connDialing, owner: m.Owner, remote: m.Addr}
+	c.extra().dialTag = m.Tag
 	err = unix.Connect(fd, sa)
 	if err == unix.EINTR {
 		err = unix.EINPROGRESS // an interrupted connect goes on in the background
@@ -431,14 +452,14 @@ func (a *ioActor) dialDone(c *conn, err error) {
 		unix.Close(c.fd)
 		c.state = connClosed
 		a.log.Debug("io: dial failed", zap.Stringer("addr", c.remote), zap.Error(err))
-		a.post(c.owner, &Dialed{Tag: c.dialTag, Addr: c.remote, Err: err})
+		a.post(c.owner, &Dialed{Tag: c.extra().dialTag, Addr: c.remote, Err: err})
 		return
 	}
 	c.state = connOpen
 	a.conns++
 	a.dialed++
 	a.updateInterest(c)
-	a.post(c.owner, &Dialed{Tag: c.dialTag, Addr: c.remote, Conn: c.id, Local: localAddr(c.fd)})
+	a.post(c.owner, &Dialed{Tag: c.extra().dialTag, Addr: c.remote, Conn: c.id, Local: localAddr(c.fd)})
 }
 
 // connectResult reads a finished non-blocking connect's outcome.
@@ -549,7 +570,7 @@ func (a *ioActor) closeReq(m *Close) {
 	}
 	// Write what is queued first, for at most CloseTimeout.
 	c.state = connClosing
-	c.closeReason = reason
+	c.extra().closeReason = reason
 	a.updateInterest(c)
 	if !c.dirty {
 		c.dirty = true
@@ -586,7 +607,7 @@ func (a *ioActor) closeConn(c *conn, reason error) {
 	}
 	c.queue, c.qi, c.head, c.queued, c.posts, c.unacked = nil, 0, 0, 0, 0, 0
 	a.pool.put(c.partial)
-	c.partial, c.big = nil, nil
+	c.partial, c.rare = nil, nil
 	a.log.Debug("io: connection closed", zap.Stringer("remote", c.remote), zap.Error(reason))
 	msg := &Closed{Conn: c.id, Reason: reason}
 	a.post(c.peer, msg)
@@ -712,7 +733,7 @@ func (a *ioActor) fireTimers() {
 			}
 		case timerClose:
 			if c := a.connOf(t.id); c != nil && c.state == connClosing {
-				a.closeConn(c, c.closeReason)
+				a.closeConn(c, c.extra().closeReason)
 			}
 		case timerAccept:
 			a.resumeAccept(t.id)
@@ -730,7 +751,7 @@ func (a *ioActor) nextTimer() (time.Time, bool) { return a.timers.next() }
 
 // read does one read of c and posts the complete frames it finished.
 func (a *ioActor) read(c *conn) {
-	if c.big != nil {
+	if c.rare != nil && c.rare.big != nil {
 		a.readBig(c)
 		return
 	}
@@ -760,8 +781,9 @@ func (a *ioActor) read(c *conn) {
 	case d.Next > ReadBufferSize:
 		// A frame larger than the read buffer gets a buffer of its own,
 		// sized from its header (at most MaxPayloadSize plus the header).
-		c.big = a.pool.get(d.Next)[:d.Next]
-		c.bigHave = copy(c.big, rest)
+		r := c.extra()
+		r.big = a.pool.get(d.Next)[:d.Next]
+		r.bigHave = copy(r.big, rest)
 	case len(rest) > 0:
 		if c.partial == nil {
 			c.partial = a.pool.get(len(rest))
@@ -772,16 +794,17 @@ func (a *ioActor) read(c *conn) {
 
 // readBig reads into c's large-frame buffer and posts the frame once whole.
 func (a *ioActor) readBig(c *conn) {
-	n, err := unix.Read(c.fd, c.big[c.bigHave:])
+	r := c.rare
+	n, err := unix.Read(c.fd, r.big[r.bigHave:])
 	if !a.readOK(c, n, err) {
 		return
 	}
-	c.bigHave += n
-	if c.bigHave < len(c.big) {
+	r.bigHave += n
+	if r.bigHave < len(r.big) {
 		return
 	}
-	big := c.big
-	c.big, c.bigHave = nil, 0
+	big := r.big
+	r.big, r.bigHave = nil, 0
 	d, ferr := Deframe(big, a.cfg.Magic, a.frames[:0])
 	a.frames = d.Frames[:0]
 	a.badChecksums += uint64(d.BadChecksums)
@@ -907,7 +930,7 @@ func (a *ioActor) write(c *conn) {
 		a.post(c.peer, &SendResumed{Conn: c.id})
 	}
 	if c.state == connClosing && c.queued == 0 {
-		a.closeConn(c, c.closeReason)
+		a.closeConn(c, c.extra().closeReason)
 		return
 	}
 	a.updateInterest(c)
@@ -919,11 +942,11 @@ func (a *ioActor) write(c *conn) {
 // "socket sending timeout"). Connections with empty queues cost nothing.
 func (a *ioActor) watchStall(c *conn, progressed bool) {
 	if progressed || !c.stallTimer {
-		c.stallSince = time.Now().UnixNano()
+		c.extra().stallSince = time.Now().UnixNano()
 	}
 	if !c.stallTimer {
 		c.stallTimer = true
-		a.timers.add(timer{at: time.Unix(0, c.stallSince).Add(a.cfg.SendTimeout), kind: timerStall, id: c.id})
+		a.timers.add(timer{at: time.Unix(0, c.extra().stallSince).Add(a.cfg.SendTimeout), kind: timerStall, id: c.id})
 	}
 }
 
@@ -934,7 +957,7 @@ func (a *ioActor) checkStall(c *conn, now time.Time) {
 	if c.queued == 0 || c.state != connOpen {
 		return
 	}
-	at := time.Unix(0, c.stallSince).Add(a.cfg.SendTimeout)
+	at := time.Unix(0, c.extra().stallSince).Add(a.cfg.SendTimeout)
 	if !now.Before(at) {
 		a.sendTimeouts++
 		a.log.Debug("io: send timed out", zap.Stringer("remote", c.remote),

@@ -144,7 +144,7 @@ type conn struct {
 	addrFetch bool
 	wantsV2   bool
 	connected bool      // Connected has arrived
-	since     time.Time // when the state was made
+	since     int64 // when the state was made, Unix nanoseconds
 	answered  bool      // its getaddr has been answered
 	pending   bool      // a getaddr waits for Connected
 	wait      *time.Timer
@@ -157,9 +157,9 @@ type conn struct {
 	tokens      tokenBucket
 	known       *knownSet // made at the first address it knows
 	// local is our address as the peer sees it; nextLocal when it is
-	// announced again.
+	// announced again, Unix nanoseconds (zero: not scheduled).
 	local     netip.AddrPort
-	nextLocal time.Time
+	nextLocal int64
 }
 
 // remember notes that the peer knows the address of hash h.
@@ -332,16 +332,16 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 	now := a.now()
 	c := a.conns[msg.ID]
 	if c == nil {
-		c = &conn{since: now, tokens: newTokenBucket(now)}
+		c = &conn{since: now.UnixNano(), tokens: newTokenBucket(now)}
 		a.conns[msg.ID] = c
 	}
 	first := !c.connected
 	c.pid, c.addr, c.inbound, c.wantsV2, c.connected = msg.Peer, unmap(msg.Addr), msg.Inbound, msg.WantsAddrV2, true
 	c.addrFetch, c.local = msg.AddrFetch, msg.Local
 	if first {
-		c.since = now
+		c.since = now.UnixNano()
 		// Inbound peers hear our address with the daily announcements.
-		c.nextLocal = now.Add(expDuration(localInterval, a.rng))
+		c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
 	}
 	if !msg.Inbound && first {
 		if !msg.AddrFetch {
@@ -469,14 +469,14 @@ func (a *addrBook) housekeeping(ctx actor.Context) {
 	for id, c := range a.conns {
 		switch {
 		case !c.connected:
-			if !c.pending && now.Sub(c.since) > staleConn {
+			if !c.pending && now.Sub(time.Unix(0, c.since)) > staleConn {
 				delete(a.conns, id)
 			}
 		case c.addrFetch:
-			if now.Sub(c.since) > addrFetchLifetime {
+			if now.Sub(time.Unix(0, c.since)) > addrFetchLifetime {
 				ctx.Send(c.pid, &peer.Disconnect{Reason: ErrAddrFetchTimeout})
 			}
-		case c.relayOK && !c.nextLocal.IsZero() && now.After(c.nextLocal):
+		case c.relayOK && c.nextLocal != 0 && now.UnixNano() > c.nextLocal:
 			a.advertiseSelf(ctx, id, c, now)
 		}
 	}

@@ -24,7 +24,7 @@ type relayItem struct {
 func (a *addrBook) connFor(from dispatcher.Sender, now time.Time) *conn {
 	c := a.conns[from.ID]
 	if c == nil {
-		c = &conn{pid: from.PID, addr: unmap(from.Remote), inbound: from.Inbound, since: now,
+		c = &conn{pid: from.PID, addr: unmap(from.Remote), inbound: from.Inbound, since: now.UnixNano(),
 			tokens: newTokenBucket(now)}
 		a.conns[from.ID] = c
 	}
@@ -277,7 +277,7 @@ func unixStamp(t time.Time) uint32 {
 // address is one the network would store, and schedules the next
 // announcement about a day later (Core's AdvertiseLocal).
 func (a *addrBook) advertiseSelf(ctx actor.Context, id uint64, c *conn, now time.Time) {
-	c.nextLocal = now.Add(expDuration(localInterval, a.rng))
+	c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
 	if !c.local.IsValid() || !usable(c.local, a.allowLocal) {
 		return
 	}

@@ -150,7 +150,7 @@ type connMgr struct {
 
 	peers   map[uint64]*peerConn
 	byConn  map[transport.ConnID]*peerConn
-	closing map[transport.ConnID]*peerConn // peer gone, Closed not yet seen
+	closing map[transport.ConnID]closingPeer // peer gone, Closed not yet seen
 	dials   map[uint64]*pendingDial
 	manual  map[string]*manualNode
 	bans    banList
@@ -181,12 +181,17 @@ type peerConn struct {
 	since      time.Time
 	// manual is the key of the manual node it serves ("" for none).
 	manual string
-	// gone is when the peer actor stopped (in closing).
-	gone time.Time
 	// evicted says it was chosen for eviction and no longer holds a slot;
 	// minPing is its smallest ping time (peer.PingTime), 0 if none.
 	evicted bool
 	minPing time.Duration
+}
+
+// closingPeer is a peer whose actor stopped (gone is when) while io had
+// not yet reported its connection closed.
+type closingPeer struct {
+	*peerConn
+	gone time.Time
 }
 
 // hsGroup is the source group of an inbound peer's handshake limit.
@@ -225,7 +230,7 @@ func newConnMgr(cfg Config) *connMgr {
 		adm:            newAdmission(),
 		peers:          make(map[uint64]*peerConn),
 		byConn:         make(map[transport.ConnID]*peerConn),
-		closing:        make(map[transport.ConnID]*peerConn),
+		closing:        make(map[transport.ConnID]closingPeer),
 		dials:          make(map[uint64]*pendingDial),
 		manual:         make(map[string]*manualNode),
 		lookups:        ctx,
@@ -356,7 +361,7 @@ func (c *connMgr) onTick(ctx actor.Context) {
 func (c *connMgr) forgetClosing(now time.Time) {
 	for id, p := range c.closing {
 		if now.Sub(p.gone) >= closingWait {
-			c.logDisconnected(p, ReasonPeerStopped)
+			c.logDisconnected(p.peerConn, ReasonPeerStopped)
 			delete(c.closing, id)
 		}
 	}
@@ -621,9 +626,9 @@ func (c *connMgr) closed(ctx actor.Context, msg *transport.Closed) {
 		c.logDisconnected(p, msg.Reason)
 		return
 	}
-	if p := c.closing[msg.Conn]; p != nil {
+	if p, ok := c.closing[msg.Conn]; ok {
 		delete(c.closing, msg.Conn)
-		c.logDisconnected(p, msg.Reason)
+		c.logDisconnected(p.peerConn, msg.Reason)
 		return
 	}
 	c.log.Debug("closed connection without peer", zap.Uint64("conn", uint64(msg.Conn)), zap.NamedError("reason", msg.Reason))
@@ -641,8 +646,7 @@ func (c *connMgr) terminated(ctx actor.Context, msg *actor.Terminated) {
 	if c.stopped {
 		return
 	}
-	p.gone = c.now()
-	c.closing[p.conn] = p
+	c.closing[p.conn] = closingPeer{peerConn: p, gone: c.now()}
 	ctx.Send(c.cfg.IO, &transport.Close{Conn: p.conn, Reason: ReasonPeerStopped})
 }
 

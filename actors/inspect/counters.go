@@ -38,6 +38,9 @@ type Counters struct {
 	mu         sync.Mutex
 	byID       map[string]*mailbox
 	registered int
+	// system is the actor system of the actors counted (the first one
+	// registered; a node has one), whose registry says which are alive.
+	system *actor.ActorSystem
 }
 
 // NewCounters returns an empty table.
@@ -89,16 +92,19 @@ func (c *Counters) snapshot(e *mailbox) Stats {
 	return Stats{
 		MailboxLen:    e.UserMessageCount(),
 		Processed:     e.processed.Load(),
-		Restarts:      e.restarts.Load(),
+		Restarts:      uint64(e.restarts.Load()),
 		UptimeSeconds: c.clock().Sub(time.Unix(0, e.started.Load())).Seconds(),
 	}
 }
 
 // register records e; every pruneEvery registrations it drops the entries of
 // actors that have left the process registry.
-func (c *Counters) register(e *mailbox) {
+func (c *Counters) register(e *mailbox, system *actor.ActorSystem) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.system == nil {
+		c.system = system
+	}
 	c.byID[e.pid.Id] = e
 	c.registered++
 	if c.registered%pruneEvery != 0 {
@@ -114,6 +120,6 @@ func (c *Counters) register(e *mailbox) {
 // alive reports whether the actor is still in its system's registry (an
 // actor leaves it once it has stopped).
 func (m *mailbox) alive() bool {
-	_, ok := m.actors.ProcessRegistry.GetLocal(m.pid.Id)
+	_, ok := m.table.system.ProcessRegistry.GetLocal(m.pid.Id)
 	return ok
 }

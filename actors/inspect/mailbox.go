@@ -38,14 +38,15 @@ const (
 type mailbox struct {
 	mu sync.Mutex
 	// ring holds waiting user messages from head, n of them; system holds
-	// waiting system messages in order. Both are guarded by mu.
+	// waiting system messages in order. All four are guarded by mu.
+	head, n int32
 	ring    []any
-	head, n int
 	system  []any
 
 	status    atomic.Int32 // idle or running
 	userN     atomic.Int32 // user messages waiting
 	sysN      atomic.Int32 // system messages waiting
+	restarts  atomic.Uint32
 	suspended atomic.Bool
 
 	invoker    actor.MessageInvoker
@@ -56,9 +57,7 @@ type mailbox struct {
 
 	table     *Counters
 	pid       *actor.PID
-	actors    *actor.ActorSystem
 	processed atomic.Uint64
-	restarts  atomic.Uint64
 	started   atomic.Int64 // Unix nanoseconds
 }
 
@@ -79,9 +78,9 @@ type selfer interface {
 func (m *mailbox) RegisterHandlers(invoker actor.MessageInvoker, d actor.Dispatcher) {
 	m.invoker, m.dispatcher = invoker, d
 	if s, ok := invoker.(selfer); ok && s.Self() != nil {
-		m.pid, m.actors = s.Self(), s.ActorSystem()
+		m.pid = s.Self()
 		m.started.Store(m.table.clock().UnixNano())
-		m.table.register(m)
+		m.table.register(m, s.ActorSystem())
 	}
 }
 
@@ -107,10 +106,10 @@ func (m *mailbox) PostUserMessage(msg any) {
 		}
 	}
 	m.mu.Lock()
-	if m.n == len(m.ring) {
+	if int(m.n) == len(m.ring) {
 		m.grow()
 	}
-	m.ring[(m.head+m.n)%len(m.ring)] = msg
+	m.ring[(int(m.head)+int(m.n))%len(m.ring)] = msg
 	m.n++
 	m.mu.Unlock()
 	m.userN.Add(1)
@@ -120,8 +119,8 @@ func (m *mailbox) PostUserMessage(msg any) {
 // grow doubles the ring (or makes the first one), keeping the order.
 func (m *mailbox) grow() {
 	ring := make([]any, max(2*len(m.ring), firstRing))
-	for i := range m.n {
-		ring[i] = m.ring[(m.head+i)%len(m.ring)]
+	for i := range int(m.n) {
+		ring[i] = m.ring[(int(m.head)+i)%len(m.ring)]
 	}
 	m.ring, m.head = ring, 0
 }
@@ -138,7 +137,7 @@ func (m *mailbox) popUser() (any, bool) {
 	}
 	msg := m.ring[m.head]
 	m.ring[m.head] = nil
-	m.head = (m.head + 1) % len(m.ring)
+	m.head = int32((int(m.head) + 1) % len(m.ring))
 	m.n--
 	if m.n == 0 {
 		m.head = 0
