@@ -146,10 +146,11 @@ type peer struct {
 	id    uint64
 	conn  transport.ConnID
 	m     machine.Machine
-	timer waker
 	// ww is the waker on the timer wheel, when there is one (kept inside
-	// the peer, saving an allocation).
+	// the peer, saving an allocation); tw the peer's own runtime timer when
+	// there is none. See timer.
 	ww wheelWaker
+	tw *timerWaker
 	// rare holds what few peers ever need (nil until one of them is).
 	rare *rareState
 
@@ -157,8 +158,6 @@ type peer struct {
 	lastSend, lastRecv     int64
 	bytesSent, bytesRecv   uint64
 	sentPerMsg, recvPerMsg cmdBytes
-	// minPing is the smallest ping time reported to the parent.
-	minPing time.Duration
 	// pongSums are the checksums of the pings of the batch in hand, in
 	// order: a pong's payload is its ping's, and so is its checksum.
 	pongSums []pongSum
@@ -277,13 +276,24 @@ func (p *peer) Receive(ctx actor.Context) {
 	}
 }
 
+// timer returns the peer's waker, nil before Started.
+func (p *peer) timer() waker {
+	switch {
+	case p.tw != nil:
+		return p.tw
+	case p.ww.bound():
+		return &p.ww
+	default:
+		return nil
+	}
+}
+
 func (p *peer) started(ctx actor.Context) {
 	now := p.clock()
 	if w := p.c.opts.wheel; w != nil {
 		p.ww.init(w, ctx.ActorSystem(), ctx.Self())
-		p.timer = &p.ww
 	} else {
-		p.timer = newTimerWaker(ctx.ActorSystem(), ctx.Self())
+		p.tw = newTimerWaker(ctx.ActorSystem(), ctx.Self())
 	}
 	p.logger().Info("peer connected")
 	var buf [outBuf]machine.Output
@@ -424,7 +434,7 @@ func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, da
 		case machine.Forward:
 			p.forward(ctx, o.Msg)
 		case machine.Wake:
-			p.timer.Set(now, o.At)
+			p.timer().Set(now, o.At)
 		}
 	}
 	return data, reason
@@ -523,9 +533,9 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 		if p.debug() {
 			p.logger().Debug("pong", zap.Duration("rtt", o.RTT))
 		}
-		if p.minPing == 0 || o.RTT < p.minPing {
-			// connmgr's eviction protects the best ping times.
-			p.minPing = o.RTT
+		if o.RTT <= p.m.MinPing() {
+			// A best time yet (the machine counted it already): connmgr's
+			// eviction protects the best ping times.
 			if parent := ctx.Parent(); parent != nil {
 				ctx.Send(parent, &PingTime{ID: p.id, MinPing: o.RTT})
 			}
@@ -555,7 +565,7 @@ func (p *peer) wake(ctx actor.Context) {
 	// (or a stale one) leaves the machine's wake time unchanged, so it
 	// emitted no Wake: re-arm for it.
 	if next := p.m.NextWake(); !next.IsZero() {
-		p.timer.Set(now, next)
+		p.timer().Set(now, next)
 	}
 }
 
@@ -601,7 +611,7 @@ func (p *peer) closeConn(ctx actor.Context, reason error) {
 		return
 	}
 	p.closing = true
-	p.timer.Stop()
+	p.timer().Stop()
 	p.logger().Info("disconnecting", zap.String("reason", reasonName(reason)), zap.Error(reason))
 	ctx.Send(p.c.cfg.IO, &transport.Close{Conn: p.conn, Reason: reason})
 }
@@ -614,7 +624,7 @@ func (p *peer) closedByIO(ctx actor.Context, msg *transport.Closed) {
 	}
 	p.closed = true
 	p.m.Closed()
-	p.timer.Stop()
+	p.timer().Stop()
 	p.ackQueued(ctx)
 	p.logger().Info("disconnected", zap.String("reason", reasonName(msg.Reason)), zap.Error(msg.Reason))
 	ctx.Stop(ctx.Self())
@@ -625,8 +635,8 @@ func (p *peer) closedByIO(ctx actor.Context, msg *transport.Closed) {
 // connection, which nobody would read any more.
 func (p *peer) stopping(ctx actor.Context) {
 	p.m.Closed()
-	if p.timer != nil {
-		p.timer.Stop()
+	if t := p.timer(); t != nil {
+		t.Stop()
 	}
 	if !p.closed && !p.closing {
 		p.closing = true

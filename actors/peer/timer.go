@@ -33,7 +33,7 @@ type timerWaker struct {
 	timer  *time.Timer
 }
 
-func newTimerWaker(system *actor.ActorSystem, self *actor.PID) waker {
+func newTimerWaker(system *actor.ActorSystem, self *actor.PID) *timerWaker {
 	return &timerWaker{system: system, self: self, msg: &wake{}}
 }
 
@@ -69,3 +69,6 @@ func (ww *wheelWaker) init(w *timerwheel.Wheel, system *actor.ActorSystem, self 
 func (w *wheelWaker) Set(now, at time.Time) { w.t.Set(at.Sub(now)) }
 
 func (w *wheelWaker) Stop() { w.t.Stop() }
+
+// bound reports whether init has bound the waker to a wheel.
+func (w *wheelWaker) bound() bool { return w.t.Bound() }

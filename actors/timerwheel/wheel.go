@@ -108,6 +108,9 @@ func (t *Timer) Init(w *Wheel, fire func()) {
 	t.w, t.fire, t.slot = w, fire, -1
 }
 
+// Bound reports whether Init has bound t to a wheel.
+func (t *Timer) Bound() bool { return t.w != nil }
+
 // Set arms t to fire after d (rounded up to the wheel's tick; at least one
 // tick), replacing any earlier deadline.
 func (t *Timer) Set(d time.Duration) {

@@ -136,7 +136,7 @@ type Machine struct {
 	addr    netip.AddrPort
 	phase   Phase
 
-	connected time.Time
+	connected instant
 	// ourNonce is our version's nonce; registered says it sits in
 	// cfg.Nonces (outbound, until the handshake ends).
 	ourNonce   uint64
@@ -155,9 +155,9 @@ type Machine struct {
 	// as in Core's m_ping_nonce_sent); pingStart is when the last ping was
 	// sent (zero: never, so the first goes out right after the handshake).
 	pingNonce       uint64
-	pingStart       time.Time
+	pingStart       instant
 	lastRTT, minRTT time.Duration
-	wake            time.Time
+	wake            instant
 	reason          Reason
 }
 
@@ -203,7 +203,10 @@ func (m *Machine) Init(s *Settings, inbound bool, remote netip.AddrPort) {
 func (m *Machine) Inbound() bool { return m.inbound }
 
 // ConnectedAt is when Start was called, the zero time before.
-func (m *Machine) ConnectedAt() time.Time { return m.connected }
+func (m *Machine) ConnectedAt() time.Time { return m.connected.time() }
+
+// MinPing is the smallest ping round trip measured, 0 before the first.
+func (m *Machine) MinPing() time.Duration { return m.minRTT }
 
 // RemoteAddr is the remote's address.
 func (m *Machine) RemoteAddr() netip.AddrPort { return m.addr }
@@ -224,7 +227,7 @@ func (m *Machine) Status(now time.Time) Status {
 	s := Status{
 		Phase:          m.phase,
 		Inbound:        m.inbound,
-		ConnectedAt:    m.connected,
+		ConnectedAt:    m.connected.time(),
 		Remote:         m.remote,
 		CommonVersion:  m.commonVersion,
 		TimeOffset:     m.timeOffset,
@@ -240,7 +243,7 @@ func (m *Machine) Status(now time.Time) Status {
 		Reason:         m.reason,
 	}
 	if m.pingNonce != 0 {
-		s.PingWait = now.Sub(m.pingStart)
+		s.PingWait = now.Sub(m.pingStart.time())
 	}
 	return s
 }
@@ -252,7 +255,7 @@ func (m *Machine) Start(now time.Time, out []Output) []Output {
 	if m.phase != PhaseNew {
 		return out
 	}
-	m.connected = now
+	m.connected = at(now)
 	m.ourNonce = m.nonce()
 	m.phase = PhaseAwaitVersion
 	if !m.inbound {
@@ -352,7 +355,7 @@ const maxMoney = 21_000_000 * 100_000_000
 func (m *Machine) Tick(now time.Time, out []Output) []Output {
 	switch m.phase {
 	case PhaseAwaitVersion, PhaseAwaitVerack:
-		if !now.Before(m.connected.Add(m.cfg.HandshakeTimeout)) {
+		if !now.Before(m.connected.time().Add(m.cfg.HandshakeTimeout)) {
 			out = m.disconnect(HandshakeTimeout, out)
 		}
 	case PhaseReady:
@@ -433,7 +436,7 @@ func (m *Machine) onPong(now time.Time, nonce uint64, out []Output) []Output {
 		return out
 	case nonce == m.pingNonce:
 		m.pingNonce = 0
-		rtt := now.Sub(m.pingStart)
+		rtt := now.Sub(m.pingStart.time())
 		if rtt < 0 {
 			return out
 		}
@@ -455,15 +458,15 @@ func (m *Machine) onPong(now time.Time, nonce uint64, out []Output) []Output {
 // and the last was sent at least a ping interval ago.
 func (m *Machine) maybePing(now time.Time, out []Output) []Output {
 	if m.pingNonce != 0 {
-		if !now.Before(m.pingStart.Add(m.cfg.PingTimeout)) {
+		if !now.Before(m.pingStart.time().Add(m.cfg.PingTimeout)) {
 			return m.disconnect(PingTimeout, out)
 		}
 		return out
 	}
-	if !m.pingStart.IsZero() && now.Before(m.pingStart.Add(m.cfg.PingInterval)) {
+	if m.pingStart != 0 && now.Before(m.pingStart.time().Add(m.cfg.PingInterval)) {
 		return out
 	}
-	m.pingStart = now
+	m.pingStart = at(now)
 	var nonce uint64
 	if m.commonVersion > protocol.BIP0031Version {
 		nonce = m.nonce()
@@ -527,12 +530,12 @@ func (m *Machine) ourVersion(now time.Time) *protocol.MsgVersion {
 func (m *Machine) NextWake() time.Time {
 	switch m.phase {
 	case PhaseAwaitVersion, PhaseAwaitVerack:
-		return m.connected.Add(m.cfg.HandshakeTimeout)
+		return m.connected.time().Add(m.cfg.HandshakeTimeout)
 	case PhaseReady:
 		if m.pingNonce != 0 {
-			return m.pingStart.Add(m.cfg.PingTimeout)
+			return m.pingStart.time().Add(m.cfg.PingTimeout)
 		}
-		return m.pingStart.Add(m.cfg.PingInterval)
+		return m.pingStart.time().Add(m.cfg.PingInterval)
 	default:
 		return time.Time{}
 	}
@@ -541,9 +544,29 @@ func (m *Machine) NextWake() time.Time {
 // scheduleWake appends a Wake output when the next deadline moved.
 func (m *Machine) scheduleWake(out []Output) []Output {
 	next := m.NextWake()
-	if next.IsZero() || next.Equal(m.wake) {
+	if next.IsZero() || at(next) == m.wake {
 		return out
 	}
-	m.wake = next
+	m.wake = at(next)
 	return append(out, Output{Kind: Wake, At: next})
+}
+
+// instant is a time in Unix nanoseconds, zero for none: a third of the
+// size of a time.Time, in a value every connection keeps while idle. The
+// machine's times come from its caller's clock and are compared as wall
+// clock times, as Core's are.
+type instant int64
+
+func at(t time.Time) instant {
+	if t.IsZero() {
+		return 0
+	}
+	return instant(t.UnixNano())
+}
+
+func (i instant) time() time.Time {
+	if i == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(i)).UTC()
 }

@@ -10,6 +10,6 @@ func (m *Machine) QueuePing(now time.Time, out []Output) []Output {
 	if m.phase != PhaseReady || m.pingNonce != 0 {
 		return out
 	}
-	m.pingStart = time.Time{}
+	m.pingStart = 0
 	return m.scheduleWake(m.maybePing(now, out))
 }
