@@ -143,10 +143,10 @@ type conn struct {
 	inbound   bool
 	addrFetch bool
 	wantsV2   bool
-	connected bool      // Connected has arrived
+	connected bool  // Connected has arrived
 	since     int64 // when the state was made, Unix nanoseconds
-	answered  bool      // its getaddr has been answered
-	pending   bool      // a getaddr waits for Connected
+	answered  bool  // its getaddr has been answered
+	pending   bool  // a getaddr waits for Connected
 	wait      *time.Timer
 	// relayOK: addresses may be relayed to it (Core's
 	// m_addr_relay_enabled): outbound full-relay peers, and inbound ones

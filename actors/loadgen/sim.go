@@ -67,8 +67,8 @@ func (r SimResult) String() string {
 // counter is a metrics.Peer that counts received frames.
 type counter struct{ frames *atomic.Int64 }
 
-func (c counter) MessageReceived(string, int)            { c.frames.Add(1) }
-func (c counter) MessageSent(string, int)                {}
+func (c counter) MessageReceived(_ string, n, _ int)     { c.frames.Add(int64(n)) }
+func (c counter) MessageSent(string, int, int)           {}
 func (c counter) BatchReceived(int)                      {}
 func (c counter) HandshakeCompleted(bool, time.Duration) {}
 func (c counter) PingMeasured(time.Duration)             {}

@@ -6,11 +6,11 @@ import "time"
 // concurrent use and neither block, lock nor allocate: they are called per
 // frame on the io <-> peer path.
 type Peer interface {
-	// MessageReceived counts one frame of command, bytes long with its
-	// header.
-	MessageReceived(command string, bytes int)
-	// MessageSent counts one frame we sent.
-	MessageSent(command string, bytes int)
+	// MessageReceived counts frames frames of command, bytes long in all
+	// with their headers (a peer reports a batch of pings at once).
+	MessageReceived(command string, frames, bytes int)
+	// MessageSent counts frames frames of command we sent, bytes long.
+	MessageSent(command string, frames, bytes int)
 	// BatchReceived records how many frames one read of io carried.
 	BatchReceived(frames int)
 	// HandshakeCompleted records the time from connection to version and
@@ -25,8 +25,8 @@ func NopPeer() Peer { return nopPeer{} }
 
 type nopPeer struct{}
 
-func (nopPeer) MessageReceived(string, int)            {}
-func (nopPeer) MessageSent(string, int)                {}
+func (nopPeer) MessageReceived(string, int, int)       {}
+func (nopPeer) MessageSent(string, int, int)           {}
 func (nopPeer) BatchReceived(int)                      {}
 func (nopPeer) HandshakeCompleted(bool, time.Duration) {}
 func (nopPeer) PingMeasured(time.Duration)             {}

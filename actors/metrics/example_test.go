@@ -14,8 +14,8 @@ import (
 func Example() {
 	m := metrics.New(nil, 0)
 	var peer metrics.Peer = m
-	peer.MessageReceived("ping", 32)
-	peer.MessageSent("pong", 32)
+	peer.MessageReceived("ping", 1, 32)
+	peer.MessageSent("pong", 1, 32)
 
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()

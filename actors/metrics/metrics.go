@@ -161,16 +161,16 @@ func (m *Metrics) command(cmd string) *commandCounters {
 }
 
 // MessageReceived implements Peer.
-func (m *Metrics) MessageReceived(command string, bytes int) {
+func (m *Metrics) MessageReceived(command string, frames, bytes int) {
 	c := m.command(command)
-	c.msgsIn.Inc()
+	c.msgsIn.Add(float64(frames))
 	c.bytesIn.Add(float64(bytes))
 }
 
 // MessageSent implements Peer.
-func (m *Metrics) MessageSent(command string, bytes int) {
+func (m *Metrics) MessageSent(command string, frames, bytes int) {
 	c := m.command(command)
-	c.msgsOut.Inc()
+	c.msgsOut.Add(float64(frames))
 	c.bytesOut.Add(float64(bytes))
 }
 

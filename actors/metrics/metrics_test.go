@@ -73,10 +73,10 @@ func TestEventsAndSnapshotAreExported(t *testing.T) {
 			},
 		}
 	}, time.Second)
-	m.MessageReceived("version", 126)
-	m.MessageReceived("version", 126)
-	m.MessageSent("ping", 32)
-	m.MessageReceived("madeup", 24)
+	m.MessageReceived("version", 1, 126)
+	m.MessageReceived("version", 1, 126)
+	m.MessageSent("ping", 1, 32)
+	m.MessageReceived("madeup", 1, 24)
 	m.BatchReceived(3)
 	m.HandshakeCompleted(true, 5*time.Millisecond)
 	m.PingMeasured(time.Millisecond)
@@ -119,9 +119,9 @@ func TestPeerEventsDoNotAllocate(t *testing.T) {
 	m := metrics.New(nil, 0)
 	var p metrics.Peer = m
 	allocs := testing.AllocsPerRun(1000, func() {
-		p.MessageReceived("ping", 32)
-		p.MessageSent("pong", 32)
-		p.MessageReceived("unknown-cmd", 24)
+		p.MessageReceived("ping", 1, 32)
+		p.MessageSent("pong", 1, 32)
+		p.MessageReceived("unknown-cmd", 1, 24)
 		p.BatchReceived(4)
 		p.PingMeasured(time.Millisecond)
 		p.HandshakeCompleted(false, time.Millisecond)
@@ -133,7 +133,7 @@ func TestPeerEventsDoNotAllocate(t *testing.T) {
 
 func TestTwoNodesHaveSeparateRegistries(t *testing.T) {
 	a, b := metrics.New(nil, 0), metrics.New(nil, 0)
-	a.MessageSent("inv", 61)
+	a.MessageSent("inv", 1, 61)
 	if v := value(t, scrape(t, b), "actornode_messages_total", map[string]string{"command": "inv", "direction": "out"}); v != 0 {
 		t.Fatalf("b counts a's message: %v", v)
 	}
@@ -143,7 +143,7 @@ func BenchmarkMessageReceived(b *testing.B) {
 	m := metrics.New(nil, 0)
 	b.ReportAllocs()
 	for b.Loop() {
-		m.MessageReceived("ping", 32)
+		m.MessageReceived("ping", 1, 32)
 	}
 }
 

@@ -142,10 +142,10 @@ func (c *common) sameNodeWide(cfg *Config) bool {
 // carries out its outputs. Only Receive touches its fields. It holds its
 // connection's state only; the rest it reads from c.
 type peer struct {
-	c     *common
-	id    uint64
-	conn  transport.ConnID
-	m     machine.Machine
+	c    *common
+	id   uint64
+	conn transport.ConnID
+	m    machine.Machine
 	// ww is the waker on the timer wheel, when there is one (kept inside
 	// the peer, saving an allocation); tw the peer's own runtime timer when
 	// there is none. See timer.
@@ -330,32 +330,65 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received) {
 		data = make([]byte, 0, len(rcv.Frames)*(protocol.HeaderSize+pingSize))
 	}
 	var reason error
+	var t tally
 	// The outputs of each frame are carried out before the next frame, in
 	// order, so that a batch of thousands of pings needs no more than the
 	// stack buffer.
 	for i := range rcv.Frames {
-		data, reason = p.apply(ctx, now, p.frame(now, &rcv.Frames[i], buf[:0]), data, reason)
+		data, reason = p.apply(ctx, now, p.frame(now, &rcv.Frames[i], buf[:0], &t), data, reason, &t)
 	}
 	p.pongSums = p.pongSums[:0]
+	p.report(&t)
 	p.send(ctx, rcv, data, reason)
+}
+
+// tally counts the pings of one batch and the pongs answering them, for
+// report: the byte counts and metrics of a batch of pings are updated once
+// for the batch rather than frame by frame.
+type tally struct {
+	pings, pongs int
+}
+
+// pingFrameSize is the size of a ping or pong frame, header included.
+const pingFrameSize = protocol.HeaderSize + pingSize
+
+// report counts t's pings and pongs.
+func (p *peer) report(t *tally) {
+	if t.pings > 0 {
+		n := uint64(t.pings * pingFrameSize)
+		p.bytesRecv += n
+		p.recvPerMsg.add(protocol.CmdPing, n)
+		p.c.opts.metrics.MessageReceived(protocol.CmdPing, t.pings, int(n))
+	}
+	if t.pongs > 0 {
+		n := uint64(t.pongs * pingFrameSize)
+		p.bytesSent += n
+		p.sentPerMsg.add(protocol.CmdPong, n)
+		p.c.opts.metrics.MessageSent(protocol.CmdPong, t.pongs, int(n))
+	}
+	*t = tally{}
 }
 
 // frame decodes one frame and feeds it to the machine. Frames after a
 // disconnect are counted and dropped, as Core stops processing a peer marked
 // for disconnection.
-func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output) []machine.Output {
+func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output, t *tally) []machine.Output {
+	if f.Command == protocol.CmdPing && len(f.Payload) == pingSize && !p.debug() {
+		// The hot path: counted in t, no decoding into a message value,
+		// and the pong reuses the ping's checksum (see appendPong).
+		t.pings++
+		if p.m.Phase() == machine.PhaseClosed {
+			return outs
+		}
+		p.pongSums = append(p.pongSums, pongSum{nonce: binary.LittleEndian.Uint64(f.Payload), sum: f.Checksum})
+		return p.m.ReceivedPing(now, binary.LittleEndian.Uint64(f.Payload), outs)
+	}
 	size := uint64(protocol.HeaderSize + len(f.Payload))
 	p.bytesRecv += size
 	p.recvPerMsg.add(f.Command, size)
-	p.c.opts.metrics.MessageReceived(f.Command, int(size))
+	p.c.opts.metrics.MessageReceived(f.Command, 1, int(size))
 	if p.m.Phase() == machine.PhaseClosed {
 		return outs
-	}
-	if f.Command == protocol.CmdPing && len(f.Payload) == pingSize && !p.debug() {
-		// The hot path: no decoding into a message value, and the pong
-		// reuses the ping's checksum (see flush).
-		p.pongSums = append(p.pongSums, pongSum{nonce: binary.LittleEndian.Uint64(f.Payload), sum: f.Checksum})
-		return p.m.ReceivedPing(now, binary.LittleEndian.Uint64(f.Payload), outs)
 	}
 	msg, err := protocol.Decode(f.Command, f.Payload, p.m.CommonVersion())
 	if err != nil {
@@ -410,14 +443,16 @@ func (p *peer) flush(ctx actor.Context, now time.Time, ack *transport.Received, 
 	if ack != nil {
 		data = ack.Out // io's recycled buffer, when it gave one
 	}
-	data, reason := p.apply(ctx, now, outs, data, nil)
+	var t tally
+	data, reason := p.apply(ctx, now, outs, data, nil, &t)
+	p.report(&t)
 	p.send(ctx, ack, data, reason)
 }
 
-// apply carries out outs: Sends are appended to data, the other outputs
-// done at once; a Disconnect's reason is returned (the first one kept) for
-// send to act on after the data went out.
-func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, data []byte, reason error) ([]byte, error) {
+// apply carries out outs: Sends are appended to data (pongs counted in t),
+// the other outputs done at once; a Disconnect's reason is returned (the
+// first one kept) for send to act on after the data went out.
+func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, data []byte, reason error, t *tally) ([]byte, error) {
 	for i := range outs {
 		o := &outs[i]
 		switch o.Kind {
@@ -425,6 +460,7 @@ func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, da
 			data = p.appendFrame(now, data, o.Msg)
 		case machine.SendPong:
 			data = p.appendPong(now, data, o.Nonce)
+			t.pongs++
 		case machine.Disconnect:
 			if reason == nil {
 				reason = o.Reason
@@ -452,7 +488,7 @@ func (p *peer) send(ctx actor.Context, ack *transport.Received, data []byte, rea
 	}
 }
 
-// appendPong appends a pong carrying nonce to data and counts it. Its
+// appendPong appends a pong carrying nonce to data (its caller counts it). Its
 // payload is the nonce, as its ping's was: the ping's checksum, kept in
 // pongSums in the order of the batch, serves again.
 func (p *peer) appendPong(now time.Time, data []byte, nonce uint64) []byte {
@@ -473,10 +509,6 @@ func (p *peer) appendPong(now time.Time, data []byte, nonce uint64) []byte {
 	data = binary.LittleEndian.AppendUint32(data, pingSize)
 	data = append(data, sum[:]...)
 	data = append(data, payload[:]...)
-	const n = protocol.HeaderSize + pingSize
-	p.bytesSent += n
-	p.sentPerMsg.add(protocol.CmdPong, n)
-	p.c.opts.metrics.MessageSent(protocol.CmdPong, n)
 	p.lastSend = now.UnixNano()
 	return data
 }
@@ -488,7 +520,7 @@ func (p *peer) appendFrame(now time.Time, data []byte, msg protocol.Message) []b
 	n := uint64(len(data) - before)
 	p.bytesSent += n
 	p.sentPerMsg.add(msg.Command(), n)
-	p.c.opts.metrics.MessageSent(msg.Command(), int(n))
+	p.c.opts.metrics.MessageSent(msg.Command(), 1, int(n))
 	p.lastSend = now.UnixNano()
 	if p.debug() {
 		log := p.logger()
