@@ -561,7 +561,7 @@ func (c *connMgr) dialed(ctx actor.Context, msg *transport.Dialed) {
 func (c *connMgr) accepted(ctx actor.Context, msg *transport.Accepted) {
 	remote := unmapped(msg.Remote)
 	if refuse := c.admitInbound(ctx, remote); refuse != nil {
-		c.log.Info("refused inbound connection", zap.Stringer("addr", remote), zap.Error(refuse))
+		c.log.Debug("refused inbound connection", zap.Stringer("addr", remote), zap.Error(refuse))
 		ctx.Send(c.cfg.IO, &transport.Close{Conn: msg.Conn, Reason: refuse})
 		return
 	}
@@ -569,7 +569,7 @@ func (c *connMgr) accepted(ctx actor.Context, msg *transport.Accepted) {
 	if p == nil {
 		return
 	}
-	c.log.Info("accepted", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote),
+	c.log.Debug("accepted", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote),
 		zap.Stringer("local", p.local))
 }
 
@@ -683,8 +683,15 @@ func (c *connMgr) forget(ctx actor.Context, p *peerConn) {
 	c.manualFailed(p.manual, c.now())
 }
 
+// logDisconnected logs the end of p's connection like Core: at Info for an
+// outbound connection, at Debug for an inbound one (an attacker can open
+// and close those at a high rate).
 func (c *connMgr) logDisconnected(p *peerConn, reason error) {
-	c.log.Info("disconnected", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote),
+	log := c.log.Info
+	if p.inbound {
+		log = c.log.Debug
+	}
+	log("disconnected", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote),
 		zap.Bool("inbound", p.inbound), zap.String("conn_type", p.connType),
 		zap.String("reason", reasonText(reason)))
 }

@@ -248,7 +248,7 @@ func (c *connMgr) evictInbound(ctx actor.Context) bool {
 	}
 	p := c.peers[id]
 	c.adm.evict(p)
-	c.log.Info("evicting inbound peer", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote))
+	c.log.Debug("evicting inbound peer", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote))
 	ctx.Send(c.cfg.IO, &transport.Close{Conn: p.conn, Reason: ReasonEvicted})
 	return true
 }

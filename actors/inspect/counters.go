@@ -7,9 +7,11 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 )
 
-// pruneEvery is how many registrations pass between two sweeps of the
-// entries of actors that have stopped: the sweep costs one registry lookup
-// per entry, so spreading it keeps a spawn O(1) on average.
+// pruneEvery is the least number of registrations between two sweeps of
+// the entries of actors that have stopped (an actor's mailbox removes its
+// entry when the actor stops; the sweep catches any it missed). The sweep
+// costs one registry lookup per entry, so sweeping only after as many
+// registrations as there are entries keeps a spawn O(1) on average.
 const pruneEvery = 256
 
 // Stats are the counters of one actor's mailbox, as the debug endpoint
@@ -35,9 +37,10 @@ type Stats struct {
 type Counters struct {
 	clock func() time.Time
 
-	mu         sync.Mutex
-	byID       map[string]*mailbox
-	registered int
+	mu   sync.Mutex
+	byID map[string]*mailbox
+	// sincePrune counts registrations since the last sweep.
+	sincePrune int
 	// system is the actor system of the actors counted (the first one
 	// registered; a node has one), whose registry says which are alive.
 	system *actor.ActorSystem
@@ -106,15 +109,25 @@ func (c *Counters) register(e *mailbox, system *actor.ActorSystem) {
 		c.system = system
 	}
 	c.byID[e.pid.Id] = e
-	c.registered++
-	if c.registered%pruneEvery != 0 {
+	c.sincePrune++
+	if c.sincePrune < max(pruneEvery, len(c.byID)) {
 		return
 	}
+	c.sincePrune = 0
 	for id, old := range c.byID {
 		if !old.alive() {
 			delete(c.byID, id)
 		}
 	}
+}
+
+// unregister drops e's entry, once its actor has stopped.
+func (c *Counters) unregister(e *mailbox) {
+	c.mu.Lock()
+	if c.byID[e.pid.Id] == e {
+		delete(c.byID, e.pid.Id)
+	}
+	c.mu.Unlock()
 }
 
 // alive reports whether the actor is still in its system's registry (an

@@ -72,3 +72,21 @@ func TestTreeWithStatsSetsParents(t *testing.T) {
 		t.Fatalf("tree = %+v, want one child whose parent is %q", tree, tree.Path)
 	}
 }
+
+func TestCountersForgetAnActorWhenItStops(t *testing.T) {
+	system := newSystem(t)
+	counters := NewCounters()
+	props := actor.PropsFromFunc(func(actor.Context) {}, actor.WithMailbox(counters.Mailbox()))
+	const n = 10 // far fewer than pruneEvery: no sweep runs
+	for range n {
+		pid := system.Root.Spawn(props)
+		if err := system.Root.StopFuture(pid).Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "every stopped actor's entry gone", func() bool {
+		counters.mu.Lock()
+		defer counters.mu.Unlock()
+		return len(counters.byID) == 0
+	})
+}

@@ -228,6 +228,13 @@ func (m *mailbox) run() {
 				m.restarts.Add(1)
 				m.started.Store(m.table.clock().UnixNano())
 				m.invoker.InvokeSystemMessage(msg)
+			case *actor.Stop, *actor.Terminated:
+				// The actor stops on one of these (the last child's
+				// Terminated, for a parent): then its counters go.
+				m.invoker.InvokeSystemMessage(msg)
+				if m.pid != nil && !m.alive() {
+					m.table.unregister(m)
+				}
 			default:
 				m.invoker.InvokeSystemMessage(msg)
 			}

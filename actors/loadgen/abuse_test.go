@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,8 +29,24 @@ import (
 const wait = 20 * time.Second
 
 // startNode runs a regtest node listening on 127.0.0.1 (a free port), with
-// the io configuration adjusted by tweak, logging at Info into an
-// observer.
+// the io configuration adjusted by tweak, logging into an observer at Info
+// and, for connmgr, at Debug (where inbound connections' lives are logged,
+// as in Core).
+// connmgrDebug passes Debug entries of connmgr's logger only: peers, which
+// check whether debug lines are wanted, keep to their fast paths.
+type connmgrDebug struct{ zapcore.Core }
+
+func (c connmgrDebug) With(fields []zapcore.Field) zapcore.Core {
+	return connmgrDebug{c.Core.With(fields)}
+}
+
+func (c connmgrDebug) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if e.Level < zapcore.InfoLevel && !strings.HasSuffix(e.LoggerName, ".connmgr") {
+		return ce
+	}
+	return c.Core.Check(e, ce)
+}
+
 func startNode(t *testing.T, tweak func(*node.Config, *transport.Config)) (*node.Node, Target, *observer.ObservedLogs) {
 	t.Helper()
 	cfg := node.DefaultConfig()
@@ -41,8 +58,8 @@ func startNode(t *testing.T, tweak func(*node.Config, *transport.Config)) (*node
 	cfg.MaxOutbound = 0
 	var iocfg transport.Config
 	tweak(&cfg, &iocfg)
-	core, logs := observer.New(zapcore.InfoLevel)
-	n, err := node.New(cfg, node.WithLogger(zap.New(core)),
+	core, logs := observer.New(zapcore.DebugLevel)
+	n, err := node.New(cfg, node.WithLogger(zap.New(connmgrDebug{core})),
 		node.WithIO(func(c transport.Config) *actor.Props {
 			if iocfg.SendTimeout > 0 {
 				c.SendTimeout = iocfg.SendTimeout

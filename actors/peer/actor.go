@@ -232,6 +232,19 @@ func (p *peer) logger() *zap.Logger {
 	return l
 }
 
+// lifecycle logs a step of the connection's life like Core: at Info for an
+// outbound connection, at Debug for an inbound one, which an attacker can
+// open at a high rate. connmgr logs the connection's start and end; the
+// peer's own lines about them are Debug.
+func (p *peer) lifecycle(msg string, fields ...zap.Field) {
+	switch {
+	case !p.m.Inbound():
+		p.logger().Info(msg, fields...)
+	case p.debug():
+		p.logger().Debug(msg, fields...)
+	}
+}
+
 // debug reports whether debug lines are logged, as found when the message
 // in hand arrived (Receive refreshes it: debug categories change at run
 // time, and a core may claim Debug in Enabled yet drop it in Check).
@@ -295,7 +308,9 @@ func (p *peer) started(ctx actor.Context) {
 	} else {
 		p.tw = newTimerWaker(ctx.ActorSystem(), ctx.Self())
 	}
-	p.logger().Info("peer connected")
+	if p.debug() {
+		p.logger().Debug("peer connected")
+	}
 	var buf [outBuf]machine.Output
 	p.flush(ctx, now, nil, p.m.Start(now, buf[:0]))
 }
@@ -543,7 +558,7 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 	case machine.HandshakeComplete:
 		v := o.Version
 		p.c.opts.metrics.HandshakeCompleted(p.m.Inbound(), p.clock().Sub(p.m.ConnectedAt()))
-		p.logger().Info("handshake complete",
+		p.lifecycle("handshake complete",
 			zap.Int32("version", v.ProtocolVersion),
 			zap.String("user_agent", v.UserAgent),
 			zap.Stringer("services", v.Services),
@@ -644,7 +659,9 @@ func (p *peer) closeConn(ctx actor.Context, reason error) {
 	}
 	p.closing = true
 	p.timer().Stop()
-	p.logger().Info("disconnecting", zap.String("reason", reasonName(reason)), zap.Error(reason))
+	if p.debug() {
+		p.logger().Debug("disconnecting", zap.String("reason", reasonName(reason)), zap.Error(reason))
+	}
 	ctx.Send(p.c.cfg.IO, &transport.Close{Conn: p.conn, Reason: reason})
 }
 
@@ -658,7 +675,9 @@ func (p *peer) closedByIO(ctx actor.Context, msg *transport.Closed) {
 	p.m.Closed()
 	p.timer().Stop()
 	p.ackQueued(ctx)
-	p.logger().Info("disconnected", zap.String("reason", reasonName(msg.Reason)), zap.Error(msg.Reason))
+	if p.debug() {
+		p.logger().Debug("disconnected", zap.String("reason", reasonName(msg.Reason)), zap.Error(msg.Reason))
+	}
 	ctx.Stop(ctx.Self())
 }
 
@@ -672,7 +691,9 @@ func (p *peer) stopping(ctx actor.Context) {
 	}
 	if !p.closed && !p.closing {
 		p.closing = true
-		p.logger().Info("disconnecting", zap.String("reason", machine.Requested.String()), zap.String("cause", "peer stopped"))
+		if p.debug() {
+			p.logger().Debug("disconnecting", zap.String("reason", machine.Requested.String()), zap.String("cause", "peer stopped"))
+		}
 		ctx.Send(p.c.cfg.IO, &transport.Close{Conn: p.conn, Reason: machine.Requested})
 	}
 	p.ackQueued(ctx)
