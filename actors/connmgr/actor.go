@@ -148,12 +148,15 @@ type connMgr struct {
 	nextTag uint64 // next Dial tag
 	nextKey uint64 // next onetry key
 
-	peers   map[uint64]*peerConn
-	byConn  map[transport.ConnID]*peerConn
-	closing map[transport.ConnID]closingPeer // peer gone, Closed not yet seen
-	dials   map[uint64]*pendingDial
-	manual  map[string]*manualNode
-	bans    banList
+	peers map[uint64]*peerConn
+	// fullRelayPeers counts the peers of connection type
+	// ConnOutboundFullRelay in peers.
+	fullRelayPeers int
+	byConn         map[transport.ConnID]*peerConn
+	closing        map[transport.ConnID]closingPeer // peer gone, Closed not yet seen
+	dials          map[uint64]*pendingDial
+	manual         map[string]*manualNode
+	bans           banList
 
 	listeners []*listener
 	// locals are our own addresses (SetLocalAddr), strongest first.
@@ -367,14 +370,11 @@ func (c *connMgr) forgetClosing(now time.Time) {
 	}
 }
 
-// outboundFull counts automatic outbound connections, open or being dialled.
+// outboundFull counts automatic outbound connections, open or being dialled:
+// the table's count (kept by spawn and forget, so that the heartbeat costs
+// nothing per inbound peer) and the dials, which are few.
 func (c *connMgr) outboundFull() int {
-	n := 0
-	for _, p := range c.peers {
-		if p.connType == ConnOutboundFullRelay {
-			n++
-		}
-	}
+	n := c.fullRelayPeers
 	for _, d := range c.dials {
 		if d.connType == ConnOutboundFullRelay {
 			n++
@@ -591,6 +591,9 @@ func (c *connMgr) spawn(ctx actor.Context, conn transport.ConnID, remote, local 
 		connType: connType, since: c.now(), manual: manual,
 	}
 	c.adm.admitted(p)
+	if p.connType == ConnOutboundFullRelay {
+		c.fullRelayPeers++
+	}
 	c.peers[id] = p
 	c.byConn[conn] = p
 	ctx.Send(c.cfg.IO, &transport.Attach{Conn: conn, Peer: pid})
@@ -670,6 +673,9 @@ func (c *connMgr) peerOf(pid *actor.PID) *peerConn {
 // first of Closed and Terminated calls it.
 func (c *connMgr) forget(ctx actor.Context, p *peerConn) {
 	delete(c.peers, p.id)
+	if p.connType == ConnOutboundFullRelay {
+		c.fullRelayPeers--
+	}
 	delete(c.byConn, p.conn)
 	c.adm.left(p)
 	if c.cfg.AddrBook != nil {
