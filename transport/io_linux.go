@@ -57,7 +57,8 @@ const (
 )
 
 // outHint and outMaxClass select the pooled buffer handed out as
-// Received.Out: at least outHint bytes, at most 2^outMaxClass.
+// Received.Out: at least outHint bytes (or the batch's size), at most
+// 2^outMaxClass.
 const (
 	outHint     = 256
 	outMaxClass = 16
@@ -861,7 +862,9 @@ func (a *ioActor) deliver(c *conn, frames []Frame, wire int, backing []byte) {
 	r.Size = wire
 	r.cost = wire + MessageOverhead*len(r.Frames)
 	r.Pool = a
-	r.Out = a.pool.tryGetUpTo(outHint, outMaxClass)
+	// A reply is often the size of its request (a pong per ping): a
+	// buffer that large spares the peer growing it frame by frame.
+	r.Out = a.pool.tryGetUpTo(max(outHint, wire), outMaxClass)
 	c.unacked += r.cost
 	c.posts++
 	a.inflight++

@@ -158,9 +158,6 @@ type peer struct {
 	lastSend, lastRecv     int64
 	bytesSent, bytesRecv   uint64
 	sentPerMsg, recvPerMsg cmdBytes
-	// pongSums are the checksums of the pings of the batch in hand, in
-	// order: a pong's payload is its ping's, and so is its checksum.
-	pongSums []pongSum
 	// dbg says debug lines are logged (see debug); paused is set between
 	// SendPaused and SendResumed; closing once we sent io a Close; closed
 	// once io said Closed.
@@ -345,24 +342,49 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received) {
 		data = make([]byte, 0, len(rcv.Frames)*(protocol.HeaderSize+pingSize))
 	}
 	var reason error
-	var t tally
+	var sums [tallySums]pongSum
+	t := tally{sums: sums[:0]}
 	// The outputs of each frame are carried out before the next frame, in
 	// order, so that a batch of thousands of pings needs no more than the
 	// stack buffer.
 	for i := range rcv.Frames {
-		data, reason = p.apply(ctx, now, p.frame(now, &rcv.Frames[i], buf[:0], &t), data, reason, &t)
+		f := &rcv.Frames[i]
+		var outs []machine.Output
+		if f.Command == protocol.CmdPing && len(f.Payload) == pingSize && !p.debug() {
+			// The hot path: counted in t, no decoding into a message
+			// value, and the pong reuses the ping's checksum (see
+			// appendPong). Frames after a disconnect are counted and
+			// dropped, as in frame.
+			t.pings++
+			if p.m.Phase() != machine.PhaseClosed {
+				nonce := binary.LittleEndian.Uint64(f.Payload)
+				t.sums = append(t.sums, pongSum{nonce: nonce, sum: f.Checksum})
+				outs = p.m.ReceivedPing(now, nonce, buf[:0])
+			}
+		} else {
+			outs = p.frame(now, f, buf[:0])
+		}
+		data, reason = p.apply(ctx, now, outs, data, reason, &t)
 	}
-	p.pongSums = p.pongSums[:0]
 	p.report(&t)
 	p.send(ctx, rcv, data, reason)
 }
 
-// tally counts the pings of one batch and the pongs answering them, for
-// report: the byte counts and metrics of a batch of pings are updated once
-// for the batch rather than frame by frame.
+// tally is what one batch of frames keeps while in hand: the nonces and
+// checksums of its pings in order, taken from next (a pong's payload is its
+// ping's, and so is its checksum), and the count of pings and of the pongs
+// answering them, for report (the byte counts and metrics of a batch of
+// pings are updated once for the batch rather than frame by frame). It
+// lives on process's stack, its sums in a stack array unless the batch
+// holds more than tallySums pings.
 type tally struct {
+	sums         []pongSum
+	next         int
 	pings, pongs int
 }
+
+// tallySums is the number of ping checksums a batch keeps on the stack.
+const tallySums = 32
 
 // pingFrameSize is the size of a ping or pong frame, header included.
 const pingFrameSize = protocol.HeaderSize + pingSize
@@ -381,23 +403,13 @@ func (p *peer) report(t *tally) {
 		p.sentPerMsg.add(protocol.CmdPong, n)
 		p.c.opts.metrics.MessageSent(protocol.CmdPong, t.pongs, int(n))
 	}
-	*t = tally{}
+	t.pings, t.pongs = 0, 0
 }
 
 // frame decodes one frame and feeds it to the machine. Frames after a
 // disconnect are counted and dropped, as Core stops processing a peer marked
 // for disconnection.
-func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output, t *tally) []machine.Output {
-	if f.Command == protocol.CmdPing && len(f.Payload) == pingSize && !p.debug() {
-		// The hot path: counted in t, no decoding into a message value,
-		// and the pong reuses the ping's checksum (see appendPong).
-		t.pings++
-		if p.m.Phase() == machine.PhaseClosed {
-			return outs
-		}
-		p.pongSums = append(p.pongSums, pongSum{nonce: binary.LittleEndian.Uint64(f.Payload), sum: f.Checksum})
-		return p.m.ReceivedPing(now, binary.LittleEndian.Uint64(f.Payload), outs)
-	}
+func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output) []machine.Output {
 	size := uint64(protocol.HeaderSize + len(f.Payload))
 	p.bytesRecv += size
 	p.recvPerMsg.add(f.Command, size)
@@ -474,7 +486,7 @@ func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, da
 		case machine.Send:
 			data = p.appendFrame(now, data, o.Msg)
 		case machine.SendPong:
-			data = p.appendPong(now, data, o.Nonce)
+			data = p.appendPong(now, data, o.Nonce, t)
 			t.pongs++
 		case machine.Disconnect:
 			if reason == nil {
@@ -506,14 +518,14 @@ func (p *peer) send(ctx actor.Context, ack *transport.Received, data []byte, rea
 // appendPong appends a pong carrying nonce to data (its caller counts it). Its
 // payload is the nonce, as its ping's was: the ping's checksum, kept in
 // pongSums in the order of the batch, serves again.
-func (p *peer) appendPong(now time.Time, data []byte, nonce uint64) []byte {
+func (p *peer) appendPong(now time.Time, data []byte, nonce uint64, t *tally) []byte {
 	var payload [pingSize]byte
 	binary.LittleEndian.PutUint64(payload[:], nonce)
 	var sum [4]byte
-	if len(p.pongSums) > 0 && p.pongSums[0].nonce == nonce && p.pongSums[0].sum != ([4]byte{}) {
+	if t.next < len(t.sums) && t.sums[t.next].nonce == nonce && t.sums[t.next].sum != ([4]byte{}) {
 		// A zero checksum is what a hand-built Frame carries: hash then.
-		sum = p.pongSums[0].sum
-		p.pongSums = p.pongSums[1:]
+		sum = t.sums[t.next].sum
+		t.next++
 	} else {
 		sum = protocol.Checksum(payload[:])
 	}
