@@ -38,18 +38,23 @@
 //
 // # Using it
 //
-// connmgr spawns one per connection, named "peer-<ID>", then attaches it:
+// connmgr spawns one per connection, named "peer-<ID>", then attaches it.
+// A node makes its peers with one Factory, so that they share the node-wide
+// part of their Config, their options and one set of props:
 //
-//	pid, _ := ctx.SpawnNamed(peer.Props(cfg, peer.WithLogger(log), peer.WithDispatcher(pool)), name)
+//	peers := peer.NewFactory(peer.WithLogger(log), peer.WithDispatcher(pool))
+//	pid, _ := ctx.SpawnNamed(peers.Props(cfg), name) // spawn before the next Props
 //	ctx.Send(io, &transport.Attach{Conn: cfg.Conn, Peer: pid})
+//
+// Props(cfg, opts...) makes a single peer's props, for tests and one-offs.
 //
 // A peer's one pending wake-up (handshake timeout, next ping, ping timeout)
 // sits on a timer wheel (actors/timerwheel) shared by every peer when its
 // dispatcher provides one (workpool.Pool does) or WithTimerWheel names one,
 // so an idle peer holds no runtime timer; else it has a timer of its own.
-// Per-command byte counters, the derived logger and output buffers are
-// allocated only when used, so an idle peer costs a few hundred bytes
-// beside its actor. Pings are answered on a path that neither decodes nor
+// Per-command byte counters, the derived logger, the queue of a paused
+// peer and output buffers are allocated only when used, so an idle peer
+// (its protocol state machine included) takes 384 bytes beside its actor. Pings are answered on a path that neither decodes nor
 // hashes: the pong reuses its ping's checksum (transport.Frame.Checksum).
 //
 // An outbound peer sends its version as soon as it starts (bytes may be sent
