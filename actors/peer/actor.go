@@ -516,8 +516,8 @@ func (p *peer) send(ctx actor.Context, ack *transport.Received, data []byte, rea
 }
 
 // appendPong appends a pong carrying nonce to data (its caller counts it). Its
-// payload is the nonce, as its ping's was: the ping's checksum, kept in
-// pongSums in the order of the batch, serves again.
+// payload is the nonce, as its ping's was: the ping's checksum, kept in t in
+// the order of the batch, serves again.
 func (p *peer) appendPong(now time.Time, data []byte, nonce uint64, t *tally) []byte {
 	var payload [pingSize]byte
 	binary.LittleEndian.PutUint64(payload[:], nonce)
