@@ -142,6 +142,7 @@ type conn struct {
 	addr      netip.AddrPort
 	inbound   bool
 	addrFetch bool
+	feeler    bool
 	wantsV2   bool
 	connected bool  // Connected has arrived
 	since     int64 // when the state was made, Unix nanoseconds
@@ -337,11 +338,18 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 	}
 	first := !c.connected
 	c.pid, c.addr, c.inbound, c.wantsV2, c.connected = msg.Peer, unmap(msg.Addr), msg.Inbound, msg.WantsAddrV2, true
-	c.addrFetch, c.local = msg.AddrFetch, msg.Local
+	c.addrFetch, c.feeler, c.local = msg.AddrFetch, msg.Feeler, msg.Local
 	if first {
 		c.since = now.UnixNano()
 		// Inbound peers hear our address with the daily announcements.
 		c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
+	}
+	if msg.Feeler && first {
+		// A feeler only tests the address: no slot, no getaddr, no relay.
+		if k := keyFromAddrPort(c.addr); k.valid(a.allowLocal) {
+			a.book.good(k, msg.Services, true, now)
+		}
+		return
 	}
 	if !msg.Inbound && first {
 		if !msg.AddrFetch {
@@ -376,7 +384,7 @@ func (a *addrBook) disconnected(msg *Disconnected) {
 		return
 	}
 	if c.connected && !c.inbound {
-		if !c.addrFetch {
+		if !c.addrFetch && !c.feeler {
 			a.outbound--
 		}
 		a.book.connected(keyFromAddrPort(c.addr), a.now())
@@ -393,6 +401,14 @@ func (a *addrBook) candidates(ctx actor.Context, msg *Candidates) {
 	exclude := make(map[netip.AddrPort]bool, len(msg.Exclude))
 	for _, ap := range msg.Exclude {
 		exclude[unmap(ap)] = true
+	}
+	if msg.Feeler {
+		var addrs []netip.AddrPort
+		if ap, ok := a.book.feelerCandidate(exclude, now, a.rng); ok {
+			addrs = append(addrs, ap)
+		}
+		ctx.Send(msg.ReplyTo, &CandidatesReply{Addrs: addrs, Feeler: true})
+		return
 	}
 	addrs := a.book.candidates(min(msg.Max, maxCandidates), exclude, now, a.rng)
 	ctx.Send(msg.ReplyTo, &CandidatesReply{Addrs: addrs})

@@ -239,6 +239,33 @@ func TestOutboundConnectedGetsGetAddrAndIsMarkedGood(t *testing.T) {
 	}
 }
 
+func TestFeelerHandshakeMarksGoodAndNothingElse(t *testing.T) {
+	system := newSystem(t)
+	p := actortest.NewProbe(t, system)
+	book := spawnBook(t, system, Config{})
+	addr := netip.MustParseAddrPort("1.2.3.4:8333")
+	system.Root.Send(book, &Add{Addrs: []protocol.NetAddress{{Addr: addr.Addr(), Port: addr.Port()}}})
+	system.Root.Send(book, &Candidates{Max: 1, Feeler: true, ReplyTo: p.PID()})
+	if r := actortest.Expect[*CandidatesReply](t, p, wait); !r.Feeler || len(r.Addrs) != 1 || r.Addrs[0] != addr {
+		t.Fatalf("feeler candidates %+v, want the new address %v", r, addr)
+	}
+	system.Root.Send(book, &Connected{ID: 5, Peer: p.PID(), Addr: addr, Services: protocol.SFNodeNetwork, Feeler: true})
+	if e := snapshot(t, system, book, p)[addr]; e.LastSuccess.IsZero() || !e.Tried {
+		t.Fatalf("entry after the feeler's handshake = %+v, want a success in the tried table", e)
+	}
+	system.Root.Send(book, &inspect.Describe{ReplyTo: p.PID()})
+	if d := actortest.Expect[*inspect.Description](t, p, wait); d.Summary["outbound"] != 0 {
+		t.Fatalf("a feeler counted as outbound: %v", d.Summary["outbound"])
+	}
+	// No getaddr nor self-announcement went to the feeler.
+	actortest.ExpectNone[*peer.SendMessage](t, p, 0)
+	system.Root.Send(book, &Disconnected{ID: 5})
+	system.Root.Send(book, &inspect.Describe{ReplyTo: p.PID()})
+	if d := actortest.Expect[*inspect.Description](t, p, wait); d.Summary["outbound"] != 0 {
+		t.Fatalf("outbound after the feeler left = %v, want 0", d.Summary["outbound"])
+	}
+}
+
 var _ = zap.NewNop
 
 // TestGetAddrCacheRenewedDaily: every inbound asker gets the answer built

@@ -462,19 +462,23 @@ func (e *entry) backoff() time.Duration {
 }
 
 // selectEntry picks an IP address to dial (Core's Select): the tried or the
-// new table with even odds, then entries at random, each accepted with its
-// chance times a factor that grows 1.2x per refusal, so addresses not
-// tried lately come first. It never returns the address it returned last
-// time while another IP address is known. nil: no IP address is known.
-func (b *book) selectEntry(now time.Time, rng *rand.Rand) *entry {
+// new table with even odds (the new table only when newOnly), then entries
+// at random, each accepted with its chance times a factor that grows 1.2x
+// per refusal, so addresses not tried lately come first. It never returns
+// the address it returned last time while another IP address is known.
+// nil: no IP address is known.
+func (b *book) selectEntry(now time.Time, rng *rand.Rand, newOnly bool) *entry {
 	total := b.ipNew + b.ipTried
+	if newOnly {
+		total = b.ipNew
+	}
 	if total == 0 {
 		return nil
 	}
 	factor := 1.0
 	for range 10_000 {
 		list, n := b.newList, b.ipNew
-		if b.ipTried > 0 && (b.ipNew == 0 || rng.IntN(2) == 0) {
+		if !newOnly && b.ipTried > 0 && (b.ipNew == 0 || rng.IntN(2) == 0) {
 			list, n = b.triedList, b.ipTried
 		}
 		e := pickIP(list, n, rng)
@@ -533,7 +537,7 @@ func (b *book) candidates(max int, exclude map[netip.AddrPort]bool, now time.Tim
 		}
 	}
 	for tries := 0; len(out) < max && tries < 100+30*max; tries++ {
-		e := b.selectEntry(now, rng)
+		e := b.selectEntry(now, rng, false)
 		if e == nil {
 			break
 		}
@@ -551,6 +555,42 @@ func (b *book) candidates(max int, exclude map[netip.AddrPort]bool, now time.Tim
 		out = append(out, ap)
 	}
 	return out
+}
+
+// feelerCandidate returns the address for a feeler connection, picked as
+// Core's connection loop picks one: the tried address a pending collision
+// would evict (SelectTriedCollision; the feeler is its test), unless it was
+// tried in the last minute, or is in exclude (connected: plainly alive, so
+// it is marked good instead, as Core does); else an IP address of the new
+// table (Select with new_only), not in exclude, not waiting out a retry
+// backoff and, for the first 30 picks, not tried in the last recentTry. ok
+// is false when there is none.
+func (b *book) feelerCandidate(exclude map[netip.AddrPort]bool, now time.Time, rng *rand.Rand) (netip.AddrPort, bool) {
+	if k, ok := b.collisionToTest(rng); ok {
+		if ap, isIP := k.addrPort(); isIP {
+			switch e := b.entries[k]; {
+			case exclude[ap]:
+				b.good(k, 0, false, now)
+			case now.Sub(e.lastTry) > time.Minute:
+				return ap, true
+			}
+		}
+	}
+	for tries := range 100 {
+		e := b.selectEntry(now, rng, true)
+		if e == nil {
+			break
+		}
+		ap, _ := e.key.addrPort()
+		if exclude[ap] || (e.attempts > 0 && now.Sub(e.lastTry) < e.backoff()) {
+			continue
+		}
+		if tries < 30 && now.Sub(e.lastTry) < recentTry {
+			continue
+		}
+		return ap, true
+	}
+	return netip.AddrPort{}, false
 }
 
 // sample returns random entries that are not terrible for a getaddr answer

@@ -237,7 +237,7 @@ func TestSelectNeverRepeatsWhenOthersExist(t *testing.T) {
 		var last addrKey
 		seen := map[addrKey]bool{}
 		for i := range 2000 {
-			e := b.selectEntry(now, rng)
+			e := b.selectEntry(now, rng, false)
 			if e == nil {
 				t.Fatalf("n=%d: select %d found nothing", n, i)
 			}
@@ -255,7 +255,7 @@ func TestSelectNeverRepeatsWhenOthersExist(t *testing.T) {
 	b, rng := testBook(9)
 	b.add(v4(1, 1, 1, 1), 1, t0, netip.Addr{}, 0, t0, rng)
 	for range 5 {
-		if b.selectEntry(t0, rng) == nil {
+		if b.selectEntry(t0, rng, false) == nil {
 			t.Fatal("the only address was not selected")
 		}
 	}
@@ -275,7 +275,7 @@ func TestSelectEvenOddsAndNoNonIP(t *testing.T) {
 	now := t0.Add(time.Hour)
 	hits := 0
 	for range 2000 {
-		e := b.selectEntry(now, rng)
+		e := b.selectEntry(now, rng, false)
 		if !e.key.ip() {
 			t.Fatalf("selected %v, which we cannot dial", e.key)
 		}
@@ -468,4 +468,60 @@ func TestLocalNodesSpreadOverBuckets(t *testing.T) {
 	if added < 19 {
 		t.Fatalf("%d of 20 local nodes took a slot", added)
 	}
+}
+
+func TestFeelerCandidateTestsACollisionElseTakesANewAddress(t *testing.T) {
+	b, rng := testBook(7)
+	ap := func(k addrKey) netip.AddrPort { a, _ := k.addrPort(); return a }
+	holder := v4(1, 2, 3, 4)
+	b.add(holder, 1, t0, netip.Addr{}, 0, t0, rng)
+	b.good(holder, 1, true, t0)
+	fresh := []addrKey{v4(5, 0, 0, 1), v4(6, 0, 0, 1)}
+	for _, k := range fresh {
+		b.add(k, 1, t0, netip.Addr{}, 0, t0, rng)
+	}
+	now := t0.Add(time.Hour)
+	// No collision: only new-table addresses, never the tried holder.
+	for range 50 {
+		got, ok := b.feelerCandidate(nil, now, rng)
+		if !ok || keyFromAddrPort(got) == holder {
+			t.Fatalf("feeler candidate %v (ok %v), want a new-table address", got, ok)
+		}
+	}
+	// Excluded and backing-off addresses are skipped.
+	b.attempt(fresh[0], true, now)
+	if got, ok := b.feelerCandidate(map[netip.AddrPort]bool{ap(fresh[1]): true}, now.Add(time.Second), rng); ok {
+		t.Fatalf("feeler candidate %v, want none (one excluded, one backing off)", got)
+	}
+
+	// A rival for the holder's tried slot: the holder is the feeler's test.
+	bucket, pos := b.triedBucket(holder), b.bucketPos(false, b.triedBucket(holder), holder)
+	var rival addrKey
+	found := false
+	for i := 0; i < 1<<16 && !found; i++ {
+		r := v4(1, 2, byte(i>>8), byte(i))
+		if r != holder && b.triedBucket(r) == bucket && b.bucketPos(false, bucket, r) == pos {
+			rival, found = r, true
+		}
+	}
+	if !found {
+		t.Skip("no rival address found for the slot")
+	}
+	later := now.Add(5 * time.Hour)
+	b.add(rival, 1, later, netip.Addr{}, 0, later, rng)
+	b.good(rival, 1, true, later)
+	if got, ok := b.feelerCandidate(nil, later, rng); !ok || keyFromAddrPort(got) != holder {
+		t.Fatalf("feeler candidate %v, want the collision's holder %v", got, holder)
+	}
+	// A holder we are connected to is alive: marked good, the collision
+	// settles in its favour, and the feeler goes to a new address.
+	got, ok := b.feelerCandidate(map[netip.AddrPort]bool{ap(holder): true}, later, rng)
+	if !ok || keyFromAddrPort(got) == holder {
+		t.Fatalf("feeler candidate %v, want a new address while the holder is connected", got)
+	}
+	b.resolveCollisions(later.Add(time.Minute))
+	if !b.entries[holder].tried || b.entries[rival].tried {
+		t.Fatal("the connected holder lost its tried slot")
+	}
+	checkConsistent(t, b)
 }

@@ -36,6 +36,10 @@ type Connected struct {
 	// asks it for addresses and has the peer disconnect once they come (or
 	// after 5 minutes). It takes no outbound slot and gets no relays.
 	AddrFetch bool
+	// Feeler marks a feeler connection (Core's FEELER): its handshake
+	// makes the address good (the tried table), and that is all; connmgr
+	// closes it.
+	Feeler bool
 }
 
 // Disconnected tells the book that peer ID has gone: its per-connection state
@@ -54,18 +58,22 @@ type Attempt struct {
 
 // Candidates asks for up to Max addresses to dial, none of them in Exclude
 // (the connected and pending ones). The book answers ReplyTo with
-// *CandidatesReply.
+// *CandidatesReply. With Feeler set it chooses one address for a feeler
+// connection instead: the tried address a pending collision would evict,
+// else an address of the new table only.
 type Candidates struct {
 	Max     int
 	Exclude []netip.AddrPort
+	Feeler  bool
 	ReplyTo *actor.PID
 }
 
 // CandidatesReply answers Candidates: distinct IP addresses chosen at
 // random, those not tried recently first, none waiting out a retry backoff.
-// It may hold fewer than asked, or none.
+// It may hold fewer than asked, or none. Feeler is the request's.
 type CandidatesReply struct {
-	Addrs []netip.AddrPort
+	Addrs  []netip.AddrPort
+	Feeler bool
 }
 
 // Add adds addresses that did not come from a peer's addr message: seeds,

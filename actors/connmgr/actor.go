@@ -3,6 +3,7 @@ package connmgr
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -54,6 +55,16 @@ type Config struct {
 	// DialTimeout bounds one outbound connection attempt. 0 means 5 s
 	// (Core's DEFAULT_CONNECT_TIMEOUT).
 	DialTimeout time.Duration
+	// FeelerInterval is the mean time between feeler connections (Core's
+	// FEELER_INTERVAL), made while the automatic outbound slots are full:
+	// one at a time, each to the tried address a pending collision would
+	// evict (its test, as in Core's test-before-evict) or else to an
+	// address of the new table, closed once the handshake is done. A
+	// handshake moves the address to the tried table; a failure counts
+	// against it. 0 means DefaultFeelerInterval; negative turns feelers
+	// off. There are none without automatic outbound slots or in -connect
+	// mode.
+	FeelerInterval time.Duration
 	// IO is the io actor: connmgr sends it Listen, Dial, Attach and Close.
 	IO *actor.PID
 	// AddrBook gives outbound candidates and hears of every outcome. Nil
@@ -82,6 +93,8 @@ const (
 	DefaultMaxConnections = 125
 	// DefaultDialTimeout is Core's DEFAULT_CONNECT_TIMEOUT.
 	DefaultDialTimeout = 5 * time.Second
+	// DefaultFeelerInterval is Core's FEELER_INTERVAL.
+	DefaultFeelerInterval = 2 * time.Minute
 )
 
 // Timing of the manager's own work.
@@ -116,6 +129,9 @@ func Props(cfg Config) *actor.Props {
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = DefaultDialTimeout
 	}
+	if cfg.FeelerInterval == 0 {
+		cfg.FeelerInterval = DefaultFeelerInterval
+	}
 	if cfg.MaxHandshakingPerGroup == 0 {
 		cfg.MaxHandshakingPerGroup = DefaultMaxHandshakingPerGroup
 	}
@@ -149,14 +165,20 @@ type connMgr struct {
 	nextKey uint64 // next onetry key
 
 	peers map[uint64]*peerConn
-	// fullRelayPeers counts the peers of connection type
-	// ConnOutboundFullRelay in peers.
-	fullRelayPeers int
-	byConn         map[transport.ConnID]*peerConn
-	closing        map[transport.ConnID]closingPeer // peer gone, Closed not yet seen
-	dials          map[uint64]*pendingDial
-	manual         map[string]*manualNode
-	bans           banList
+	// fullRelayPeers and feelerPeers count the peers of connection type
+	// ConnOutboundFullRelay and ConnFeeler in peers.
+	fullRelayPeers, feelerPeers int
+	// nextFeeler is when the next feeler is due; askedFeeler says its
+	// candidate was asked for and not yet answered (since askedFeelerAt).
+	nextFeeler    time.Time
+	askedFeeler   bool
+	askedFeelerAt time.Time
+	rng           *rand.Rand
+	byConn        map[transport.ConnID]*peerConn
+	closing       map[transport.ConnID]closingPeer // peer gone, Closed not yet seen
+	dials         map[uint64]*pendingDial
+	manual        map[string]*manualNode
+	bans          banList
 
 	listeners []*listener
 	// locals are our own addresses (SetLocalAddr), strongest first.
@@ -238,6 +260,7 @@ func newConnMgr(cfg Config) *connMgr {
 		manual:         make(map[string]*manualNode),
 		lookups:        ctx,
 		cancel:         cancel,
+		rng:            rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 }
 
@@ -356,6 +379,7 @@ func (c *connMgr) onTick(ctx actor.Context) {
 		}
 	}
 	c.fillOutbound(ctx)
+	c.maybeFeeler(ctx, now)
 	root, self := ctx.ActorSystem().Root, ctx.Self()
 	c.tick = time.AfterFunc(tickInterval, func() { root.Send(self, &tick{}) })
 }
@@ -465,7 +489,73 @@ func netGroup(a netip.Addr) (netip.Prefix, bool) {
 	return p, true
 }
 
+// maybeFeeler asks the address book for a feeler's address when one is
+// due (see Config.FeelerInterval): the automatic outbound slots are full,
+// no feeler is open or being dialled, and the exponential timer (Core's
+// rand_exp_duration of FEELER_INTERVAL) has run out.
+func (c *connMgr) maybeFeeler(ctx actor.Context, now time.Time) {
+	if c.cfg.FeelerInterval < 0 || len(c.cfg.Connect) > 0 || c.cfg.AddrBook == nil || c.cfg.MaxOutbound == 0 {
+		return
+	}
+	if c.nextFeeler.IsZero() {
+		c.nextFeeler = now.Add(c.expInterval())
+		return
+	}
+	if now.Before(c.nextFeeler) || c.outboundFull() < c.cfg.MaxOutbound || c.feelerBusy() {
+		return
+	}
+	if c.askedFeeler && now.Sub(c.askedFeelerAt) < candidatesWait {
+		return
+	}
+	c.nextFeeler = now.Add(c.expInterval())
+	c.askedFeeler, c.askedFeelerAt = true, now
+	ctx.Send(c.cfg.AddrBook, &addrbook.Candidates{Max: 1, Feeler: true, Exclude: c.inUse(), ReplyTo: ctx.Self()})
+}
+
+// expInterval draws the time to the next feeler: exponential with mean
+// FeelerInterval, like Core's rand_exp_duration, so that feelers come at
+// unpredictable times.
+func (c *connMgr) expInterval() time.Duration {
+	return time.Duration(c.rng.ExpFloat64() * float64(c.cfg.FeelerInterval))
+}
+
+// feelerBusy reports whether a feeler is open or being dialled (Core's
+// MAX_FEELER_CONNECTIONS is 1).
+func (c *connMgr) feelerBusy() bool {
+	if c.feelerPeers > 0 {
+		return true
+	}
+	for _, d := range c.dials {
+		if d.connType == ConnFeeler {
+			return true
+		}
+	}
+	return false
+}
+
+// feeler dials the address the book chose for a feeler, if any and still
+// free.
+func (c *connMgr) feeler(ctx actor.Context, msg *addrbook.CandidatesReply) {
+	c.askedFeeler = false
+	if c.stopped || c.feelerBusy() {
+		return
+	}
+	now := c.now()
+	for _, addr := range msg.Addrs {
+		addr = unmapped(addr)
+		if c.busy(addr) || c.bans.banned(addr.Addr(), now) {
+			continue
+		}
+		c.dial(ctx, addr, ConnFeeler, "")
+		return
+	}
+}
+
 func (c *connMgr) candidates(ctx actor.Context, msg *addrbook.CandidatesReply) {
+	if msg.Feeler {
+		c.feeler(ctx, msg)
+		return
+	}
 	c.asked = false
 	if c.stopped {
 		return
@@ -510,7 +600,11 @@ func (c *connMgr) dial(ctx actor.Context, addr netip.AddrPort, connType, manual 
 	tag := c.nextTag
 	c.nextTag++
 	c.dials[tag] = &pendingDial{addr: addr, connType: connType, manual: manual}
-	c.log.Info("connecting", zap.Stringer("addr", addr), zap.String("conn_type", connType))
+	log := c.log.Info
+	if connType == ConnFeeler {
+		log = c.log.Debug // every two minutes: Core logs these at debug too
+	}
+	log("connecting", zap.Stringer("addr", addr), zap.String("conn_type", connType))
 	ctx.Send(c.cfg.IO, &transport.Dial{Tag: tag, Addr: addr, Timeout: c.cfg.DialTimeout, Owner: ctx.Self()})
 }
 
@@ -591,8 +685,11 @@ func (c *connMgr) spawn(ctx actor.Context, conn transport.ConnID, remote, local 
 		connType: connType, since: c.now(), manual: manual,
 	}
 	c.adm.admitted(p)
-	if p.connType == ConnOutboundFullRelay {
+	switch p.connType {
+	case ConnOutboundFullRelay:
 		c.fullRelayPeers++
+	case ConnFeeler:
+		c.feelerPeers++
 	}
 	c.peers[id] = p
 	c.byConn[conn] = p
@@ -617,7 +714,13 @@ func (c *connMgr) handshaken(ctx actor.Context, msg *peer.Handshaken) {
 			ID: p.id, Peer: p.pid, Addr: p.remote, Inbound: p.inbound,
 			Services: msg.Version.Services, WantsAddrV2: wantsAddrV2(msg),
 			Local: c.advertisable(p, msg), AddrFetch: p.connType == ConnAddrFetch,
+			Feeler: p.connType == ConnFeeler,
 		})
+	}
+	if p.connType == ConnFeeler {
+		// The address answered: that was all a feeler was for.
+		c.log.Debug("feeler connection completed; disconnecting", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote))
+		ctx.Send(c.cfg.IO, &transport.Close{Conn: p.conn, Reason: ReasonFeelerDone})
 	}
 }
 
@@ -673,8 +776,11 @@ func (c *connMgr) peerOf(pid *actor.PID) *peerConn {
 // first of Closed and Terminated calls it.
 func (c *connMgr) forget(ctx actor.Context, p *peerConn) {
 	delete(c.peers, p.id)
-	if p.connType == ConnOutboundFullRelay {
+	switch p.connType {
+	case ConnOutboundFullRelay:
 		c.fullRelayPeers--
+	case ConnFeeler:
+		c.feelerPeers--
 	}
 	delete(c.byConn, p.conn)
 	c.adm.left(p)
@@ -682,7 +788,7 @@ func (c *connMgr) forget(ctx actor.Context, p *peerConn) {
 		if p.handshaken {
 			ctx.Send(c.cfg.AddrBook, &addrbook.Disconnected{ID: p.id})
 		}
-		if !p.inbound && !p.handshaken && p.connType == ConnOutboundFullRelay {
+		if !p.inbound && !p.handshaken && countsAttempt(p.connType) {
 			ctx.Send(c.cfg.AddrBook, &addrbook.Attempt{Addr: p.remote, Success: false})
 		}
 	}
@@ -712,8 +818,14 @@ func reasonText(err error) string {
 // attemptOutcome tells the address book how a dial to an automatic
 // outbound address went.
 func (c *connMgr) attemptOutcome(ctx actor.Context, addr netip.AddrPort, connType string, ok bool) {
-	if c.cfg.AddrBook == nil || connType != ConnOutboundFullRelay {
+	if c.cfg.AddrBook == nil || !countsAttempt(connType) {
 		return
 	}
 	ctx.Send(c.cfg.AddrBook, &addrbook.Attempt{Addr: addr, Success: ok})
+}
+
+// countsAttempt says whether the address book hears of attempts of
+// connType: the automatic ones, whose addresses it chose.
+func countsAttempt(connType string) bool {
+	return connType == ConnOutboundFullRelay || connType == ConnFeeler
 }

@@ -8,8 +8,9 @@
 // The peer table (one row per open connection that has a peer actor), the
 // pending dials, the manual nodes (Config.Connect, Config.AddNode and the
 // AddNode command; Config.SeedNode, each dialled once as an addr-fetch
-// connection that the address book closes once it has answered getaddr), the in-memory ban list and the listeners. Peers and io
-// report; connmgr decides.
+// connection that the address book closes once it has answered getaddr),
+// the in-memory ban list and the listeners. Peers and io report; connmgr
+// decides.
 //
 // # Lifecycle of a connection
 //
@@ -18,7 +19,13 @@
 // outbound slots, for which it asks the address book (*addrbook.Candidates,
 // excluding what is connected or pending, one address per /16 like Core).
 // It sends io *transport.Dial; on *transport.Dialed it spawns the peer as
-// its child "peer-<ID>" (PeerProps) and sends io *transport.Attach.
+// its child "peer-<ID>" (PeerProps) and sends io *transport.Attach. Once
+// the automatic slots are full, a feeler connection (Core's FEELER) goes
+// out about every two minutes (Config.FeelerInterval), one at a time: to
+// the tried address a pending tried-table collision would evict (its test)
+// or to an address of the new table. Its handshake makes the address good
+// in the book, and connmgr closes it (ReasonFeelerDone); a failure counts
+// against the address.
 // *transport.Accepted is admitted unless the address is banned or its
 // source group (IPv4 /24, IPv6 /64) already has MaxHandshakingPerGroup
 // inbound connections in their handshake (half-open connections end at

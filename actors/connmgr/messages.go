@@ -85,6 +85,9 @@ const (
 	ConnManual            = "manual"
 	// ConnAddrFetch is a -seednode connection: getaddr, answer, close.
 	ConnAddrFetch = "addr-fetch"
+	// ConnFeeler is a short connection that tests an address (Core's
+	// FEELER): closed once the handshake is done.
+	ConnFeeler = "feeler"
 )
 
 // PeerEntry is one row of the peer table.

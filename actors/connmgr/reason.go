@@ -28,6 +28,9 @@ const (
 	// source group are still in their handshake (Config.
 	// MaxHandshakingPerGroup).
 	ReasonHandshakeLimit
+	// ReasonFeelerDone: a feeler connection shook hands, which was all it
+	// was for (Core's "feeler connection completed").
+	ReasonFeelerDone
 )
 
 // Error returns the reason's text, so a Reason is an error.
@@ -51,6 +54,8 @@ func (r Reason) Error() string {
 		return "evicted to make room for an inbound connection"
 	case ReasonHandshakeLimit:
 		return "too many handshakes in progress from the source group"
+	case ReasonFeelerDone:
+		return "feeler connection completed"
 	}
 	return "unknown reason"
 }
