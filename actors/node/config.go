@@ -103,6 +103,11 @@ type Config struct {
 	// DialTimeout bounds one outbound connection attempt. Default 5s (Core's
 	// -timeout).
 	DialTimeout time.Duration `yaml:"timeout"`
+	// FeelerInterval is the mean time between feeler connections, which
+	// test an address of the book once the outbound slots are full and
+	// close after the handshake. Default 2m (Core's FEELER_INTERVAL); 0
+	// turns them off.
+	FeelerInterval time.Duration `yaml:"feelerinterval"`
 
 	// MaxReceiveBuffer is the per-connection receive limit in KB (1000
 	// bytes), as Core's -maxreceivebuffer. Default 5000.
@@ -162,6 +167,7 @@ func DefaultConfig() Config {
 		PingInterval:     2 * time.Minute,
 		PingTimeout:      20 * time.Minute,
 		DialTimeout:      5 * time.Second,
+		FeelerInterval:   2 * time.Minute,
 		MaxReceiveBuffer: 5000,
 		MaxSendBuffer:    1000,
 		LogFormat:        "console",
@@ -335,6 +341,7 @@ func configFields(c *Config) map[string]field {
 		"pinginterval":     duration("pinginterval", &c.PingInterval),
 		"pingtimeout":      duration("pingtimeout", &c.PingTimeout),
 		"timeout":          duration("timeout", &c.DialTimeout),
+		"feelerinterval":   duration("feelerinterval", &c.FeelerInterval),
 		"maxreceivebuffer": integer("maxreceivebuffer", &c.MaxReceiveBuffer),
 		"maxsendbuffer":    integer("maxsendbuffer", &c.MaxSendBuffer),
 		"debug":            list("debug", &c.Debug),
@@ -424,6 +431,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			return keyErr(name, "%v must be positive", d)
 		}
+	}
+	if c.FeelerInterval < 0 {
+		return keyErr("feelerinterval", "%v is negative (0 turns feelers off)", c.FeelerInterval)
 	}
 	if c.PingTimeout < c.PingInterval {
 		return keyErr("pingtimeout", "%v is shorter than pinginterval %v", c.PingTimeout, c.PingInterval)

@@ -89,6 +89,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{name: "unknown key", yaml: "maxconnection: 3\n", key: "maxconnection"},
 		{name: "not a number", yaml: "maxconnections: many\n", key: "maxconnections"},
 		{name: "bad duration", yaml: "pinginterval: 5\n", key: "pinginterval"},
+		{name: "negative feeler interval", yaml: "feelerinterval: -2m\n", key: "feelerinterval"},
 		{name: "bad network", yaml: "network: moonnet\n", key: "network"},
 		{name: "bad bind", yaml: "bind: [not-an-ip]\n", key: "bind"},
 		{name: "list for scalar", yaml: "port: [1, 2]\n", key: "port"},

@@ -168,6 +168,7 @@ func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 		MaxOutbound:    n.cfg.MaxOutbound,
 		MaxConnections: n.cfg.MaxConnections,
 		DialTimeout:    n.cfg.DialTimeout,
+		FeelerInterval: feelerInterval(n.cfg.FeelerInterval),
 		IO:             p.io,
 		AddrBook:       p.addrbook,
 		Dispatcher:     p.dispatcher,
@@ -194,4 +195,13 @@ func (n *Node) natConfig(p childPIDs) nat.Config {
 		Logger:       n.logger.Named(CategoryNet).Named("nat"),
 		Clock:        n.opts.clock,
 	}
+}
+
+// feelerInterval turns the node's setting (0: off) into connmgr's
+// (negative: off, 0: its default).
+func feelerInterval(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
