@@ -33,7 +33,8 @@ type Stats struct {
 // may sit on the io <-> peer path (DESIGN.md, io rule 8). Registration (at
 // spawn) takes a lock; so do Stats and Each.
 //
-// A Counters belongs to one node; it holds no global state.
+// A Counters belongs to one node and serves the actors of one actor
+// system; it holds no global state.
 type Counters struct {
 	clock func() time.Time
 
