@@ -17,6 +17,7 @@ import (
 
 	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/internal/atomicfile"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/protocol"
 )
@@ -315,7 +316,7 @@ func (a *addrBook) stopping(ctx actor.Context) {
 	// The final save: after any periodic one still writing.
 	a.saveWG.Wait()
 	start := time.Now()
-	if err := writeFileAtomic(a.cfg.File, a.book.encode()); err != nil {
+	if err := atomicfile.Write(a.cfg.File, a.book.encode()); err != nil {
 		a.log.Error("cannot save address book", zap.Error(err))
 		return
 	}

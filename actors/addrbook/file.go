@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/actornode/actornode/protocol"
@@ -234,42 +233,6 @@ func (b *book) readEntry(r *fileReader, allowLocal bool) error {
 	if len(e.buckets) > 0 {
 		b.entries[k] = e
 		b.listAdd(e)
-	}
-	return nil
-}
-
-// writeFileAtomic replaces path with data: a temporary file beside it,
-// written and synced, renamed over path, then the directory synced, so a
-// crash leaves the old file or the new one, never a mix.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	name := tmp.Name()
-	defer os.Remove(name) // gone after the rename; cleans up a failure
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save %s: write: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save %s: sync: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save %s: close: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		return fmt.Errorf("save %s: rename: %w", path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("save %s: open directory: %w", path, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("save %s: sync directory: %w", path, err)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
+
+	"github.com/actornode/actornode/actors/internal/atomicfile"
 )
 
 // load reads the file into the book; whatever goes wrong, the book starts
@@ -62,7 +64,7 @@ func (a *addrBook) saveAsync(ctx actor.Context) {
 			}
 			root.Send(self, &saved{err: err, entries: entries, took: time.Since(start)})
 		}()
-		err = writeFileAtomic(path, data)
+		err = atomicfile.Write(path, data)
 	}()
 }
 
