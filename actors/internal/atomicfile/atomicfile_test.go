@@ -23,17 +23,20 @@ func TestWriteReplacesAndLeavesNoTemporaryFile(t *testing.T) {
 	}
 }
 
-func TestWriteFailureLeavesTheOldFile(t *testing.T) {
+func TestFailedRenameLeavesTargetAndNoTemporaryFile(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "state.json")
-	if err := Write(path, []byte("old")); err != nil {
+	// The target is a non-empty directory: the final rename must fail.
+	target := filepath.Join(dir, "state.json")
+	if err := os.MkdirAll(filepath.Join(target, "inside"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	// A directory where the temporary file would go cannot be written.
-	if err := Write(filepath.Join(dir, "missing", "state.json"), []byte("new")); err == nil {
-		t.Fatal("write into a missing directory succeeded")
+	if err := Write(target, []byte("new")); err == nil {
+		t.Fatal("replacing a non-empty directory succeeded")
 	}
-	if got, _ := os.ReadFile(path); string(got) != "old" {
-		t.Fatalf("old file now %q", got)
+	if _, err := os.Stat(filepath.Join(target, "inside")); err != nil {
+		t.Fatalf("the target was disturbed: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("directory holds %d entries, want the target only (no temporary file left)", len(entries))
 	}
 }
