@@ -65,6 +65,10 @@ type Config struct {
 	// off. There are none without automatic outbound slots or in -connect
 	// mode.
 	FeelerInterval time.Duration
+	// BanFile is where the ban list is kept across restarts, in the format
+	// of Core's banlist.json: read at start, written at every change, when
+	// bans expire and at stop. "" keeps bans in memory only.
+	BanFile string
 	// IO is the io actor: connmgr sends it Listen, Dial, Attach and Close.
 	IO *actor.PID
 	// AddrBook gives outbound candidates and hears of every outcome. Nil
@@ -174,6 +178,8 @@ type connMgr struct {
 	askedFeeler   bool
 	askedFeelerAt time.Time
 	rng           *rand.Rand
+	// bansDirty says the ban list changed since it was last saved.
+	bansDirty bool
 	byConn        map[transport.ConnID]*peerConn
 	closing       map[transport.ConnID]closingPeer // peer gone, Closed not yet seen
 	dials         map[uint64]*pendingDial
@@ -297,9 +303,14 @@ func (c *connMgr) Receive(ctx actor.Context) {
 	case *Ban:
 		c.ban(ctx, msg)
 	case *Unban:
-		c.bans.remove(msg.Subnet)
+		if c.bans.remove(msg.Subnet) {
+			c.bansDirty = true
+			c.saveBans(c.now())
+		}
 	case *ClearBans:
 		c.bans = banList{}
+		c.bansDirty = true
+		c.saveBans(c.now())
 	case *ListBans:
 		ctx.Send(msg.ReplyTo, &Bans{List: c.bans.snapshot(c.now())})
 	case *GetPeers:
@@ -326,6 +337,8 @@ func (c *connMgr) Receive(ctx actor.Context) {
 }
 
 func (c *connMgr) started(ctx actor.Context) {
+	c.loadBans(c.now())
+	c.saveBans(c.now())
 	if c.cfg.Listen {
 		binds := c.cfg.Bind
 		if len(binds) == 0 {
@@ -355,6 +368,7 @@ func (c *connMgr) stopping(ctx actor.Context) {
 	}
 	c.stopped = true
 	c.cancel()
+	c.saveBans(c.now())
 	if c.tick != nil {
 		c.tick.Stop()
 	}
@@ -371,7 +385,10 @@ func (c *connMgr) onTick(ctx actor.Context) {
 		return
 	}
 	now := c.now()
-	c.bans.sweep(now)
+	if c.bans.sweep(now) {
+		c.bansDirty = true
+	}
+	c.saveBans(now)
 	c.forgetClosing(now)
 	for _, m := range c.manual {
 		if m.state == manualIdle && !now.Before(m.next) {

@@ -52,8 +52,10 @@ func (b *banList) banned(addr netip.Addr, now time.Time) bool {
 }
 
 // sweep drops the bans that have expired at now.
-func (b *banList) sweep(now time.Time) {
+func (b *banList) sweep(now time.Time) (removed bool) {
+	n := len(b.list)
 	b.list = slices.DeleteFunc(b.list, func(e BanEntry) bool { return !now.Before(e.Until) })
+	return len(b.list) != n
 }
 
 // snapshot returns the bans in force, sorted by subnet.

@@ -204,6 +204,8 @@ func (c *connMgr) ban(ctx actor.Context, msg *Ban) {
 		until = now.Add(DefaultBanTime)
 	}
 	c.bans.add(msg.Subnet, now, until)
+	c.bansDirty = true
+	c.saveBans(now)
 	c.log.Info("banned", zap.Stringer("subnet", normalize(msg.Subnet)), zap.Time("until", until))
 	for _, p := range c.peers {
 		if c.bans.banned(p.remote.Addr(), now) {

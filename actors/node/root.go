@@ -169,6 +169,7 @@ func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 		MaxConnections: n.cfg.MaxConnections,
 		DialTimeout:    n.cfg.DialTimeout,
 		FeelerInterval: feelerInterval(n.cfg.FeelerInterval),
+		BanFile:        filepath.Join(n.cfg.DataDirOrDefault(), connmgr.BanFileName),
 		IO:             p.io,
 		AddrBook:       p.addrbook,
 		Dispatcher:     p.dispatcher,

@@ -1,0 +1,155 @@
+package connmgr
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/actornode/actornode/actors/internal/atomicfile"
+)
+
+// The ban list file is Bitcoin Core's banlist.json: an object whose
+// "banned_nets" array holds, for each ban, its entry version (1), when it
+// was made and when it ends (Unix seconds), and the subnet ("1.2.3.4/32").
+// Core can read ours and we can read Core's.
+const (
+	banFileKey     = "banned_nets"
+	banFileVersion = 1
+)
+
+// BanFileName is the ban list's file name in a node's data directory, as
+// in Core's.
+const BanFileName = "banlist.json"
+
+type banFile struct {
+	BannedNets []banFileEntry `json:"banned_nets"`
+}
+
+type banFileEntry struct {
+	Version     int    `json:"version"`
+	BanCreated  int64  `json:"ban_created"`
+	BannedUntil int64  `json:"banned_until"`
+	Address     string `json:"address"`
+}
+
+// encodeBans renders the bans in force at now as the file's JSON.
+func encodeBans(bans []BanEntry) ([]byte, error) {
+	f := banFile{BannedNets: make([]banFileEntry, 0, len(bans))}
+	for _, b := range bans {
+		f.BannedNets = append(f.BannedNets, banFileEntry{
+			Version: banFileVersion, BanCreated: b.Since.Unix(), BannedUntil: b.Until.Unix(),
+			Address: b.Subnet.String(),
+		})
+	}
+	data, err := json.MarshalIndent(f, "", "    ")
+	if err != nil {
+		return nil, fmt.Errorf("encode ban list: %w", err)
+	}
+	return append(data, '\n'), nil
+}
+
+// decodeBans parses the file's JSON. Entries of another version or with a
+// subnet that does not parse are skipped and described in dropped, as Core
+// drops them; a file that is not such JSON at all is an error.
+func decodeBans(data []byte) (bans []BanEntry, dropped []string, err error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, nil, fmt.Errorf("not a ban list: %w", err)
+	}
+	list, ok := raw[banFileKey]
+	if !ok {
+		return nil, nil, fmt.Errorf("not a ban list: no %q", banFileKey)
+	}
+	var entries []banFileEntry
+	if err := json.Unmarshal(list, &entries); err != nil {
+		return nil, nil, fmt.Errorf("not a ban list: %s: %w", banFileKey, err)
+	}
+	for _, e := range entries {
+		if e.Version != banFileVersion {
+			dropped = append(dropped, fmt.Sprintf("%s: unknown version %d", e.Address, e.Version))
+			continue
+		}
+		subnet, err := parseSubnet(e.Address)
+		if err != nil {
+			dropped = append(dropped, fmt.Sprintf("%q: %v", e.Address, err))
+			continue
+		}
+		bans = append(bans, BanEntry{Subnet: subnet, Since: time.Unix(e.BanCreated, 0), Until: time.Unix(e.BannedUntil, 0)})
+	}
+	return bans, dropped, nil
+}
+
+// parseSubnet reads a subnet as Core writes it, "1.2.3.0/24", or a bare
+// address (one host).
+func parseSubnet(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return normalize(p), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, errors.New("not an address or subnet")
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// loadBans reads Config.BanFile into the ban list, dropping the bans that
+// have ended (the file is then rewritten without them, like the entries
+// skipped). A missing file is an empty list; one that cannot be read is
+// kept beside as <file>.corrupt, logged, and the list starts empty.
+func (c *connMgr) loadBans(now time.Time) {
+	if c.cfg.BanFile == "" {
+		return
+	}
+	data, err := os.ReadFile(c.cfg.BanFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	var bans []BanEntry
+	var dropped []string
+	if err == nil {
+		bans, dropped, err = decodeBans(data)
+	}
+	if err != nil {
+		keep := c.cfg.BanFile + ".corrupt"
+		if rerr := os.Rename(c.cfg.BanFile, keep); rerr != nil {
+			keep = ""
+			c.log.Error("cannot set the unreadable ban list aside", zap.Error(rerr))
+		}
+		c.log.Error("cannot read the ban list; starting with none", zap.String("file", c.cfg.BanFile),
+			zap.String("kept_as", keep), zap.Error(err))
+		return
+	}
+	for _, d := range dropped {
+		c.log.Info("dropping an entry from the ban list", zap.String("file", c.cfg.BanFile), zap.String("entry", d))
+	}
+	for _, b := range bans {
+		c.bans.add(b.Subnet, b.Since, b.Until)
+	}
+	if c.bans.sweep(now) || len(dropped) > 0 {
+		c.bansDirty = true // rewritten without them, as Core does
+	}
+	c.log.Debug("loaded the ban list", zap.String("file", c.cfg.BanFile), zap.Int("bans", len(c.bans.list)))
+}
+
+// saveBans writes the bans in force to Config.BanFile, when there is one
+// and they changed since the last save (Core's DumpBanlist).
+func (c *connMgr) saveBans(now time.Time) {
+	if c.cfg.BanFile == "" || !c.bansDirty {
+		return
+	}
+	data, err := encodeBans(c.bans.snapshot(now))
+	if err == nil {
+		err = atomicfile.Write(c.cfg.BanFile, data)
+	}
+	if err != nil {
+		c.log.Error("cannot save the ban list", zap.Error(err))
+		return // still dirty: the next change or tick tries again
+	}
+	c.bansDirty = false
+}
