@@ -180,11 +180,11 @@ type connMgr struct {
 	rng           *rand.Rand
 	// bansDirty says the ban list changed since it was last saved.
 	bansDirty bool
-	byConn        map[transport.ConnID]*peerConn
-	closing       map[transport.ConnID]closingPeer // peer gone, Closed not yet seen
-	dials         map[uint64]*pendingDial
-	manual        map[string]*manualNode
-	bans          banList
+	byConn    map[transport.ConnID]*peerConn
+	closing   map[transport.ConnID]closingPeer // peer gone, Closed not yet seen
+	dials     map[uint64]*pendingDial
+	manual    map[string]*manualNode
+	bans      banList
 
 	listeners []*listener
 	// locals are our own addresses (SetLocalAddr), strongest first.
