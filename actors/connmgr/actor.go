@@ -168,23 +168,18 @@ type connMgr struct {
 	nextTag uint64 // next Dial tag
 	nextKey uint64 // next onetry key
 
-	peers map[uint64]*peerConn
+	peers   map[uint64]*peerConn
+	byConn  map[transport.ConnID]*peerConn
+	closing map[transport.ConnID]closingPeer // peer gone, Closed not yet seen
+	dials   map[uint64]*pendingDial
+	manual  map[string]*manualNode
 	// fullRelayPeers and feelerPeers count the peers of connection type
 	// ConnOutboundFullRelay and ConnFeeler in peers.
 	fullRelayPeers, feelerPeers int
-	// nextFeeler is when the next feeler is due; askedFeeler says its
-	// candidate was asked for and not yet answered (since askedFeelerAt).
-	nextFeeler    time.Time
-	askedFeeler   bool
-	askedFeelerAt time.Time
-	rng           *rand.Rand
+
+	bans banList
 	// bansDirty says the ban list changed since it was last saved.
 	bansDirty bool
-	byConn    map[transport.ConnID]*peerConn
-	closing   map[transport.ConnID]closingPeer // peer gone, Closed not yet seen
-	dials     map[uint64]*pendingDial
-	manual    map[string]*manualNode
-	bans      banList
 
 	listeners []*listener
 	// locals are our own addresses (SetLocalAddr), strongest first.
@@ -192,6 +187,13 @@ type connMgr struct {
 	// asked is set while a Candidates request is unanswered, since askedAt.
 	asked   bool
 	askedAt time.Time
+	// nextFeeler is when the next feeler is due; askedFeeler says its
+	// candidate was asked for and not yet answered (since askedFeelerAt).
+	nextFeeler    time.Time
+	askedFeeler   bool
+	askedFeelerAt time.Time
+	// rng draws the feelers' times.
+	rng *rand.Rand
 
 	tick    *time.Timer
 	cancel  context.CancelFunc // ends the lookups of manual nodes
