@@ -298,20 +298,7 @@ func TestGoodMovesToTriedAndCollisionsWait(t *testing.T) {
 	if e := b.entries[k]; !e.tried || b.triedLen() != 1 || b.newLen() != 0 {
 		t.Fatalf("after good: tried=%v new=%d tried=%d", e.tried, b.newLen(), b.triedLen())
 	}
-	// Find another address of the same tried slot.
-	bucket := b.triedBucket(k)
-	pos := b.bucketPos(false, bucket, k)
-	var rival addrKey
-	found := false
-	for i := 0; i < 1<<16 && !found; i++ {
-		r := v4(1, 2, byte(i>>8), byte(i))
-		if r != k && b.triedBucket(r) == bucket && b.bucketPos(false, bucket, r) == pos {
-			rival, found = r, true
-		}
-	}
-	if !found {
-		t.Skip("no rival address found for the slot")
-	}
+	rival := triedRival(t, b, k)
 	now := t0.Add(5 * time.Hour) // k connected more than 4 h ago
 	b.add(rival, 1, now, netip.Addr{}, 0, now, rng)
 	b.good(rival, 1, true, now)
@@ -495,18 +482,7 @@ func TestFeelerCandidateTestsACollisionElseTakesANewAddress(t *testing.T) {
 	}
 
 	// A rival for the holder's tried slot: the holder is the feeler's test.
-	bucket, pos := b.triedBucket(holder), b.bucketPos(false, b.triedBucket(holder), holder)
-	var rival addrKey
-	found := false
-	for i := 0; i < 1<<16 && !found; i++ {
-		r := v4(1, 2, byte(i>>8), byte(i))
-		if r != holder && b.triedBucket(r) == bucket && b.bucketPos(false, bucket, r) == pos {
-			rival, found = r, true
-		}
-	}
-	if !found {
-		t.Skip("no rival address found for the slot")
-	}
+	rival := triedRival(t, b, holder)
 	later := now.Add(5 * time.Hour)
 	b.add(rival, 1, later, netip.Addr{}, 0, later, rng)
 	b.good(rival, 1, true, later)
@@ -524,4 +500,20 @@ func TestFeelerCandidateTestsACollisionElseTakesANewAddress(t *testing.T) {
 		t.Fatal("the connected holder lost its tried slot")
 	}
 	checkConsistent(t, b)
+}
+
+// triedRival finds another address of 1.2.0.0/16 that k's tried slot would
+// take; the test is skipped if none is found.
+func triedRival(t *testing.T, b *book, k addrKey) addrKey {
+	t.Helper()
+	bucket := b.triedBucket(k)
+	pos := b.bucketPos(false, bucket, k)
+	for i := range 1 << 16 {
+		r := v4(1, 2, byte(i>>8), byte(i))
+		if r != k && b.triedBucket(r) == bucket && b.bucketPos(false, bucket, r) == pos {
+			return r
+		}
+	}
+	t.Skip("no rival address found for the slot")
+	return addrKey{}
 }
