@@ -44,7 +44,8 @@ type Config struct {
 	// less) turns them off.
 	MaxOutbound int
 	// MaxConnections bounds all connections: inbound ones are admitted up to
-	// MaxConnections minus MaxOutbound. 0 means the default, 125 (Core's
+	// MaxConnections minus MaxOutbound, minus one for the feeler when
+	// feelers run (as Core counts them). 0 means the default, 125 (Core's
 	// DEFAULT_MAX_PEER_CONNECTIONS).
 	MaxConnections int
 	// MaxHandshakingPerGroup bounds the inbound connections from one
@@ -251,6 +252,16 @@ const peerPrefix = "peer-"
 // tick is the manager's heartbeat (timer).
 type tick struct{}
 
+// feelerSlots is the number of connections feelers may hold: one when
+// they run. Like Core, connmgr keeps it out of the inbound slots, so that
+// MaxConnections bounds every connection.
+func feelerSlots(cfg Config) int {
+	if cfg.FeelerInterval < 0 || cfg.MaxOutbound == 0 || cfg.AddrBook == nil || len(cfg.Connect) > 0 {
+		return 0
+	}
+	return 1
+}
+
 func newConnMgr(cfg Config) *connMgr {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &connMgr{
@@ -258,7 +269,7 @@ func newConnMgr(cfg Config) *connMgr {
 		log:            cfg.Logger,
 		now:            cfg.Clock,
 		nonces:         peer.NewNonces(),
-		maxInbound:     max(cfg.MaxConnections-cfg.MaxOutbound, 0),
+		maxInbound:     max(cfg.MaxConnections-cfg.MaxOutbound-feelerSlots(cfg), 0),
 		maxHandshaking: cfg.MaxHandshakingPerGroup,
 		adm:            newAdmission(),
 		peers:          make(map[uint64]*peerConn),

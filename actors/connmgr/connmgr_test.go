@@ -94,7 +94,8 @@ func TestOutboundSlotsFilledFromAddrBook(t *testing.T) {
 }
 
 func TestInboundBeyondLimitRefused(t *testing.T) {
-	r := newRig(t, Config{MaxConnections: 3, MaxOutbound: 1})
+	// Two inbound slots: four connections, less one outbound and one feeler.
+	r := newRig(t, Config{MaxConnections: 4, MaxOutbound: 1})
 	for i := range 3 {
 		r.accept(transport.ConnID(10+i), netip.AddrPortFrom(netip.AddrFrom4([4]byte{8, 8, 8, byte(i + 1)}), 50000).String())
 	}

@@ -71,7 +71,7 @@ func TestSelectEvictRefusesWhenAllProtected(t *testing.T) {
 // peer of the most crowded network group, as Core's
 // AttemptToEvictConnection does, and is admitted.
 func TestInboundBeyondMaxEvicts(t *testing.T) {
-	r := newRig(t, Config{MaxConnections: 41, MaxOutbound: 1})
+	r := newRig(t, Config{MaxConnections: 42, MaxOutbound: 1}) // 40 inbound slots
 	conn := transport.ConnID(100)
 	var crowded []transport.ConnID
 	for i := range 30 {
