@@ -206,8 +206,12 @@ func TestMailboxConcurrentPostersLoseNothing(t *testing.T) {
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
+		mu.Lock()
+		defer mu.Unlock()
 		t.Fatalf("only %d of %d messages arrived", total, posters*each)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if bad != "" {
 		t.Fatal("out of order: " + bad)
 	}
