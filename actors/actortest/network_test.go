@@ -423,13 +423,7 @@ func connInfo(net *actortest.Network, conn transport.ConnID) actortest.ConnInfo 
 // waitFor waits until cond holds, failing the test after a few seconds.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	actortest.Eventually(t, wait, "the condition", cond)
 }
 
 // TestNetworkReceiveLimit: input beyond transport.DefaultRecvLimit of

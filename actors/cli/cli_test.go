@@ -21,11 +21,6 @@ func testConfig(t *testing.T) node.Config {
 	return cfg
 }
 
-func startNode(t *testing.T, cfg node.Config) *node.Node {
-	t.Helper()
-	return nodetest.Start(t, cfg)
-}
-
 // run runs the CLI and returns its exit code, stdout and stderr.
 func run(args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
@@ -37,11 +32,11 @@ func TestSubcommandsAgainstARunningNode(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Server = true
 	cfg.RPCBind = []string{"127.0.0.1:0"}
-	a := startNode(t, cfg)
+	a := nodetest.Start(t, cfg)
 	bcfg := testConfig(t)
 	bcfg.DebugAddr = "off"
 	bcfg.AddNode = []string{a.ListenAddrs()[0].String()}
-	startNode(t, bcfg)
+	nodetest.Start(t, bcfg)
 
 	u, err := url.Parse(a.DebugURL())
 	if err != nil {

@@ -2,6 +2,7 @@ package connmgr
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -25,19 +26,16 @@ func (r *rig) listBans() []BanEntry {
 func readBanFile(t *testing.T, path string, n int) []map[string]any {
 	t.Helper()
 	var got []map[string]any
-	deadline := time.Now().Add(wait)
-	for {
+	actortest.Eventually(t, wait, fmt.Sprintf("%d bans in %s", n, path), func() bool {
 		var f map[string][]map[string]any
-		if data, err := os.ReadFile(path); err == nil && json.Unmarshal(data, &f) == nil {
-			if got = f["banned_nets"]; len(got) == n {
-				return got
-			}
+		data, err := os.ReadFile(path)
+		if err != nil || json.Unmarshal(data, &f) != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s holds %v, want %d bans", path, got, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		got = f["banned_nets"]
+		return len(got) == n
+	})
+	return got
 }
 
 func TestBansPersistInCoresBanlistFormat(t *testing.T) {

@@ -192,10 +192,9 @@ func TestClosedAndTerminatedCleanUpOnce(t *testing.T) {
 	r.waitPeers(0)
 
 	// Each peer: one failed attempt reported, one "disconnected" line.
-	deadline := time.Now().Add(wait)
-	for r.logs.FilterMessage("disconnected").Len() < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	actortest.Eventually(t, wait, "two disconnected lines", func() bool {
+		return r.logs.FilterMessage("disconnected").Len() >= 2
+	})
 	actortest.ExpectNone[*transport.Close](t, r.io, 200*time.Millisecond)
 	var attempts []netip.AddrPort
 	for _, m := range r.book.Pending() {

@@ -1,6 +1,7 @@
 package connmgr
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"testing/synctest"
@@ -93,17 +94,12 @@ func (r *rig) peersNow() []PeerEntry {
 // waitPeers waits until connmgr's table holds n peers.
 func (r *rig) waitPeers(n int) []PeerEntry {
 	r.t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		list := r.peersNow()
-		if len(list) == n {
-			return list
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("connmgr holds %d peers, want %d: %+v", len(list), n, list)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var list []PeerEntry
+	actortest.Eventually(r.t, wait, fmt.Sprintf("%d peers in connmgr's table", n), func() bool {
+		list = r.peersNow()
+		return len(list) == n
+	})
+	return list
 }
 
 // expectDial consumes the next Dial io gets.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -145,14 +146,7 @@ func TestHalfOpenLimitedPerSourceGroup(t *testing.T) {
 
 func waitHandshaken(t *testing.T, r *rig, id uint64) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for time.Now().Before(deadline) {
-		for _, p := range r.peersNow() {
-			if p.ID == id && p.Handshaken {
-				return
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("peer %d never handshaken", id)
+	actortest.Eventually(t, wait, fmt.Sprintf("peer %d handshaken", id), func() bool {
+		return slices.ContainsFunc(r.peersNow(), func(p PeerEntry) bool { return p.ID == id && p.Handshaken })
+	})
 }

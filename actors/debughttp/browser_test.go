@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/actornode/actornode/actors/debughttp"
+	"github.com/actornode/actornode/actors/node/nodetest"
 )
 
 // chromium returns the path of Debian's chromium, or skips (fails under CI)
@@ -68,7 +69,7 @@ func TestPageShowsTreeAndPeersAndUpdates(t *testing.T) {
 	defer cancel()
 	tab := browser(t, ctx)
 
-	a := startNode(t, testConfig(t))
+	a := nodetest.Start(t, testConfig(t))
 	connectTo(t, a, 1)
 
 	if err := chromedp.Do(tab, chromedp.Navigate(a.DebugURL()+"?refresh=200")); err != nil {

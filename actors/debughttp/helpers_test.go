@@ -21,11 +21,6 @@ func testConfig(t *testing.T) node.Config {
 	return cfg
 }
 
-func startNode(t *testing.T, cfg node.Config, opts ...node.Option) *node.Node {
-	t.Helper()
-	return nodetest.Start(t, cfg, opts...)
-}
-
 // connectTo starts a node that keeps a connected (-addnode) and waits
 // until a has n handshaken peers.
 func connectTo(t *testing.T, a *node.Node, want int) *node.Node {
@@ -33,19 +28,9 @@ func connectTo(t *testing.T, a *node.Node, want int) *node.Node {
 	cfg := testConfig(t)
 	cfg.DebugAddr = "off"
 	cfg.AddNode = []string{a.ListenAddrs()[0].String()}
-	b := startNode(t, cfg)
-	eventually(t, 10*time.Second, "handshaken peers", func() bool { return handshaken(t, a) == want })
+	b := nodetest.Start(t, cfg)
+	nodetest.Eventually(t, 10*time.Second, "handshaken peers", func() bool { return nodetest.HandshakenCount(t, a) == want })
 	return b
-}
-
-func handshaken(t *testing.T, n *node.Node) int {
-	t.Helper()
-	return len(nodetest.Handshaken(nodetest.Peers(t, n), nil))
-}
-
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	nodetest.Eventually(t, timeout, what, cond)
 }
 
 // get fetches base+path and returns the status, content type and body.

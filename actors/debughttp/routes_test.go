@@ -11,6 +11,7 @@ import (
 
 	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/node/nodetest"
 )
 
 // find returns the first node of the tree whose kind is kind.
@@ -27,7 +28,7 @@ func find(n inspect.Node, kind string) *inspect.Node {
 }
 
 func TestRoutesAgainstANodeWithAPeer(t *testing.T) {
-	a := startNode(t, testConfig(t))
+	a := nodetest.Start(t, testConfig(t))
 	debug := a.DebugCategories()
 	connectTo(t, a, 1)
 	base := strings.TrimSuffix(a.DebugURL(), "/debug/")
@@ -82,7 +83,7 @@ func TestRoutesAgainstANodeWithAPeer(t *testing.T) {
 	t.Run("peers", func(t *testing.T) {
 		var peers []map[string]any
 		// minping appears, as in Core, once a ping has been answered.
-		eventually(t, 10*time.Second, "a peer with a ping time", func() bool {
+		nodetest.Eventually(t, 10*time.Second, "a peer with a ping time", func() bool {
 			getJSON(t, base+"/debug/peers", &peers)
 			return len(peers) == 1 && peers[0]["minping"] != nil
 		})

@@ -170,13 +170,9 @@ func TestTerminatedHandlerForgotten(t *testing.T) {
 	if err := system.Root.StopFuture(h).Wait(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(wait)
-	for stats(t, system, d, me).Handlers["inv"] != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("terminated handler still registered")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	actortest.Eventually(t, wait, "the terminated handler unregistered", func() bool {
+		return stats(t, system, d, me).Handlers["inv"] == 0
+	})
 }
 
 func TestSpawnHandlerAsChild(t *testing.T) {

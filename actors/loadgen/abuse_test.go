@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/node"
@@ -109,16 +110,10 @@ func peers(t *testing.T, n *node.Node) []connmgr.PeerEntry {
 	return v.(*connmgr.Peers).List
 }
 
-// eventually polls cond every 10 ms until it holds, failing after wait.
+// eventually waits until cond holds, failing after wait.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	actortest.Eventually(t, wait, what, cond)
 }
 
 // pingFlood is 64 KiB of ping frames.

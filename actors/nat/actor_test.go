@@ -97,13 +97,7 @@ func TestActorFallsBackMapsRenewsAndDeletes(t *testing.T) {
 		t.Fatalf("set local %+v, want 1.2.3.4:8334 from natpmp", set)
 	}
 	// Lifetime 2s: renewed after 1s.
-	deadline := time.Now().Add(5 * time.Second)
-	for status(t, system, pid).Renewals < 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no renewal within 5s: %+v", status(t, system, pid))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	actortest.Eventually(t, 5*time.Second, "a renewal", func() bool { return status(t, system, pid).Renewals >= 1 })
 	st := status(t, system, pid)
 	if st.Protocol != portmap.NATPMP || st.InternalPort != 8333 || st.Failures != 1 ||
 		!strings.Contains(st.LastError, "did not answer") {
@@ -179,13 +173,9 @@ func TestActorStopDeadline(t *testing.T) {
 		nat.WithBackend(portmap.UPnP, b))
 	// Wait until the request is in flight, then stop: the actor gives up
 	// after its deadline instead of waiting for the gateway.
-	deadline := time.Now().Add(2 * time.Second)
-	for status(t, system, pid).State != "requesting" {
-		if time.Now().After(deadline) {
-			t.Fatal("request never started")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	actortest.Eventually(t, 2*time.Second, "the request in flight", func() bool {
+		return status(t, system, pid).State == "requesting"
+	})
 	cm.Watch(pid)
 	start := time.Now()
 	system.Root.Send(pid, &nat.Stop{})

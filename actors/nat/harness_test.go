@@ -35,6 +35,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/nat"
 )
 
@@ -510,11 +511,5 @@ func readTail(path string, lines int) string {
 // eventually polls cond until it holds or timeout passes.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, timeout)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	actortest.Eventually(t, timeout, what, cond)
 }

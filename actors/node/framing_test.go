@@ -73,7 +73,7 @@ func TestFramingFaultsCostOnlyThatPeer(t *testing.T) {
 	}
 
 	pingPong(t, bystander, 9)
-	nodetest.Eventually(t, 5*time.Second, "two peers left", func() bool { return len(nodetest.Handshaken(nodetest.Peers(t, n), nil)) == 2 })
+	nodetest.Eventually(t, 5*time.Second, "two peers left", func() bool { return nodetest.HandshakenCount(t, n) == 2 })
 }
 
 // TestDebugPeersShape reads /debug/peers over HTTP and checks the fields of

@@ -51,7 +51,7 @@ func TestThreeNodesFindEachOther(t *testing.T) {
 	b := nodetest.Start(t, cfgB)
 	bAddr := nodetest.ListenAddr(t, b)
 	nodetest.Eventually(t, 10*time.Second, "b connected to a", func() bool {
-		return len(nodetest.Handshaken(nodetest.Peers(t, b), nil)) == 1
+		return nodetest.HandshakenCount(t, b) == 1
 	})
 	// b's book now knows a (an outbound peer that worked).
 	nodetest.Eventually(t, 10*time.Second, "a in b's book", func() bool {

@@ -111,7 +111,7 @@ func TestEveryActorIsCounted(t *testing.T) {
 	bcfg.Connect = []string{nodetest.ListenAddr(t, a).String()}
 	bcfg.Listen = false
 	nodetest.Start(t, bcfg)
-	nodetest.Eventually(t, 10*time.Second, "a handshaken peer", func() bool { return len(nodetest.Handshaken(nodetest.Peers(t, a), nil)) == 1 })
+	nodetest.Eventually(t, 10*time.Second, "a handshaken peer", func() bool { return nodetest.HandshakenCount(t, a) == 1 })
 
 	tree := inspect.TreeWithStats(a.System().Root, a.Root(), 2*time.Second, a.Counters().Stats)
 	var walk func(n inspect.Node)

@@ -26,34 +26,19 @@ func testConfig(t *testing.T) node.Config {
 	return cfg
 }
 
-func startNode(t *testing.T, cfg node.Config) *node.Node {
-	t.Helper()
-	return nodetest.Start(t, cfg)
-}
-
 // pair starts node a (RPC on) and node b connected to it, and waits for
 // both ends of the connection to finish the handshake.
 func pair(t *testing.T) (a, b *node.Node) {
 	t.Helper()
-	a = startNode(t, testConfig(t))
+	a = nodetest.Start(t, testConfig(t))
 	cfg := testConfig(t)
 	cfg.Server = false
 	cfg.AddNode = []string{a.ListenAddrs()[0].String()}
-	b = startNode(t, cfg)
-	eventually(t, 10*time.Second, "a handshaken peer on both nodes", func() bool {
-		return handshakenPeers(t, a) == 1 && handshakenPeers(t, b) == 1
+	b = nodetest.Start(t, cfg)
+	nodetest.Eventually(t, 10*time.Second, "a handshaken peer on both nodes", func() bool {
+		return nodetest.HandshakenCount(t, a) == 1 && nodetest.HandshakenCount(t, b) == 1
 	})
 	return a, b
-}
-
-func handshakenPeers(t *testing.T, n *node.Node) int {
-	t.Helper()
-	return len(nodetest.Handshaken(nodetest.Peers(t, n), nil))
-}
-
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	nodetest.Eventually(t, timeout, what, cond)
 }
 
 // caller posts raw JSON-RPC bodies to a node with its cookie.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/actornode/actornode/actors/debughttp"
+	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/actors/rpc"
 	"github.com/actornode/actornode/actors/rpc/client"
 )
@@ -63,7 +64,7 @@ func TestParseSubnet(t *testing.T) {
 
 func TestAuthentication(t *testing.T) {
 	cfg := testConfig(t)
-	n := startNode(t, cfg)
+	n := nodetest.Start(t, cfg)
 	cookiePath := filepath.Join(cfg.DataDir, rpc.CookieFile)
 	st, err := os.Stat(cookiePath)
 	if err != nil {
@@ -125,7 +126,7 @@ func TestAuthentication(t *testing.T) {
 func TestUserPasswordReplacesCookie(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.RPCUser, cfg.RPCPassword = "alice", "s3cret"
-	n := startNode(t, cfg)
+	n := nodetest.Start(t, cfg)
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, rpc.CookieFile)); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a cookie was written although rpcpassword is set: %v", err)
 	}
@@ -140,7 +141,7 @@ func TestUserPasswordReplacesCookie(t *testing.T) {
 }
 
 func TestAllowIPAdmitsOnlyLoopbackByDefault(t *testing.T) {
-	a := startNode(t, testConfig(t))
+	a := nodetest.Start(t, testConfig(t))
 	srv, err := rpc.New(rpc.Config{
 		Bind:     []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")},
 		Password: "pw",
@@ -182,7 +183,7 @@ func (r *recorder) WriteHeader(s int) { r.status = s }
 
 func TestProtocolErrors(t *testing.T) {
 	cfg := testConfig(t)
-	n := startNode(t, cfg)
+	n := nodetest.Start(t, cfg)
 	c := newCaller(t, n, cfg.DataDir)
 
 	tests := []struct {
@@ -299,7 +300,7 @@ func TestNetworkMethods(t *testing.T) {
 
 	t.Run("ping", func(t *testing.T) {
 		c.call("ping", "[]", nil)
-		eventually(t, 5*time.Second, "a ping time", func() bool {
+		nodetest.Eventually(t, 5*time.Second, "a ping time", func() bool {
 			infos := c.peerInfos()
 			return len(infos) == 1 && infos[0].PingTime > 0 && infos[0].MinPing > 0
 		})
@@ -412,7 +413,7 @@ func TestNetworkMethods(t *testing.T) {
 		}
 		id := c.peerInfos()[0].ID
 		c.call("disconnectnode", `["", `+jsonNumber(id)+`]`, nil)
-		eventually(t, 5*time.Second, "the peer gone or replaced", func() bool {
+		nodetest.Eventually(t, 5*time.Second, "the peer gone or replaced", func() bool {
 			for _, p := range c.peerInfos() {
 				if p.ID == id {
 					return false
@@ -431,7 +432,7 @@ func jsonNumber(v uint64) string {
 
 func TestStopStopsTheNode(t *testing.T) {
 	cfg := testConfig(t)
-	n := startNode(t, cfg)
+	n := nodetest.Start(t, cfg)
 	c := newCaller(t, n, cfg.DataDir)
 	var msg string
 	c.call("stop", "[]", &msg)
@@ -443,7 +444,7 @@ func TestStopStopsTheNode(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("node still running 10s after stop")
 	}
-	eventually(t, 5*time.Second, "cookie removed", func() bool {
+	nodetest.Eventually(t, 5*time.Second, "cookie removed", func() bool {
 		_, err := os.Stat(filepath.Join(cfg.DataDir, rpc.CookieFile))
 		return errors.Is(err, fs.ErrNotExist)
 	})

@@ -24,6 +24,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/addrbook"
 	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/inspect"
@@ -106,6 +107,13 @@ func Handshaken(infos []*peer.Info, match func(*peer.Info) bool) []*peer.Info {
 	return out
 }
 
+// HandshakenCount is the number of the node's peers that finished the
+// handshake.
+func HandshakenCount(t testing.TB, n *node.Node) int {
+	t.Helper()
+	return len(Handshaken(Peers(t, n), nil))
+}
+
 // Book is the node's address book.
 func Book(t testing.TB, n *node.Node) []addrbook.Entry {
 	t.Helper()
@@ -118,15 +126,9 @@ func Book(t testing.TB, n *node.Node) []addrbook.Entry {
 	return reply.(*addrbook.Addrs).List
 }
 
-// Eventually checks cond every 20 ms until it holds, and fails the test
-// naming what it waited for if timeout passes first.
+// Eventually checks cond until it holds, and fails the test naming what it
+// waited for if timeout passes first (actortest.Eventually).
 func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("nodetest: timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	actortest.Eventually(t, timeout, what, cond)
 }
