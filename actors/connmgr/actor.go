@@ -253,8 +253,9 @@ const peerPrefix = "peer-"
 type tick struct{}
 
 // feelerSlots is the number of connections feelers may hold: one when
-// they run. Like Core, connmgr keeps it out of the inbound slots, so that
-// MaxConnections bounds every connection.
+// they run (they are on, there are automatic outbound slots and an address
+// book, and no -connect). Like Core, connmgr keeps it out of the inbound
+// slots, so that MaxConnections bounds every connection.
 func feelerSlots(cfg Config) int {
 	if cfg.FeelerInterval < 0 || cfg.MaxOutbound == 0 || cfg.AddrBook == nil || len(cfg.Connect) > 0 {
 		return 0
@@ -524,8 +525,8 @@ func netGroup(a netip.Addr) (netip.Prefix, bool) {
 // no feeler is open or being dialled, and the exponential timer (Core's
 // rand_exp_duration of FEELER_INTERVAL) has run out.
 func (c *connMgr) maybeFeeler(ctx actor.Context, now time.Time) {
-	if c.cfg.FeelerInterval < 0 || len(c.cfg.Connect) > 0 || c.cfg.AddrBook == nil || c.cfg.MaxOutbound == 0 {
-		return
+	if feelerSlots(c.cfg) == 0 {
+		return // feelers are off
 	}
 	if c.nextFeeler.IsZero() {
 		c.nextFeeler = now.Add(c.expInterval())
