@@ -23,7 +23,7 @@ import (
 	"github.com/actornode/actornode/actors/metrics"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/actors/rpc"
-	"github.com/actornode/actornode/actors/workpool"
+	"github.com/actornode/actornode/actors/internal/workpool"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )

@@ -7,7 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/actornode/actornode/actors/workpool"
+	"github.com/actornode/actornode/actors/internal/workpool"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )

@@ -8,7 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/actornode/actornode/actors/metrics"
-	"github.com/actornode/actornode/actors/timerwheel"
+	"github.com/actornode/actornode/actors/internal/timerwheel"
 )
 
 // Option configures a peer actor beyond its Config: the behaviour it is given

@@ -5,7 +5,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/actornode/actornode/actors/timerwheel"
+	"github.com/actornode/actornode/actors/internal/timerwheel"
 )
 
 // wake is the message a waker delivers to its peer when the machine's

@@ -7,7 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/actornode/actornode/actors/timerwheel"
+	"github.com/actornode/actornode/actors/internal/timerwheel"
 )
 
 // Defaults.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/actornode/actornode/actors/workpool"
+	"github.com/actornode/actornode/actors/internal/workpool"
 )
 
 // Actors whose mailboxes run on two shared workers.
