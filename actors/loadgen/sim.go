@@ -16,9 +16,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/actornode/actornode/actors/actortest"
+	"github.com/actornode/actornode/actors/internal/workpool"
 	"github.com/actornode/actornode/actors/node"
 	"github.com/actornode/actornode/actors/peer"
-	"github.com/actornode/actornode/actors/internal/workpool"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )

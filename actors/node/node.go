@@ -20,10 +20,10 @@ import (
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/internal/workpool"
 	"github.com/actornode/actornode/actors/metrics"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/actors/rpc"
-	"github.com/actornode/actornode/actors/internal/workpool"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )

@@ -7,8 +7,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 
-	"github.com/actornode/actornode/actors/metrics"
 	"github.com/actornode/actornode/actors/internal/timerwheel"
+	"github.com/actornode/actornode/actors/metrics"
 )
 
 // Option configures a peer actor beyond its Config: the behaviour it is given
