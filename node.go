@@ -13,8 +13,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/actors/node/nodeinfo"
 )
 
 // runNode starts a node from cfg and runs it until SIGINT or SIGTERM, then
@@ -108,7 +108,7 @@ func runDemo(dir string) error {
 
 // demoSummary is one line about a demo node's peers and their ping times.
 func demoSummary(name string, n *node.Node) string {
-	infos, err := debughttp.Peers(n.System().Root, n.ConnMgr(), 2*time.Second)
+	infos, err := nodeinfo.Peers(n.System().Root, n.ConnMgr(), 2*time.Second)
 	if err != nil {
 		return fmt.Sprintf("%s: %v", name, err)
 	}

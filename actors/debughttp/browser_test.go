@@ -10,7 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/actornode/actornode/actors/debughttp"
+	"github.com/actornode/actornode/actors/node/nodeinfo"
 	"github.com/actornode/actornode/actors/node/nodetest"
 )
 
@@ -85,7 +85,7 @@ func TestPageShowsTreeAndPeersAndUpdates(t *testing.T) {
 	}
 
 	connectTo(t, a, 2)
-	infos, err := debughttp.Peers(a.System().Root, a.ConnMgr(), 2*time.Second)
+	infos, err := nodeinfo.Peers(a.System().Root, a.ConnMgr(), 2*time.Second)
 	if err != nil || len(infos) != 2 {
 		t.Fatalf("peers of a: %v, %v", infos, err)
 	}

@@ -17,8 +17,8 @@
 // Every answer is gathered by asking the actors with a deadline
 // (inspect.Ask, inspect.TreeWithStats), never by reading their state from
 // another goroutine; an actor that does not answer in time is shown as
-// unresponsive. Peers and Network are exported for other fronts (the
-// JSON-RPC server) to gather the same answers.
+// unresponsive. /debug/peers and /debug/net are gathered by package
+// nodeinfo, which the JSON-RPC server calls too.
 //
 // The endpoint listens on loopback by default and is not authenticated: it
 // shows peers' addresses and the process's profiles, and /debug/log changes

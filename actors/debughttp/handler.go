@@ -5,18 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/pprof"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/actornode/actornode/actors/addrbook"
-	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/debughttp/web"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/nat"
-	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/actors/node/nodeinfo"
 )
 
 // Source is what the endpoint asks: the node's root context, the top of its
@@ -35,7 +32,7 @@ type Source struct {
 	// Stats adds each actor's mailbox counters to /debug/actors; nil: none.
 	Stats inspect.StatsFunc
 	// Identity is what /debug/net says about the node itself.
-	Identity Identity
+	Identity nodeinfo.Identity
 	// Log is the live set of debug log categories behind /debug/log; nil:
 	// the route answers 503.
 	Log LogLevels
@@ -104,53 +101,12 @@ func (s Source) addrBook(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s Source) peers(w http.ResponseWriter, _ *http.Request) {
-	infos, err := Peers(s.Root, s.ConnMgr, s.Timeout)
+	infos, err := nodeinfo.Peers(s.Root, s.ConnMgr, s.Timeout)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	writeJSON(w, infos)
-}
-
-// Peers asks connmgr for its peers and each peer for its getpeerinfo entry,
-// all within timeout. A peer that does not answer in time (or has just gone)
-// is left out. The result is sorted by peer id; each entry carries what
-// connmgr knows beyond the peer (connection_type, network, permissions).
-func Peers(root *actor.RootContext, connMgr *actor.PID, timeout time.Duration) ([]*peer.Info, error) {
-	deadline := time.Now().Add(timeout)
-	reply, err := inspect.Ask(root, connMgr, func(to *actor.PID) any {
-		return &connmgr.GetPeers{ReplyTo: to}
-	}, timeout)
-	if err != nil {
-		return nil, fmt.Errorf("ask connmgr for peers: %w", err)
-	}
-	list := reply.(*connmgr.Peers).List
-	infos := make([]*peer.Info, len(list))
-	var wg sync.WaitGroup
-	for i, e := range list {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r, err := inspect.Ask(root, e.PID, func(to *actor.PID) any {
-				return &peer.GetInfo{ReplyTo: to}
-			}, time.Until(deadline))
-			if err == nil {
-				if info, ok := r.(*peer.Info); ok {
-					complete(info, &e)
-					infos[i] = info
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	out := infos[:0]
-	for _, info := range infos {
-		if info != nil {
-			out = append(out, info)
-		}
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
-	return out, nil
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

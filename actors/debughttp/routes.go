@@ -6,8 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/actornode/actornode/actors/connmgr"
-	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/actors/node/nodeinfo"
 )
 
 // LogLevels is the live set of debug log categories (node.DebugCategories).
@@ -18,22 +17,8 @@ type LogLevels interface {
 	List() []string
 }
 
-// complete adds to a peer's getpeerinfo entry what connmgr knows: the
-// connection type (a manual or addr-fetch connection is outbound to the
-// peer too), the network class, and Core's fields that are constant here.
-func complete(info *peer.Info, e *connmgr.PeerEntry) {
-	if e.ConnType != "" {
-		info.ConnectionType = e.ConnType
-	}
-	info.Network = NetworkClass(e.Remote.Addr())
-	if info.Permissions == nil {
-		info.Permissions = []string{}
-	}
-	info.TransportProtocolType = "v1"
-}
-
 func (s Source) network(w http.ResponseWriter, _ *http.Request) {
-	info, err := Network(s.Root, s.ConnMgr, s.Identity, s.Timeout)
+	info, err := nodeinfo.Network(s.Root, s.ConnMgr, s.Identity, s.Timeout)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return

@@ -9,8 +9,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 
-	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/node/nodeinfo"
 	"github.com/actornode/actornode/actors/node/nodetest"
 )
 
@@ -96,7 +96,7 @@ func TestRoutesAgainstANodeWithAPeer(t *testing.T) {
 	})
 
 	t.Run("net", func(t *testing.T) {
-		var ni debughttp.NetworkInfo
+		var ni nodeinfo.NetworkInfo
 		getJSON(t, base+"/debug/net", &ni)
 		if ni.Connections != 1 || ni.ConnectionsIn != 1 || ni.SubVersion != "/actornode:0.1.0/" || ni.ProtocolVersion != 70016 {
 			t.Fatalf("net = %+v", ni)

@@ -15,9 +15,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/actornode/actornode/actors/connmgr"
-	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/metrics"
+	"github.com/actornode/actornode/actors/node/nodeinfo"
 	"github.com/actornode/actornode/actors/rpc"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
@@ -58,8 +58,8 @@ func (n *Node) counted(props *actor.Props) *actor.Props {
 }
 
 // identity is what getnetworkinfo and /debug/net say about the node.
-func (n *Node) identity() debughttp.Identity {
-	return debughttp.Identity{
+func (n *Node) identity() nodeinfo.Identity {
+	return nodeinfo.Identity{
 		Version:         coreVersion(n.opts.version),
 		SubVersion:      n.userAgent(),
 		ProtocolVersion: protocol.ProtocolVersion,

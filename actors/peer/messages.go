@@ -107,7 +107,7 @@ type Info struct {
 	BytesRecvPerMsg map[string]uint64 `json:"bytesrecv_per_msg"`
 
 	// The fields below are filled by whoever merges the peer's answer with
-	// connmgr's table (debughttp.Peers); the peer leaves them empty.
+	// connmgr's table (nodeinfo.Peers); the peer leaves them empty.
 
 	// Network is Core's network class of Addr: "ipv4", "ipv6", "onion",
 	// "i2p", "cjdns" or "not_publicly_routable".

@@ -6,7 +6,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/actornode/actornode/actors/debughttp"
+	"github.com/actornode/actornode/actors/node/nodeinfo"
 )
 
 // Backend is the node the methods ask: its actors and what it says about
@@ -17,7 +17,7 @@ type Backend struct {
 	// ConnMgr, AddrBook and IO are the actors asked.
 	ConnMgr, AddrBook, IO *actor.PID
 	// Identity is what getnetworkinfo says about the node.
-	Identity debughttp.Identity
+	Identity nodeinfo.Identity
 	// Started is when the node started (uptime).
 	Started time.Time
 	// Stop asks the node to stop; it must return at once (the reply to

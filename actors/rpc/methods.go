@@ -15,8 +15,8 @@ import (
 
 	"github.com/actornode/actornode/actors/addrbook"
 	"github.com/actornode/actornode/actors/connmgr"
-	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/node/nodeinfo"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/transport"
 )
@@ -144,7 +144,7 @@ func getNetTotals(_ context.Context, s *Server, _ args) (any, error) {
 
 func getNetworkInfo(_ context.Context, s *Server, _ args) (any, error) {
 	b := &s.cfg.Backend
-	info, err := debughttp.Network(b.Root, b.ConnMgr, b.Identity, b.Timeout)
+	info, err := nodeinfo.Network(b.Root, b.ConnMgr, b.Identity, b.Timeout)
 	if err != nil {
 		return nil, errorf(CodeInternalError, "%v", err)
 	}
@@ -153,7 +153,7 @@ func getNetworkInfo(_ context.Context, s *Server, _ args) (any, error) {
 
 func getPeerInfo(_ context.Context, s *Server, _ args) (any, error) {
 	b := &s.cfg.Backend
-	infos, err := debughttp.Peers(b.Root, b.ConnMgr, b.Timeout)
+	infos, err := nodeinfo.Peers(b.Root, b.ConnMgr, b.Timeout)
 	if err != nil {
 		return nil, errorf(CodeInternalError, "%v", err)
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/actornode/actornode/actors/debughttp"
+	"github.com/actornode/actornode/actors/node/nodeinfo"
 	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/actors/rpc"
 	"github.com/actornode/actornode/actors/rpc/client"
@@ -278,7 +278,7 @@ func TestNetworkMethods(t *testing.T) {
 		}
 	}
 
-	var ni debughttp.NetworkInfo
+	var ni nodeinfo.NetworkInfo
 	c.call("getnetworkinfo", "[]", &ni)
 	if ni.Connections != 1 || ni.ConnectionsIn != 1 || ni.ProtocolVersion != 70016 ||
 		ni.SubVersion != "/actornode:0.1.0/" || ni.LocalServices != "0000000000000409" || ni.Version != 100 ||

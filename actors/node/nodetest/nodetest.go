@@ -26,9 +26,9 @@ import (
 
 	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/addrbook"
-	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/actors/node/nodeinfo"
 	"github.com/actornode/actornode/actors/peer"
 )
 
@@ -88,7 +88,7 @@ func ListenAddr(t testing.TB, n *node.Node) netip.AddrPort {
 // Peers is the node's getpeerinfo, sorted by peer id.
 func Peers(t testing.TB, n *node.Node) []*peer.Info {
 	t.Helper()
-	infos, err := debughttp.Peers(n.System().Root, n.ConnMgr(), askTimeout)
+	infos, err := nodeinfo.Peers(n.System().Root, n.ConnMgr(), askTimeout)
 	if err != nil {
 		t.Fatalf("nodetest: peers: %v", err)
 	}

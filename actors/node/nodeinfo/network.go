@@ -1,4 +1,4 @@
-package debughttp
+package nodeinfo
 
 import (
 	"fmt"

@@ -1,0 +1,69 @@
+package nodeinfo
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/actornode/actornode/actors/connmgr"
+	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/peer"
+)
+
+// Peers asks connmgr for its peers and each peer for its getpeerinfo entry,
+// all within timeout. A peer that does not answer in time (or has just gone)
+// is left out. The result is sorted by peer id; each entry carries what
+// connmgr knows beyond the peer (connection_type, network, permissions).
+func Peers(root *actor.RootContext, connMgr *actor.PID, timeout time.Duration) ([]*peer.Info, error) {
+	deadline := time.Now().Add(timeout)
+	reply, err := inspect.Ask(root, connMgr, func(to *actor.PID) any {
+		return &connmgr.GetPeers{ReplyTo: to}
+	}, timeout)
+	if err != nil {
+		return nil, fmt.Errorf("ask connmgr for peers: %w", err)
+	}
+	list := reply.(*connmgr.Peers).List
+	infos := make([]*peer.Info, len(list))
+	var wg sync.WaitGroup
+	for i, e := range list {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := inspect.Ask(root, e.PID, func(to *actor.PID) any {
+				return &peer.GetInfo{ReplyTo: to}
+			}, time.Until(deadline))
+			if err == nil {
+				if info, ok := r.(*peer.Info); ok {
+					complete(info, &e)
+					infos[i] = info
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	out := infos[:0]
+	for _, info := range infos {
+		if info != nil {
+			out = append(out, info)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
+	return out, nil
+}
+
+// complete adds to a peer's getpeerinfo entry what connmgr knows: the
+// connection type (a manual or addr-fetch connection is outbound to the
+// peer too), the network class, and Core's fields that are constant here.
+func complete(info *peer.Info, e *connmgr.PeerEntry) {
+	if e.ConnType != "" {
+		info.ConnectionType = e.ConnType
+	}
+	info.Network = NetworkClass(e.Remote.Addr())
+	if info.Permissions == nil {
+		info.Permissions = []string{}
+	}
+	info.TransportProtocolType = "v1"
+}
