@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/actornode/actornode/actors/internal/mailbox"
 )
 
 // pruneEvery is the least number of registrations between two sweeps of
@@ -38,8 +40,11 @@ type Stats struct {
 type Counters struct {
 	clock func() time.Time
 
+	// hooks is what every mailbox of this table tells its actor's life to.
+	hooks *mailbox.Hooks
+
 	mu   sync.Mutex
-	byID map[string]*mailbox
+	byID map[string]*mailbox.Counted
 	// sincePrune counts registrations since the last sweep.
 	sincePrune int
 	// system is the actor system of the actors counted (the first one
@@ -49,16 +54,22 @@ type Counters struct {
 
 // NewCounters returns an empty table.
 func NewCounters() *Counters {
-	return &Counters{clock: time.Now, byID: make(map[string]*mailbox)}
+	c := &Counters{clock: time.Now, byID: make(map[string]*mailbox.Counted)}
+	c.hooks = &mailbox.Hooks{
+		Now:        func() time.Time { return c.clock() },
+		Registered: c.register,
+		Stopped:    c.stopped,
+	}
+	return c
 }
 
 // Mailbox returns a mailbox producer to give an actor's props
 // (actor.WithMailbox, or props.Configure): an unbounded mailbox that
-// behaves as protoactor's own and keeps the actor's counters (see
-// mailbox). Each produced mailbox learns its actor's PID when protoactor
-// registers the actor with it.
+// behaves as protoactor's own and keeps the actor's counters (package
+// actors/internal/mailbox). Each produced mailbox learns its actor's PID
+// when protoactor registers the actor with it.
 func (c *Counters) Mailbox() actor.MailboxProducer {
-	return func() actor.Mailbox { return newMailbox(c) }
+	return func() actor.Mailbox { return mailbox.New(c.hooks) }
 }
 
 // Stats returns the counters of pid, false when no live actor of that PID
@@ -70,7 +81,7 @@ func (c *Counters) Stats(pid *actor.PID) (Stats, bool) {
 	c.mu.Lock()
 	e := c.byID[pid.Id]
 	c.mu.Unlock()
-	if e == nil || !e.alive() {
+	if e == nil || !c.alive(e) {
 		return Stats{}, false
 	}
 	return c.snapshot(e), true
@@ -80,60 +91,65 @@ func (c *Counters) Stats(pid *actor.PID) (Stats, bool) {
 // in no particular order.
 func (c *Counters) Each(fn func(path string, s Stats)) {
 	c.mu.Lock()
-	entries := make([]*mailbox, 0, len(c.byID))
+	entries := make([]*mailbox.Counted, 0, len(c.byID))
 	for _, e := range c.byID {
 		entries = append(entries, e)
 	}
 	c.mu.Unlock()
 	for _, e := range entries {
-		if e.alive() {
-			fn(e.pid.Id, c.snapshot(e))
+		if c.alive(e) {
+			fn(e.PID().Id, c.snapshot(e))
 		}
 	}
 }
 
-func (c *Counters) snapshot(e *mailbox) Stats {
+func (c *Counters) snapshot(e *mailbox.Counted) Stats {
 	return Stats{
 		MailboxLen:    e.UserMessageCount(),
-		Processed:     e.processed.Load(),
-		Restarts:      uint64(e.restarts.Load()),
-		UptimeSeconds: c.clock().Sub(time.Unix(0, e.started.Load())).Seconds(),
+		Processed:     e.Processed(),
+		Restarts:      uint64(e.Restarts()),
+		UptimeSeconds: c.clock().Sub(e.Started()).Seconds(),
 	}
 }
 
 // register records e; every pruneEvery registrations it drops the entries of
 // actors that have left the process registry.
-func (c *Counters) register(e *mailbox, system *actor.ActorSystem) {
+func (c *Counters) register(e *mailbox.Counted, system *actor.ActorSystem) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.system == nil {
 		c.system = system
 	}
-	c.byID[e.pid.Id] = e
+	c.byID[e.PID().Id] = e
 	c.sincePrune++
 	if c.sincePrune < max(pruneEvery, len(c.byID)) {
 		return
 	}
 	c.sincePrune = 0
 	for id, old := range c.byID {
-		if !old.alive() {
+		if !c.alive(old) {
 			delete(c.byID, id)
 		}
 	}
 }
 
-// unregister drops e's entry, once its actor has stopped.
-func (c *Counters) unregister(e *mailbox) {
+// stopped drops e's entry once its actor has stopped (e's actor has just
+// handled a Stop or a Terminated).
+func (c *Counters) stopped(e *mailbox.Counted) {
+	if c.alive(e) {
+		return
+	}
+	id := e.PID().Id
 	c.mu.Lock()
-	if c.byID[e.pid.Id] == e {
-		delete(c.byID, e.pid.Id)
+	if c.byID[id] == e {
+		delete(c.byID, id)
 	}
 	c.mu.Unlock()
 }
 
-// alive reports whether the actor is still in its system's registry (an
+// alive reports whether e's actor is still in its system's registry (an
 // actor leaves it once it has stopped).
-func (m *mailbox) alive() bool {
-	_, ok := m.table.system.ProcessRegistry.GetLocal(m.pid.Id)
+func (c *Counters) alive(e *mailbox.Counted) bool {
+	_, ok := c.system.ProcessRegistry.GetLocal(e.PID().Id)
 	return ok
 }

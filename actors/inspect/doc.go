@@ -8,6 +8,11 @@
 // one deadline, and returns the result as a Node tree ready for JSON, which is
 // what the debug endpoint serves.
 //
+// Counters keeps each actor's mailbox counters (messages waiting and
+// processed, restarts, uptime) for the actors spawned with its Mailbox, a
+// counted mailbox (actors/internal/mailbox) that behaves as protoactor's
+// own; TreeWithStats adds them to the tree.
+//
 // Ask and Tree block their caller: call them from outside the actor system
 // (an HTTP handler, a test), never from inside an actor's Receive.
 package inspect

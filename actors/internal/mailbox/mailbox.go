@@ -1,9 +1,10 @@
-package inspect
+package mailbox
 
 import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -23,19 +24,35 @@ const (
 	keepRing  = firstRing
 )
 
-// mailbox is what Counters.Mailbox produces: protoactor's unbounded mailbox
-// in behaviour (system messages before user messages, SuspendMailbox and
-// ResumeMailbox, a yield every Throughput messages, a MessageBatch posted
-// as its items and then itself, a panic escalated to the supervisor) with
-// the actor's counters inside, in a fraction of the memory.
+// Hooks tell the owner of a set of mailboxes (inspect.Counters) about their
+// actors' lives. One Hooks serves every mailbox of its owner: a mailbox
+// keeps a pointer to it, so the hooks cost an actor 8 bytes.
+type Hooks struct {
+	// Now is the clock of Started. Required.
+	Now func() time.Time
+	// Registered is called once protoactor has given the mailbox its
+	// actor, whose PID is then known, and the actor's system. Nil: nothing.
+	Registered func(m *Counted, system *actor.ActorSystem)
+	// Stopped is called after the actor has handled a Stop or a Terminated
+	// (the last child's, for a parent): the actor may have stopped, and
+	// then the owner lets go of it. Nil: nothing.
+	Stopped func(m *Counted)
+}
+
+// Counted is protoactor's unbounded mailbox in behaviour (system messages
+// before user messages, SuspendMailbox and ResumeMailbox, a yield every
+// Throughput messages, a MessageBatch posted as its items and then itself,
+// a panic escalated to the supervisor) with the actor's counters inside,
+// in a fraction of the memory.
 //
 // protoactor's own costs an idle actor about 460 bytes in five allocations
 // (the mailbox, a ring of ten slots behind a queue header, a system queue
 // with its stub node, and a closure per activation); a node holding twenty
-// thousand idle peers pays that for each. This one is a single struct whose
-// queues are allocated when something waits: the user ring at the first
-// post and kept while small, the system slice only while messages wait.
-type mailbox struct {
+// thousand idle peers pays that for each. This one is a single 160-byte
+// struct whose queues are allocated when something waits: the user ring at
+// the first post and kept while small, the system slice only while
+// messages wait.
+type Counted struct {
 	mu sync.Mutex
 	// ring holds waiting user messages from head, n of them; system holds
 	// waiting system messages in order. All four are guarded by mu.
@@ -55,17 +72,33 @@ type mailbox struct {
 	// each Schedule would allocate per activation.
 	process func()
 
-	table     *Counters
+	hooks     *Hooks
 	pid       *actor.PID
 	processed atomic.Uint64
 	started   atomic.Int64 // Unix nanoseconds
 }
 
-func newMailbox(table *Counters) *mailbox {
-	m := &mailbox{table: table}
+// New returns an empty mailbox that tells hooks about its actor; give it
+// to an actor's props through a producer:
+//
+//	actor.WithMailbox(func() actor.Mailbox { return mailbox.New(hooks) })
+func New(hooks *Hooks) *Counted {
+	m := &Counted{hooks: hooks}
 	m.process = m.processMessages
 	return m
 }
+
+// PID is the mailbox's actor, nil until protoactor has registered it.
+func (m *Counted) PID() *actor.PID { return m.pid }
+
+// Processed counts the user messages the actor has handled.
+func (m *Counted) Processed() uint64 { return m.processed.Load() }
+
+// Restarts counts the times the actor's supervisor restarted it.
+func (m *Counted) Restarts() uint32 { return m.restarts.Load() }
+
+// Started is when the actor was spawned or last restarted.
+func (m *Counted) Started() time.Time { return time.Unix(0, m.started.Load()) }
 
 // selfer is what protoactor passes as the invoker: the actor's context.
 type selfer interface {
@@ -74,26 +107,28 @@ type selfer interface {
 }
 
 // RegisterHandlers keeps the actor's invoker and dispatcher and, when the
-// invoker is an actor's context, registers the actor's counters.
-func (m *mailbox) RegisterHandlers(invoker actor.MessageInvoker, d actor.Dispatcher) {
+// invoker is an actor's context, learns the actor's PID and tells the hooks.
+func (m *Counted) RegisterHandlers(invoker actor.MessageInvoker, d actor.Dispatcher) {
 	m.invoker, m.dispatcher = invoker, d
 	if s, ok := invoker.(selfer); ok && s.Self() != nil {
 		m.pid = s.Self()
-		m.started.Store(m.table.clock().UnixNano())
-		m.table.register(m, s.ActorSystem())
+		m.started.Store(m.hooks.Now().UnixNano())
+		if m.hooks.Registered != nil {
+			m.hooks.Registered(m, s.ActorSystem())
+		}
 	}
 }
 
 // Start is called once the actor is registered; there is nothing to do.
-func (m *mailbox) Start() {}
+func (m *Counted) Start() {}
 
 // UserMessageCount is the number of user messages waiting.
-func (m *mailbox) UserMessageCount() int { return int(m.userN.Load()) }
+func (m *Counted) UserMessageCount() int { return int(m.userN.Load()) }
 
 // PostUserMessage queues msg for the actor. A MessageBatch (also inside an
 // envelope) is posted as each of its messages and then as itself, as
 // protoactor's mailbox does.
-func (m *mailbox) PostUserMessage(msg any) {
+func (m *Counted) PostUserMessage(msg any) {
 	if batch, ok := msg.(actor.MessageBatch); ok {
 		for _, item := range batch.GetMessages() {
 			m.PostUserMessage(item)
@@ -117,7 +152,7 @@ func (m *mailbox) PostUserMessage(msg any) {
 }
 
 // grow doubles the ring (or makes the first one), keeping the order.
-func (m *mailbox) grow() {
+func (m *Counted) grow() {
 	ring := make([]any, max(2*len(m.ring), firstRing))
 	for i := range int(m.n) {
 		ring[i] = m.ring[(int(m.head)+i)%len(m.ring)]
@@ -126,7 +161,7 @@ func (m *mailbox) grow() {
 }
 
 // popUser takes the oldest user message, false when none waits.
-func (m *mailbox) popUser() (any, bool) {
+func (m *Counted) popUser() (any, bool) {
 	if m.userN.Load() == 0 {
 		return nil, false
 	}
@@ -151,7 +186,7 @@ func (m *mailbox) popUser() (any, bool) {
 }
 
 // PostSystemMessage queues msg ahead of every user message.
-func (m *mailbox) PostSystemMessage(msg any) {
+func (m *Counted) PostSystemMessage(msg any) {
 	m.mu.Lock()
 	m.system = append(m.system, msg)
 	m.mu.Unlock()
@@ -160,7 +195,7 @@ func (m *mailbox) PostSystemMessage(msg any) {
 }
 
 // popSystem takes the oldest system message, false when none waits.
-func (m *mailbox) popSystem() (any, bool) {
+func (m *Counted) popSystem() (any, bool) {
 	if m.sysN.Load() == 0 {
 		return nil, false
 	}
@@ -182,7 +217,7 @@ func (m *mailbox) popSystem() (any, bool) {
 }
 
 // schedule hands the mailbox to its dispatcher unless it is running.
-func (m *mailbox) schedule() {
+func (m *Counted) schedule() {
 	if m.status.CompareAndSwap(idle, running) {
 		m.dispatcher.Schedule(m.process)
 	}
@@ -190,7 +225,7 @@ func (m *mailbox) schedule() {
 
 // processMessages runs the actor until nothing it may handle waits; it
 // runs again at once if a message came as it went idle.
-func (m *mailbox) processMessages() {
+func (m *Counted) processMessages() {
 	for {
 		m.run()
 		m.status.Store(idle)
@@ -203,7 +238,7 @@ func (m *mailbox) processMessages() {
 
 // run hands the actor its messages, system ones first, yielding every
 // Throughput messages; a panic in the actor goes to its supervisor.
-func (m *mailbox) run() {
+func (m *Counted) run() {
 	var msg any
 	defer func() {
 		if r := recover(); r != nil {
@@ -226,14 +261,14 @@ func (m *mailbox) run() {
 				m.suspended.Store(false)
 			case *actor.Restart:
 				m.restarts.Add(1)
-				m.started.Store(m.table.clock().UnixNano())
+				m.started.Store(m.hooks.Now().UnixNano())
 				m.invoker.InvokeSystemMessage(msg)
 			case *actor.Stop, *actor.Terminated:
 				// The actor stops on one of these (the last child's
-				// Terminated, for a parent): then its counters go.
+				// Terminated, for a parent): then its owner lets go.
 				m.invoker.InvokeSystemMessage(msg)
-				if m.pid != nil && !m.alive() {
-					m.table.unregister(m)
+				if m.pid != nil && m.hooks.Stopped != nil {
+					m.hooks.Stopped(m)
 				}
 			default:
 				m.invoker.InvokeSystemMessage(msg)

@@ -1,7 +1,10 @@
-package inspect
+package mailbox
 
 import (
+	"unsafe"
+
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -70,10 +73,21 @@ func (d *heldDispatcher) runAll() int {
 	return len(fns)
 }
 
-func newTestMailbox(r *recorder, d actor.Dispatcher) *mailbox {
-	m := newMailbox(NewCounters())
+func newTestMailbox(r *recorder, d actor.Dispatcher) *Counted {
+	m := New(&Hooks{Now: time.Now})
 	m.RegisterHandlers(r, d)
 	return m
+}
+
+// newSystem is an actor system that logs nothing, shut down when the test
+// ends.
+func newSystem(t *testing.T) *actor.ActorSystem {
+	t.Helper()
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(slog.DiscardHandler)
+	}))
+	t.Cleanup(system.Shutdown)
+	return system
 }
 
 func TestMailboxDeliversSystemFirstThenUserInOrderAcrossGrowth(t *testing.T) {
@@ -169,7 +183,7 @@ func TestMailboxEscalatesAPanicAndGoesOn(t *testing.T) {
 // to an actor on protoactor's default dispatcher; run it with -race.
 func TestMailboxConcurrentPostersLoseNothing(t *testing.T) {
 	system := newSystem(t)
-	counters := NewCounters()
+	var m *Counted
 	const posters, each = 8, 2000
 	var mu sync.Mutex
 	last := make(map[int]int) // poster -> last sequence seen
@@ -190,7 +204,10 @@ func TestMailboxConcurrentPostersLoseNothing(t *testing.T) {
 		if total++; total == posters*each {
 			close(done)
 		}
-	}, actor.WithMailbox(counters.Mailbox()))
+	}, actor.WithMailbox(func() actor.Mailbox {
+		m = New(&Hooks{Now: time.Now})
+		return m
+	}))
 	pid := system.Root.Spawn(props)
 	var wg sync.WaitGroup
 	for p := range posters {
@@ -215,7 +232,103 @@ func TestMailboxConcurrentPostersLoseNothing(t *testing.T) {
 	if bad != "" {
 		t.Fatal("out of order: " + bad)
 	}
-	if s, _ := counters.Stats(pid); s.Processed < posters*each {
-		t.Fatalf("processed = %d, want at least %d", s.Processed, posters*each)
+	if p := m.Processed(); p < posters*each {
+		t.Fatalf("processed = %d, want at least %d", p, posters*each)
+	}
+}
+
+// TestMailboxTellsItsHooksAndCountsRestarts spawns an actor on a mailbox,
+// makes it panic once and stops it: the hooks hear of its registration and
+// of its stop, and the counters of its messages and restart.
+func TestMailboxTellsItsHooksAndCountsRestarts(t *testing.T) {
+	system := newSystem(t)
+	var (
+		mu         sync.Mutex
+		registered []*actor.PID
+		stopped    = make(chan struct{}, 1)
+	)
+	var now time.Time // the hooks' clock, moved by the test
+	hooks := &Hooks{
+		Now: func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			return now
+		},
+		Registered: func(m *Counted, s *actor.ActorSystem) {
+			mu.Lock()
+			defer mu.Unlock()
+			if s != system {
+				t.Errorf("registered with system %p, want %p", s, system)
+			}
+			registered = append(registered, m.PID())
+		},
+		Stopped: func(*Counted) {
+			select {
+			case stopped <- struct{}{}:
+			default:
+			}
+		},
+	}
+	setNow := func(at time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		now = at
+	}
+	start := time.Unix(1_700_000_000, 0)
+	setNow(start)
+	var m *Counted
+	done := make(chan struct{}, 4)
+	props := actor.PropsFromFunc(func(ctx actor.Context) {
+		switch ctx.Message() {
+		case "boom":
+			panic("boom")
+		case "hello":
+			done <- struct{}{}
+		}
+	}, actor.WithMailbox(func() actor.Mailbox {
+		m = New(hooks)
+		return m
+	}))
+	pid := system.Root.Spawn(props)
+
+	mu.Lock()
+	if len(registered) != 1 || !registered[0].Equal(pid) || !m.PID().Equal(pid) {
+		t.Errorf("registered %v, mailbox PID %v; want [%v]", registered, m.PID(), pid)
+	}
+	mu.Unlock()
+	if !m.Started().Equal(start) {
+		t.Errorf("Started = %v, want the hooks' clock at spawn, %v", m.Started(), start)
+	}
+
+	restartAt := start.Add(time.Minute)
+	setNow(restartAt)
+	system.Root.Send(pid, "boom")
+	system.Root.Send(pid, "hello")
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the actor did not handle a message after its restart")
+	}
+	if m.Restarts() != 1 || m.Processed() != 2 || !m.Started().Equal(restartAt) {
+		t.Errorf("restarts %d, processed %d, started %v; want 1, 2, %v",
+			m.Restarts(), m.Processed(), m.Started(), restartAt)
+	}
+
+	if err := system.Root.StopFuture(pid).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stopped was not called after the actor stopped")
+	}
+}
+
+// TestMailboxIsOneSmallStruct pins the size an idle actor pays for its
+// mailbox: 160 bytes, one allocation size class (the README's figures per
+// idle peer count on it).
+func TestMailboxIsOneSmallStruct(t *testing.T) {
+	if size := unsafe.Sizeof(Counted{}); size > 160 {
+		t.Fatalf("a mailbox takes %d bytes, want at most 160", size)
 	}
 }
