@@ -72,6 +72,14 @@
 // it wakes it through an eventfd only when it said it sleeps. The rules and
 // their measurements are in DESIGN.md, "The io actor".
 //
+// Where the time goes once those rules hold, at 10 peers with 16 pings in
+// flight each (the README's ping figure): syscalls take half of the node's
+// CPU and the double-SHA256 of received frames' checksums a fifth (a bare
+// server that does not check them saves that). Each Received carries Out,
+// a pooled reply buffer the size of its batch, so a peer's replies to one
+// read cost it no allocation. A connection's state is 176 bytes (272
+// before): what only some connections need is allocated when they do.
+//
 // A panic of the loop's own code is logged at Error, closes every
 // connection (Closed with ErrLoopFailed) and fails the actor, so its
 // supervisor decides.
