@@ -332,3 +332,35 @@ func TestMailboxIsOneSmallStruct(t *testing.T) {
 		t.Fatalf("a mailbox takes %d bytes, want at most 160", size)
 	}
 }
+
+// inline runs what it is asked to schedule at once, on the caller's
+// goroutine.
+type inline struct{}
+
+func (inline) Schedule(fn func()) { fn() }
+func (inline) Throughput() int    { return 300 }
+
+// nop is an invoker that handles every message by doing nothing.
+type nop struct{}
+
+func (nop) InvokeSystemMessage(any)  {}
+func (nop) InvokeUserMessage(any)    {}
+func (nop) EscalateFailure(any, any) {}
+
+// TestMailboxPostAndRunDoNotAllocate holds the mailbox to what the debug
+// endpoint's documentation promises: counting a message costs an atomic
+// add, and once its ring exists, posting a message and running the actor
+// on it allocate nothing.
+func TestMailboxPostAndRunDoNotAllocate(t *testing.T) {
+	m := New(&Hooks{Now: time.Now})
+	m.RegisterHandlers(nop{}, inline{})
+	msg := &struct{ n int }{}
+	m.PostUserMessage(msg) // makes the ring
+	allocs := testing.AllocsPerRun(1000, func() { m.PostUserMessage(msg) })
+	if allocs != 0 {
+		t.Fatalf("posting and handling a message allocates %v times", allocs)
+	}
+	if got := m.Processed(); got != 1001+1 {
+		t.Fatalf("processed = %d, want %d", got, 1001+1)
+	}
+}
