@@ -178,7 +178,7 @@ func flagUsage(key string) string {
 	case "network":
 		return "network: mainnet, testnet, testnet4, signet, regtest (default mainnet)"
 	case "datadir":
-		return "data directory (default ~/.actornode/<network>)"
+		return "data directory; a network's files go in its subdirectory as in Core (regtest, testnet3, testnet4, signet; mainnet: the directory itself) (default ~/.actornode/<network>)"
 	case "listen":
 		return "accept inbound connections (default 1; 0 with -connect)"
 	case "bind":
@@ -222,7 +222,7 @@ func flagUsage(key string) string {
 	case "logformat":
 		return "log format: console or json (default console)"
 	case "logfile":
-		return "also append the log to this file"
+		return "also append the log to this file (a relative path is in the data directory); SIGHUP reopens it"
 	case "server":
 		return "run the JSON-RPC server bitcoin-cli understands (default 0)"
 	case "rpcbind":

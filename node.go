@@ -17,15 +17,33 @@ import (
 	"github.com/actornode/actornode/actors/node/nodeinfo"
 )
 
-// runNode starts a node from cfg and runs it until SIGINT or SIGTERM, then
-// stops it in order within cfg.ShutdownTimeout.
+// runNode starts a node from cfg and runs it until SIGINT or SIGTERM (or
+// until an actor of it fails), then stops it in order. Like bitcoind it
+// reopens its log file on SIGHUP and ignores SIGPIPE, so logrotate's kill
+// -HUP and a closed pipe on its output do not end it; a repeated SIGINT or
+// SIGTERM while it stops is ignored (the stop is bounded), so every way
+// out goes through the stop that saves the address book and removes the
+// RPC cookie.
 func runNode(cfg node.Config) error {
+	signal.Ignore(syscall.SIGPIPE)
 	n, err := node.New(cfg)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	handled := make(chan struct{})
+	go func() {
+		defer close(handled)
+		handleSignals(n, sigs, cancel)
+	}()
+	defer func() {
+		signal.Stop(sigs)
+		close(sigs)
+		<-handled
+	}()
 	if err := n.Start(ctx); err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
@@ -34,8 +52,24 @@ func runNode(cfg node.Config) error {
 		n.Logger().Info("shutting down")
 	case <-n.Done():
 	}
-	stop() // a second signal now ends the process the default way
 	return n.Stop(context.Background())
+}
+
+// handleSignals serves the node's signals until sigs is closed: SIGHUP
+// reopens the log file, the first SIGINT or SIGTERM calls stop.
+func handleSignals(n *node.Node, sigs <-chan os.Signal, stop func()) {
+	stopping := false
+	for s := range sigs {
+		switch {
+		case s == syscall.SIGHUP:
+			_ = n.ReopenLogFile() // logged by the node
+		case stopping:
+			n.Logger().Info("already stopping", zap.Stringer("signal", s))
+		default:
+			stopping = true
+			stop()
+		}
+	}
 }
 
 // demoNodes is the loopback regtest network of make demo: each node knows

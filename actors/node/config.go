@@ -22,8 +22,9 @@ type Config struct {
 	// Network is mainnet, testnet (testnet3), testnet4, signet or regtest.
 	// Default mainnet.
 	Network string `yaml:"network"`
-	// DataDir holds the node's files. Default ~/.actornode/<network>; "" means
-	// that default.
+	// DataDir holds the node's files, each network's in its own
+	// subdirectory as in Core (see DataDirOrDefault). Default
+	// ~/.actornode/<network>; "" means that default.
 	DataDir string `yaml:"datadir"`
 
 	// Listen accepts inbound connections. Default true; false when Connect is
@@ -122,7 +123,9 @@ type Config struct {
 	// LogFormat is "console" (human-readable, the default) or "json".
 	LogFormat string `yaml:"logformat"`
 	// LogFile, when set, is a file the log is also appended to (created
-	// with mode 0600 if missing). Default "" (standard error only).
+	// with mode 0600 if missing); a relative path is in the data directory,
+	// as Core's -debuglogfile. SIGHUP reopens it, for logrotate. Default ""
+	// (standard error only).
 	LogFile string `yaml:"logfile"`
 
 	// Server starts the JSON-RPC server that bitcoin-cli understands, as
@@ -514,10 +517,14 @@ func (c *Config) BindAddrs() ([]netip.AddrPort, error) {
 	return out, nil
 }
 
-// DataDirOrDefault is DataDir or ~/.actornode/<network>.
+// DataDirOrDefault is the directory of the node's files: with DataDir set,
+// Core's network directory under it (DataDir itself on mainnet,
+// DataDir/testnet3, DataDir/testnet4, DataDir/signet, DataDir/regtest), so
+// that bitcoin-cli -datadir=DataDir finds the cookie; without it,
+// ~/.actornode/<network>.
 func (c *Config) DataDirOrDefault() string {
 	if c.DataDir != "" {
-		return c.DataDir
+		return filepath.Join(c.DataDir, NetworkDir(c.Network))
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {

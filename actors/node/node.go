@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -72,7 +74,13 @@ type Node struct {
 	// started is when Start began (the uptime RPC).
 	started time.Time
 	// logFile is -logfile, opened by New when it built the logger.
-	logFile *os.File
+	logFile *logFile
+	// lockFile holds the data directory's lock from Start to the end of
+	// Stop.
+	lockFile *os.File
+	// failed is the first failure of an actor of the tree, which stopped
+	// the node (nil while none).
+	failed atomic.Pointer[ActorFailure]
 
 	stopOnce sync.Once
 	stopErr  error
@@ -104,15 +112,18 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 		o.debug = &DebugCategories{}
 		o.debug.Set(cfg.Debug)
 	}
-	var logFile *os.File
+	var logFile *logFile
 	if o.logger == nil {
 		var w io.Writer = os.Stderr
-		if cfg.LogFile != "" {
-			f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if path := cfg.LogFilePath(); path != "" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, keyErr("logfile", "%v", err)
+			}
+			f, err := openLogFile(path)
 			if err != nil {
 				return nil, keyErr("logfile", "%v", err)
 			}
-			logFile, w = f, io.MultiWriter(os.Stderr, f)
+			logFile, w = f, consoleAndFile{console: os.Stderr, file: f}
 		}
 		o.logger = NewLogger(cfg.LogFormat, w, o.debug)
 	}
@@ -174,9 +185,15 @@ func (n *Node) Done() <-chan struct{} { return n.done }
 // Start builds the actor tree, waits until the listeners are bound and starts
 // the debug endpoint. On failure everything started is stopped again.
 func (n *Node) Start(ctx context.Context) error {
-	if err := os.MkdirAll(n.cfg.DataDirOrDefault(), 0o700); err != nil {
+	dir := n.cfg.DataDirOrDefault()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("start node: data directory: %w", err)
 	}
+	lock, err := lockDataDir(dir)
+	if err != nil {
+		return fmt.Errorf("start node: %w", err)
+	}
+	n.lockFile = lock
 	pool, err := workpool.New(max(2, runtime.GOMAXPROCS(0)))
 	if err != nil {
 		return fmt.Errorf("start node: %w", err)
@@ -195,7 +212,7 @@ func (n *Node) Start(ctx context.Context) error {
 	pidsReady := make(chan childPIDs, 1)
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &rootActor{node: n, ready: pidsReady}
-	}, actor.WithSupervisor(rootSupervisor(n.logger)), actor.WithMailbox(n.counters.Mailbox()))
+	}, actor.WithSupervisor(&stopOnFailure{node: n}), actor.WithMailbox(n.counters.Mailbox()))
 	root, err := n.system.Root.SpawnNamed(props, "node")
 	if err != nil {
 		return fmt.Errorf("start node: %w", err)
@@ -275,33 +292,39 @@ func (n *Node) DebugURL() string {
 	return "http://" + n.debugLn.Addr().String() + "/debug/"
 }
 
-// Stop stops the tree in order (connmgr and its peers, then io, then the
-// address book and the dispatcher) and the debug endpoint, bounded by ctx and
-// Config.ShutdownTimeout. It is safe to call more than once.
+// Stop stops the node: the RPC server and the debug endpoint first (their
+// requests in flight get HTTPGrace, then their connections are cut), then
+// the tree in order (connmgr and its peers, then io, then the address book
+// with its final save, and the dispatcher), bounded by ctx and
+// Config.ShutdownTimeout. A request that never completes cannot take the
+// tree's time. It is safe to call more than once; when an actor of the tree
+// failed, the error says which.
 func (n *Node) Stop(ctx context.Context) error {
 	n.stopOnce.Do(func() { n.stopErr = n.stop(ctx) })
 	return n.stopErr
 }
 
+// HTTPGrace is the time a stop gives HTTP requests in flight (RPC and the
+// debug endpoint) before it cuts their connections; Core waits up to 30s
+// for its HTTP clients, ours are local and short. At most
+// Config.ShutdownTimeout.
+const HTTPGrace = 2 * time.Second
+
 func (n *Node) stop(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
-	defer cancel()
 	var errs []error
-	if err := n.stopRPC(ctx); err != nil {
-		errs = append(errs, err)
-	}
-	if n.debugSrv != nil {
-		if err := n.debugSrv.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("stop debug endpoint: %w", err))
-		}
-	}
+	n.stopHTTP(ctx)
 	if n.root != nil {
+		tctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
 		n.system.Root.Send(n.root, &stopTree{})
 		select {
 		case <-n.done:
-		case <-ctx.Done():
-			errs = append(errs, fmt.Errorf("stop node: actors still running: %w", ctx.Err()))
+		case <-tctx.Done():
+			errs = append(errs, fmt.Errorf("stop node: actors still running: %w", tctx.Err()))
 		}
+		cancel()
+	}
+	if err := n.failure(); err != nil {
+		errs = append(errs, err)
 	}
 	if n.system != nil {
 		n.system.Shutdown()
@@ -309,10 +332,38 @@ func (n *Node) stop(ctx context.Context) error {
 	if n.peerPool != nil {
 		n.peerPool.Close()
 	}
+	n.unlockDataDir()
 	n.logger.Named(CategoryNode).Info("node stopped")
 	_ = n.logger.Sync()
 	n.closeLogFile()
 	return errors.Join(errs...)
+}
+
+// stopHTTP stops the RPC server (removing its cookie) and the debug
+// endpoint together: they accept nothing more, requests in flight get
+// HTTPGrace, then every connection left is closed.
+func (n *Node) stopHTTP(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, min(HTTPGrace, n.cfg.ShutdownTimeout))
+	defer cancel()
+	log := n.logger.Named(CategoryNode)
+	var wg sync.WaitGroup
+	if n.rpcSrv != nil {
+		wg.Go(func() {
+			if err := n.rpcSrv.Shutdown(ctx); err != nil {
+				log.Warn("rpc requests still running at stop: connections cut", zap.Error(err))
+				n.rpcSrv.Close()
+			}
+		})
+	}
+	if n.debugSrv != nil {
+		wg.Go(func() {
+			if err := n.debugSrv.Shutdown(ctx); err != nil {
+				log.Warn("debug requests still running at stop: connections cut", zap.Error(err))
+				_ = n.debugSrv.Close()
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func (n *Node) userAgent() string { return "/actornode:" + n.opts.version + "/" }

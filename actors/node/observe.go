@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -185,17 +184,6 @@ func (n *Node) startRPC() error {
 		return fmt.Errorf("start node: %w", err)
 	}
 	n.rpcSrv = srv
-	return nil
-}
-
-// stopRPC stops the RPC server (removing its cookie) within ctx.
-func (n *Node) stopRPC(ctx context.Context) error {
-	if n.rpcSrv == nil {
-		return nil
-	}
-	if err := n.rpcSrv.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
 	return nil
 }
 

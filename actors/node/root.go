@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"go.uber.org/zap"
 
 	"github.com/actornode/actornode/actors/addrbook"
 	"github.com/actornode/actornode/actors/chain"
@@ -20,7 +19,8 @@ type stopTree struct{}
 
 // rootActor is the node actor: it spawns the tree in dependency order and
 // stops it in reverse (connmgr first so that no new connection starts, then
-// io, then the address book so its last save sees every outcome).
+// io, then the address book so its last save sees every outcome). A child
+// that fails stops the tree the same way (stopOnFailure).
 type rootActor struct {
 	node    *Node
 	ready   chan<- childPIDs
@@ -37,6 +37,8 @@ func (r *rootActor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		r.start(ctx)
 	case *stopTree:
+		r.beginStop(ctx)
+	case *childFailed:
 		r.beginStop(ctx)
 	case *actor.Terminated:
 		r.childTerminated(ctx, m)
@@ -105,7 +107,10 @@ func (r *rootActor) stopNext(ctx actor.Context) {
 
 func (r *rootActor) childTerminated(ctx actor.Context, m *actor.Terminated) {
 	if !r.stopping {
-		r.node.logger.Named(CategoryNode).Error("actor stopped unexpectedly", zap.String("actor", m.Who.Id))
+		// A child that stops on its own leaves the node without it: stop
+		// the rest in order, as after a panic.
+		r.node.childFailed(childName(m.Who), "stopped unexpectedly", "")
+		r.beginStop(ctx)
 		return
 	}
 	if len(r.stopQueue) > 0 && r.stopQueue[0].Equal(m.Who) {
@@ -126,17 +131,6 @@ func (r *rootActor) describe(ctx actor.Context, m *inspect.Describe) {
 			"stopping":   r.stopping,
 		},
 	})
-}
-
-// rootSupervisor decides what a crash of a child costs. The address book and
-// the dispatcher restart alone (the book reloads its file); io and connmgr
-// restart together, since connmgr's peer table describes io's sockets.
-func rootSupervisor(logger *zap.Logger) actor.SupervisorStrategy {
-	decider := func(reason any) actor.Directive {
-		logger.Named(CategoryNode).Error("actor crashed", zap.Any("reason", reason))
-		return actor.RestartDirective
-	}
-	return actor.NewOneForOneStrategy(10, time.Minute, decider)
 }
 
 func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {

@@ -181,6 +181,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// Close stops serving at once, cutting every connection and the calls on
+// them, and removes the cookie file: what a stop does when Shutdown's time
+// has run out.
+func (s *Server) Close() {
+	_ = s.srv.Close()
+	s.removeCookie()
+}
+
 func (s *Server) removeCookie() {
 	s.mu.Lock()
 	path := s.cookiePath

@@ -1,0 +1,104 @@
+package node
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"go.uber.org/zap"
+)
+
+// LogFilePath is where -logfile writes: an absolute path as given, a
+// relative one inside the data directory (DataDirOrDefault), as Core's
+// -debuglogfile. "" when there is no log file.
+func (c *Config) LogFilePath() string {
+	if c.LogFile == "" || filepath.IsAbs(c.LogFile) {
+		return c.LogFile
+	}
+	return filepath.Join(c.DataDirOrDefault(), c.LogFile)
+}
+
+// logFile is the -logfile the node appends to. Reopen closes it and opens
+// the path again, so that after logrotate has renamed the file the log goes
+// on in a new one (SIGHUP, as in Core).
+type logFile struct {
+	mu   sync.Mutex
+	path string
+	f    *os.File
+}
+
+func openLogFile(path string) (*logFile, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &logFile{path: path, f: f}, nil
+}
+
+func (l *logFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return 0, os.ErrClosed
+	}
+	return l.f.Write(p)
+}
+
+// Reopen opens the path anew (creating it) and closes the old file; on
+// failure the old file stays in use.
+func (l *logFile) Reopen() error {
+	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("reopen log file: %w", err)
+	}
+	l.mu.Lock()
+	old := l.f
+	l.f = f
+	l.mu.Unlock()
+	if old != nil {
+		_ = old.Close()
+	}
+	return nil
+}
+
+// Close closes the file; later writes fail.
+func (l *logFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
+
+// consoleAndFile writes each line to the console and to the log file. A
+// console that is gone (standard error a closed pipe) does not stop the
+// file's log: its errors are ignored.
+type consoleAndFile struct {
+	console io.Writer
+	file    *logFile
+}
+
+func (w consoleAndFile) Write(p []byte) (int, error) {
+	_, _ = w.console.Write(p)
+	return w.file.Write(p)
+}
+
+// ReopenLogFile closes and reopens -logfile at its path (after logrotate
+// renamed it): what the binary does on SIGHUP. Without a log file it does
+// nothing.
+func (n *Node) ReopenLogFile() error {
+	if n.logFile == nil {
+		return nil
+	}
+	if err := n.logFile.Reopen(); err != nil {
+		n.logger.Named(CategoryNode).Error("log file not reopened", zap.Error(err))
+		return err
+	}
+	n.logger.Named(CategoryNode).Info("log file reopened", zap.String("file", n.logFile.path))
+	return nil
+}
