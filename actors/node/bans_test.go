@@ -36,7 +36,7 @@ func TestBansKeptAcrossRestarts(t *testing.T) {
 	if err := first.Stop(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(cfg.DataDir, connmgr.BanFileName)); err != nil {
+	if _, err := os.Stat(filepath.Join(cfg.DataDirOrDefault(), connmgr.BanFileName)); err != nil {
 		t.Fatalf("no ban list file after stop: %v", err)
 	}
 

@@ -153,7 +153,7 @@ func TestAddressBookKeptAcrossRestarts(t *testing.T) {
 	if err := n.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(cfg.DataDir, addrbook.FileName)); err != nil {
+	if _, err := os.Stat(filepath.Join(cfg.DataDirOrDefault(), addrbook.FileName)); err != nil {
 		t.Fatalf("no address book file after stop: %v", err)
 	}
 

@@ -21,6 +21,9 @@ type options struct {
 	peerProps func(peer.Config) *actor.Props
 	clock     func() time.Time
 	version   string
+	// childMiddleware wraps the Receive of every child of the root (tests
+	// make them panic with it; see export_test.go).
+	childMiddleware []actor.ReceiverMiddleware
 }
 
 // WithLogger makes the node log through l instead of a logger built from

@@ -53,7 +53,11 @@ func (r *rootActor) start(ctx actor.Context) {
 	n := r.node
 	r.started = time.Now()
 	spawn := func(name string, props *actor.Props) *actor.PID {
-		pid, err := ctx.SpawnNamed(n.counted(props), name)
+		props = n.counted(props)
+		if len(n.opts.childMiddleware) > 0 {
+			props = props.Configure(actor.WithReceiverMiddleware(n.opts.childMiddleware...))
+		}
+		pid, err := ctx.SpawnNamed(props, name)
 		if err != nil {
 			// Names are fixed and unique under a fresh root: this is a bug.
 			panic("node: spawn " + name + ": " + err.Error())

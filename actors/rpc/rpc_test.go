@@ -65,7 +65,7 @@ func TestParseSubnet(t *testing.T) {
 func TestAuthentication(t *testing.T) {
 	cfg := testConfig(t)
 	n := nodetest.Start(t, cfg)
-	cookiePath := filepath.Join(cfg.DataDir, rpc.CookieFile)
+	cookiePath := filepath.Join(cfg.DataDirOrDefault(), rpc.CookieFile)
 	st, err := os.Stat(cookiePath)
 	if err != nil {
 		t.Fatalf("cookie file: %v", err)
@@ -77,11 +77,11 @@ func TestAuthentication(t *testing.T) {
 	if !regexp.MustCompile(`^__cookie__:[0-9a-f]{64}$`).Match(data) {
 		t.Errorf("cookie = %q, want __cookie__:<64 hex>", data)
 	}
-	if m, _ := filepath.Glob(filepath.Join(cfg.DataDir, ".cookie.tmp*")); len(m) > 0 {
+	if m, _ := filepath.Glob(filepath.Join(cfg.DataDirOrDefault(), ".cookie.tmp*")); len(m) > 0 {
 		t.Errorf("temporary cookie files left: %v", m)
 	}
 
-	ok := newCaller(t, n, cfg.DataDir)
+	ok := newCaller(t, n, cfg.DataDirOrDefault())
 	var count int
 	ok.call("getconnectioncount", "[]", &count)
 
@@ -127,7 +127,7 @@ func TestUserPasswordReplacesCookie(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.RPCUser, cfg.RPCPassword = "alice", "s3cret"
 	n := nodetest.Start(t, cfg)
-	if _, err := os.Stat(filepath.Join(cfg.DataDir, rpc.CookieFile)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(cfg.DataDirOrDefault(), rpc.CookieFile)); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a cookie was written although rpcpassword is set: %v", err)
 	}
 	c := &client.Client{URL: n.RPCURL(), User: "alice", Password: "s3cret"}
@@ -184,7 +184,7 @@ func (r *recorder) WriteHeader(s int) { r.status = s }
 func TestProtocolErrors(t *testing.T) {
 	cfg := testConfig(t)
 	n := nodetest.Start(t, cfg)
-	c := newCaller(t, n, cfg.DataDir)
+	c := newCaller(t, n, cfg.DataDirOrDefault())
 
 	tests := []struct {
 		name, body   string
@@ -249,7 +249,7 @@ func TestProtocolErrors(t *testing.T) {
 
 func TestNetworkMethods(t *testing.T) {
 	a, b := pair(t)
-	c := newCaller(t, a, a.Config().DataDir)
+	c := newCaller(t, a, a.Config().DataDirOrDefault())
 
 	var count int
 	c.call("getconnectioncount", "[]", &count)
@@ -433,7 +433,7 @@ func jsonNumber(v uint64) string {
 func TestStopStopsTheNode(t *testing.T) {
 	cfg := testConfig(t)
 	n := nodetest.Start(t, cfg)
-	c := newCaller(t, n, cfg.DataDir)
+	c := newCaller(t, n, cfg.DataDirOrDefault())
 	var msg string
 	c.call("stop", "[]", &msg)
 	if msg != "actornode stopping" {
@@ -445,7 +445,7 @@ func TestStopStopsTheNode(t *testing.T) {
 		t.Fatal("node still running 10s after stop")
 	}
 	nodetest.Eventually(t, 5*time.Second, "cookie removed", func() bool {
-		_, err := os.Stat(filepath.Join(cfg.DataDir, rpc.CookieFile))
+		_, err := os.Stat(filepath.Join(cfg.DataDirOrDefault(), rpc.CookieFile))
 		return errors.Is(err, fs.ErrNotExist)
 	})
 }
