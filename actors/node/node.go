@@ -116,8 +116,10 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	if o.logger == nil {
 		var w io.Writer = os.Stderr
 		if path := cfg.LogFilePath(); path != "" {
-			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-				return nil, keyErr("logfile", "%v", err)
+			if !filepath.IsAbs(cfg.LogFile) { // in the data directory, made here
+				if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+					return nil, keyErr("logfile", "%v", err)
+				}
 			}
 			f, err := openLogFile(path)
 			if err != nil {

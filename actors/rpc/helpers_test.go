@@ -122,3 +122,10 @@ func (c *caller) peerInfos() []peer.Info {
 	c.call("getpeerinfo", "[]", &infos)
 	return infos
 }
+
+// dataDir is the directory of n's files (its network's under -datadir),
+// where its cookie is.
+func dataDir(n *node.Node) string {
+	cfg := n.Config()
+	return cfg.DataDirOrDefault()
+}

@@ -67,7 +67,7 @@ func pythonWithBitcoinlib(t *testing.T) string {
 func TestPythonBitcoinlibRawProxy(t *testing.T) {
 	py := pythonWithBitcoinlib(t)
 	a, _ := pair(t)
-	c := newCaller(t, a, a.Config().DataDirOrDefault())
+	c := newCaller(t, a, dataDir(a))
 	u, err := url.Parse(a.RPCURL())
 	if err != nil {
 		t.Fatal(err)

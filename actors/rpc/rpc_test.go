@@ -249,7 +249,7 @@ func TestProtocolErrors(t *testing.T) {
 
 func TestNetworkMethods(t *testing.T) {
 	a, b := pair(t)
-	c := newCaller(t, a, a.Config().DataDirOrDefault())
+	c := newCaller(t, a, dataDir(a))
 
 	var count int
 	c.call("getconnectioncount", "[]", &count)
