@@ -223,3 +223,46 @@ func TestFailedActorStopsTheNodeInOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestReopenLogFile: after the log file is renamed, ReopenLogFile starts a
+// new one at the path (a relative -logfile is in the data directory); it
+// may run while the node stops, and does nothing after.
+func TestReopenLogFile(t *testing.T) {
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
+	cfg.MaxOutbound = 0
+	cfg.LogFile = "node.log"
+	n := startNode(t, cfg)
+	path := filepath.Join(cfg.DataDirOrDefault(), "node.log")
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.ReopenLogFile(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(data), "log file reopened") {
+		t.Fatalf("new log file: %v\n%s", err, data)
+	}
+	old, _ := os.ReadFile(path + ".1")
+	if !strings.Contains(string(old), "node started") || strings.Contains(string(old), "log file reopened") {
+		t.Errorf("renamed log file:\n%s", old)
+	}
+
+	reopens := make(chan error, 1)
+	go func() {
+		var err error
+		for i := 0; i < 50 && err == nil; i++ {
+			err = n.ReopenLogFile()
+		}
+		reopens <- err
+	}()
+	if err := stopWithin(t, n, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-reopens; err != nil {
+		t.Errorf("ReopenLogFile while stopping: %v", err)
+	}
+	if err := n.ReopenLogFile(); err != nil {
+		t.Errorf("ReopenLogFile after Stop: %v", err)
+	}
+}

@@ -24,9 +24,10 @@ func (c *Config) LogFilePath() string {
 // the path again, so that after logrotate has renamed the file the log goes
 // on in a new one (SIGHUP, as in Core).
 type logFile struct {
-	mu   sync.Mutex
-	path string
-	f    *os.File
+	mu     sync.Mutex
+	path   string
+	f      *os.File
+	closed bool
 }
 
 func openLogFile(path string) (*logFile, error) {
@@ -47,29 +48,31 @@ func (l *logFile) Write(p []byte) (int, error) {
 }
 
 // Reopen opens the path anew (creating it) and closes the old file; on
-// failure the old file stays in use.
-func (l *logFile) Reopen() error {
+// failure the old file stays in use. After Close it does nothing and
+// reports false.
+func (l *logFile) Reopen() (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false, nil
+	}
 	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return fmt.Errorf("reopen log file: %w", err)
+		return false, fmt.Errorf("reopen log file: %w", err)
 	}
-	l.mu.Lock()
-	old := l.f
+	_ = l.f.Close()
 	l.f = f
-	l.mu.Unlock()
-	if old != nil {
-		_ = old.Close()
-	}
-	return nil
+	return true, nil
 }
 
 // Close closes the file; later writes fail.
 func (l *logFile) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.f == nil {
+	if l.closed {
 		return nil
 	}
+	l.closed = true
 	err := l.f.Close()
 	l.f = nil
 	return err
@@ -89,16 +92,20 @@ func (w consoleAndFile) Write(p []byte) (int, error) {
 }
 
 // ReopenLogFile closes and reopens -logfile at its path (after logrotate
-// renamed it): what the binary does on SIGHUP. Without a log file it does
-// nothing.
+// renamed it): what the binary does on SIGHUP. Without a log file, or once
+// the node has stopped, it does nothing. It is safe to call at any time,
+// from any goroutine.
 func (n *Node) ReopenLogFile() error {
 	if n.logFile == nil {
 		return nil
 	}
-	if err := n.logFile.Reopen(); err != nil {
+	reopened, err := n.logFile.Reopen()
+	if err != nil {
 		n.logger.Named(CategoryNode).Error("log file not reopened", zap.Error(err))
 		return err
 	}
-	n.logger.Named(CategoryNode).Info("log file reopened", zap.String("file", n.logFile.path))
+	if reopened {
+		n.logger.Named(CategoryNode).Info("log file reopened", zap.String("file", n.logFile.path))
+	}
 	return nil
 }

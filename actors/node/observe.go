@@ -187,7 +187,8 @@ func (n *Node) startRPC() error {
 	return nil
 }
 
-// closeLogFile syncs and closes -logfile, if the node opened one.
+// closeLogFile closes -logfile, if the node opened one; a later
+// ReopenLogFile does nothing.
 func (n *Node) closeLogFile() {
 	if n.logFile == nil {
 		return
@@ -195,7 +196,6 @@ func (n *Node) closeLogFile() {
 	if err := n.logFile.Close(); err != nil {
 		n.logger.Warn("close log file", zap.Error(err))
 	}
-	n.logFile = nil
 }
 
 // Config is the configuration the node was built with.
