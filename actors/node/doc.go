@@ -16,6 +16,16 @@
 // are reachable once it runs (ConnMgr, AddrBook, Dispatcher, IO, NAT), as
 // are its metrics and each actor's mailbox counters.
 //
+// The node's files live in Config.DataDirOrDefault (under -datadir, each
+// network's subdirectory, as Core's), which a running node holds locked
+// (.lock): a second node there fails to start with Core's message. A stop
+// gives HTTP requests in flight HTTPGrace, then cuts them, so the tree's
+// ordered stop (and the address book's final save) always runs. A panic in
+// a child of the root is not answered with a restart, which would lose
+// what the others know of it (io's listeners, connmgr's peer table, the
+// dispatcher's registrations): it is logged at Error, the tree stops in the
+// same order, and Stop returns an *ActorFailure.
+//
 // Subpackages: nodeinfo gathers what the node says about its network and
 // peers (getnetworkinfo, getpeerinfo) for the debug endpoint and the RPC
 // server alike; nodetest runs real nodes on loopback for tests.
