@@ -1,60 +1,19 @@
-package connmgr
+package machine
 
 import (
 	"cmp"
-	"hash/maphash"
 	"net/netip"
 	"slices"
 	"time"
-
-	"github.com/asynkron/protoactor-go/actor"
-	"go.uber.org/zap"
-
-	"github.com/actornode/actornode/actors/peer"
-	"github.com/actornode/actornode/transport"
 )
 
-// Inbound admission limits.
+// Core's eviction protections (SelectNodeToEvict): the peers kept whatever
+// happens, by distinct network group and by lowest ping time; of the rest,
+// half by longest uptime.
 const (
-	// DefaultMaxHandshakingPerGroup bounds the inbound connections of one
-	// source group (IPv4 /24, IPv6 /64) that have not finished their
-	// handshake: connections beyond it are closed at accept, as btcd 0.26
-	// does (8), so that one host cannot fill the node with half-open
-	// connections. They end after the handshake timeout anyway.
-	DefaultMaxHandshakingPerGroup = 8
-
-	// Core's eviction protections (SelectNodeToEvict): the peers kept
-	// whatever happens, by distinct network group, by lowest ping time,
-	// and up to this share of the rest by longest uptime.
 	evictProtectGroups = 4
 	evictProtectPing   = 8
 )
-
-// handshakeGroup is the source group half-open connections are counted by:
-// the /24 of an IPv4 address, the /64 of an IPv6 one (as btcd counts them).
-func handshakeGroup(a netip.Addr) netip.Prefix {
-	a = a.Unmap()
-	bits := 24
-	if a.Is6() {
-		bits = 64
-	}
-	p, _ := a.Prefix(bits)
-	return p
-}
-
-// evictGroup is the network group eviction balances (Core's GetGroup for
-// IP addresses): the /16 of an IPv4 address, the /32 of an IPv6 one.
-// Unlike netGroup, local addresses have groups too, so that a flood from
-// 127.0.0.0/8 concentrates in few groups and is evicted first.
-func evictGroup(a netip.Addr) netip.Prefix {
-	a = a.Unmap()
-	bits := 16
-	if a.Is6() {
-		bits = 32
-	}
-	p, _ := a.Prefix(bits)
-	return p
-}
 
 // evictCandidate is what eviction knows of one inbound peer.
 type evictCandidate struct {
@@ -145,27 +104,15 @@ func pingKey(d time.Duration) time.Duration {
 	return d
 }
 
-// admission is connmgr's inbound accounting: inbound peers that hold a
-// slot, and the half-open ones per source group. Only connmgr's goroutine
-// touches it.
+// admission is the inbound accounting: inbound peers that hold a slot, and
+// the half-open ones per source group.
 type admission struct {
 	inbound     int
 	handshaking map[netip.Prefix]int
-	seed        maphash.Seed
-}
-
-func newAdmission() admission {
-	return admission{handshaking: make(map[netip.Prefix]int), seed: maphash.MakeSeed()}
-}
-
-// keyed is the keyed hash of a network group.
-func (ad *admission) keyed(g netip.Prefix) uint64 {
-	b, _ := g.MarshalBinary()
-	return maphash.Bytes(ad.seed, b)
 }
 
 // admitted counts a new peer.
-func (ad *admission) admitted(p *peerConn) {
+func (ad *admission) admitted(p *peer) {
 	if !p.inbound {
 		return
 	}
@@ -174,14 +121,14 @@ func (ad *admission) admitted(p *peerConn) {
 }
 
 // handshook counts p's handshake done.
-func (ad *admission) handshook(p *peerConn) {
+func (ad *admission) handshook(p *peer) {
 	if p.inbound && !p.handshaken {
 		ad.doneHandshaking(p.hsGroup())
 	}
 }
 
 // left counts p gone (closed, evicted or stopped): it runs once per peer.
-func (ad *admission) left(p *peerConn) {
+func (ad *admission) left(p *peer) {
 	if !p.inbound {
 		return
 	}
@@ -195,7 +142,7 @@ func (ad *admission) left(p *peerConn) {
 
 // evict takes p's slot away at once; it leaves the table when io reports
 // its connection closed.
-func (ad *admission) evict(p *peerConn) {
+func (ad *admission) evict(p *peer) {
 	if p.inbound && !p.evicted {
 		p.evicted = true
 		ad.inbound--
@@ -213,50 +160,42 @@ func (ad *admission) doneHandshaking(g netip.Prefix) {
 // admitInbound decides on an accepted connection from remote: nil admits
 // it (after evicting a peer when the inbound slots are full), else the
 // reason to refuse it.
-func (c *connMgr) admitInbound(ctx actor.Context, remote netip.AddrPort) error {
+func (m *Machine) admitInbound(now time.Time, remote netip.AddrPort, out []Action) ([]Action, error) {
 	switch {
-	case c.stopped:
-		return ReasonShutdown
-	case c.bans.banned(remote.Addr(), c.now()):
-		return ReasonBanned
-	case c.maxHandshaking > 0 && c.adm.handshaking[handshakeGroup(remote.Addr())] >= c.maxHandshaking:
-		return ReasonHandshakeLimit
-	case c.adm.inbound < c.maxInbound:
-		return nil
+	case m.stopped:
+		return out, ReasonShutdown
+	case m.bans.banned(remote.Addr(), now):
+		return out, ReasonBanned
+	case m.cfg.MaxHandshakingPerGroup > 0 && m.adm.handshaking[handshakeGroup(remote.Addr())] >= m.cfg.MaxHandshakingPerGroup:
+		return out, ReasonHandshakeLimit
+	case m.adm.inbound < m.maxInbound:
+		return out, nil
 	}
-	if !c.evictInbound(ctx) {
-		return ReasonInboundFull
+	out, ok := m.evictInbound(out)
+	if !ok {
+		return out, ReasonInboundFull
 	}
-	return nil
+	return out, nil
 }
 
 // evictInbound disconnects one inbound peer chosen as Core's
 // AttemptToEvictConnection does, and reports whether it found one.
-func (c *connMgr) evictInbound(ctx actor.Context) bool {
-	cands := make([]evictCandidate, 0, c.adm.inbound)
-	for _, p := range c.peers {
+func (m *Machine) evictInbound(out []Action) ([]Action, bool) {
+	cands := make([]evictCandidate, 0, m.adm.inbound)
+	for _, p := range m.peers {
 		if p.inbound && !p.evicted {
 			g := evictGroup(p.remote.Addr())
 			cands = append(cands, evictCandidate{
-				id: p.id, since: p.since, minPing: p.minPing, group: g, keyed: c.adm.keyed(g),
+				id: p.id, since: p.since, minPing: p.minPing, group: g, keyed: m.cfg.GroupKey(g),
 			})
 		}
 	}
 	id, ok := selectEvict(cands)
 	if !ok {
-		return false
+		return out, false
 	}
-	p := c.peers[id]
-	c.adm.evict(p)
-	c.log.Debug("evicting inbound peer", zap.Uint64("peer", p.id), zap.Stringer("addr", p.remote))
-	ctx.Send(c.cfg.IO, &transport.Close{Conn: p.conn, Reason: ReasonEvicted})
-	return true
-}
-
-// pingTime records a peer's smallest ping time, which protects it from
-// eviction.
-func (c *connMgr) pingTime(msg *peer.PingTime) {
-	if p := c.peers[msg.ID]; p != nil {
-		p.minPing = msg.MinPing
-	}
+	p := m.peers[id]
+	m.adm.evict(p)
+	out = note(out, LevelDebug, "evicting inbound peer", fPeer(p.id), fAddr(p.remote))
+	return append(out, Action{Kind: Close, Conn: p.conn, Reason: ReasonEvicted}), true
 }
