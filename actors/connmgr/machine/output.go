@@ -142,21 +142,20 @@ func note(out []Action, level Level, msg string, fields ...Field) []Action {
 	return append(out, Action{Kind: Log, Note: Note{Level: level, Msg: msg, Fields: fields}})
 }
 
-func fPeer(id uint64) Field              { return Field{"peer", id} }
-func fAddr(a netip.AddrPort) Field       { return Field{"addr", a} }
-func fConnType(t string) Field           { return Field{"conn_type", t} }
-func fErr(err error) Field               { return Field{"error", err} }
-func fNode(name string) Field            { return Field{"node", name} }
-func fStr(key, value string) Field       { return Field{key, value} }
-func fAny(key string, value any) Field   { return Field{key, value} }
-func fLocal(a netip.AddrPort) Field      { return Field{"local", a} }
-func fSubnet(p netip.Prefix) Field       { return Field{"subnet", p} }
-func fSource(source string) Field        { return Field{"source", source} }
-func fReason(reason error) Field         { return Field{"reason", reasonText(reason)} }
-func fUntil(t time.Time) Field           { return Field{"until", t} }
-func fInbound(inbound bool) Field        { return Field{"inbound", inbound} }
-func fTag(tag uint64) Field              { return Field{"tag", tag} }
-func fConn(c ConnID) Field               { return Field{"conn", uint64(c)} }
+func fPeer(id uint64) Field               { return Field{"peer", id} }
+func fAddr(a netip.AddrPort) Field        { return Field{"addr", a} }
+func fConnType(t string) Field            { return Field{"conn_type", t} }
+func fErr(err error) Field                { return Field{"error", err} }
+func fNode(name string) Field             { return Field{"node", name} }
+func fStr(key, value string) Field        { return Field{key, value} }
+func fLocal(a netip.AddrPort) Field       { return Field{"local", a} }
+func fSubnet(p netip.Prefix) Field        { return Field{"subnet", p} }
+func fSource(source string) Field         { return Field{"source", source} }
+func fReason(reason error) Field          { return Field{"reason", reasonText(reason)} }
+func fUntil(t time.Time) Field            { return Field{"until", t} }
+func fInbound(inbound bool) Field         { return Field{"inbound", inbound} }
+func fTag(tag uint64) Field               { return Field{"tag", tag} }
+func fConn(c ConnID) Field                { return Field{"conn", uint64(c)} }
 func fNamedErr(key string, e error) Field { return Field{key, e} }
 
 func reasonText(err error) string {
