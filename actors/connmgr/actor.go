@@ -144,9 +144,9 @@ type connMgr struct {
 	log    *zap.Logger
 	now    func() time.Time
 	nonces *peer.Nonces
-	m      *machine.Machine
-	// pids are the peer actors, by peer ID.
-	pids map[uint64]*actor.PID
+	// m makes every decision; its peer table keeps each peer's PID as the
+	// peer's handle.
+	m *machine.Machine
 
 	tick    *time.Timer
 	cancel  context.CancelFunc // ends the lookups of manual nodes
@@ -179,7 +179,6 @@ func newConnMgr(cfg Config) *connMgr {
 		now:     cfg.Clock,
 		nonces:  peer.NewNonces(),
 		m:       machine.New(machineConfig(cfg)),
-		pids:    make(map[uint64]*actor.PID),
 		lookups: ctx,
 		cancel:  cancel,
 	}
@@ -276,7 +275,11 @@ func (c *connMgr) apply(ctx actor.Context, now time.Time, out []machine.Action) 
 			c.resolve(ctx, a.Key, a.Host, a.Port)
 		case machine.Spawn:
 			// Spawned's actions run after the rest of this batch.
-			out = c.m.Spawned(now, a.ID, c.spawn(ctx, a), out)
+			var handle any
+			if pid := c.spawn(ctx, a); pid != nil {
+				handle = pid
+			}
+			out = c.m.Spawned(now, a.ID, handle, out)
 		case machine.Close:
 			ctx.Send(c.cfg.IO, &transport.Close{Conn: transport.ConnID(a.Conn), Reason: a.Reason})
 		case machine.AskCandidates:
@@ -285,7 +288,7 @@ func (c *connMgr) apply(ctx actor.Context, now time.Time, out []machine.Action) 
 			ctx.Send(c.cfg.AddrBook, &addrbook.Attempt{Addr: a.Addr, Success: a.Success})
 		case machine.ReportConnected:
 			ctx.Send(c.cfg.AddrBook, &addrbook.Connected{
-				ID: a.ID, Peer: c.pids[a.ID], Addr: a.Addr, Inbound: a.Inbound, Services: a.Services,
+				ID: a.ID, Peer: c.pid(a.ID), Addr: a.Addr, Inbound: a.Inbound, Services: a.Services,
 				WantsAddrV2: a.WantsAddrV2, Local: a.Local, AddrFetch: a.ConnType == ConnAddrFetch,
 				Feeler: a.ConnType == ConnFeeler,
 			})
@@ -325,25 +328,31 @@ func (c *connMgr) wakeAt(ctx actor.Context, d time.Duration) {
 }
 
 // spawn starts the peer actor of a Spawn action and attaches it to its
-// connection; it reports whether that worked.
-func (c *connMgr) spawn(ctx actor.Context, a *machine.Action) bool {
+// connection; nil says it could not.
+func (c *connMgr) spawn(ctx actor.Context, a *machine.Action) *actor.PID {
 	cfg := c.cfg.PeerTemplate
 	cfg.ID, cfg.Conn, cfg.Remote, cfg.Local, cfg.Inbound = a.ID, transport.ConnID(a.Conn), a.Addr, a.Local, a.Inbound
 	cfg.IO, cfg.Dispatcher, cfg.Nonces = c.cfg.IO, c.cfg.Dispatcher, c.nonces
 	pid, err := ctx.SpawnNamed(c.cfg.PeerProps(cfg), peerPrefix+strconv.FormatUint(a.ID, 10))
 	if err != nil {
 		c.log.Error("cannot spawn peer", zap.Uint64("peer", a.ID), zap.Stringer("addr", a.Addr), zap.Error(err))
-		return false
+		return nil
 	}
-	c.pids[a.ID] = pid
 	ctx.Send(c.cfg.IO, &transport.Attach{Conn: cfg.Conn, Peer: pid})
-	return true
+	return pid
+}
+
+// pid is the actor of peer id, nil when it has none.
+func (c *connMgr) pid(id uint64) *actor.PID {
+	p, _ := c.m.Peer(id)
+	pid, _ := p.Handle.(*actor.PID)
+	return pid
 }
 
 // handshaken passes a peer's handshake to the machine, unless it comes from
 // an actor that is not (or no longer) that peer.
 func (c *connMgr) handshaken(now time.Time, msg *peer.Handshaken) []machine.Action {
-	pid := c.pids[msg.ID]
+	pid := c.pid(msg.ID)
 	if pid == nil || (msg.PID != nil && !msg.PID.Equal(pid)) {
 		return nil
 	}
@@ -358,9 +367,8 @@ func (c *connMgr) handshaken(now time.Time, msg *peer.Handshaken) []machine.Acti
 func (c *connMgr) terminated(now time.Time, msg *actor.Terminated) []machine.Action {
 	id, ok := c.peerOf(msg.Who)
 	if !ok {
-		return nil
+		return nil // io's Closed came first: already cleaned up
 	}
-	delete(c.pids, id)
 	return c.m.PeerStopped(now, id, nil)
 }
 
@@ -372,7 +380,7 @@ func (c *connMgr) peerOf(pid *actor.PID) (uint64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	if p := c.pids[id]; p != nil && p.Equal(pid) {
+	if p := c.pid(id); p != nil && p.Equal(pid) {
 		return id, true
 	}
 	return 0, false
@@ -382,8 +390,9 @@ func (c *connMgr) peerList() *Peers {
 	rows := c.m.Peers()
 	out := &Peers{List: make([]PeerEntry, 0, len(rows))}
 	for _, p := range rows {
+		pid, _ := p.Handle.(*actor.PID)
 		out.List = append(out.List, PeerEntry{
-			ID: p.ID, PID: c.pids[p.ID], Conn: transport.ConnID(p.Conn), Remote: p.Remote, Local: p.Local,
+			ID: p.ID, PID: pid, Conn: transport.ConnID(p.Conn), Remote: p.Remote, Local: p.Local,
 			Inbound: p.Inbound, ConnType: p.ConnType, Handshaken: p.Handshaken, Since: p.Since,
 		})
 	}

@@ -13,7 +13,7 @@ func listeningMachine(t *testing.T) *Machine {
 	m.Start(t0, nil)
 	m.Listening(t0, ap("0.0.0.0:8333"), ap("0.0.0.0:8333"), nil, nil)
 	m.Accepted(t0, 1, ap("8.8.8.8:50000"), ap("192.168.1.5:8333"), nil)
-	m.Spawned(t0, 0, true, nil)
+	m.Spawned(t0, 0, "peer-0", nil)
 	return m
 }
 
@@ -87,7 +87,7 @@ func TestNothingAnnouncedWhileNotListening(t *testing.T) {
 	m.Start(t0, nil)
 	m.SetLocalAddr(ap("9.9.9.9:0"), LocalManual, nil)
 	m.Accepted(t0, 1, ap("8.8.8.8:50000"), ap("192.168.1.5:8333"), nil)
-	m.Spawned(t0, 0, true, nil)
+	m.Spawned(t0, 0, "peer-0", nil)
 	if got := announced(t, m, "5.6.7.8"); got.IsValid() {
 		t.Fatalf("announced %v while not listening", got)
 	}

@@ -183,9 +183,10 @@ type peer struct {
 	inbound    bool
 	connType   string
 	handshaken bool
-	// spawned says the owner has started its peer (Spawned).
-	spawned bool
-	since   time.Time
+	// handle is the owner's name for the peer it started (Spawned): an
+	// actor's PID, opaque here; nil until then.
+	handle any
+	since  time.Time
 	// manual is the key of the manual node it serves ("" for none).
 	manual string
 	// evicted says it was chosen for eviction and no longer holds a slot;
@@ -397,20 +398,21 @@ func (m *Machine) spawn(now time.Time, conn ConnID, remote, local netip.AddrPort
 		Inbound: inbound, ConnType: connType})
 }
 
-// Spawned answers Spawn for peer id: ok says its peer started and has the
-// connection; if not, the peer leaves the table and its connection is
-// closed.
-func (m *Machine) Spawned(now time.Time, id uint64, ok bool, out []Action) []Action {
+// Spawned answers Spawn for peer id: handle is the owner's name for the
+// peer it started (kept in the table, opaque to the machine), or nil when
+// it could not start it: the peer then leaves the table and its
+// connection is closed.
+func (m *Machine) Spawned(now time.Time, id uint64, handle any, out []Action) []Action {
 	p := m.peers[id]
-	if p == nil || p.spawned {
+	if p == nil || p.handle != nil {
 		return out
 	}
-	if !ok {
+	if handle == nil {
 		m.remove(p)
 		out = append(out, Action{Kind: Close, Conn: p.conn, Reason: ReasonSpawnFailed})
 		return m.manualFailed(p.manual, now, out)
 	}
-	p.spawned = true
+	p.handle = handle
 	if p.inbound {
 		return note(out, LevelDebug, "accepted", fPeer(p.id), fAddr(p.remote), fLocal(p.local))
 	}
@@ -563,16 +565,15 @@ type PeerInfo struct {
 	Since      time.Time
 	// MinPing is the smallest ping round trip reported (0: none).
 	MinPing time.Duration
+	// Handle is what the owner gave Spawned.
+	Handle any
 }
 
 // Peers lists the peer table, sorted by ID.
 func (m *Machine) Peers() []PeerInfo {
 	out := make([]PeerInfo, 0, len(m.peers))
 	for _, p := range m.peers {
-		out = append(out, PeerInfo{
-			ID: p.id, Conn: p.conn, Remote: p.remote, Local: p.local, Inbound: p.inbound,
-			ConnType: p.connType, Handshaken: p.handshaken, Since: p.since, MinPing: p.minPing,
-		})
+		out = append(out, p.info())
 	}
 	slices.SortFunc(out, func(a, b PeerInfo) int {
 		switch {
@@ -592,8 +593,12 @@ func (m *Machine) Peer(id uint64) (PeerInfo, bool) {
 	if p == nil {
 		return PeerInfo{}, false
 	}
+	return p.info(), true
+}
+
+func (p *peer) info() PeerInfo {
 	return PeerInfo{ID: p.id, Conn: p.conn, Remote: p.remote, Local: p.local, Inbound: p.inbound,
-		ConnType: p.connType, Handshaken: p.handshaken, Since: p.since, MinPing: p.minPing}, true
+		ConnType: p.connType, Handshaken: p.handshaken, Since: p.since, MinPing: p.minPing, Handle: p.handle}
 }
 
 // Summary is a count of the machine's state, for inspection.

@@ -95,7 +95,7 @@ func runRounds(t *testing.T, m *Machine, rounds []round) {
 		}
 		for j := 0; j < len(out); j++ {
 			if out[j].Kind == Spawn {
-				out = m.Spawned(now, out[j].ID, true, out)
+				out = m.Spawned(now, out[j].ID, out[j].ID+1, out)
 			}
 		}
 		got := []string{}
@@ -406,7 +406,7 @@ func TestFeelerClosedOnceHandshaken(t *testing.T) {
 	m.Start(t0, nil)
 	m.Candidates(t0, parseAll([]string{"1.1.1.1:8333"}), false, nil)
 	m.Dialed(t0, 0, 1, ap("192.168.0.2:1"), nil, nil)
-	m.Spawned(t0, 0, true, nil)
+	m.Spawned(t0, 0, "peer-0", nil)
 	// The first feeler is due within hours whatever the draw.
 	var ask Action
 	now := t0

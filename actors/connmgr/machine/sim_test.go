@@ -122,7 +122,7 @@ func (w *world) do(out []Action) {
 			}
 		case Spawn:
 			w.open[a.Conn] = a
-			out = w.m.Spawned(w.now, a.ID, true, out)
+			out = w.m.Spawned(w.now, a.ID, a.ID+1, out)
 			if w.handshake {
 				out = w.m.Handshaken(w.now, a.ID, Handshake{}, out)
 			}
