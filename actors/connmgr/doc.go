@@ -12,6 +12,12 @@
 // the in-memory ban list and the listeners. Peers and io report; connmgr
 // decides.
 //
+// Every decision is made by the sans-I/O machine of package
+// connmgr/machine, which holds all of that state; the actor is a shell that
+// turns each message into one of the machine's inputs and carries out the
+// actions it returns (sends to io, the address book, the parent, peers'
+// spawns, the ban file, the heartbeat timer, log lines).
+//
 // # Lifecycle of a connection
 //
 // Every 500 ms connmgr looks at its work: manual nodes due for an attempt
