@@ -217,6 +217,8 @@ func (c *connMgr) Receive(ctx actor.Context) {
 		out = c.m.Resolved(now, msg.key, msg.addr, msg.err, out)
 	case *Ban:
 		out = c.m.Ban(now, msg.Subnet, msg.Until, out)
+	case *Misbehaved:
+		out = c.m.Misbehaved(now, msg.ID, out)
 	case *Unban:
 		out = c.m.Unban(now, msg.Subnet, out)
 	case *ClearBans:

@@ -40,7 +40,16 @@
 // AttemptToEvictConnection does (protecting distinct network groups, the
 // best ping times and the longest-connected half, then taking the youngest
 // of the most crowded /16), or, when every one is protected, the new
-// connection is closed with ReasonInboundFull.
+// connection is closed with ReasonInboundFull. Up to half of the peers
+// protected by uptime may be loopback peers, the longest connected, as
+// Core reserves such slots for disadvantaged networks.
+//
+// An automatic outbound or addr-fetch peer that does not offer NODE_NETWORK
+// and NODE_WITNESS is closed at its handshake (ReasonMissingServices), as
+// Core does. A peer reported *Misbehaved is closed and, unless manual or on
+// loopback, its address discouraged (Core's BanMan discouragement): not
+// dialled, refused inbound when the inbound slots are nearly full, evicted
+// first otherwise.
 //
 // A connection ends with io's *transport.Closed, sent to both connmgr and
 // the peer, which then stops. System messages overtake user messages, so
@@ -56,7 +65,7 @@
 //
 // # Operator commands
 //
-// *Ban, *Unban, *ListBans, *ClearBans; *GetPeers; *AddNode (add, remove,
+// *Ban, *Unban, *ListBans, *ClearBans; *Misbehaved; *GetPeers; *AddNode (add, remove,
 // onetry); *DisconnectNode; *GetListeners (the node waits on it at start);
 // *inspect.Describe, answered with kind "connmgr" and the peers as
 // children. A listener that cannot be opened is reported to the parent as

@@ -94,3 +94,40 @@ func waitHandshaken(t *testing.T, r *rig, id uint64) {
 		return slices.ContainsFunc(r.peersNow(), func(p PeerEntry) bool { return p.ID == id && p.Handshaken })
 	})
 }
+
+// TestMisbehavedPeerClosedAndDiscouraged: a *Misbehaved peer is closed with
+// every other connection from its address, which is then refused while
+// the inbound slots are nearly full.
+func TestMisbehavedPeerClosedAndDiscouraged(t *testing.T) {
+	r := newRig(t, Config{MaxConnections: 5, MaxOutbound: 1}) // 3 inbound slots
+	r.accept(1, "5.5.5.5:50000")
+	r.accept(2, "5.5.5.5:50001")
+	r.accept(3, "8.8.8.8:50000")
+	var ids []uint64
+	for range 3 {
+		actortest.Expect[*transport.Attach](t, r.io, wait)
+		ids = append(ids, actortest.Expect[*spawnedPeer](t, r.peers, wait).cfg.ID)
+	}
+	r.send(&Misbehaved{ID: ids[0]})
+	closed := map[transport.ConnID]bool{}
+	for range 2 {
+		cl := actortest.Expect[*transport.Close](t, r.io, wait)
+		if !errors.Is(cl.Reason, ReasonMisbehaved) {
+			t.Fatalf("close %+v, want %v", cl, ReasonMisbehaved)
+		}
+		closed[cl.Conn] = true
+	}
+	if !closed[1] || !closed[2] {
+		t.Fatalf("closed %v, want both connections from 5.5.5.5", closed)
+	}
+	r.send(&transport.Closed{Conn: 1, Reason: ReasonMisbehaved})
+	r.send(&transport.Closed{Conn: 2, Reason: ReasonMisbehaved})
+	r.accept(4, "6.6.6.6:50000")
+	actortest.Expect[*transport.Attach](t, r.io, wait)
+	r.waitPeers(2)
+	// One slot left: the discouraged address is refused.
+	r.accept(5, "5.5.5.5:50002")
+	if cl := actortest.Expect[*transport.Close](t, r.io, wait); cl.Conn != 5 || !errors.Is(cl.Reason, ReasonDiscouraged) {
+		t.Fatalf("close %+v, want conn 5 refused as %v", cl, ReasonDiscouraged)
+	}
+}

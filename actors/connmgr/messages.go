@@ -50,6 +50,17 @@ type Ban struct {
 	Until  time.Time
 }
 
+// Misbehaved reports that peer ID broke the protocol's rules (Core's
+// Misbehaving, acted on as MaybeDiscourageAndDisconnect does): connmgr
+// closes it and, unless it is a manual or a loopback peer, discourages its
+// address: every connection from it is closed, it is not dialled, and its
+// inbound connections are refused while the inbound slots are nearly full
+// and evicted first otherwise. Unlike a ban, discouragement is not listed,
+// saved or timed; the oldest of 50,000 addresses is forgotten.
+type Misbehaved struct {
+	ID uint64
+}
+
 // Unban lifts the ban of exactly Subnet.
 type Unban struct {
 	Subnet netip.Prefix

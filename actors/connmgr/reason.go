@@ -19,4 +19,9 @@ const (
 	ReasonEvicted        = machine.ReasonEvicted
 	ReasonHandshakeLimit = machine.ReasonHandshakeLimit
 	ReasonFeelerDone     = machine.ReasonFeelerDone
+	ReasonMisbehaved     = machine.ReasonMisbehaved
+	ReasonDiscouraged    = machine.ReasonDiscouraged
+	// ReasonMissingServices: an outbound peer lacks the services its
+	// connection type needs.
+	ReasonMissingServices = machine.ReasonMissingServices
 )

@@ -48,3 +48,16 @@ func handshakeGroup(a netip.Addr) netip.Prefix {
 	p, _ := a.Prefix(bits)
 	return p
 }
+
+// isLocal reports whether a is a loopback address as Core's IsLocal has it
+// (127.0.0.0/8, 0.0.0.0/8 and ::1): a peer there is disconnected for
+// misbehaving but not discouraged (that would discourage every local
+// peer), and eviction reserves protected slots for such peers.
+func isLocal(a netip.Addr) bool {
+	a = a.Unmap()
+	if a.Is4() {
+		b := a.As4()
+		return b[0] == 127 || b[0] == 0
+	}
+	return a == netip.IPv6Loopback()
+}

@@ -156,6 +156,8 @@ type Machine struct {
 	fullRelayPeers, feelerPeers int
 
 	bans banList
+	// discouraged are the addresses whose peers misbehaved.
+	discouraged discouraged
 	// bansDirty says the ban list changed since it was last saved.
 	bansDirty bool
 
@@ -193,6 +195,9 @@ type peer struct {
 	// minPing is its smallest ping time, 0 if none.
 	evicted bool
 	minPing time.Duration
+	// preferEvict: an inbound peer whose address was discouraged when it
+	// connected; eviction takes such peers first.
+	preferEvict bool
 }
 
 // hsGroup is the source group of an inbound peer's handshake limit.
@@ -383,6 +388,7 @@ func (m *Machine) spawn(now time.Time, conn ConnID, remote, local netip.AddrPort
 	p := &peer{
 		id: m.nextID, conn: conn, remote: remote, local: local, inbound: inbound,
 		connType: connType, since: now, manual: manual,
+		preferEvict: inbound && m.discouraged.has(remote.Addr()),
 	}
 	m.nextID++
 	m.adm.admitted(p)
@@ -436,11 +442,18 @@ type Handshake struct {
 
 // Handshaken is peer id's report that its handshake is done: the address
 // book hears of it, a manual node's backoff starts over, and a feeler,
-// whose job that was, is closed.
+// whose job that was, is closed. An outbound peer that does not offer the
+// services its connection type needs is closed instead (Core checks this
+// on the version message): for the address book the attempt failed.
 func (m *Machine) Handshaken(now time.Time, id uint64, hs Handshake, out []Action) []Action {
 	p := m.peers[id]
 	if p == nil {
 		return out
+	}
+	if expectsServices(p.connType) && !hasDesirableServices(hs.Services) {
+		out = note(out, LevelDebug, "peer does not offer the expected services", fPeer(p.id), fAddr(p.remote),
+			fStr("offered", hs.Services.String()), fStr("expected", desirableServices(hs.Services).String()))
+		return append(out, Action{Kind: Close, Conn: p.conn, Reason: ReasonMissingServices})
 	}
 	m.adm.handshook(p)
 	p.handshaken = true

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/actornode/actornode/protocol"
 )
 
 // t0 is when every test machine starts.
@@ -166,9 +168,14 @@ func accepted(conn ConnID, remote string) input {
 	}
 }
 
-func handshaken(id uint64) input {
+// fullNode is what a full node's handshake says.
+var fullNode = Handshake{Services: protocol.SFNodeNetwork | protocol.SFNodeWitness}
+
+func handshaken(id uint64) input { return handshakenWith(id, fullNode) }
+
+func handshakenWith(id uint64, hs Handshake) input {
 	return func(m *Machine, now time.Time, out []Action) []Action {
-		return m.Handshaken(now, id, Handshake{}, out)
+		return m.Handshaken(now, id, hs, out)
 	}
 }
 

@@ -130,8 +130,8 @@ func (m *Machine) feelerBusy() bool {
 
 // Candidates is the address book's answer to AskCandidates (a feeler's
 // when feeler): the free outbound slots are dialled, one address per
-// network group as Core does, skipping what is connected, being dialled or
-// banned.
+// network group as Core does, skipping what is connected, being dialled,
+// banned or discouraged.
 func (m *Machine) Candidates(now time.Time, addrs []netip.AddrPort, feeler bool, out []Action) []Action {
 	if feeler {
 		return m.feeler(now, addrs, out)
@@ -159,7 +159,7 @@ func (m *Machine) Candidates(now time.Time, addrs []netip.AddrPort, feeler bool,
 			break
 		}
 		addr = unmapped(addr)
-		if m.busy(addr) || m.bans.banned(addr.Addr(), now) {
+		if m.busy(addr) || m.bans.banned(addr.Addr(), now) || m.discouraged.has(addr.Addr()) {
 			continue
 		}
 		g, grouped := netGroup(addr.Addr())
@@ -184,7 +184,7 @@ func (m *Machine) feeler(now time.Time, addrs []netip.AddrPort, out []Action) []
 	}
 	for _, addr := range addrs {
 		addr = unmapped(addr)
-		if m.busy(addr) || m.bans.banned(addr.Addr(), now) {
+		if m.busy(addr) || m.bans.banned(addr.Addr(), now) || m.discouraged.has(addr.Addr()) {
 			continue
 		}
 		return m.dial(addr, ConnFeeler, "", out)

@@ -32,6 +32,16 @@ const (
 	// ReasonFeelerDone: a feeler connection shook hands, which was all it
 	// was for (Core's "feeler connection completed").
 	ReasonFeelerDone
+	// ReasonMisbehaved: the peer, or another at its address, misbehaved
+	// (Core's MaybeDiscourageAndDisconnect).
+	ReasonMisbehaved
+	// ReasonDiscouraged: an inbound connection from a discouraged address
+	// while the inbound slots are (almost) full.
+	ReasonDiscouraged
+	// ReasonMissingServices: an outbound peer does not offer the services
+	// its connection type needs (Core's "peer does not offer the expected
+	// services").
+	ReasonMissingServices
 )
 
 // Error returns the reason's text, so a Reason is an error.
@@ -57,6 +67,12 @@ func (r Reason) Error() string {
 		return "too many handshakes in progress from the source group"
 	case ReasonFeelerDone:
 		return "feeler connection completed"
+	case ReasonMisbehaved:
+		return "misbehaving"
+	case ReasonDiscouraged:
+		return "discouraged"
+	case ReasonMissingServices:
+		return "does not offer the expected services"
 	}
 	return "unknown reason"
 }

@@ -124,7 +124,7 @@ func (w *world) do(out []Action) {
 			w.open[a.Conn] = a
 			out = w.m.Spawned(w.now, a.ID, a.ID+1, out)
 			if w.handshake {
-				out = w.m.Handshaken(w.now, a.ID, Handshake{}, out)
+				out = w.m.Handshaken(w.now, a.ID, fullNode, out)
 			}
 		case Close:
 			if sp, ok := w.open[a.Conn]; ok {
