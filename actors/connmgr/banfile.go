@@ -98,10 +98,11 @@ func parseSubnet(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// loadBans reads Config.BanFile into the ban list, dropping the bans that
-// have ended (the file is then rewritten without them, like the entries
-// skipped). A missing file is an empty list; one that cannot be read is
-// kept beside as <file>.corrupt, logged, and the list starts empty.
+// loadBans reads Config.BanFile into the machine's ban list, which drops
+// the bans that have ended (the file is then rewritten without them, like
+// the entries skipped). A missing file is an empty list; one that cannot
+// be read is kept beside as <file>.corrupt, logged, and the list starts
+// empty.
 func (c *connMgr) loadBans(now time.Time) {
 	if c.cfg.BanFile == "" {
 		return
@@ -128,28 +129,20 @@ func (c *connMgr) loadBans(now time.Time) {
 	for _, d := range dropped {
 		c.log.Info("dropping an entry from the ban list", zap.String("file", c.cfg.BanFile), zap.String("entry", d))
 	}
-	for _, b := range bans {
-		c.bans.add(b.Subnet, b.Since, b.Until)
-	}
-	if c.bans.sweep(now) || len(dropped) > 0 {
-		c.bansDirty = true // rewritten without them, as Core does
-	}
-	c.log.Debug("loaded the ban list", zap.String("file", c.cfg.BanFile), zap.Int("bans", len(c.bans.list)))
+	c.m.LoadBans(now, bans, len(dropped) > 0)
+	c.log.Debug("loaded the ban list", zap.String("file", c.cfg.BanFile), zap.Int("bans", len(c.m.Bans(now))))
 }
 
-// saveBans writes the bans in force to Config.BanFile, when there is one
-// and they changed since the last save (Core's DumpBanlist).
-func (c *connMgr) saveBans(now time.Time) {
-	if c.cfg.BanFile == "" || !c.bansDirty {
-		return
-	}
-	data, err := encodeBans(c.bans.snapshot(now))
+// saveBans writes bans to Config.BanFile (Core's DumpBanlist) and reports
+// whether that worked; the machine asks again after a failure.
+func (c *connMgr) saveBans(bans []BanEntry) bool {
+	data, err := encodeBans(bans)
 	if err == nil {
 		err = atomicfile.Write(c.cfg.BanFile, data)
 	}
 	if err != nil {
 		c.log.Error("cannot save the ban list", zap.Error(err))
-		return // still dirty: the next change or tick tries again
+		return false
 	}
-	c.bansDirty = false
+	return true
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/addrbook"
+	"github.com/actornode/actornode/actors/connmgr/machine"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/transport"
 )
@@ -315,15 +316,15 @@ func TestAddNodeReconnectsWithBackoff(t *testing.T) {
 		r.send(&transport.Closed{Conn: 1, Reason: errors.New("EOF")})
 		r.system.Root.Send(sp.pid, &transport.Closed{Conn: 1})
 		d = r.expectDial()
-		if gap := time.Since(closedAt); gap < manualRetryMin || gap > manualRetryMin+time.Second {
-			t.Fatalf("redialled after %v, want about %v", gap, manualRetryMin)
+		if gap := time.Since(closedAt); gap < machine.ManualRetryMin || gap > machine.ManualRetryMin+time.Second {
+			t.Fatalf("redialled after %v, want about %v", gap, machine.ManualRetryMin)
 		}
 		// The dial fails: the wait doubles.
 		failedAt := time.Now()
 		r.send(&transport.Dialed{Tag: d.Tag, Addr: d.Addr, Err: errors.New("refused")})
 		d = r.expectDial()
-		if gap := time.Since(failedAt); gap < 2*manualRetryMin || gap > 2*manualRetryMin+time.Second {
-			t.Fatalf("redialled after %v, want about %v", gap, 2*manualRetryMin)
+		if gap := time.Since(failedAt); gap < 2*machine.ManualRetryMin || gap > 2*machine.ManualRetryMin+time.Second {
+			t.Fatalf("redialled after %v, want about %v", gap, 2*machine.ManualRetryMin)
 		}
 		// A handshake resets it.
 		r.send(&transport.Dialed{Tag: d.Tag, Addr: d.Addr, Conn: 2})
@@ -334,8 +335,8 @@ func TestAddNodeReconnectsWithBackoff(t *testing.T) {
 		r.send(&transport.Closed{Conn: 2})
 		r.system.Root.Send(sp.pid, &transport.Closed{Conn: 2})
 		r.expectDial()
-		if gap := time.Since(closedAt); gap > manualRetryMin+time.Second {
-			t.Fatalf("redialled after %v, want about %v after a good connection", gap, manualRetryMin)
+		if gap := time.Since(closedAt); gap > machine.ManualRetryMin+time.Second {
+			t.Fatalf("redialled after %v, want about %v after a good connection", gap, machine.ManualRetryMin)
 		}
 		// Removed: no more redials.
 		r.send(&AddNode{Addr: "1.2.3.4:8333", Command: AddNodeRemove})

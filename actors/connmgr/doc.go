@@ -12,6 +12,12 @@
 // the in-memory ban list and the listeners. Peers and io report; connmgr
 // decides.
 //
+// Every decision is made by the sans-I/O machine of package
+// connmgr/machine, which holds all of that state; the actor is a shell that
+// turns each message into one of the machine's inputs and carries out the
+// actions it returns (sends to io, the address book, the parent, peers'
+// spawns, the ban file, the heartbeat timer, log lines).
+//
 // # Lifecycle of a connection
 //
 // Every 500 ms connmgr looks at its work: manual nodes due for an attempt
@@ -34,7 +40,16 @@
 // AttemptToEvictConnection does (protecting distinct network groups, the
 // best ping times and the longest-connected half, then taking the youngest
 // of the most crowded /16), or, when every one is protected, the new
-// connection is closed with ReasonInboundFull.
+// connection is closed with ReasonInboundFull. Up to half of the peers
+// protected by uptime may be loopback peers, the longest connected, as
+// Core reserves such slots for disadvantaged networks.
+//
+// An automatic outbound or addr-fetch peer that does not offer NODE_NETWORK
+// and NODE_WITNESS is closed at its handshake (ReasonMissingServices), as
+// Core does. A peer reported *Misbehaved is closed and, unless manual or on
+// loopback, its address discouraged (Core's BanMan discouragement): not
+// dialled, refused inbound when the inbound slots are nearly full, evicted
+// first otherwise.
 //
 // A connection ends with io's *transport.Closed, sent to both connmgr and
 // the peer, which then stops. System messages overtake user messages, so
@@ -50,7 +65,7 @@
 //
 // # Operator commands
 //
-// *Ban, *Unban, *ListBans, *ClearBans; *GetPeers; *AddNode (add, remove,
+// *Ban, *Unban, *ListBans, *ClearBans; *Misbehaved; *GetPeers; *AddNode (add, remove,
 // onetry); *DisconnectNode; *GetListeners (the node waits on it at start);
 // *inspect.Describe, answered with kind "connmgr" and the peers as
 // children. A listener that cannot be opened is reported to the parent as

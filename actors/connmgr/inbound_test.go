@@ -3,69 +3,13 @@ package connmgr
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/transport"
 )
-
-func cand(id uint64, addr string, since int, ping time.Duration) evictCandidate {
-	a := netip.MustParseAddr(addr)
-	g := evictGroup(a)
-	b, _ := g.MarshalBinary()
-	var keyed uint64
-	for _, x := range b {
-		keyed = keyed*131 + uint64(x)
-	}
-	return evictCandidate{id: id, since: time.Unix(int64(since), 0), minPing: ping, group: g, keyed: keyed}
-}
-
-func TestSelectEvictProtectsThenTakesYoungestOfBiggestGroup(t *testing.T) {
-	var cands []evictCandidate
-	// 20 peers of one /16, connected at 100..119, and 12 of distinct
-	// groups connected at 0..11.
-	for i := range 20 {
-		cands = append(cands, cand(uint64(100+i), fmt.Sprintf("8.8.%d.1", i), 100+i, 0))
-	}
-	for i := range 12 {
-		cands = append(cands, cand(uint64(i), fmt.Sprintf("%d.1.1.1", 20+i), i, 0))
-	}
-	id, ok := selectEvict(cands)
-	if !ok || id != 119 {
-		t.Fatalf("evicted %d (%v), want the youngest of the biggest group, 119", id, ok)
-	}
-}
-
-func TestSelectEvictProtectsLowPing(t *testing.T) {
-	var cands []evictCandidate
-	for i := range 30 {
-		cands = append(cands, cand(uint64(i), fmt.Sprintf("8.8.%d.1", i), i, 0))
-	}
-	// The youngest has the best ping of all: protected; the next youngest
-	// goes instead.
-	cands[29].minPing = time.Millisecond
-	id, ok := selectEvict(cands)
-	if !ok || id != 28 {
-		t.Fatalf("evicted %d (%v), want 28", id, ok)
-	}
-}
-
-func TestSelectEvictRefusesWhenAllProtected(t *testing.T) {
-	var cands []evictCandidate
-	for i := range 8 {
-		cands = append(cands, cand(uint64(i), fmt.Sprintf("%d.1.1.1", 10+i), i, 0))
-	}
-	if id, ok := selectEvict(cands); ok {
-		t.Fatalf("evicted %d of 8 peers, all protected", id)
-	}
-	if _, ok := selectEvict(nil); ok {
-		t.Fatal("evicted from no candidates")
-	}
-}
 
 // TestInboundBeyondMaxEvicts: with the inbound slots full of enough peers
 // for some to be unprotected, a new inbound connection evicts the youngest
@@ -149,4 +93,41 @@ func waitHandshaken(t *testing.T, r *rig, id uint64) {
 	actortest.Eventually(t, wait, fmt.Sprintf("peer %d handshaken", id), func() bool {
 		return slices.ContainsFunc(r.peersNow(), func(p PeerEntry) bool { return p.ID == id && p.Handshaken })
 	})
+}
+
+// TestMisbehavedPeerClosedAndDiscouraged: a *Misbehaved peer is closed with
+// every other connection from its address, which is then refused while
+// the inbound slots are nearly full.
+func TestMisbehavedPeerClosedAndDiscouraged(t *testing.T) {
+	r := newRig(t, Config{MaxConnections: 5, MaxOutbound: 1}) // 3 inbound slots
+	r.accept(1, "5.5.5.5:50000")
+	r.accept(2, "5.5.5.5:50001")
+	r.accept(3, "8.8.8.8:50000")
+	var ids []uint64
+	for range 3 {
+		actortest.Expect[*transport.Attach](t, r.io, wait)
+		ids = append(ids, actortest.Expect[*spawnedPeer](t, r.peers, wait).cfg.ID)
+	}
+	r.send(&Misbehaved{ID: ids[0]})
+	closed := map[transport.ConnID]bool{}
+	for range 2 {
+		cl := actortest.Expect[*transport.Close](t, r.io, wait)
+		if !errors.Is(cl.Reason, ReasonMisbehaved) {
+			t.Fatalf("close %+v, want %v", cl, ReasonMisbehaved)
+		}
+		closed[cl.Conn] = true
+	}
+	if !closed[1] || !closed[2] {
+		t.Fatalf("closed %v, want both connections from 5.5.5.5", closed)
+	}
+	r.send(&transport.Closed{Conn: 1, Reason: ReasonMisbehaved})
+	r.send(&transport.Closed{Conn: 2, Reason: ReasonMisbehaved})
+	r.accept(4, "6.6.6.6:50000")
+	actortest.Expect[*transport.Attach](t, r.io, wait)
+	r.waitPeers(2)
+	// One slot left: the discouraged address is refused.
+	r.accept(5, "5.5.5.5:50002")
+	if cl := actortest.Expect[*transport.Close](t, r.io, wait); cl.Conn != 5 || !errors.Is(cl.Reason, ReasonDiscouraged) {
+		t.Fatalf("close %+v, want conn 5 refused as %v", cl, ReasonDiscouraged)
+	}
 }

@@ -6,7 +6,21 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/actornode/actornode/actors/connmgr/machine"
 	"github.com/actornode/actornode/transport"
+)
+
+// Errors of the operator commands, in Core's words (see machine).
+var (
+	// ErrNodeAdded: addnode add of a node already in the list.
+	ErrNodeAdded = machine.ErrNodeAdded
+	// ErrNodeNotAdded: addnode remove of a node not in the list.
+	ErrNodeNotAdded = machine.ErrNodeNotAdded
+	// ErrNodeNotFound: disconnectnode of a peer that is not connected.
+	ErrNodeNotFound = machine.ErrNodeNotFound
+	// ErrUnknownCommand: addnode with a command other than add, remove,
+	// onetry.
+	ErrUnknownCommand = machine.ErrUnknownCommand
 )
 
 // ListenFailed is sent to connmgr's parent when io could not listen on Addr.
@@ -23,16 +37,10 @@ type GetListeners struct {
 	ReplyTo *actor.PID
 }
 
-// Listeners answers GetListeners.
-type Listeners struct {
-	// Addrs are the addresses bound so far (ports resolved).
-	Addrs []netip.AddrPort
-	// Ready is true once io has answered every listen request (always true
-	// when listening is off).
-	Ready bool
-	// Err joins the failures of the requests io has answered.
-	Err error
-}
+// Listeners answers GetListeners: the addresses bound so far (Addrs),
+// whether io has answered every listen request (Ready) and the failures
+// among the answers (Err).
+type Listeners = machine.Listeners
 
 // Ban bans a subnet until Until (the zero time: for DefaultBanTime). Banned
 // addresses are never dialled, their inbound connections are refused and
@@ -40,6 +48,17 @@ type Listeners struct {
 type Ban struct {
 	Subnet netip.Prefix
 	Until  time.Time
+}
+
+// Misbehaved reports that peer ID broke the protocol's rules (Core's
+// Misbehaving, acted on as MaybeDiscourageAndDisconnect does): connmgr
+// closes it and, unless it is a manual or a loopback peer, discourages its
+// address: every connection from it is closed, it is not dialled, and its
+// inbound connections are refused while the inbound slots are nearly full
+// and evicted first otherwise. Unlike a ban, discouragement is not listed,
+// saved or timed; the oldest of 50,000 addresses is forgotten.
+type Misbehaved struct {
+	ID uint64
 }
 
 // Unban lifts the ban of exactly Subnet.
@@ -61,11 +80,7 @@ type Bans struct {
 }
 
 // BanEntry is one ban in force.
-type BanEntry struct {
-	Subnet netip.Prefix `json:"address"`
-	Until  time.Time    `json:"banned_until"`
-	Since  time.Time    `json:"ban_created"`
-}
+type BanEntry = machine.BanEntry
 
 // GetPeers asks for the peer table, answered with *Peers to ReplyTo.
 type GetPeers struct {
@@ -80,14 +95,14 @@ type Peers struct {
 
 // Connection types, as Core's getpeerinfo names them.
 const (
-	ConnOutboundFullRelay = "outbound-full-relay"
-	ConnInbound           = "inbound"
-	ConnManual            = "manual"
+	ConnOutboundFullRelay = machine.ConnOutboundFullRelay
+	ConnInbound           = machine.ConnInbound
+	ConnManual            = machine.ConnManual
 	// ConnAddrFetch is a -seednode connection: getaddr, answer, close.
-	ConnAddrFetch = "addr-fetch"
+	ConnAddrFetch = machine.ConnAddrFetch
 	// ConnFeeler is a short connection that tests an address (Core's
 	// FEELER): closed once the handshake is done.
-	ConnFeeler = "feeler"
+	ConnFeeler = machine.ConnFeeler
 )
 
 // PeerEntry is one row of the peer table.
@@ -107,9 +122,9 @@ type PeerEntry struct {
 
 // AddNode commands, as Core's addnode RPC takes them.
 const (
-	AddNodeAdd    = "add"
-	AddNodeRemove = "remove"
-	AddNodeOneTry = "onetry"
+	AddNodeAdd    = machine.AddNodeAdd
+	AddNodeRemove = machine.AddNodeRemove
+	AddNodeOneTry = machine.AddNodeOneTry
 )
 
 // AddNode changes the list of nodes kept connected, like Core's addnode:
@@ -148,9 +163,9 @@ type DisconnectNodeReply struct {
 // (a port-mapping protocol: "pcp", "natpmp", "upnp") counts as mapped.
 const (
 	// LocalManual is an address the operator gave (-externalip).
-	LocalManual = "manual"
+	LocalManual = machine.LocalManual
 	// LocalInterface is an address found on a local interface (-discover).
-	LocalInterface = "if"
+	LocalInterface = machine.LocalInterface
 )
 
 // SetLocalAddr makes Addr one of our own addresses, to be announced to
@@ -180,10 +195,6 @@ type LocalAddrs struct {
 	List []LocalAddr
 }
 
-// LocalAddr is one of our own addresses.
-type LocalAddr struct {
-	Addr   netip.AddrPort `json:"address"`
-	Source string         `json:"source"`
-	// Score is the precedence of Source: 3 manual, 2 mapped, 1 interface.
-	Score int `json:"score"`
-}
+// LocalAddr is one of our own addresses: Addr, its Source and the Score
+// of the source (3 manual, 2 mapped, 1 interface).
+type LocalAddr = machine.LocalAddr

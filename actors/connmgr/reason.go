@@ -1,64 +1,27 @@
 package connmgr
 
-// Reason is why connmgr closed a connection. It is the error connmgr puts in
-// *transport.Close, so io's *transport.Closed and every log line carry it.
-type Reason uint8
+import "github.com/actornode/actornode/actors/connmgr/machine"
 
-// Reasons connmgr closes connections for.
+// Reason is why connmgr closed a connection; see machine.Reason. It is the
+// error connmgr puts in *transport.Close, so io's *transport.Closed and
+// every log line carry it.
+type Reason = machine.Reason
+
+// Reasons connmgr closes connections for; see machine for each.
 const (
-	// ReasonBanned: the remote's address is banned.
-	ReasonBanned Reason = iota + 1
-	// ReasonInboundFull: every inbound slot is taken.
-	ReasonInboundFull
-	// ReasonRequested: an operator asked (DisconnectNode).
-	ReasonRequested
-	// ReasonPeerStopped: the peer actor stopped (it crashed) while its
-	// connection was still open.
-	ReasonPeerStopped
-	// ReasonShutdown: connmgr is stopping.
-	ReasonShutdown
-	// ReasonSpawnFailed: the peer actor could not be spawned.
-	ReasonSpawnFailed
-	// ReasonUnexpected: io reported a connection connmgr did not ask for.
-	ReasonUnexpected
-	// ReasonEvicted: the inbound slots were full and this peer was chosen
-	// to make room (Core's AttemptToEvictConnection).
-	ReasonEvicted
-	// ReasonHandshakeLimit: too many inbound connections from the same
-	// source group are still in their handshake (Config.
-	// MaxHandshakingPerGroup).
-	ReasonHandshakeLimit
-	// ReasonFeelerDone: a feeler connection shook hands, which was all it
-	// was for (Core's "feeler connection completed").
-	ReasonFeelerDone
+	ReasonBanned         = machine.ReasonBanned
+	ReasonInboundFull    = machine.ReasonInboundFull
+	ReasonRequested      = machine.ReasonRequested
+	ReasonPeerStopped    = machine.ReasonPeerStopped
+	ReasonShutdown       = machine.ReasonShutdown
+	ReasonSpawnFailed    = machine.ReasonSpawnFailed
+	ReasonUnexpected     = machine.ReasonUnexpected
+	ReasonEvicted        = machine.ReasonEvicted
+	ReasonHandshakeLimit = machine.ReasonHandshakeLimit
+	ReasonFeelerDone     = machine.ReasonFeelerDone
+	ReasonMisbehaved     = machine.ReasonMisbehaved
+	ReasonDiscouraged    = machine.ReasonDiscouraged
+	// ReasonMissingServices: an outbound peer lacks the services its
+	// connection type needs.
+	ReasonMissingServices = machine.ReasonMissingServices
 )
-
-// Error returns the reason's text, so a Reason is an error.
-func (r Reason) Error() string {
-	switch r {
-	case ReasonBanned:
-		return "banned"
-	case ReasonInboundFull:
-		return "inbound slots full"
-	case ReasonRequested:
-		return "disconnect requested"
-	case ReasonPeerStopped:
-		return "peer actor stopped"
-	case ReasonShutdown:
-		return "shutting down"
-	case ReasonSpawnFailed:
-		return "cannot spawn peer"
-	case ReasonUnexpected:
-		return "unexpected connection"
-	case ReasonEvicted:
-		return "evicted to make room for an inbound connection"
-	case ReasonHandshakeLimit:
-		return "too many handshakes in progress from the source group"
-	case ReasonFeelerDone:
-		return "feeler connection completed"
-	}
-	return "unknown reason"
-}
-
-// String returns the same text as Error.
-func (r Reason) String() string { return r.Error() }

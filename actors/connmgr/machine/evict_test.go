@@ -1,0 +1,62 @@
+package machine
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+func cand(id uint64, addr string, since int, ping time.Duration) evictCandidate {
+	a := netip.MustParseAddr(addr)
+	g := evictGroup(a)
+	b, _ := g.MarshalBinary()
+	var keyed uint64
+	for _, x := range b {
+		keyed = keyed*131 + uint64(x)
+	}
+	return evictCandidate{id: id, since: time.Unix(int64(since), 0), minPing: ping, group: g, keyed: keyed}
+}
+
+func TestSelectEvictProtectsThenTakesYoungestOfBiggestGroup(t *testing.T) {
+	var cands []evictCandidate
+	// 20 peers of one /16, connected at 100..119, and 12 of distinct
+	// groups connected at 0..11.
+	for i := range 20 {
+		cands = append(cands, cand(uint64(100+i), fmt.Sprintf("8.8.%d.1", i), 100+i, 0))
+	}
+	for i := range 12 {
+		cands = append(cands, cand(uint64(i), fmt.Sprintf("%d.1.1.1", 20+i), i, 0))
+	}
+	id, ok := selectEvict(cands)
+	if !ok || id != 119 {
+		t.Fatalf("evicted %d (%v), want the youngest of the biggest group, 119", id, ok)
+	}
+}
+
+func TestSelectEvictProtectsLowPing(t *testing.T) {
+	var cands []evictCandidate
+	for i := range 30 {
+		cands = append(cands, cand(uint64(i), fmt.Sprintf("8.8.%d.1", i), i, 0))
+	}
+	// The youngest has the best ping of all: protected; the next youngest
+	// goes instead.
+	cands[29].minPing = time.Millisecond
+	id, ok := selectEvict(cands)
+	if !ok || id != 28 {
+		t.Fatalf("evicted %d (%v), want 28", id, ok)
+	}
+}
+
+func TestSelectEvictRefusesWhenAllProtected(t *testing.T) {
+	var cands []evictCandidate
+	for i := range 8 {
+		cands = append(cands, cand(uint64(i), fmt.Sprintf("%d.1.1.1", 10+i), i, 0))
+	}
+	if id, ok := selectEvict(cands); ok {
+		t.Fatalf("evicted %d of 8 peers, all protected", id)
+	}
+	if _, ok := selectEvict(nil); ok {
+		t.Fatal("evicted from no candidates")
+	}
+}
