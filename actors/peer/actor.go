@@ -448,7 +448,7 @@ func (p *peer) logReceived(msg protocol.Message) {
 	case *protocol.MsgVersion:
 		log.Debug("received version",
 			zap.Int32("version", msg.ProtocolVersion),
-			zap.String("user_agent", msg.UserAgent),
+			zap.String("user_agent", protocol.SanitizeString(msg.UserAgent)),
 			zap.Stringer("services", msg.Services),
 			zap.Int32("height", msg.StartHeight),
 			zap.Bool("relay", msg.Relay))
