@@ -167,3 +167,32 @@ func TestRunServeDebugAndStopOnSignal(t *testing.T) {
 		t.Errorf("stopping took %v, want at most 5s", d)
 	}
 }
+
+// Like Core with a corrupt peers.dat, the node refuses to start over a
+// corrupt address book, names the file and says what to do; the file is
+// left as it was. Starting empty would quietly mean seeding from DNS again.
+func TestCorruptAddressBookStopsTheNode(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "addrbook.dat")
+	junk := []byte("ANAB\x01 this is not an address book, and it is long enough to have a header and a checksum")
+	if err := os.WriteFile(path, junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stderr := runBinary(t, "-regtest", "-datadir="+dir, "-bind=127.0.0.1:0", "-debugaddr=off",
+		"-dnsseed=0", "-fixedseeds=0")
+	if code != 1 {
+		t.Errorf("exit code %d, want 1; stderr:\n%s", code, stderr)
+	}
+	for _, w := range []string{"invalid or corrupt address book file " + path, "checksum mismatch",
+		"move the file out of the way"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr does not say %q:\n%s", w, stderr)
+		}
+	}
+	if kept, err := os.ReadFile(path); err != nil || string(kept) != string(junk) {
+		t.Errorf("the file was not left as it was: %q, %v", kept, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("data directory holds %d files, want only the book", len(entries))
+	}
+}

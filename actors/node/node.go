@@ -19,6 +19,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 
+	"github.com/actornode/actornode/actors/addrbook"
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/inspect"
@@ -196,6 +197,12 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("start node: %w", err)
 	}
 	n.lockFile = lock
+	// Like Core with a corrupt peers.dat, refuse to start over a corrupt
+	// address book rather than start empty (and seed from DNS again).
+	if err := addrbook.CheckFile(n.addrBookFile(), n.params); err != nil {
+		n.unlockDataDir()
+		return fmt.Errorf("start node: %w", err)
+	}
 	pool, err := workpool.New(max(2, runtime.GOMAXPROCS(0)))
 	if err != nil {
 		return fmt.Errorf("start node: %w", err)

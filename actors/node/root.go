@@ -137,6 +137,11 @@ func (r *rootActor) describe(ctx actor.Context, m *inspect.Describe) {
 	})
 }
 
+// addrBookFile is the address book's file in the data directory.
+func (n *Node) addrBookFile() string {
+	return filepath.Join(n.cfg.DataDirOrDefault(), addrbook.FileName)
+}
+
 func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 	return addrbook.Config{
 		Network:    n.params,
@@ -145,7 +150,7 @@ func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 		Resolver:   n.cfg.DNSResolver,
 		FixedSeeds: n.cfg.FixedSeeds && len(n.cfg.Connect) == 0,
 		SeedNodes:  len(n.cfg.SeedNode) > 0 && len(n.cfg.Connect) == 0,
-		File:       filepath.Join(n.cfg.DataDirOrDefault(), addrbook.FileName),
+		File:       n.addrBookFile(),
 		Services:   n.services(),
 		Dispatcher: p.dispatcher,
 		Logger:     n.logger.Named(CategoryAddrman),
