@@ -58,6 +58,10 @@ func TestBadValuesNameTheKeyAndExit2(t *testing.T) {
 	if err := os.WriteFile(badFile, []byte("network: regtest\nmaxconections: 10\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	twiceFile := filepath.Join(dir, "twice.yaml")
+	if err := os.WriteFile(twiceFile, []byte("network: regtest\nport: 18444\nport: 18445\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -69,6 +73,11 @@ func TestBadValuesNameTheKeyAndExit2(t *testing.T) {
 		{"unknown key in file", []string{"-config=" + badFile}, []string{"line 2", "maxconections", "unknown key"}},
 		{"missing file", []string{"-config=" + filepath.Join(dir, "nope.yaml")}, []string{"read config", "nope.yaml"}},
 		{"unknown flag", []string{"-nosuchflag"}, []string{"nosuchflag"}},
+		{"key twice in file", []string{"-config=" + twiceFile}, []string{"line 3", "config port:", "given twice (first on line 2)"}},
+		{"unknown debug category", []string{"-regtest", "-debug=net", "-debug=frobnicate"}, []string{"config debug:", "unsupported logging category -debug=frobnicate"}},
+		{"receive buffer past 32 bits", []string{"-regtest", "-maxreceivebuffer=5000000"}, []string{"config maxreceivebuffer:", "outside 1..4294967"}},
+		{"send buffer past int", []string{"-regtest", "-maxsendbuffer=99999999999999999999"}, []string{"config maxsendbuffer:", "out of range"}},
+		{"bad addnode", []string{"-regtest", "-addnode=bad host"}, []string{"config addnode:", "is not HOST"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stderr := runBinary(t, tc.args...)
@@ -194,5 +203,26 @@ func TestCorruptAddressBookStopsTheNode(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("data directory holds %d files, want only the book", len(entries))
+	}
+}
+
+// Core's parameter interaction: -maxconnections=0 turns listening and DNS
+// seeding off unless they are set explicitly, as -connect does.
+func TestMaxConnectionsZeroTurnsListeningAndSeedingOff(t *testing.T) {
+	for _, tc := range []struct {
+		args            []string
+		listen, dnsSeed bool
+	}{
+		{[]string{"-regtest"}, true, true},
+		{[]string{"-regtest", "-maxconnections=0"}, false, false},
+		{[]string{"-regtest", "-maxconnections=0", "-listen", "-dnsseed=1"}, true, true},
+	} {
+		cfg, err := loadConfig(tc.args, io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if cfg.Listen != tc.listen || cfg.DNSSeed != tc.dnsSeed {
+			t.Errorf("%v: listen %v dnsseed %v, want %v %v", tc.args, cfg.Listen, cfg.DNSSeed, tc.listen, tc.dnsSeed)
+		}
 	}
 }

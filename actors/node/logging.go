@@ -27,6 +27,21 @@ func Categories() []string {
 	return []string{CategoryNet, CategoryAddrman, CategoryMsg, CategoryNode, CategoryActor}
 }
 
+// knownDebugCategory says whether c is a value -debug takes: a category of
+// Categories, or "1", "all" or "*" (every one), or "0", "none" or "" (none).
+func knownDebugCategory(c string) bool {
+	switch c = strings.ToLower(strings.TrimSpace(c)); c {
+	case "", "0", "none", "1", "all", "*":
+		return true
+	}
+	for _, k := range Categories() {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
 // DebugCategories is the set of categories logged at debug level. It can be
 // changed while the node runs.
 type DebugCategories struct {

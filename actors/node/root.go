@@ -161,6 +161,7 @@ func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 	binds, _ := n.cfg.BindAddrs() // validated in New
 	listen := n.cfg.Listen
+	maxConns, outbound, feelers := automaticConnections(&n.cfg)
 	return connmgr.Config{
 		Network:        n.params,
 		Listen:         listen,
@@ -168,10 +169,10 @@ func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 		Connect:        n.cfg.Connect,
 		AddNode:        n.cfg.AddNode,
 		SeedNode:       n.cfg.SeedNode,
-		MaxOutbound:    n.cfg.MaxOutbound,
-		MaxConnections: n.cfg.MaxConnections,
+		MaxOutbound:    outbound,
+		MaxConnections: maxConns,
 		DialTimeout:    n.cfg.DialTimeout,
-		FeelerInterval: feelerInterval(n.cfg.FeelerInterval),
+		FeelerInterval: feelers,
 		BanFile:        filepath.Join(n.cfg.DataDirOrDefault(), connmgr.BanFileName),
 		IO:             p.io,
 		AddrBook:       p.addrbook,
@@ -199,6 +200,33 @@ func (n *Node) natConfig(p childPIDs) nat.Config {
 		Logger:       n.logger.Named(CategoryNet).Named("nat"),
 		Clock:        n.opts.clock,
 	}
+}
+
+// automaticConnections turns -maxconnections, -maxoutbound and
+// -feelerinterval into connmgr's options the way Core's CConnman::Init
+// sizes its slots from -maxconnections:
+//   - the automatic full-relay outbound slots are min(MaxOutbound,
+//     MaxConnections), as Core's min(MAX_OUTBOUND_FULL_RELAY_CONNECTIONS,
+//     maxconnections);
+//   - every automatic outbound connection, feelers included, holds one of
+//     min(automatic outbound, maxconnections) grants (Core's semOutbound),
+//     so feelers run only while a grant is left over the outbound slots;
+//   - MaxConnections 0 means no automatic connection at all: no outbound
+//     slot, no feeler and no inbound slot (an inbound connection, if
+//     listening was asked for, is accepted and dropped, as Core's
+//     m_max_inbound of 0 does). connmgr takes that as a negative value, its
+//     0 meaning its default. Manual ones (-connect, -addnode, -seednode,
+//     the addnode RPC) are not automatic and still run, as in Core.
+func automaticConnections(c *Config) (maxConns, outbound int, feelers time.Duration) {
+	maxConns, outbound = c.MaxConnections, min(c.MaxOutbound, c.MaxConnections)
+	feelers = feelerInterval(c.FeelerInterval)
+	if outbound >= maxConns {
+		feelers = -1
+	}
+	if maxConns == 0 {
+		maxConns = -1
+	}
+	return maxConns, outbound, feelers
 }
 
 // feelerInterval turns the node's setting (0: off) into connmgr's

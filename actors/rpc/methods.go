@@ -19,6 +19,7 @@ import (
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/node/nodeinfo"
 	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )
 
@@ -173,6 +174,12 @@ func addNode(_ context.Context, s *Server, a args) (any, error) {
 	}
 	if a.boolean(2, false) {
 		return nil, errorf(CodeInvalidParameter, "Error: v2transport requested but not enabled (see -v2transport)")
+	}
+	if command != connmgr.AddNodeRemove {
+		// The check -addnode and -connect get in the configuration.
+		if _, _, err := protocol.SplitHostPort(node); err != nil {
+			return nil, errorf(CodeInvalidParameter, "Error: %v", err)
+		}
 	}
 	r, err := s.ask(s.cfg.Backend.ConnMgr, func(to *actor.PID) any {
 		return &connmgr.AddNode{Addr: node, Command: command, ReplyTo: to}

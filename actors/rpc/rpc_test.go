@@ -19,6 +19,7 @@ import (
 	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/actors/rpc"
 	"github.com/actornode/actornode/actors/rpc/client"
+	"github.com/actornode/actornode/protocol"
 )
 
 func TestDefaultPortIsCores(t *testing.T) {
@@ -349,6 +350,21 @@ func TestNetworkMethods(t *testing.T) {
 		}
 		if code, _, _ := c.callErr("addnode", `["`+far+`","onetry",true]`); code != rpc.CodeInvalidParameter {
 			t.Fatalf("v2transport: code %d, want -8", code)
+		}
+		// The same check as -addnode and -connect in the configuration
+		// (protocol.SplitHostPort): nothing is added.
+		for _, bad := range []string{"bad host", "127.0.0.1:0", "host:99999", "[1.2.3.4]:8333", "http://x/", ""} {
+			for _, cmd := range []string{"add", "onetry"} {
+				params, _ := json.Marshal([]string{bad, cmd})
+				_, _, err := protocol.SplitHostPort(bad)
+				if code, msg, _ := c.callErr("addnode", string(params)); code != rpc.CodeInvalidParameter || err == nil || msg != "Error: "+err.Error() {
+					t.Errorf("addnode %s: %d %q, want -8 %q", params, code, msg, err)
+				}
+			}
+		}
+		c.call("getaddednodeinfo", "[]", &added)
+		if len(added) != 0 {
+			t.Errorf("getaddednodeinfo after bad addnodes = %v", added)
 		}
 	})
 
