@@ -35,3 +35,17 @@ func TestAutomaticConnectionsSizedAsCore(t *testing.T) {
 		}
 	}
 }
+
+// Core dials a -seednode only with a grant of its outbound semaphore
+// (ProcessAddrFetch): with -maxconnections=0 there is none.
+func TestSeedNodesNeedAConnectionSlot(t *testing.T) {
+	c := DefaultConfig()
+	c.SeedNode = []string{"127.0.0.1:18444"}
+	if got := seedNodes(&c); len(got) != 1 {
+		t.Errorf("seedNodes = %v, want the one seed node", got)
+	}
+	c.MaxConnections = 0
+	if got := seedNodes(&c); got != nil {
+		t.Errorf("seedNodes with maxconnections 0 = %v, want none", got)
+	}
+}

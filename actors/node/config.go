@@ -48,10 +48,11 @@ type Config struct {
 	// 30s for them. Default none.
 	SeedNode []string `yaml:"seednode"`
 	// MaxConnections bounds the automatic connections, inbound and
-	// outbound (feelers included; manual ones, -connect, -addnode and
-	// -seednode, are apart), as Core's -maxconnections. Default 125. 0
-	// means none: no outbound slot, no feeler, no inbound slot, and (unless
-	// set explicitly) no listening and no DNS seeding, as in Core.
+	// outbound (feelers and -seednode included; -connect and -addnode are
+	// apart), as Core's -maxconnections. Default 125. 0 means none: no
+	// outbound slot, no feeler, no -seednode or fixed seed, no inbound
+	// slot, and (unless set explicitly) no listening and no DNS seeding, as
+	// in Core.
 	MaxConnections int `yaml:"maxconnections"`
 	// MaxOutbound is the number of automatic full-relay outbound slots
 	// filled from the address book, at most MaxConnections (Core:

@@ -148,8 +148,8 @@ func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 		DNSSeed:    n.cfg.DNSSeed && len(n.cfg.Connect) == 0,
 		DNSSeeds:   n.cfg.DNSSeeds,
 		Resolver:   n.cfg.DNSResolver,
-		FixedSeeds: n.cfg.FixedSeeds && len(n.cfg.Connect) == 0,
-		SeedNodes:  len(n.cfg.SeedNode) > 0 && len(n.cfg.Connect) == 0,
+		FixedSeeds: n.cfg.FixedSeeds && len(n.cfg.Connect) == 0 && n.cfg.MaxConnections > 0,
+		SeedNodes:  len(seedNodes(&n.cfg)) > 0 && len(n.cfg.Connect) == 0,
 		File:       n.addrBookFile(),
 		Services:   n.services(),
 		Dispatcher: p.dispatcher,
@@ -168,7 +168,7 @@ func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 		Bind:           binds,
 		Connect:        n.cfg.Connect,
 		AddNode:        n.cfg.AddNode,
-		SeedNode:       n.cfg.SeedNode,
+		SeedNode:       seedNodes(&n.cfg),
 		MaxOutbound:    outbound,
 		MaxConnections: maxConns,
 		DialTimeout:    n.cfg.DialTimeout,
@@ -215,8 +215,9 @@ func (n *Node) natConfig(p childPIDs) nat.Config {
 //     slot, no feeler and no inbound slot (an inbound connection, if
 //     listening was asked for, is accepted and dropped, as Core's
 //     m_max_inbound of 0 does). connmgr takes that as a negative value, its
-//     0 meaning its default. Manual ones (-connect, -addnode, -seednode,
-//     the addnode RPC) are not automatic and still run, as in Core.
+//     0 meaning its default. -connect, -addnode and the addnode RPC hold
+//     no grant and still run, as in Core; -seednode and the fixed seeds
+//     need one and do not (seedNodes, addrbookConfig).
 func automaticConnections(c *Config) (maxConns, outbound int, feelers time.Duration) {
 	maxConns, outbound = c.MaxConnections, min(c.MaxOutbound, c.MaxConnections)
 	feelers = feelerInterval(c.FeelerInterval)
@@ -227,6 +228,16 @@ func automaticConnections(c *Config) (maxConns, outbound int, feelers time.Durat
 		maxConns = -1
 	}
 	return maxConns, outbound, feelers
+}
+
+// seedNodes are the -seednode peers connmgr dials: none with
+// -maxconnections=0, since Core dials one only with a grant of its
+// outbound semaphore (ProcessAddrFetch), and there is none.
+func seedNodes(c *Config) []string {
+	if c.MaxConnections == 0 {
+		return nil
+	}
+	return c.SeedNode
 }
 
 // feelerInterval turns the node's setting (0: off) into connmgr's
