@@ -28,8 +28,9 @@
 // unreadable one is a *CorruptFileError from CheckFile, which the node calls
 // before it starts, so it refuses to start and names the file for the
 // operator to move away (starting empty would quietly mean seeding from DNS
-// again). Should the actor meet such a file anyway (a restart over a file
-// damaged since), it starts empty, logs the reason at Error and keeps the
+// again). Should the actor meet such a file anyway (a program spawned it
+// without CheckFile, a supervisor restarted it, or the file was damaged
+// after the check), it starts empty, logs the reason at Error and keeps the
 // file as FileName + ".corrupt" (".corrupt.1", ... if that name is taken:
 // no copy is ever replaced).
 //

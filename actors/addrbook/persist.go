@@ -16,9 +16,9 @@ import (
 
 // load reads the file into the book. A missing file, or one of another
 // version (moved to ".bak"), gives an empty book. A corrupt one should have
-// stopped the node at start (CheckFile); if it turns up anyway (the actor
-// restarted over a file damaged since, or a program spawned the book
-// without CheckFile), the book starts empty, the file is kept under a name
+// stopped the node at start (CheckFile); if it turns up anyway (a program
+// spawned the book without CheckFile, a supervisor restarted it, or the
+// file was damaged after the check), the book starts empty, the file is kept under a name
 // no earlier copy holds (setAside), and the reason is logged at Error.
 func (a *addrBook) load() {
 	a.book = newBook(newSecret())
