@@ -23,7 +23,7 @@ func Example() {
 		if err != nil {
 			panic(err)
 		}
-		ix, _ := headerchain.New(mainnet)
+		ix, _ := headerchain.New(mainnet, headerchain.WithCapacity(int(s.Records())))
 		st, err := s.Load(ix.Restore)
 		fmt.Println("loaded:", st.Records, "error:", err, "tip:", ix.Tip().Height)
 		return s, ix

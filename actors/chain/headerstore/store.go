@@ -123,7 +123,12 @@ func Open(dir string, magic uint32) (*Store, error) {
 		f.Close()
 		return nil, fmt.Errorf("header store %s: %w", path, err)
 	}
-	return &Store{f: f, path: path}, nil
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("header store: %w", err)
+	}
+	return &Store{f: f, path: path, records: (info.Size() - FileHeaderSize) / RecordSize}, nil
 }
 
 func fileHeader(magic uint32) [FileHeaderSize]byte {
@@ -149,7 +154,9 @@ func checkFileHeader(got, want [FileHeaderSize]byte) error {
 func (s *Store) Path() string { return s.path }
 
 // Records returns the number of records in the store: after Load, those
-// loaded plus those appended since.
+// loaded plus those appended since; before, the whole records in the file,
+// at least as many as Load will give (to size an index with
+// headerchain.WithCapacity).
 func (s *Store) Records() int64 { return s.records }
 
 // Load reads every record in order and hands its header to fn, then

@@ -41,6 +41,9 @@ func TestAppendAndLoad(t *testing.T) {
 
 	// Reloaded through the index, which checks every header again.
 	s = open(t, dir)
+	if s.Records() != 50 {
+		t.Fatalf("records before load: %d", s.Records())
+	}
 	ix := newIndex(t, 50)
 	st, err := s.Load(ix.Restore)
 	if err != nil || st.Records != 50 || st.TruncatedBytes != 0 {
