@@ -63,21 +63,13 @@ func (ix *Index) tipChange(oldTip, newTip uint32) *TipChange {
 
 // FindFork returns the last block both a peer's locator and our best chain
 // hold (Core's FindForkInGlobalIndex): the first locator hash on the best
-// chain, or our tip when a locator hash is a known descendant of it, or
-// genesis when none is known.
+// chain, or genesis when none is. Core also answers its tip for a locator
+// hash that descends from the tip; the index holds no such header, since
+// one would have more work than the tip and be the tip.
 func (ix *Index) FindFork(locator []protocol.Hash) BlockRef {
-	tip := ix.best[len(ix.best)-1]
-	tipHeight := ix.entries[tip].height
 	for i := range locator {
-		pos, ok := ix.table.find(&locator[i], ix.entries)
-		if !ok {
-			continue
-		}
-		if ix.onBest(pos) {
+		if pos, ok := ix.table.find(&locator[i], ix.entries); ok && ix.onBest(pos) {
 			return ix.ref(pos)
-		}
-		if ix.entries[pos].height > tipHeight && ix.ancestor(pos, tipHeight) == tip {
-			return ix.ref(tip)
 		}
 	}
 	return ix.ref(ix.best[0])
