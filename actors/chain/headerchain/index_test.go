@@ -338,3 +338,34 @@ func TestHeadersAfter(t *testing.T) {
 		})
 	}
 }
+
+func TestNewRefuses(t *testing.T) {
+	good := network(t, protocol.NameRegtest)
+	for _, tc := range []struct {
+		name   string
+		change func(p *protocol.Params)
+		opts   []Option
+	}{
+		{name: "genesis of another network", change: func(p *protocol.Params) { p.GenesisHash = network(t, protocol.NameMainnet).GenesisHash }},
+		{name: "no genesis block", change: func(p *protocol.Params) { p.GenesisBlock = nil }},
+		{name: "no consensus rules", change: func(p *protocol.Params) { p.Consensus = protocol.Consensus{} }},
+		{name: "negative capacity", opts: []Option{WithCapacity(-1)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := good
+			if tc.change != nil {
+				tc.change(&p)
+			}
+			if ix, err := New(p, tc.opts...); err == nil {
+				t.Fatalf("New succeeded: %d headers", ix.Len())
+			}
+		})
+	}
+	ix, err := New(good, WithCapacity(10))
+	if err != nil || ix.Len() != 1 || ix.Tip() != ix.Genesis() || ix.Genesis().Hash != good.GenesisHash {
+		t.Fatalf("New: %v", err)
+	}
+	if w := ix.TipWork(); w != (Uint256{2}) {
+		t.Errorf("genesis work %s, want 2", w)
+	}
+}
