@@ -369,3 +369,72 @@ func TestNewRefuses(t *testing.T) {
 		t.Errorf("genesis work %s, want 2", w)
 	}
 }
+
+// TestReorgToFewerHeavierBlocks mines on a small network that retargets
+// every 4 blocks: a branch whose first period went fast gets 4 times
+// harder blocks and overtakes a longer branch with fewer blocks.
+func TestReorgToFewerHeavierBlocks(t *testing.T) {
+	limit := Uint256{0, 0, 0, 1 << 50} // 2^242: four timespans do not overflow
+	c := protocol.Consensus{
+		PowLimit:          limit.Hash(),
+		PowTargetSpacing:  10 * time.Minute,
+		PowTargetTimespan: 40 * time.Minute, // 4 blocks a period
+		BIP34Height:       1, BIP66Height: 1, BIP65Height: 1,
+	}
+	m := newMiner(t, c)
+	easy := limit.Compact()
+	root := m.mine(protocol.Hash{}, 1_700_000_000, easy, 4, false)
+	ix, err := newIndexAt(c, &root, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	branch := func(spacing uint32, n int, bits func(height int) uint32) []protocol.BlockHeader {
+		hs := make([]protocol.BlockHeader, n)
+		prev := hashOf(root)
+		for i := range hs {
+			hs[i] = m.mine(prev, root.Timestamp+uint32(i+1)*spacing, bits(i+1), 4, false)
+			prev = hashOf(hs[i])
+		}
+		return hs
+	}
+	// Slow blocks: the retarget at 4 stays at the limit.
+	slow := branch(2400, 6, func(int) uint32 { return easy })
+	if _, err := ix.Add(slow, farFuture); err != nil {
+		t.Fatal(err)
+	}
+	// Fast blocks: the first period took 450 s, clamped to 600 s, a
+	// quarter of the timespan: the target at 4 is a quarter of the limit.
+	quarter := limit.divUint64(4).Compact()
+	fast := branch(150, 4, func(h int) uint32 {
+		if h == 4 {
+			return quarter
+		}
+		return easy
+	})
+	if !PermittedDifficultyTransition(c, 4, easy, quarter) || PermittedDifficultyTransition(c, 4, easy, limit.divUint64(5).Compact()) {
+		t.Fatal("transition rules")
+	}
+	// Claiming the limit at 4 instead is refused.
+	wrong := m.mine(hashOf(fast[2]), fast[3].Timestamp, easy, 4, false)
+	if _, err := ix.Add(append(slices.Clone(fast[:3]), wrong), farFuture); !errors.Is(err, ErrBadDiffBits) {
+		t.Fatalf("limit bits at the retarget: %v, want %v", err, ErrBadDiffBits)
+	}
+	res, err := ix.Add(fast, farFuture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := func(hs []protocol.BlockHeader, i int) BlockRef { return BlockRef{Hash: hashOf(hs[i]), Height: int32(i + 1)} }
+	checkTipChange(t, "fast", res.Tip, &TipChange{
+		Old: ref(slow, 5), New: ref(fast, 3), Fork: BlockRef{Hash: hashOf(root)},
+		Disconnected: []BlockRef{ref(slow, 5), ref(slow, 4), ref(slow, 3), ref(slow, 2), ref(slow, 1), ref(slow, 0)},
+		Connected:    []BlockRef{ref(fast, 0), ref(fast, 1), ref(fast, 2), ref(fast, 3)},
+	})
+	p := BlockProof(easy)
+	want := p.mulUint64(4).Add(BlockProof(quarter)) // root, 3 easy, 1 quarter
+	if ix.TipWork() != want {
+		t.Errorf("tip work %s, want %s", ix.TipWork(), want)
+	}
+	if _, ok := ix.AtHeight(5); ok {
+		t.Error("the best chain still reaches height 5")
+	}
+}
