@@ -181,3 +181,25 @@ func TestTestnet3MinDifficulty(t *testing.T) {
 		t.Fatalf("tip %+v", tip)
 	}
 }
+
+// TestRealTransitionsPermitted: every bits change in the real mainnet
+// headers passes Core's PermittedDifficultyTransition, which headers
+// presync relies on.
+func TestRealTransitionsPermitted(t *testing.T) {
+	c := network(t, protocol.NameMainnet).Consensus
+	for _, f := range []struct {
+		file  string
+		first int64
+	}{
+		{file: "mainnet-000000-002020.bin", first: 0},
+		{file: "mainnet-030240-032259.bin", first: 30240},
+	} {
+		hs := readHeaders(t, f.file)
+		for i := 1; i < len(hs); i++ {
+			height := f.first + int64(i)
+			if !PermittedDifficultyTransition(c, height, hs[i-1].Bits, hs[i].Bits) {
+				t.Errorf("%s: height %d: %#08x -> %#08x not permitted", f.file, height, hs[i-1].Bits, hs[i].Bits)
+			}
+		}
+	}
+}
