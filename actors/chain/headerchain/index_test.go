@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/actornode/actornode/protocol"
 )
@@ -436,5 +437,12 @@ func TestReorgToFewerHeavierBlocks(t *testing.T) {
 	}
 	if _, ok := ix.AtHeight(5); ok {
 		t.Error("the best chain still reaches height 5")
+	}
+}
+
+// TestEntrySize holds the index to the memory its doc promises.
+func TestEntrySize(t *testing.T) {
+	if n := unsafe.Sizeof(entry{}); n != 120 {
+		t.Errorf("entry is %d bytes, want 120", n)
 	}
 }
