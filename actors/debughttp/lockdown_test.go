@@ -1,6 +1,10 @@
 package debughttp_test
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -8,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/node/nodetest"
@@ -161,6 +166,30 @@ func TestClientAdmission(t *testing.T) {
 		h.ServeHTTP(w, req)
 		if w.Code != want {
 			t.Errorf("client %s: HTTP %d, want %d", remote, w.Code, want)
+		}
+	}
+}
+
+// The node serves the endpoint with -rpcservertimeout: a client that
+// starts a request and stops is dropped.
+func TestIdleClientsAreDropped(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RPCServerTimeout = time.Second
+	a := nodetest.Start(t, cfg)
+	host := strings.TrimSuffix(strings.TrimPrefix(a.DebugURL(), "http://"), "/debug/")
+	for _, start := range []string{"", "GET /debug/net HTTP/1.1\r\nHost: " + host + "\r\n",
+		"PUT /debug/log HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n"} {
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		fmt.Fprint(c, start)
+		_, err = io.ReadAll(c)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("after %q: connection still open after 20 s", start)
 		}
 	}
 }
