@@ -207,7 +207,7 @@ func TestRPCAuthUsersBesideTheCookie(t *testing.T) {
 		_, err := c.Call(context.Background(), "uptime")
 		return err
 	}
-	cookieUser, cookiePass, err := rpc.ReadCookie(cfg.DataDir)
+	cookieUser, cookiePass, err := rpc.ReadCookie(cfg.DataDirOrDefault())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -250,6 +250,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // has run out.
 func (s *Server) Close() {
 	_ = s.srv.Close()
+	s.queue.close()
 	s.removeCookie()
 }
 
