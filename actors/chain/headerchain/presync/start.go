@@ -36,7 +36,8 @@ func StartAt(ix *headerchain.Index, hash protocol.Hash) (Start, error) {
 	if !ok {
 		return Start{}, fmt.Errorf("headers sync start %s: not in the header index", hash)
 	}
-	s := Start{Header: e.Header, Hash: e.Hash, Height: e.Height, Work: e.Work, Locator: ix.Locator(hash)}
+	// A clipped copy: the sync holds the locator for its whole life.
+	s := Start{Header: e.Header, Hash: e.Hash, Height: e.Height, Work: e.Work, Locator: slices.Clone(ix.Locator(hash))}
 	var times [headerchain.MedianTimeSpan]int64
 	n := 0
 	root := ix.Genesis().Height
