@@ -6,8 +6,9 @@
 //
 // A new and a tried table in the manner of Core's addrman (book.go): 1024
 // new buckets and 256 tried buckets of 64 slots. An address's new bucket is
-// chosen by a keyed hash of its network group (/16 for IPv4, /32 for IPv6,
-// the whole network for Tor v3, I2P and CJDNS) and of the group of the peer
+// chosen by a keyed hash of its network group (Core's GetGroup, from
+// protocol/netaddr: /16 for IPv4 and IPv6 that carries IPv4, /32 for IPv6,
+// the first 4 bits of Tor v3 and I2P keys) and of the group of the peer
 // that told us, so one source group reaches at most 64 new buckets and one
 // address group at most 8 tried buckets: no source and no group can fill
 // the book. The key is a secret made on first start and kept in the file.
@@ -43,8 +44,8 @@
 //     1000 more when we ask getaddr); the rest are dropped and counted
 //     (Addrs.RateLimited). Usable addresses are added with the peer as
 //     source, second-hand ones aged by two hours; unspecified, port-0 and
-//     non-routable addresses are skipped, except that regtest accepts local
-//     ones. Fresh news (seen in the last 10 minutes, in a message of at most
+//     addresses Core's IsRoutable refuses are skipped, except that regtest
+//     accepts local ones. Fresh news (seen in the last 10 minutes, in a message of at most
 //     10) is relayed to the one or two peers chosen for that address for
 //     the day, skipping those known to have it.
 //   - A getaddr from an inbound peer is answered once per connection, as

@@ -10,6 +10,7 @@ import (
 	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/protocol/netaddr"
 )
 
 // relayItem is an address to relay.
@@ -280,7 +281,7 @@ func unixStamp(t time.Time) uint32 {
 // announcement about a day later (Core's AdvertiseLocal).
 func (a *addrBook) advertiseSelf(ctx actor.Context, id uint64, c *conn, now time.Time) {
 	c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
-	if !c.local.IsValid() || !usable(c.local, a.allowLocal) {
+	if !c.local.IsValid() || c.local.Port() == 0 || !netaddr.FromAddrPort(c.local).IsRoutableOrLocal(a.allowLocal) {
 		return
 	}
 	k := keyFromAddrPort(c.local)
