@@ -160,6 +160,17 @@ func (a Addr) IP() (ip netip.Addr, ok bool) {
 	return netip.Addr{}, false
 }
 
+// V1 returns the address in the 16 bytes of an addr (v1) entry, as Core
+// serialises it: IPv4-mapped for IPv4, the internal range for an
+// internal name; ok is false for Tor v3, I2P, CJDNS and the zero Addr,
+// which need addrv2.
+func (a Addr) V1() (ip netip.Addr, ok bool) {
+	if !a.IsAddrV1Compatible() {
+		return netip.Addr{}, false
+	}
+	return netip.AddrFrom16(a.legacy16()), true
+}
+
 // legacy16 returns the address as Core serialises it in 16 bytes
 // (GetAddrBytes for IPv4, IPv6 and internal names).
 func (a Addr) legacy16() [16]byte {

@@ -65,9 +65,15 @@ func TestInternalName(t *testing.T) {
 		t.Error("FromName accepts an empty name")
 	}
 	// Written into IPv6, it reads back as the same name.
-	b := a.legacy16()
-	if back := FromIP(netip.AddrFrom16(b)); back != a {
-		t.Errorf("internal name round trip: %s", back)
+	v1, ok := a.V1()
+	if back := FromIP(v1); !ok || back != a || !v1.Is6() {
+		t.Errorf("internal name round trip: %s via %s", back, v1)
+	}
+	if v1, ok := ip(t, "1.2.3.4").V1(); !ok || v1 != netip.MustParseAddr("::ffff:1.2.3.4") {
+		t.Errorf("IPv4 in v1 form: %s", v1)
+	}
+	if _, ok := ip(t, torV3Name).V1(); ok {
+		t.Error("a Tor v3 address has a v1 form")
 	}
 }
 
