@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/actornode/actornode/actors/rpc"
+	"github.com/actornode/actornode/protocol/netaddr"
 )
 
 // validateRPC checks the RPC keys. Unlike Core, which ignores -rpcbind
@@ -123,9 +124,13 @@ func (c *Config) RPCBindAddrs() []netip.AddrPort {
 func (c *Config) RPCAllowNets() ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(c.RPCAllowIP))
 	for _, s := range c.RPCAllowIP {
-		p, ok := rpc.ParseSubnet(s)
-		if !ok {
+		sub, err := netaddr.ParseSubnet(s)
+		if err != nil {
 			return nil, keyErr("rpcallowip", "%q is not IP, IP/bits or IP/netmask", s)
+		}
+		p, ok := sub.Prefix()
+		if !ok {
+			return nil, keyErr("rpcallowip", "%q is not an IP address or subnet", s)
 		}
 		out = append(out, p)
 	}
