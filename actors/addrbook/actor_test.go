@@ -97,16 +97,16 @@ func TestGossipAddsUsableAddresses(t *testing.T) {
 	system.Root.Send(book, &dispatcher.Deliver{From: from, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{
 		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("1.2.3.4"), Port: 8333},
 		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("10.0.0.1"), Port: 8333},
-		{Timestamp: now, Addr: netip.MustParseAddr("1.2.3.5"), Port: 0},
-		{Timestamp: now, Addr: netip.IPv6Unspecified(), Port: 8333},
-		{Timestamp: now, Addr: netip.MustParseAddr("2a01:4f8::2"), Port: 18333},
+		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("1.2.3.5"), Port: 0},
+		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.IPv6Unspecified(), Port: 8333},
+		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("2a01:4f8::2"), Port: 18333},
 	}}})
 	var onion protocol.NetAddressV2
-	onion.Network, onion.Port, onion.Timestamp = protocol.NetTorV3, 8333, now
+	onion.Network, onion.Port, onion.Timestamp, onion.Services = protocol.NetTorV3, 8333, now, protocol.SFNodeNetwork
 	onion.Addr[0] = 0xAB
 	system.Root.Send(book, &dispatcher.Deliver{From: from, Msg: &protocol.MsgAddrV2{AddrList: []protocol.NetAddressV2{
 		onion,
-		protocol.NetAddressV2From(protocol.NetAddress{Timestamp: now, Addr: netip.MustParseAddr("5.6.7.8"), Port: 8333}),
+		protocol.NetAddressV2From(protocol.NetAddress{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("5.6.7.8"), Port: 8333}),
 	}}})
 	got := snapshot(t, system, book, p)
 	want := []string{"1.2.3.4:8333", "[2a01:4f8::2]:18333", "5.6.7.8:8333"}

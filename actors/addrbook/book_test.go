@@ -541,3 +541,31 @@ func triedRival(t *testing.T, b *book, k addrKey) addrKey {
 	t.Skip("no rival address found for the slot")
 	return addrKey{}
 }
+
+// TestCandidatesPassOverBadPorts: as Core's connection loop, picks skip an
+// address on another service's port (SSH here) for the first 50 tries, so
+// it is dialled only when nothing else turns up.
+func TestCandidatesPassOverBadPorts(t *testing.T) {
+	b, rng := testBook(7)
+	ssh := ipKey("11.0.0.1:22")
+	b.add(ssh, protocol.SFNodeNetwork, t0, netip.Addr{}, 0, t0, rng)
+	for i := range 20 {
+		b.add(v4(20+byte(i), 1, 1, 1), protocol.SFNodeNetwork, t0, netip.Addr{}, 0, t0, rng)
+	}
+	now := t0.Add(time.Hour)
+	for range 50 {
+		for _, ap := range b.candidates(8, nil, now, rng) {
+			if ap.Port() == 22 {
+				t.Fatalf("candidates gave %s while others were left", ap)
+			}
+		}
+		if ap, ok := b.feelerCandidate(nil, now, rng); ok && ap.Port() == 22 {
+			t.Fatalf("feeler candidate %s while others were left", ap)
+		}
+	}
+	alone, rng := testBook(8)
+	alone.add(ssh, protocol.SFNodeNetwork, t0, netip.Addr{}, 0, t0, rng)
+	if got := alone.candidates(1, nil, now, rng); len(got) != 1 || got[0].Port() != 22 {
+		t.Fatalf("candidates of a book holding only %s: %v; want it after 50 tries", ssh, got)
+	}
+}

@@ -77,7 +77,7 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 			na = v2[i-len(v1)]
 		}
 		k, ok := keyFromV2(&na)
-		if !ok {
+		if !ok || !mayServeAddrs(na.Services) {
 			continue
 		}
 		c.remember(a.relay.addrHash(k))
@@ -106,6 +106,16 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 		ctx.Send(c.pid, &peer.Disconnect{Reason: ErrAddrFetchDone})
 	}
 	a.relayAddrs(ctx, from.ID, relay, now)
+}
+
+// mayServeAddrs reports whether a gossiped address is worth keeping for
+// its services: its node serves blocks, all of them (NODE_NETWORK) or the
+// recent ones (NODE_NETWORK_LIMITED). Core's ProcessAddrs keeps an address
+// when MayHaveUsefulAddressDB or HasAllDesirableServiceFlags holds, and
+// every desirable set includes one of the two, so this is the same rule.
+// Core does not even remember such an address as known to the peer.
+func mayServeAddrs(s protocol.ServiceFlag) bool {
+	return s&(protocol.SFNodeNetwork|protocol.SFNodeNetworkLimited) != 0
 }
 
 // fixStamp turns an addr timestamp into the time the address was seen:

@@ -321,3 +321,36 @@ func TestOwnAddressAnnouncedAboutDaily(t *testing.T) {
 		synctest.Wait()
 	})
 }
+
+// TestGossipKeepsOnlyBlockServers: like Core's ProcessAddrs, an address
+// whose node serves no blocks (neither NODE_NETWORK nor
+// NODE_NETWORK_LIMITED) is not stored; one on a port of another service
+// (netaddr.IsBadPort) is stored, and only dialling passes it over.
+func TestGossipKeepsOnlyBlockServers(t *testing.T) {
+	system := newSystem(t)
+	p := actortest.NewProbe(t, system)
+	book := spawnBook(t, system, Config{})
+	from := dispatcher.Sender{ID: 1, PID: p.PID(), Remote: netip.MustParseAddrPort("9.9.9.9:8333")}
+	system.Root.Send(book, &Connected{ID: 1, Peer: p.PID(), Addr: from.Remote})
+	now := uint32(time.Now().Unix())
+	gossip := []protocol.NetAddress{
+		{Timestamp: now, Services: protocol.SFNodeNetwork | protocol.SFNodeWitness, Addr: netip.MustParseAddr("11.0.0.1"), Port: 8333},
+		{Timestamp: now, Services: protocol.SFNodeNetworkLimited, Addr: netip.MustParseAddr("12.0.0.1"), Port: 8333},
+		{Timestamp: now, Services: protocol.SFNodeWitness | protocol.SFNodeBloom, Addr: netip.MustParseAddr("13.0.0.1"), Port: 8333},
+		{Timestamp: now, Services: 0, Addr: netip.MustParseAddr("14.0.0.1"), Port: 8333},
+		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("15.0.0.1"), Port: 22},
+	}
+	system.Root.Send(book, &dispatcher.Deliver{From: from, Msg: &protocol.MsgAddr{AddrList: gossip}})
+	st := bookStats(t, system, book, p)
+	held := map[string]bool{}
+	for _, e := range st.List {
+		held[e.Addr.Addr().String()] = true
+	}
+	for ip, want := range map[string]bool{
+		"11.0.0.1": true, "12.0.0.1": true, "13.0.0.1": false, "14.0.0.1": false, "15.0.0.1": true,
+	} {
+		if held[ip] != want {
+			t.Errorf("%s held: %v, want %v (book: %v)", ip, held[ip], want, held)
+		}
+	}
+}
