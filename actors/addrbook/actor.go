@@ -162,6 +162,29 @@ type conn struct {
 	// announced again, Unix nanoseconds (zero: not scheduled).
 	local     netip.AddrPort
 	nextLocal int64
+	// toSend are the addresses waiting for the next addr message to the
+	// peer (Core's m_addrs_to_send). nextSend is when it may go, Unix
+	// nanoseconds (m_next_addr_send); zero: the first one goes at once.
+	// flush is the timer that sends it.
+	toSend   []queuedAddr
+	nextSend int64
+	flush    *time.Timer
+}
+
+// queuedAddr is an address waiting in conn.toSend, with its hash for the
+// known filter.
+type queuedAddr struct {
+	addr protocol.NetAddressV2
+	hash uint64
+}
+
+// stopTimers stops the connection's timers.
+func (c *conn) stopTimers() {
+	for _, t := range []*time.Timer{c.wait, c.flush} {
+		if t != nil {
+			t.Stop()
+		}
+	}
 }
 
 // remember notes that the peer knows the address of hash h.
@@ -189,8 +212,10 @@ type seeder struct {
 // Timer messages to the actor itself.
 type (
 	getAddrTimeout struct{ id uint64 }
-	housekeeping   struct{}
-	saveNow        struct{}
+	// flushAddrs: the addresses queued for peer id may go.
+	flushAddrs   struct{ id uint64 }
+	housekeeping struct{}
+	saveNow      struct{}
 	// saved reports a save done on a goroutine.
 	saved struct {
 		err     error
@@ -246,6 +271,8 @@ func (a *addrBook) Receive(ctx actor.Context) {
 		a.describe(ctx, msg)
 	case *getAddrTimeout:
 		a.getAddrTimeout(ctx, msg)
+	case *flushAddrs:
+		a.flushAddrs(ctx, msg)
 	case *housekeeping:
 		a.housekeeping(ctx)
 	case *saveNow:
@@ -306,9 +333,7 @@ func (a *addrBook) stopping(ctx actor.Context) {
 		}
 	}
 	for _, c := range a.conns {
-		if c.wait != nil {
-			c.wait.Stop()
-		}
+		c.stopTimers()
 	}
 	if a.cfg.File == "" {
 		return
@@ -356,6 +381,9 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 		if !msg.AddrFetch {
 			a.outbound++
 			c.relayOK = true
+			// Core's first pass over the peer's address queue happens at
+			// the handshake, with nothing in it.
+			c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
 		}
 		k := keyFromAddrPort(c.addr)
 		// An address we dialled and shook hands with is a live node: keep it
@@ -390,9 +418,7 @@ func (a *addrBook) disconnected(msg *Disconnected) {
 		}
 		a.book.connected(keyFromAddrPort(c.addr), a.now())
 	}
-	if c.wait != nil {
-		c.wait.Stop()
-	}
+	c.stopTimers()
 	delete(a.conns, msg.ID)
 }
 

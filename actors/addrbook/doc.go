@@ -44,10 +44,16 @@
 //     1000 more when we ask getaddr); the rest are dropped and counted
 //     (Addrs.RateLimited). Usable addresses are added with the peer as
 //     source, second-hand ones aged by two hours; unspecified, port-0 and
-//     addresses Core's IsRoutable refuses are skipped, except that regtest
-//     accepts local ones. Fresh news (seen in the last 10 minutes, in a message of at most
-//     10) is relayed to the one or two peers chosen for that address for
-//     the day, skipping those known to have it.
+//     addresses Core's IsRoutable refuses are skipped (regtest accepts
+//     local ones), and so are those whose services hold neither
+//     NODE_NETWORK nor NODE_NETWORK_LIMITED. Fresh news (seen in the last
+//     10 minutes, in a message of at most 10) is relayed to the one or two
+//     peers chosen for that address for the day, skipping those known to
+//     have it.
+//   - What a peer is sent (relayed news, getaddr answers) waits in its
+//     queue of up to 1000 addresses and goes in one message at its next
+//     send time, exponential with mean 30 s (Core's m_addrs_to_send and
+//     m_next_addr_send); the first message to a peer goes at once.
 //   - A getaddr from an inbound peer is answered once per connection, as
 //     *peer.SendMessage carrying addr, or addrv2 when the peer sent
 //     sendaddrv2, from an answer built once and kept for about a day: 23%
@@ -61,8 +67,9 @@
 //     from -seednode, is told to disconnect once it answers, or after 5
 //     minutes), *Disconnected when it ends, *Attempt after each dial, and
 //     *Candidates to fill its outbound slots (tried or new with even odds,
-//     addresses not tried lately first, never the same address twice in a
-//     row while there are others).
+//     addresses not tried lately first, those on another service's port
+//     (netaddr.IsBadPort) only after 50 picks, never the same address
+//     twice in a row while there are others).
 //   - Our own address is announced again to each peer about daily.
 //   - *Add adds addresses from elsewhere; *GetAddrs returns a snapshot (the
 //     debug endpoint's GET /debug/addrbook); *inspect.Describe is answered

@@ -56,8 +56,11 @@ func (a *addrBook) deliver(ctx actor.Context, d *dispatcher.Deliver) {
 func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protocol.NetAddress, v2 []protocol.NetAddressV2) {
 	now := a.now()
 	c := a.connFor(from, now)
-	if c.inbound {
-		c.relayOK = true // an inbound peer that gossips takes part in relay
+	if c.inbound && !c.relayOK {
+		// An inbound peer that gossips takes part in relay; Core's first
+		// pass over its (empty) address queue follows this message.
+		c.relayOK = true
+		c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
 	}
 	c.tokens.refill(now)
 	n := min(len(v1)+len(v2), protocol.MaxAddrPerMsg)
@@ -136,9 +139,10 @@ func (a *addrBook) relayAddrs(ctx actor.Context, origin uint64, items []relayIte
 	}
 	type pick struct {
 		score uint64
+		id    uint64
 		c     *conn
 	}
-	batches := make(map[*conn][]protocol.NetAddressV2)
+	targets := make(map[uint64]*conn)
 	for _, it := range items {
 		h := a.relay.addrHash(it.key)
 		base, n := a.relay.relayScore(h, it.key.ip(), now)
@@ -150,22 +154,91 @@ func (a *addrBook) relayAddrs(ctx actor.Context, origin uint64, items []relayIte
 			s := a.relay.peerScore(base, id)
 			switch {
 			case s > best[0].score:
-				best[1], best[0] = best[0], pick{s, c}
+				best[1], best[0] = best[0], pick{s, id, c}
 			case s > best[1].score:
-				best[1] = pick{s, c}
+				best[1] = pick{s, id, c}
 			}
 		}
 		for _, p := range best[:n] {
-			if p.c == nil || p.c.known.has(h) {
-				continue
+			if p.c != nil {
+				a.pushAddr(p.c, it.key.v2(it.seen, it.services), h)
+				targets[p.id] = p.c
 			}
-			p.c.remember(h)
-			batches[p.c] = append(batches[p.c], it.key.v2(it.seen, it.services))
 		}
 	}
-	for c, list := range batches {
-		a.sendAddrs(ctx, c, list)
+	for id, c := range targets {
+		a.scheduleSend(ctx, id, c, now)
 	}
+}
+
+// pushAddr queues an address for the peer's next addr message, as Core's
+// PushAddress: one the peer knows is left out (and checked again when the
+// message goes), one it cannot read (Tor, I2P, CJDNS without addrv2) too,
+// and in a full queue a random entry makes way. scheduleSend then sets the
+// message going.
+func (a *addrBook) pushAddr(c *conn, na protocol.NetAddressV2, h uint64) {
+	if c.known.has(h) || (!c.wantsV2 && !v1Compatible(&na)) {
+		return
+	}
+	q := queuedAddr{addr: na, hash: h}
+	if len(c.toSend) >= maxGetAddrReply {
+		c.toSend[a.rng.IntN(len(c.toSend))] = q
+	} else {
+		c.toSend = append(c.toSend, q)
+	}
+}
+
+// scheduleSend sends the peer's queued addresses at its next send time
+// (Core's m_next_addr_send, renewed by an exponential interval of mean
+// addrSendInterval at each send): at once for the first message, else
+// on a timer.
+func (a *addrBook) scheduleSend(ctx actor.Context, id uint64, c *conn, now time.Time) {
+	if len(c.toSend) == 0 || c.flush != nil {
+		return
+	}
+	if c.nextSend == 0 {
+		a.sendQueued(ctx, c, now)
+		return
+	}
+	if now.UnixNano() >= c.nextSend {
+		// Core's timer ran on while the queue was empty: by the Poisson
+		// process's lack of memory, the next pass is an interval away.
+		c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
+	}
+	c.flush = a.after(ctx, time.Duration(c.nextSend-now.UnixNano()), &flushAddrs{id: id})
+}
+
+// flushAddrs sends the peer's queued addresses when its timer fires.
+func (a *addrBook) flushAddrs(ctx actor.Context, msg *flushAddrs) {
+	c := a.conns[msg.id]
+	if c == nil {
+		return
+	}
+	c.flush = nil
+	a.sendQueued(ctx, c, a.now())
+}
+
+// sendQueued sends the queued addresses the peer does not know yet in one
+// message, notes them as known, and sets the next send time an
+// exponential interval of mean addrSendInterval away (Core's
+// MaybeSendAddr).
+func (a *addrBook) sendQueued(ctx actor.Context, c *conn, now time.Time) {
+	c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
+	list := make([]protocol.NetAddressV2, 0, len(c.toSend))
+	for _, q := range c.toSend {
+		if c.known.has(q.hash) {
+			continue
+		}
+		c.remember(q.hash)
+		list = append(list, q.addr)
+	}
+	c.toSend = nil
+	a.sendAddrs(ctx, c, list)
+}
+
+// v1Compatible reports whether an address fits an addr (v1) message.
+func v1Compatible(na *protocol.NetAddressV2) bool {
+	return na.Network == protocol.NetIPv4 || na.Network == protocol.NetIPv6
 }
 
 // sendAddrs sends c the addresses as addrv2, or as addr (IP ones only)
@@ -229,7 +302,7 @@ func (a *addrBook) getAddrTimeout(ctx actor.Context, msg *getAddrTimeout) {
 	}
 }
 
-// answerGetAddr sends c the cached answer, without c's own address.
+// answerGetAddr queues the cached answer for c, without c's own address.
 func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 	c.pending, c.answered = false, true
 	if c.wait != nil {
@@ -238,22 +311,21 @@ func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 	}
 	now := a.now()
 	cache := a.cache(c.addr.Addr(), now)
-	list := make([]protocol.NetAddressV2, 0, len(cache.addrs))
 	self := keyFromAddrPort(c.addr)
 	for i := range cache.addrs {
 		k, _ := keyFromV2(&cache.addrs[i])
-		h := a.relay.addrHash(k)
 		// Never tell a peer its own address: the one it connects from, or
-		// any it told us (its self-announcement), as Core's known filter.
-		if k == self || c.known.has(h) {
-			continue
+		// any it told us (its self-announcement, in its known filter).
+		if k != self {
+			a.pushAddr(c, cache.addrs[i], a.relay.addrHash(k))
 		}
-		c.remember(h)
-		list = append(list, cache.addrs[i])
 	}
-	sent := a.sendAddrs(ctx, c, list)
+	queued := len(c.toSend)
+	// As in Core, the answer joins the peer's address queue: it goes at
+	// once when it is the first message, else at the next send time.
+	a.scheduleSend(ctx, id, c, now)
 	a.log.Debug("answered getaddr", zap.Uint64("peer", id), zap.Stringer("addr", c.addr),
-		zap.Bool("addrv2", c.wantsV2), zap.Int("count", sent), zap.Time("cache_expires", cache.expires))
+		zap.Bool("addrv2", c.wantsV2), zap.Int("queued", queued), zap.Time("cache_expires", cache.expires))
 }
 
 // cache returns the getaddr answer for askers of asker's family, built

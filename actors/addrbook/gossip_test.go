@@ -164,40 +164,56 @@ func relayedTo(t *testing.T, probes []*actortest.Probe, want int) map[int]int {
 	return got
 }
 
+// TestRelayFreshAddressToTwoPeers runs in a synctest bubble: relayed
+// addresses wait for each peer's send time.
 func TestRelayFreshAddressToTwoPeers(t *testing.T) {
-	system, book, probes := relayNet(t, 6, false)
-	p := probes[0]
-	origin := sender(0, p, netip.MustParseAddrPort("20.1.1.1:8333"))
-	fresh := protocol.NetAddress{Timestamp: uint32(time.Now().Unix()), Services: protocol.SFNodeNetwork,
-		Addr: netip.MustParseAddr("77.1.2.3"), Port: 8333}
-	system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{fresh}}})
-	got := relayedTo(t, probes, 2)
-	if len(got) != 2 || got[0] != 0 {
-		t.Fatalf("relayed to %v, want two peers other than the origin", got)
-	}
-	for i, n := range got {
-		if n != 1 {
-			t.Fatalf("peer %d got %d addresses, want 1", i, n)
+	synctest.Test(t, func(t *testing.T) {
+		system, book, probes := relayNet(t, 6, false)
+		p := probes[0]
+		origin := sender(0, p, netip.MustParseAddrPort("20.1.1.1:8333"))
+		fresh := protocol.NetAddress{Timestamp: uint32(time.Now().Unix()), Services: protocol.SFNodeNetwork,
+			Addr: netip.MustParseAddr("77.1.2.3"), Port: 8333}
+		system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{fresh}}})
+		// Not at once: the news waits for each peer's next send time (Core's
+		// m_next_addr_send, exponential with mean 30 s).
+		synctest.Wait()
+		if got := relayedTo(t, probes, 0); len(got) != 0 {
+			t.Fatalf("relayed at once to %v", got)
 		}
-	}
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		got := relayedTo(t, probes, 2)
+		if len(got) != 2 || got[0] != 0 {
+			t.Fatalf("relayed to %v, want two peers other than the origin", got)
+		}
+		for i, n := range got {
+			if n != 1 {
+				t.Fatalf("peer %d got %d addresses, want 1", i, n)
+			}
+		}
 
-	// The same news again: the chosen peers know it, nobody gets it twice.
-	system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{fresh}}})
-	syncBook(t, system, book, p)
-	if got := relayedTo(t, probes, 0); len(got) != 0 {
-		t.Fatalf("repeat relayed to %v, want nobody", got)
-	}
+		// The same news again: the chosen peers know it, nobody gets it twice.
+		system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{fresh}}})
+		syncBook(t, system, book, p)
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		if got := relayedTo(t, probes, 0); len(got) != 0 {
+			t.Fatalf("repeat relayed to %v, want nobody", got)
+		}
 
-	// Stale news, and large messages (getaddr answers), are not relayed.
-	stale := fresh
-	stale.Addr, stale.Timestamp = netip.MustParseAddr("77.1.2.4"), uint32(time.Now().Add(-time.Hour).Unix())
-	big := floodAddrs(0, relayMaxBatch+1, time.Now())
-	system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{stale}}})
-	system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: big}})
-	syncBook(t, system, book, p)
-	if got := relayedTo(t, probes, 0); len(got) != 0 {
-		t.Fatalf("stale or bulk addresses relayed to %v", got)
-	}
+		// Stale news, and large messages (getaddr answers), are not relayed.
+		stale := fresh
+		stale.Addr, stale.Timestamp = netip.MustParseAddr("77.1.2.4"), uint32(time.Now().Add(-time.Hour).Unix())
+		big := floodAddrs(0, relayMaxBatch+1, time.Now())
+		system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{stale}}})
+		system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: big}})
+		syncBook(t, system, book, p)
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		if got := relayedTo(t, probes, 0); len(got) != 0 {
+			t.Fatalf("stale or bulk addresses relayed to %v", got)
+		}
+	})
 }
 
 // syncBook waits until the book has handled everything sent before.
@@ -353,4 +369,39 @@ func TestGossipKeepsOnlyBlockServers(t *testing.T) {
 			t.Errorf("%s held: %v, want %v (book: %v)", ip, held[ip], want, held)
 		}
 	}
+}
+
+// TestRelayBatchedOnPoissonTimer: addresses relayed to a peer go out in
+// batches at exponential intervals of mean 30 s (Core's
+// AVG_ADDRESS_BROADCAST_INTERVAL), not one message each: 600 addresses
+// arriving one a second reach each peer in about 20 messages.
+func TestRelayBatchedOnPoissonTimer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		system, book, probes := relayNet(t, 3, false)
+		origin := sender(0, probes[0], netip.MustParseAddrPort("20.1.1.1:8333"))
+		for i := range 600 {
+			fresh := protocol.NetAddress{Timestamp: uint32(time.Now().Unix()), Services: protocol.SFNodeNetwork,
+				Addr: netip.AddrFrom4([4]byte{77, byte(i / 200), byte(i % 200), 1}), Port: 8333}
+			system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{fresh}}})
+			time.Sleep(time.Second)
+		}
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		for _, i := range []int{1, 2} {
+			msgs, addrs := 0, 0
+			for range len(probes[i].Pending()) {
+				sm, ok := probes[i].ExpectAny(t, wait).(*peer.SendMessage)
+				if m, isAddr := sm.Msg.(*protocol.MsgAddr); ok && isAddr {
+					msgs++
+					addrs += len(m.AddrList)
+				}
+			}
+			if addrs != 600 {
+				t.Errorf("peer %d got %d addresses, want all 600", i, addrs)
+			}
+			if msgs < 8 || msgs > 45 {
+				t.Errorf("peer %d got them in %d messages, want about 20 (one per 30 s)", i, msgs)
+			}
+		}
+	})
 }
