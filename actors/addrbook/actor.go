@@ -126,8 +126,9 @@ type addrBook struct {
 	outbound int
 	seed     seeder
 	relay    relayer
-	// caches are the getaddr answers, for IPv4 and IPv6 askers.
-	caches [2]addrCache
+	// caches are the getaddr answers, one per network of the asker and
+	// local socket it reached (Core's m_addr_response_caches).
+	caches map[cacheKey]*addrCache
 	// processed and rateLimited count gossiped addresses.
 	processed, rateLimited uint64
 
@@ -141,6 +142,7 @@ type addrBook struct {
 type conn struct {
 	pid       *actor.PID
 	addr      netip.AddrPort
+	bind      netip.AddrPort // our end of the connection; zero: unknown
 	inbound   bool
 	addrFetch bool
 	feeler    bool
@@ -232,6 +234,7 @@ func newAddrBook(cfg Config) *addrBook {
 		rng:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		allowLocal: cfg.Network.Name == "regtest",
 		conns:      make(map[uint64]*conn),
+		caches:     make(map[cacheKey]*addrCache),
 		relay:      relayer{seed: maphash.MakeSeed()},
 	}
 	a.seed.names = cfg.Network.DNSSeeds
@@ -364,6 +367,7 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 	}
 	first := !c.connected
 	c.pid, c.addr, c.inbound, c.wantsV2, c.connected = msg.Peer, unmap(msg.Addr), msg.Inbound, msg.WantsAddrV2, true
+	c.bind = unmap(msg.LocalSocket)
 	c.addrFetch, c.feeler, c.local = msg.AddrFetch, msg.Feeler, msg.Local
 	if first {
 		c.since = now.UnixNano()

@@ -361,3 +361,57 @@ func TestGetAddrSmallBookOnRegtest(t *testing.T) {
 		})
 	}
 }
+
+// TestGetAddrCachePerNetworkAndLocalSocket: as Core's GetAddresses, the
+// answer is kept per network class of the asker and local socket it
+// reached: askers of one network on one socket get the same answer (a
+// 6to4 asker counts as IPv4), another socket or network gets its own.
+func TestGetAddrCachePerNetworkAndLocalSocket(t *testing.T) {
+	system := newSystem(t)
+	p := actortest.NewProbe(t, system)
+	book := spawnBook(t, system, Config{})
+	addrs := make([]protocol.NetAddress, 0, 200)
+	for i := range 200 {
+		addrs = append(addrs, protocol.NetAddress{Services: protocol.SFNodeNetwork,
+			Addr: netip.AddrFrom4([4]byte{byte(i + 1), 2, 2, 2}), Port: 8333})
+	}
+	system.Root.Send(book, &Add{Addrs: addrs})
+	answer := func(id uint64, remote, bind string) map[netip.AddrPort]bool {
+		t.Helper()
+		from := dispatcher.Sender{ID: id, PID: p.PID(), Remote: netip.MustParseAddrPort(remote), Inbound: true}
+		system.Root.Send(book, &Connected{ID: id, Peer: p.PID(), Addr: from.Remote, Inbound: true,
+			LocalSocket: netip.MustParseAddrPort(bind)})
+		system.Root.Send(book, &dispatcher.Deliver{From: from, Msg: &protocol.MsgGetAddr{}})
+		m := actortest.Expect[*peer.SendMessage](t, p, wait).Msg.(*protocol.MsgAddr)
+		out := map[netip.AddrPort]bool{}
+		for _, na := range m.AddrList {
+			out[na.AddrPort()] = true
+		}
+		// 23% of the book, which may have lost a few to bucket collisions.
+		if len(out) < 40 || len(out) > 200*maxGetAddrPct/100 {
+			t.Fatalf("answer of %d addresses, want about %d", len(out), 200*maxGetAddrPct/100)
+		}
+		return out
+	}
+	same := func(x, y map[netip.AddrPort]bool) bool {
+		for ap := range x {
+			if !y[ap] {
+				return false
+			}
+		}
+		return len(x) == len(y)
+	}
+	a := answer(1, "8.8.8.8:50000", "1.1.1.1:8333")
+	if b := answer(2, "8.8.4.4:50000", "1.1.1.1:8333"); !same(a, b) {
+		t.Error("two IPv4 askers on one socket got different answers")
+	}
+	if d := answer(3, "[2002:808:808::1]:50000", "1.1.1.1:8333"); !same(a, d) {
+		t.Error("a 6to4 asker (class IPv4) got another answer than IPv4 askers")
+	}
+	if c := answer(4, "8.8.4.5:50000", "1.1.1.2:8333"); same(a, c) {
+		t.Error("askers on two local sockets share an answer")
+	}
+	if e := answer(5, "[2a01:4f8::1]:50000", "1.1.1.1:8333"); same(a, e) {
+		t.Error("an IPv6 asker shares the IPv4 askers' answer")
+	}
+}

@@ -56,8 +56,10 @@
 //     m_next_addr_send); the first message to a peer goes at once.
 //   - A getaddr from an inbound peer is answered once per connection, as
 //     *peer.SendMessage carrying addr, or addrv2 when the peer sent
-//     sendaddrv2, from an answer built once and kept for about a day: 23%
-//     of the book, at most 1000, never the peer's own address. On regtest
+//     sendaddrv2, from an answer built once and kept for about a day, one
+//     per network of the asker and local socket it reached
+//     (Connected.LocalSocket), as Core's: 23% of the book, at most 1000,
+//     never the peer's own address. On regtest
 //     only, a book of up to 16 is given whole (and rebuilt while it grows),
 //     so that a young local network finds itself; Core gives nothing below
 //     5 addresses.

@@ -310,7 +310,7 @@ func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 		c.wait = nil
 	}
 	now := a.now()
-	cache := a.cache(c.addr.Addr(), now)
+	cache := a.cache(c, now)
 	self := keyFromAddrPort(c.addr)
 	for i := range cache.addrs {
 		k, _ := keyFromV2(&cache.addrs[i])
@@ -328,13 +328,28 @@ func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 		zap.Bool("addrv2", c.wantsV2), zap.Int("queued", queued), zap.Time("cache_expires", cache.expires))
 }
 
-// cache returns the getaddr answer for askers of asker's family, built
-// anew when it has expired.
-func (a *addrBook) cache(asker netip.Addr, now time.Time) *addrCache {
-	c := &a.caches[0]
-	if asker.Unmap().Is6() {
-		c = &a.caches[1]
+// cacheKey names a getaddr answer: the network class of the asker's
+// address (Core's ConnectedThroughNetwork) and the local socket it
+// reached (Core's m_network_key of an inbound connection).
+type cacheKey struct {
+	class netaddr.Network
+	bind  netip.AddrPort
+}
+
+// cache returns the getaddr answer for askers of c's network on c's local
+// socket, built anew when it has expired.
+func (a *addrBook) cache(c *conn, now time.Time) *addrCache {
+	key := cacheKey{class: netaddr.FromAddrPort(c.addr).NetClass(), bind: c.bind}
+	ac := a.caches[key]
+	if ac == nil {
+		ac = &addrCache{}
+		a.caches[key] = ac
 	}
+	return a.refresh(ac, now)
+}
+
+// refresh builds the answer c anew when it is stale.
+func (a *addrBook) refresh(c *addrCache, now time.Time) *addrCache {
 	if size := a.book.len(); c.stale(now, size) {
 		least := 0
 		if a.allowLocal { // regtest
