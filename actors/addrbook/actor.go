@@ -397,12 +397,14 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 			a.book.add(k, msg.Services, now, netip.Addr{}, 0, now, a.rng)
 		}
 		a.book.good(k, msg.Services, true, now)
-		// Core tells every outbound peer our own address and asks it for
-		// addresses, once, right after the handshake.
-		a.advertiseSelf(ctx, msg.ID, c, now)
+		// Core asks every outbound peer for addresses, once, with its
+		// verack, and then tells it our own address. In that order the
+		// peer's first address message is the getaddr, which it answers at
+		// once; an addr first would start its send timer.
 		ctx.Send(msg.Peer, &peer.SendMessage{Msg: &protocol.MsgGetAddr{}})
 		c.getAddrSent = true
 		c.tokens.tokens += getAddrCredit
+		a.advertiseSelf(ctx, msg.ID, c, now)
 		a.log.Debug("asking for addresses", zap.Uint64("peer", msg.ID), zap.Stringer("addr", msg.Addr),
 			zap.Bool("addr_fetch", msg.AddrFetch))
 	}
