@@ -297,7 +297,8 @@ func (a *addrBook) getAddrTimeout(ctx actor.Context, msg *getAddrTimeout) {
 	a.answerGetAddr(ctx, msg.id, c)
 	if !c.connected {
 		// Connected never came (the peer is likely gone): drop the state
-		// so it cannot pile up.
+		// so it cannot pile up (and an answer still queued with it).
+		c.stopTimers()
 		delete(a.conns, msg.id)
 	}
 }
