@@ -161,7 +161,8 @@ type conn struct {
 	tokens      tokenBucket
 	known       *knownSet // made at the first address it knows
 	// local is our address as the peer sees it; nextLocal when it is
-	// announced again, Unix nanoseconds (zero: not scheduled).
+	// announced again, Unix nanoseconds (zero: never announced yet; the
+	// first announcement goes once the peer takes part in relay).
 	local     netip.AddrPort
 	nextLocal int64
 	// toSend are the addresses waiting for the next addr message to the
@@ -371,8 +372,6 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 	c.addrFetch, c.feeler, c.local = msg.AddrFetch, msg.Feeler, msg.Local
 	if first {
 		c.since = now.UnixNano()
-		// Inbound peers hear our address with the daily announcements.
-		c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
 	}
 	if msg.Feeler && first {
 		// A feeler only tests the address: no slot, no getaddr, no relay.
@@ -525,7 +524,7 @@ func (a *addrBook) housekeeping(ctx actor.Context) {
 			if now.Sub(time.Unix(0, c.since)) > addrFetchLifetime {
 				ctx.Send(c.pid, &peer.Disconnect{Reason: ErrAddrFetchTimeout})
 			}
-		case c.relayOK && c.nextLocal != 0 && now.UnixNano() > c.nextLocal:
+		case c.relayOK && now.UnixNano() > c.nextLocal:
 			a.advertiseSelf(ctx, id, c, now)
 		}
 	}

@@ -58,8 +58,12 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 	c := a.connFor(from, now)
 	if c.inbound && !c.relayOK {
 		// An inbound peer that gossips takes part in relay; Core's first
-		// pass over its (empty) address queue follows this message.
+		// pass over its address queue follows this message: our address,
+		// then the (empty) queue.
 		c.relayOK = true
+		if c.connected && c.nextLocal == 0 {
+			a.advertiseSelf(ctx, from.ID, c, now)
+		}
 		c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
 	}
 	c.tokens.refill(now)
@@ -311,6 +315,11 @@ func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 		c.wait = nil
 	}
 	now := a.now()
+	if c.nextLocal == 0 {
+		// The getaddr made the peer take part in relay: like Core, tell it
+		// our address first, in a message of its own.
+		a.advertiseSelf(ctx, id, c, now)
+	}
 	cache := a.cache(c, now)
 	self := keyFromAddrPort(c.addr)
 	for i := range cache.addrs {
@@ -374,16 +383,29 @@ func unixStamp(t time.Time) uint32 {
 	return uint32(t.Unix())
 }
 
-// advertiseSelf sends peer id our own address, when we listen and the
+// advertiseSelf tells peer id our own address, when we listen and the
 // address is one the network would store, and schedules the next
-// announcement about a day later (Core's AdvertiseLocal).
+// announcement about a day later (Core's MaybeSendAddr with
+// AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL). The first goes at once in a
+// message of its own; a later one joins the peer's address queue after
+// its known filter is cleared, so that it does go out, as Core does.
 func (a *addrBook) advertiseSelf(ctx actor.Context, id uint64, c *conn, now time.Time) {
+	first := c.nextLocal == 0
 	c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
+	if !first {
+		c.known = nil
+	}
 	if !c.local.IsValid() || c.local.Port() == 0 || !netaddr.FromAddrPort(c.local).IsRoutableOrLocal(a.allowLocal) {
 		return
 	}
 	k := keyFromAddrPort(c.local)
-	c.remember(a.relay.addrHash(k))
-	a.sendAddrs(ctx, c, []protocol.NetAddressV2{k.v2(now, a.cfg.Services)})
-	a.log.Debug("advertising our address", zap.Uint64("peer", id), zap.Stringer("local", c.local))
+	h := a.relay.addrHash(k)
+	if first {
+		c.remember(h)
+		a.sendAddrs(ctx, c, []protocol.NetAddressV2{k.v2(now, a.cfg.Services)})
+	} else {
+		a.pushAddr(c, k.v2(now, a.cfg.Services), h)
+		a.scheduleSend(ctx, id, c, now)
+	}
+	a.log.Debug("advertising our address", zap.Uint64("peer", id), zap.Stringer("local", c.local), zap.Bool("first", first))
 }

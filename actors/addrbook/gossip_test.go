@@ -405,3 +405,45 @@ func TestRelayBatchedOnPoissonTimer(t *testing.T) {
 		}
 	})
 }
+
+// TestInboundHearsOurAddressOnceInRelay: as Core's MaybeSendAddr, an
+// inbound peer is told our address when it takes part in address relay
+// (here by its getaddr), in a message of its own before the answer, and
+// not before; later announcements join its queue about daily.
+func TestInboundHearsOurAddressOnceInRelay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		system := newSystem(t)
+		p := actortest.NewProbe(t, system)
+		book := spawnBook(t, system, Config{})
+		system.Root.Send(book, &Add{Addrs: floodAddrs(0, 50, time.Now())})
+		local := netip.MustParseAddrPort("8.8.8.8:8333")
+		in := dispatcher.Sender{ID: 1, PID: p.PID(), Remote: netip.MustParseAddrPort("9.9.9.9:50000"), Inbound: true}
+		system.Root.Send(book, &Connected{ID: 1, Peer: p.PID(), Addr: in.Remote, Inbound: true, Local: local})
+		time.Sleep(3 * 24 * time.Hour)
+		synctest.Wait()
+		if n := len(p.Pending()); n != 0 {
+			t.Fatalf("%d messages to an inbound peer outside address relay, want none", n)
+		}
+		system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
+		first := actortest.Expect[*peer.SendMessage](t, p, wait).Msg.(*protocol.MsgAddr)
+		if len(first.AddrList) != 1 || first.AddrList[0].AddrPort() != local {
+			t.Fatalf("first message %v, want our address alone", first.AddrList)
+		}
+		answer := actortest.Expect[*peer.SendMessage](t, p, wait).Msg.(*protocol.MsgAddr)
+		if len(answer.AddrList) < 5 {
+			t.Fatalf("getaddr answer of %d addresses, want about 23%% of 50", len(answer.AddrList))
+		}
+		time.Sleep(20 * 24 * time.Hour)
+		synctest.Wait()
+		n := 0
+		for range len(p.Pending()) {
+			sm, ok := p.ExpectAny(t, wait).(*peer.SendMessage)
+			if m, isAddr := sm.Msg.(*protocol.MsgAddr); ok && isAddr && len(m.AddrList) == 1 && m.AddrList[0].AddrPort() == local {
+				n++
+			}
+		}
+		if n < 5 || n > 45 {
+			t.Errorf("%d announcements in 20 days, want about 20", n)
+		}
+	})
+}
