@@ -161,8 +161,7 @@ type conn struct {
 	tokens      tokenBucket
 	known       *knownSet // made at the first address it knows
 	// local is our address as the peer sees it; nextLocal when it is
-	// announced again, Unix nanoseconds (zero: never announced yet; the
-	// first announcement goes once the peer takes part in relay).
+	// announced again, Unix nanoseconds (zero: never announced yet).
 	local     netip.AddrPort
 	nextLocal int64
 	// toSend are the addresses waiting for the next addr message to the
@@ -372,6 +371,12 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 	c.addrFetch, c.feeler, c.local = msg.AddrFetch, msg.Feeler, msg.Local
 	if first {
 		c.since = now.UnixNano()
+	}
+	if first && msg.Inbound {
+		// Inbound peers hear our address with the daily announcements
+		// (Core tells them at once when they join address relay; see
+		// advertiseSelf).
+		c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
 	}
 	if msg.Feeler && first {
 		// A feeler only tests the address: no slot, no getaddr, no relay.

@@ -72,10 +72,9 @@
 //     addresses not tried lately first, those on another service's port
 //     (netaddr.IsBadPort) only after 50 picks, never the same address
 //     twice in a row while there are others).
-//   - Our own address is told to each peer once it takes part in address
-//     relay (an outbound full-relay peer at the handshake, an inbound one
-//     at its first addr, addrv2 or getaddr), in a message of its own, and
-//     again about daily through its queue, as Core's MaybeSendAddr.
+//   - Our own address is told to an outbound full-relay peer at the
+//     handshake, in a message of its own, and to every peer in address
+//     relay about daily through its queue (Core's MaybeSendAddr).
 //   - *Add adds addresses from elsewhere; *GetAddrs returns a snapshot (the
 //     debug endpoint's GET /debug/addrbook); *inspect.Describe is answered
 //     with kind "addrbook".

@@ -58,12 +58,8 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 	c := a.connFor(from, now)
 	if c.inbound && !c.relayOK {
 		// An inbound peer that gossips takes part in relay; Core's first
-		// pass over its address queue follows this message: our address,
-		// then the (empty) queue.
+		// pass over its (empty) address queue follows this message.
 		c.relayOK = true
-		if c.connected && c.nextLocal == 0 {
-			a.advertiseSelf(ctx, from.ID, c, now)
-		}
 		c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
 	}
 	c.tokens.refill(now)
@@ -315,11 +311,6 @@ func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 		c.wait = nil
 	}
 	now := a.now()
-	if c.nextLocal == 0 {
-		// The getaddr made the peer take part in relay: like Core, tell it
-		// our address first, in a message of its own.
-		a.advertiseSelf(ctx, id, c, now)
-	}
 	cache := a.cache(c, now)
 	self := keyFromAddrPort(c.addr)
 	for i := range cache.addrs {
@@ -386,9 +377,12 @@ func unixStamp(t time.Time) uint32 {
 // advertiseSelf tells peer id our own address, when we listen and the
 // address is one the network would store, and schedules the next
 // announcement about a day later (Core's MaybeSendAddr with
-// AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL). The first goes at once in a
-// message of its own; a later one joins the peer's address queue after
-// its known filter is cleared, so that it does go out, as Core does.
+// AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL). The first (an outbound peer's,
+// at the handshake) goes at once in a message of its own; a later one
+// joins the peer's address queue after its known filter is cleared, so
+// that it does go out, as Core does. Core also tells an inbound peer at
+// once when it joins address relay; here an inbound peer first hears it
+// about a day after connecting.
 func (a *addrBook) advertiseSelf(ctx actor.Context, id uint64, c *conn, now time.Time) {
 	first := c.nextLocal == 0
 	c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()

@@ -96,7 +96,7 @@ func decodeBans(data []byte) (bans []BanEntry, dropped []string, err error) {
 			dropped = append(dropped, fmt.Sprintf("%q: not an IP subnet; only IP bans are kept", e.Address))
 			continue
 		}
-		bans = append(bans, BanEntry{Subnet: subnet, Since: time.Unix(e.BanCreated, 0), Until: time.Unix(e.BannedUntil, 0)})
+		bans = append(bans, BanEntry{Subnet: normalize(subnet), Since: time.Unix(e.BanCreated, 0), Until: time.Unix(e.BannedUntil, 0)})
 	}
 	return bans, dropped, nil
 }
