@@ -159,8 +159,9 @@ func appendType(dst []byte, cmd string) []byte {
 // Commands of the short-id table and those protocol knows come back as
 // constants without allocating. A failure (ErrEmptyContents,
 // ErrUnknownShortID, ErrBadMessageType) means: drop this message, keep the
-// connection. A long type of twelve NULs is the empty command, which Core
-// takes as a message of an unknown type; so do we.
+// connection. Twelve NULs are the empty command "", returned like any
+// other: Core, like our v1 deframer, passes it on as a message of an
+// unknown type, which is ignored.
 func ParseContents(contents []byte) (cmd string, payload []byte, err error) {
 	if len(contents) == 0 {
 		return "", nil, ErrEmptyContents
