@@ -72,7 +72,9 @@ func (e *end) feed(t testing.TB, data []byte, chunk int) ([]byte, error) {
 		if r.V1 {
 			return out, errors.New("unexpected v1")
 		}
-		e.in = append(e.in[:0], e.in[r.Used:]...)
+		if r.Used > 0 {
+			e.in = append(e.in[:0], e.in[r.Used:]...)
+		}
 	}
 	return out, nil
 }
@@ -197,27 +199,34 @@ func TestRekeyBothSides(t *testing.T) {
 	}
 }
 
-// rawInitiator is an initiator built from a Cipher by hand, to send what a
-// Session never would.
-type rawInitiator struct {
-	key     Key
-	garbage []byte
-	c       *Cipher
+// rawPeer is the other end of a Session built from a Cipher by hand, to
+// send what a Session never would.
+type rawPeer struct {
+	key Key
+	c   *Cipher
 }
 
-// start opens a connection to a responder Session and agrees keys with it.
-func startRaw(t *testing.T, resp *end, garbage []byte) *rawInitiator {
+// startRaw agrees keys between a raw peer and the session of sess: as its
+// responder if the session initiates, else as its initiator.
+func startRaw(t *testing.T, sess *end) *rawPeer {
 	t.Helper()
-	r := &rawInitiator{key: mustKey(t), garbage: garbage}
+	r := &rawPeer{key: mustKey(t)}
 	pub := r.key.Public()
-	out, err := resp.feed(t, pub[:], 1<<20)
+	var theirs []byte
+	if first := sess.s.Start(nil); len(first) > 0 {
+		theirs = first[:KeySize]
+	}
+	out, err := sess.feed(t, pub[:], 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) < KeySize+GarbageTerminatorSize+Overhead {
-		t.Fatalf("responder sent %d bytes", len(out))
+	if theirs == nil {
+		theirs = out[:KeySize]
 	}
-	if r.c, err = NewCipher(r.key, [KeySize]byte(out[:KeySize]), true, regtestMagic); err != nil {
+	if len(out) < GarbageTerminatorSize+Overhead {
+		t.Fatalf("session sent %d bytes", len(out))
+	}
+	if r.c, err = NewCipher(r.key, [KeySize]byte(theirs), !sess.s.initiator, regtestMagic); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -227,14 +236,17 @@ func TestFaults(t *testing.T) {
 	tests := []struct {
 		name string
 		// wire is what the raw initiator sends after its key.
-		wire func(r *rawInitiator) []byte
+		wire func(r *rawPeer) []byte
 		err  error
 		// established tells whether the version packet got through.
 		established bool
+		// minChunk, if set, feeds at least that many bytes per read (8 MB
+		// byte by byte takes too long).
+		minChunk int
 	}{
 		{
 			name: "garbage at the limit",
-			wire: func(r *rawInitiator) []byte {
+			wire: func(r *rawPeer) []byte {
 				g := make([]byte, MaxGarbageLen)
 				w := append(g, r.c.sendTerm[:]...)
 				return r.c.AppendPacket(w, nil, g, false)
@@ -243,7 +255,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name: "garbage over the limit",
-			wire: func(r *rawInitiator) []byte {
+			wire: func(r *rawPeer) []byte {
 				g := make([]byte, MaxGarbageLen+1)
 				w := append(g, r.c.sendTerm[:]...)
 				return r.c.AppendPacket(w, nil, g, false)
@@ -252,7 +264,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name: "bad terminator",
-			wire: func(r *rawInitiator) []byte {
+			wire: func(r *rawPeer) []byte {
 				term := r.c.sendTerm
 				term[15] ^= 1
 				w := append([]byte("garbage"), term[:]...)
@@ -262,8 +274,41 @@ func TestFaults(t *testing.T) {
 			err: ErrNoTerminator,
 		},
 		{
+			name: "garbage holding 15 bytes of the terminator",
+			wire: func(r *rawPeer) []byte {
+				near := r.c.sendTerm
+				near[15] ^= 1
+				g := append([]byte("before"), near[:]...)
+				g = append(g, "after"...)
+				w := append(bytes.Clone(g), r.c.sendTerm[:]...)
+				return r.c.AppendPacket(w, nil, g, false)
+			},
+			established: true,
+		},
+		{
+			name: "largest messages",
+			wire: func(r *rawPeer) []byte {
+				w := r.c.AppendPacket(r.c.sendTerm[:], nil, nil, false)
+				payload := make([]byte, protocol.MaxPayloadSize)
+				w = r.c.AppendPacket(w, AppendContents(nil, protocol.CmdBlock, payload), nil, false)
+				return r.c.AppendPacket(w, AppendContents(nil, "blocklong", payload), nil, false)
+			},
+			established: true,
+			minChunk:    64 * 1024,
+		},
+		{
+			name: "message too large",
+			wire: func(r *rawPeer) []byte {
+				w := r.c.AppendPacket(r.c.sendTerm[:], nil, nil, false)
+				return r.c.AppendPacket(w, AppendContents(nil, protocol.CmdGetData, make([]byte, 4_005_000)), nil, false)
+			},
+			err:         ErrPacketTooLarge,
+			established: true,
+			minChunk:    64 * 1024,
+		},
+		{
 			name: "garbage changed in transit",
-			wire: func(r *rawInitiator) []byte {
+			wire: func(r *rawPeer) []byte {
 				w := append([]byte("garbagE"), r.c.sendTerm[:]...)
 				return r.c.AppendPacket(w, nil, []byte("garbage"), false)
 			},
@@ -271,7 +316,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name: "tag corrupted",
-			wire: func(r *rawInitiator) []byte {
+			wire: func(r *rawPeer) []byte {
 				w := r.c.AppendPacket(r.c.sendTerm[:], nil, nil, false)
 				w[len(w)-1] ^= 0x80
 				return w
@@ -280,7 +325,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name: "length too large",
-			wire: func(r *rawInitiator) []byte {
+			wire: func(r *rawPeer) []byte {
 				w := r.c.AppendPacket(r.c.sendTerm[:], nil, nil, false)
 				l := binary.LittleEndian.AppendUint32(nil, MaxContents+1)[:LengthSize]
 				r.c.sendL.crypt(l, l)
@@ -291,7 +336,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name: "length at the maximum waits for the packet",
-			wire: func(r *rawInitiator) []byte {
+			wire: func(r *rawPeer) []byte {
 				w := r.c.AppendPacket(r.c.sendTerm[:], nil, nil, false)
 				l := binary.LittleEndian.AppendUint32(nil, MaxContents)[:LengthSize]
 				r.c.sendL.crypt(l, l)
@@ -301,7 +346,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name: "decoys before and after the version packet",
-			wire: func(r *rawInitiator) []byte {
+			wire: func(r *rawPeer) []byte {
 				w := r.c.AppendPacket(r.c.sendTerm[:], make([]byte, 10), nil, true)
 				w = r.c.AppendPacket(w, nil, nil, true)
 				w = r.c.AppendPacket(w, []byte("future version contents"), nil, false)
@@ -313,7 +358,7 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name: "unknown message types dropped",
-			wire: func(r *rawInitiator) []byte {
+			wire: func(r *rawPeer) []byte {
 				w := r.c.AppendPacket(r.c.sendTerm[:], nil, nil, false)
 				for _, contents := range [][]byte{
 					{},
@@ -334,10 +379,14 @@ func TestFaults(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		for _, chunk := range []int{1, 1 << 20} {
-			t.Run(fmt.Sprintf("%s/chunk%d", tc.name, chunk), func(t *testing.T) {
-				resp := &end{s: mustSession(t, false, nil)}
-				r := startRaw(t, resp, nil)
+		for _, tcase := range []struct {
+			initiator bool
+			chunk     int
+		}{{false, 1}, {false, 1 << 20}, {true, 1}, {true, 1 << 20}} {
+			chunk := max(tcase.chunk, tc.minChunk)
+			t.Run(fmt.Sprintf("%s/initiator_%v/chunk%d", tc.name, tcase.initiator, chunk), func(t *testing.T) {
+				resp := &end{s: mustSession(t, tcase.initiator, nil)}
+				r := startRaw(t, resp)
 				_, err := resp.feed(t, tc.wire(r), chunk)
 				if !errors.Is(err, tc.err) || (err == nil) != (tc.err == nil) {
 					t.Fatalf("error %v, want %v", err, tc.err)
@@ -357,6 +406,10 @@ func TestFaults(t *testing.T) {
 				case "decoys before and after the version packet":
 					if resp.decoys != 4 || len(resp.msgs) != 1 || resp.msgs[0].Command != protocol.CmdPing {
 						t.Errorf("decoys %d, messages %v", resp.decoys, resp.msgs)
+					}
+				case "largest messages":
+					if len(resp.msgs) != 2 || len(resp.msgs[0].Payload) != protocol.MaxPayloadSize || resp.msgs[1].Command != "blocklong" {
+						t.Errorf("%d messages", len(resp.msgs))
 					}
 				case "unknown message types dropped":
 					// The empty command is delivered, as the v1 deframer
