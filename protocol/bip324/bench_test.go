@@ -148,3 +148,25 @@ func BenchmarkAEADFloor(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAppendV1Frames measures re-encoding a v1 frame as a v2 packet
+// (what io would do for peers that build v1 frames).
+func BenchmarkAppendV1Frames(b *testing.B) {
+	for _, size := range []int{64, 1024} {
+		b.Run(fmt.Sprint(size, "B"), func(b *testing.B) {
+			a := &end{s: mustSession(b, true, nil)}
+			r := &end{s: mustSession(b, false, nil)}
+			handshake(b, a, r, 1<<20)
+			frame := protocol.AppendRawFrame(nil, regtestMagic, protocol.CmdTx, make([]byte, size))
+			buf := make([]byte, 0, size+64)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				var err error
+				if buf, err = a.s.AppendV1Frames(buf[:0], frame); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -51,9 +51,12 @@ var shortIDs = [...]string{
 
 // ShortID returns the one-byte message type id of cmd, or 0 if cmd has none
 // and travels as 0x00 followed by its 12-byte name.
-func ShortID(cmd string) byte {
-	// A switch on a string compiles to comparisons that do not allocate.
-	switch cmd {
+func ShortID(cmd string) byte { return shortID(cmd) }
+
+// shortID is ShortID for a command as a string or as bytes: a switch on
+// string(bytes) compiles to comparisons that do not allocate.
+func shortID[T string | []byte](cmd T) byte {
+	switch string(cmd) {
 	case protocol.CmdAddr:
 		return 1
 	case protocol.CmdBlock:
@@ -139,12 +142,12 @@ func AppendContents(dst []byte, cmd string, payload []byte) []byte {
 }
 
 // appendType appends the message type part of contents.
-func appendType(dst []byte, cmd string) []byte {
-	if id := ShortID(cmd); id != 0 {
+func appendType[T string | []byte](dst []byte, cmd T) []byte {
+	if id := shortID(cmd); id != 0 {
 		return append(dst, id)
 	}
 	if len(cmd) > protocol.CommandSize {
-		panic("bip324: command " + cmd + " longer than 12 bytes")
+		panic("bip324: command " + string(cmd) + " longer than 12 bytes")
 	}
 	dst = append(dst, 0)
 	dst = append(dst, cmd...)

@@ -435,3 +435,37 @@ func (s *Session) AppendDecoy(out []byte, n int) ([]byte, error) {
 	out = append(out, make([]byte, n)...)
 	return s.cipher.endPacket(out, start, nil), nil
 }
+
+// AppendV1Frames re-encodes whole v1 frames (as protocol.AppendFrame builds
+// them: header then payload, one after another) as v2 packets appended to
+// out, one per frame, in order. It lets a connection that switched to v2
+// keep callers that build v1 frames; their magic and checksums are not
+// checked, as they are our own. A cut or malformed frame is an error and
+// appends nothing of itself (frames before it are appended).
+func (s *Session) AppendV1Frames(out, frames []byte) ([]byte, error) {
+	if !s.CanSend() {
+		return out, ErrNotReady
+	}
+	for off := 0; off < len(frames); {
+		h, err := protocol.ParseHeader(frames[off:])
+		if err != nil {
+			return out, fmt.Errorf("bip324: v1 frame at byte %d: %w", off, err)
+		}
+		end := off + protocol.HeaderSize + int(h.Length)
+		if h.Length > protocol.MaxPayloadSize || end > len(frames) {
+			return out, fmt.Errorf("bip324: v1 frame at byte %d: %d bytes of payload, %d left: %w",
+				off, h.Length, len(frames)-off-protocol.HeaderSize, protocol.ErrShortInput)
+		}
+		start := len(out)
+		out = s.cipher.beginPacket(out, false)
+		n := bytes.IndexByte(h.Command[:], 0)
+		if n < 0 {
+			n = protocol.CommandSize
+		}
+		out = appendType(out, h.Command[:n])
+		out = append(out, frames[off+protocol.HeaderSize:end]...)
+		out = s.cipher.endPacket(out, start, nil)
+		off = end
+	}
+	return out, nil
+}

@@ -599,3 +599,35 @@ func TestSteadyStateAllocs(t *testing.T) {
 	}
 	_ = wire
 }
+
+// TestAppendV1Frames: frames built for v1 arrive as the same messages over
+// v2; a cut frame is refused.
+func TestAppendV1Frames(t *testing.T) {
+	a := &end{s: mustSession(t, true, nil)}
+	b := &end{s: mustSession(t, false, nil)}
+	handshake(t, a, b, 1<<20)
+	want := []Message{
+		{Command: protocol.CmdPing, Payload: []byte("12345678")},
+		{Command: protocol.CmdVerack, Payload: []byte{}},
+		{Command: "sendtxrcncl", Payload: []byte("long")},
+	}
+	var frames []byte
+	for _, m := range want {
+		frames = protocol.AppendRawFrame(frames, regtestMagic, m.Command, m.Payload)
+	}
+	wire, err := a.s.AppendV1Frames(nil, frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.feed(t, wire, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	checkMessages(t, b.msgs, want)
+	if _, err := a.s.AppendV1Frames(nil, frames[:len(frames)-1]); !errors.Is(err, protocol.ErrShortInput) {
+		t.Fatalf("cut frame: %v", err)
+	}
+	buf := make([]byte, 0, 4096)
+	if n := testing.AllocsPerRun(50, func() { buf, _ = a.s.AppendV1Frames(buf[:0], frames) }); n != 0 {
+		t.Fatalf("%v allocations", n)
+	}
+}
