@@ -36,7 +36,9 @@
 //     marks the peer's version packet, Result.V1 an inbound v1 peer.
 //   - Once CanSend, AppendMessage (or BeginMessage, an in-place payload and
 //     EndMessage) appends a message's packet to a caller's buffer, and
-//     AppendDecoy a decoy. In steady state neither direction allocates.
+//     AppendDecoy a decoy. AppendV1Frames re-encodes frames built for v1
+//     (protocol.AppendFrame) as packets, so callers that build v1 frames
+//     need not change. In steady state neither direction allocates.
 //
 // Messages travel with BIP324's one-byte ids (ShortID: the BIP's 1 to 28
 // and Core's 37 for feature) or as 0x00 and the 12-byte command.
