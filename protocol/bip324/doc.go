@@ -40,6 +40,13 @@
 //     (protocol.AppendFrame) as packets, so callers that build v1 frames
 //     need not change. In steady state neither direction allocates.
 //
+// The ECDH costs about half a millisecond and GenerateKey as much (btcec's
+// ElligatorSwift is pure Go). A caller whose goroutine must not stall, such
+// as an epoll loop, makes keys ahead of time elsewhere and sets
+// Config.DeferKeyAgreement: Received then reports Result.NeedKeys when the
+// peer's key is whole, and the caller runs AgreeKeys on another goroutine
+// before feeding the Session again.
+//
 // Messages travel with BIP324's one-byte ids (ShortID: the BIP's 1 to 28
 // and Core's 37 for feature) or as 0x00 and the 12-byte command.
 // ParseContents accepts both forms, as the BIP asks.

@@ -59,6 +59,12 @@ type Config struct {
 	// length and content (RandomGarbage). The Session keeps the slice until
 	// it has sent its version packet, whose associated data it is.
 	Garbage []byte
+	// DeferKeyAgreement, if set, makes Received stop once the peer's key
+	// is whole and report Result.NeedKeys instead of running the ECDH
+	// itself, so that a caller whose goroutine must stay responsive (an
+	// epoll loop) can run AgreeKeys elsewhere (about half a millisecond
+	// with btcec's pure-Go ElligatorSwift) and then call Received again.
+	DeferKeyAgreement bool
 }
 
 // Message is one application message received.
@@ -101,6 +107,10 @@ type Result struct {
 	// and "version"): Used is 0 and the input, from its first byte, is a
 	// v1 stream for transport.Deframe. The Session is finished.
 	V1 bool
+	// NeedKeys is set, with Config.DeferKeyAgreement, when the peer's key
+	// is whole: call AgreeKeys, then Received again with the rest of the
+	// input.
+	NeedKeys bool
 }
 
 type phase uint8
@@ -142,7 +152,9 @@ type Session struct {
 
 	cipher     Cipher
 	ready      bool // cipher is keyed
-	pendingLen int  // contents length of the packet whose length was read, or -1
+	sent       bool // our garbage terminator and version packet are out
+	deferKeys  bool
+	pendingLen int // contents length of the packet whose length was read, or -1
 
 	err error
 }
@@ -162,6 +174,7 @@ func NewSession(cfg Config) (*Session, error) {
 		garbage:    cfg.Garbage,
 		phase:      phaseMaybeV1,
 		pendingLen: -1,
+		deferKeys:  cfg.DeferKeyAgreement,
 	}
 	if s.initiator {
 		s.phase = phaseKey
@@ -187,8 +200,9 @@ func (s *Session) sendKey(out []byte) []byte {
 	return append(out, s.garbage...)
 }
 
-// CanSend reports whether the keys are agreed, so AppendMessage works.
-func (s *Session) CanSend() bool { return s.ready && s.phase != phaseFailed }
+// CanSend reports whether the keys are agreed and our version packet is
+// out, so AppendMessage works.
+func (s *Session) CanSend() bool { return s.sent && s.phase != phaseFailed }
 
 // Established reports whether the peer's version packet arrived: the
 // handshake is complete and its garbage authenticated.
@@ -293,20 +307,49 @@ func (s *Session) readKey(in []byte, r *Result) (bool, error) {
 	if s.keyLen < KeySize {
 		return false, nil
 	}
-	c, err := NewCipher(s.key, s.theirKey, s.initiator, s.magic)
-	if err != nil {
-		return false, err
+	if !s.ready {
+		if s.deferKeys {
+			r.NeedKeys = true
+			return false, nil
+		}
+		if err := s.AgreeKeys(); err != nil {
+			return false, err
+		}
 	}
-	s.cipher = *c
-	s.ready = true
-	s.key = Key{} // the private key is of no more use: forget it
 	r.Out = append(r.Out, s.cipher.sendTerm[:]...)
 	// The version packet has empty contents (BIP324's TRANSPORT_VERSION)
 	// and carries our garbage as associated data.
 	r.Out = s.cipher.AppendPacket(r.Out, nil, s.garbage, false)
 	s.garbage = nil
+	s.sent = true
 	s.phase = phaseGarbage
 	return true, nil
+}
+
+// AgreeKeys runs the ECDH and derives the ciphers once the peer's key is
+// whole: Received does it unless Config.DeferKeyAgreement asked it to
+// report Result.NeedKeys instead. It touches only the Session, so it may
+// run on another goroutine while nothing else uses the Session. A failure
+// ends the session like an error of Received.
+func (s *Session) AgreeKeys() error {
+	if s.err != nil {
+		return s.err
+	}
+	if s.ready {
+		return nil
+	}
+	if s.phase != phaseKey || s.keyLen < KeySize {
+		return errors.New("bip324: AgreeKeys before the peer's key is whole")
+	}
+	c, err := NewCipher(s.key, s.theirKey, s.initiator, s.magic)
+	if err != nil {
+		s.phase, s.err = phaseFailed, err
+		return err
+	}
+	s.cipher = *c
+	s.ready = true
+	s.key = Key{} // the private key is of no more use: forget it
+	return nil
 }
 
 // readGarbage looks for the peer's garbage terminator in what follows its

@@ -631,3 +631,62 @@ func TestAppendV1Frames(t *testing.T) {
 		t.Fatalf("%v allocations", n)
 	}
 }
+
+// TestDeferKeyAgreement: with DeferKeyAgreement, Received stops at the
+// whole key with NeedKeys, sends nothing more until AgreeKeys, then goes on
+// with the rest of the same input.
+func TestDeferKeyAgreement(t *testing.T) {
+	for _, deferInitiator := range []bool{true, false} {
+		a := mustSession(t, true, []byte("ga"))
+		b := mustSession(t, false, []byte("gb"))
+		deferred := b
+		if deferInitiator {
+			deferred = a
+		}
+		deferred.deferKeys = true
+		if err := deferred.AgreeKeys(); err == nil {
+			t.Fatal("AgreeKeys before any key")
+		}
+		toB := a.Start(nil)
+		rb, err := b.Received(toB, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !deferInitiator {
+			if !rb.NeedKeys || len(rb.Out) != KeySize+2 || b.CanSend() {
+				t.Fatalf("responder: NeedKeys %v, sent %d, CanSend %v", rb.NeedKeys, len(rb.Out), b.CanSend())
+			}
+			rest := toB[rb.Used:]
+			if err := b.AgreeKeys(); err != nil {
+				t.Fatal(err)
+			}
+			r2, err := b.Received(rest, rb.Out, nil)
+			if err != nil || r2.NeedKeys || !b.CanSend() {
+				t.Fatalf("after AgreeKeys: %v, NeedKeys %v", err, r2.NeedKeys)
+			}
+			rb = r2
+		}
+		ra, err := a.Received(rb.Out, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if deferInitiator {
+			if !ra.NeedKeys || len(ra.Out) != 0 || ra.Used != KeySize {
+				t.Fatalf("initiator: NeedKeys %v, sent %d, used %d", ra.NeedKeys, len(ra.Out), ra.Used)
+			}
+			if err := a.AgreeKeys(); err != nil {
+				t.Fatal(err)
+			}
+			if ra, err = a.Received(rb.Out[KeySize:], nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !ra.Established {
+			t.Fatal("initiator not established")
+		}
+		rb, err = b.Received(ra.Out, nil, nil)
+		if err != nil || !rb.Established {
+			t.Fatalf("responder: %v, established %v", err, rb.Established)
+		}
+	}
+}
