@@ -231,7 +231,8 @@ func (s *Session) ShouldReconnectV1(sent int) bool {
 // place, so in's consumed bytes are overwritten and Messages' payloads
 // alias them. An error ends the connection: it wraps ErrNoTerminator,
 // ErrWrongNetwork, ErrPacketTooLarge or ErrAuthentication (or ErrV1 when
-// called after Result.V1).
+// called after Result.V1). With Config.DeferKeyAgreement it may stop early
+// with Result.NeedKeys.
 func (s *Session) Received(in, out []byte, msgs []Message) (Result, error) {
 	r := Result{Out: out, Messages: msgs}
 	if s.err != nil {
