@@ -1,6 +1,9 @@
 package netaddr
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"net/netip"
+)
 
 // AppendGroup appends the address's network group to dst, as Core's
 // NetGroupManager::GetGroup does without an AS map: the class (NetClass)
@@ -65,4 +68,18 @@ func AppendTestGroup(dst []byte, a Addr, port uint16) []byte {
 	dst = append(dst, localGroupTag, byte(a.net))
 	dst = append(dst, a.Bytes()...)
 	return binary.BigEndian.AppendUint16(dst, port)
+}
+
+// SourceNet is the source network a node limits half-open inbound
+// connections by: the /24 of an IPv4 address (an IPv4-mapped one
+// included), the /64 of an IPv6 one. It is btcd's rule, not Core's, which
+// has no such limit.
+func SourceNet(a netip.Addr) netip.Prefix {
+	a = a.Unmap()
+	bits := 24
+	if a.Is6() {
+		bits = 64
+	}
+	p, _ := a.Prefix(bits)
+	return p
 }

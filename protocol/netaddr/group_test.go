@@ -2,6 +2,7 @@ package netaddr
 
 import (
 	"bytes"
+	"net/netip"
 	"testing"
 )
 
@@ -56,5 +57,18 @@ func TestTestGroup(t *testing.T) {
 	}
 	if got := AppendGroup([]byte{9}, pub); !bytes.Equal(got, []byte{9, byte(IPv4), 1, 2}) {
 		t.Errorf("AppendGroup does not append: %v", got)
+	}
+}
+
+func TestSourceNet(t *testing.T) {
+	for in, want := range map[string]string{
+		"1.2.3.4":         "1.2.3.0/24",
+		"::ffff:1.2.3.4":  "1.2.3.0/24",
+		"2001:db8:1:2::5": "2001:db8:1:2::/64",
+		"127.0.0.1":       "127.0.0.0/24",
+	} {
+		if got := SourceNet(netip.MustParseAddr(in)); got.String() != want {
+			t.Errorf("SourceNet(%s) = %s, want %s", in, got, want)
+		}
 	}
 }
