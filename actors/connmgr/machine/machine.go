@@ -461,7 +461,7 @@ func (m *Machine) Handshaken(now time.Time, id uint64, hs Handshake, out []Actio
 	if m.cfg.AddrBook {
 		out = append(out, Action{Kind: ReportConnected, ID: p.id, Addr: p.remote, Inbound: p.inbound,
 			ConnType: p.connType, Services: hs.Services, WantsAddrV2: hs.WantsAddrV2,
-			Local: m.advertisable(p, hs.AddrRecv)})
+			Local: m.advertisable(p, hs.AddrRecv), Socket: p.local})
 	}
 	if p.connType == ConnFeeler {
 		out = note(out, LevelDebug, "feeler connection completed; disconnecting", fPeer(p.id), fAddr(p.remote))
