@@ -131,6 +131,8 @@ type addrBook struct {
 	caches map[cacheKey]*addrCache
 	// processed and rateLimited count gossiped addresses.
 	processed, rateLimited uint64
+	// bans is connmgr's latest BanFilter (nil: none yet).
+	bans *BanFilter
 
 	tick, saveTick *time.Timer
 	saving         bool
@@ -268,6 +270,8 @@ func (a *addrBook) Receive(ctx actor.Context) {
 		a.candidates(ctx, msg)
 	case *Add:
 		a.add(msg)
+	case *BanFilter:
+		a.bans = msg
 	case *GetAddrs:
 		ctx.Send(msg.ReplyTo, a.snapshot())
 	case *inspect.Describe:

@@ -84,6 +84,10 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 			continue
 		}
 		c.remember(a.relay.addrHash(k))
+		if a.excluded(k, now) {
+			processed-- // banned or discouraged: Core neither counts nor keeps it
+			continue
+		}
 		if !k.valid(a.allowLocal) {
 			continue
 		}
@@ -359,7 +363,9 @@ func (a *addrBook) refresh(c *addrCache, now time.Time) *addrCache {
 		sample := a.book.sample(maxGetAddrReply, maxGetAddrPct, least, now, a.rng)
 		c.addrs = make([]protocol.NetAddressV2, 0, len(sample))
 		for _, e := range sample {
-			c.addrs = append(c.addrs, e.key.v2(e.lastSeen, e.services))
+			if !a.excluded(e.key, now) {
+				c.addrs = append(c.addrs, e.key.v2(e.lastSeen, e.services))
+			}
 		}
 		c.expires = now.Add(cacheLifetime + time.Duration(a.rng.Int64N(int64(cacheJitter))))
 		c.whole, c.bookSize = size <= least, size
