@@ -41,7 +41,7 @@ func (m *Machine) Ban(now time.Time, subnet netip.Prefix, until time.Time, out [
 	m.bans.add(subnet, now, until)
 	m.bansDirty, m.filterDirty = true, true
 	out = m.saveBans(now, out)
-	out = m.sendFilter(now, out)
+	out = m.sendFilter(now, out, true)
 	out = note(out, LevelInfo, "banned", fSubnet(NormalizeSubnet(subnet)), fUntil(until))
 	for _, p := range m.peers {
 		if m.bans.banned(p.remote.Addr(), now) {
@@ -57,7 +57,7 @@ func (m *Machine) Unban(now time.Time, subnet netip.Prefix, out []Action) []Acti
 	if m.bans.remove(subnet) {
 		m.bansDirty, m.filterDirty = true, true
 		out = m.saveBans(now, out)
-		out = m.sendFilter(now, out)
+		out = m.sendFilter(now, out, true)
 	}
 	return out
 }
@@ -67,7 +67,7 @@ func (m *Machine) ClearBans(now time.Time, out []Action) []Action {
 	m.bans = banList{}
 	m.bansDirty, m.filterDirty = true, true
 	out = m.saveBans(now, out)
-	return m.sendFilter(now, out)
+	return m.sendFilter(now, out, true)
 }
 
 // Bans lists the bans in force at now, sorted by subnet.

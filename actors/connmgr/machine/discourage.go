@@ -101,12 +101,15 @@ func (m *Machine) Misbehaved(now time.Time, id uint64, out []Action) []Action {
 		m.filterDirty = true
 	}
 	out = note(out, LevelDebug, "disconnecting and discouraging peer", fPeer(who.id), fAddr(who.remote))
+	// The address book first: it hears of the address before anything
+	// that follows from the closes.
+	out = m.sendFilter(now, out, false)
 	for _, q := range m.peers {
 		if q.remote.Addr() == addr {
 			out = append(out, Action{Kind: Close, Conn: q.conn, Reason: ReasonMisbehaved})
 		}
 	}
-	return m.sendFilter(now, out)
+	return out
 }
 
 // goneCapacity is how many of the peers that left the table the machine

@@ -28,16 +28,19 @@ func (m *Machine) Filter(now time.Time) AddrFilter {
 }
 
 // sendFilter emits the AddrFilter action when the bans or the discouraged
-// addresses changed since the last one, at most once per TickInterval
-// (misbehaving peers may come fast; Tick sends what was held back), and
-// again every filterRefresh while it excludes anything.
-func (m *Machine) sendFilter(now time.Time, out []Action) []Action {
+// addresses changed since the last one: at once for an operator's command
+// (urgent), otherwise at most once per TickInterval (misbehaving peers,
+// which an attacker controls, may come fast: building a filter copies the
+// ban list and may sort the discouraged addresses; Tick sends what was
+// held back). It is sent again every filterRefresh while it excludes
+// anything.
+func (m *Machine) sendFilter(now time.Time, out []Action, urgent bool) []Action {
 	if !m.cfg.AddrBook || m.stopped {
 		return out
 	}
 	sent := !m.filterAt.IsZero()
 	switch {
-	case m.filterDirty && (!sent || now.Sub(m.filterAt) >= TickInterval):
+	case m.filterDirty && (urgent || !sent || now.Sub(m.filterAt) >= TickInterval):
 	case m.filterNonEmpty && sent && now.Sub(m.filterAt) >= filterRefresh:
 	default:
 		return out

@@ -77,9 +77,15 @@ func TestFilterFollowsBansAndDiscouragement(t *testing.T) {
 	if fs := filters(m.Tick(now.Add(2*TickInterval), nil)); len(fs) != 0 {
 		t.Fatalf("filter sent without a change: %+v", fs)
 	}
+	// An operator's ban goes out at once, however soon after the last.
+	f = lastFilter(t, m.Ban(now.Add(2*TickInterval), netip.MustParsePrefix("10.3.0.0/16"), now.Add(time.Hour), nil))
+	if len(f.Bans) != 2 || len(f.Discouraged) != 1 {
+		t.Fatalf("filter after a second ban %+v", f)
+	}
+	m.Unban(now.Add(2*TickInterval), netip.MustParsePrefix("10.3.0.0/16"), nil)
 
 	// Refreshed while it excludes something.
-	now = now.Add(TickInterval + filterRefresh)
+	now = now.Add(2*TickInterval + filterRefresh)
 	f = lastFilter(t, m.Tick(now, nil))
 	if len(f.Bans) != 1 || len(f.Discouraged) != 1 {
 		t.Fatalf("refreshed filter %+v", f)

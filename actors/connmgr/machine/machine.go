@@ -258,7 +258,7 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 	}
 	m.started = true
 	out = m.saveBans(now, out)
-	out = m.sendFilter(now, out)
+	out = m.sendFilter(now, out, false)
 	if m.cfg.Listen {
 		binds := m.cfg.Bind
 		if len(binds) == 0 {
@@ -309,7 +309,7 @@ func (m *Machine) Tick(now time.Time, out []Action) []Action {
 		m.bansDirty, m.filterDirty = true, true
 	}
 	out = m.saveBans(now, out)
-	out = m.sendFilter(now, out)
+	out = m.sendFilter(now, out, false)
 	out = m.forgetClosing(now, out)
 	for _, key := range m.manualKeys() {
 		if n := m.manual[key]; n != nil && n.state == manualIdle && !now.Before(n.next) {
