@@ -62,7 +62,7 @@ func TestFilterFollowsBansAndDiscouragement(t *testing.T) {
 	// A misbehaving peer soon after: held back until a Tick at least
 	// TickInterval after the last filter.
 	out := m.Accepted(now, 7, ap("5.5.5.5:1"), ap("192.168.0.2:8333"), nil)
-	out = m.Spawned(now, out[len(out)-1].ID, "pid", out)
+	m.Spawned(now, out[len(out)-1].ID, "pid", nil)
 	out = m.Misbehaved(now.Add(100*time.Millisecond), 0, nil)
 	if fs := filters(out); len(fs) != 0 {
 		t.Fatalf("filter sent again within TickInterval: %+v", fs)
