@@ -59,7 +59,10 @@ type SendMessage struct {
 	Msg protocol.Message
 }
 
-// Disconnect asks the peer to close its connection for Reason.
+// Disconnect asks the peer to close its connection for Reason. A handler
+// that found misbehaviour (a rule Core calls Misbehaving for) wraps a
+// Reason that Discourages: the peer then reports *Misbehaved to its parent,
+// which decides, instead of closing.
 type Disconnect struct {
 	Reason error
 }
