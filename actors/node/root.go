@@ -166,6 +166,9 @@ func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 // its genesis block, or no tip when that block is unusable.
 func (n *Node) initialBlockDownload() func(time.Time) bool {
 	tip, _ := chain.GenesisTip(n.params) // an unusable genesis: no tip, so IBD
+	if n.opts.chainTip != nil {
+		tip = *n.opts.chainTip
+	}
 	return chain.NewIBD(tip, n.params).Active
 }
 
