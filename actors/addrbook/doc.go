@@ -74,7 +74,9 @@
 //     twice in a row while there are others).
 //   - Our own address is told to an outbound full-relay peer at the
 //     handshake, in a message of its own, and to every peer in address
-//     relay about daily through its queue (Core's MaybeSendAddr).
+//     relay about daily through its queue (Core's MaybeSendAddr); never
+//     while Config.InitialBlockDownload says the node is in initial block
+//     download, as Core.
 //   - *Add adds addresses from elsewhere; *GetAddrs returns a snapshot (the
 //     debug endpoint's GET /debug/addrbook); *inspect.Describe is answered
 //     with kind "addrbook".
