@@ -47,6 +47,12 @@ type Config struct {
 	File string
 	// Services are our own service bits, announced with our address.
 	Services protocol.ServiceFlag
+	// InitialBlockDownload reports whether the node is still in initial
+	// block download at now (chain.IBD's Active); while it is, the book
+	// does not announce our own address, as Core's MaybeSendAddr. It is
+	// called only from the book's actor. Nil: never (a book with no chain
+	// behind it).
+	InitialBlockDownload func(now time.Time) bool
 	// Dispatcher is where the book registers for addr, addrv2 and getaddr.
 	// Nil: the book gets no gossip (tests, or a node without dispatcher).
 	Dispatcher *actor.PID

@@ -388,8 +388,14 @@ func unixStamp(t time.Time) uint32 {
 // joins the peer's address queue after its known filter is cleared, so
 // that it does go out, as Core does. Core also tells an inbound peer at
 // once when it joins address relay; here an inbound peer first hears it
-// about a day after connecting.
+// about a day after connecting. While the node is in initial block
+// download nothing is sent and nothing changes, as in Core: the
+// announcement stays due and goes out at the first housekeeping tick
+// after the node leaves it.
 func (a *addrBook) advertiseSelf(ctx actor.Context, id uint64, c *conn, now time.Time) {
+	if a.cfg.InitialBlockDownload != nil && a.cfg.InitialBlockDownload(now) {
+		return
+	}
 	first := c.nextLocal == 0
 	c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
 	if !first {
