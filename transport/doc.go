@@ -86,5 +86,12 @@
 //
 // Other systems get a portable io over the net package with a reader and a
 // writer goroutine per connection, serving the same messages; the build tag
-// transport_portable selects it on Linux too, so its tests run there.
+// transport_portable makes Props return it on Linux too, and PortableProps
+// returns it on every system.
+//
+// # One contract
+//
+// Package transport/iotest holds the io message contract as tests, run
+// against the epoll io, the portable io and the in-memory network of
+// actors/actortest alike (TestContract here, and in actortest).
 package transport
