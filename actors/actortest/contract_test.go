@@ -16,7 +16,8 @@ import (
 func TestContract(t *testing.T) {
 	iotest.Run(t, func(t *testing.T, cfg transport.Config) *actor.Props {
 		net := actortest.NewNetwork(cfg.Magic,
-			actortest.WithRecvLimit(cfg.RecvLimit), actortest.WithSendLimit(cfg.SendLimit))
+			actortest.WithRecvLimit(cfg.RecvLimit), actortest.WithSendLimit(cfg.SendLimit),
+			actortest.WithSendTimeout(cfg.SendTimeout))
 		return net.Props(netip.MustParseAddr("127.0.0.1"))
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"syscall"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -51,7 +52,10 @@ const scribble = 0xA5
 //     (WithSendLimit, transport.DefaultSendLimit by default) the peer gets
 //     *transport.SendPaused, and *transport.SendResumed once the other end
 //     takes enough of it. There are no socket buffers in between, so the
-//     queue fills as soon as the other end stops reading.
+//     queue fills as soon as the other end stops reading. A queue that
+//     holds bytes with none taken for the send timeout (WithSendTimeout,
+//     transport.DefaultSendTimeout by default) closes the connection with
+//     transport.ErrSendTimeout, counted in Stats.SendTimeouts.
 //   - *transport.Close: the connection ends after what was sent is
 //     delivered; both ends' peers and owners get *transport.Closed. This end
 //     gets the Close reason (transport.ErrCloseRequested if none), the other
@@ -87,6 +91,7 @@ type netIO struct {
 	badChecksums uint64
 	badCommands  uint64
 	stale        uint64
+	sendTimeouts uint64
 	nAccepted    uint64
 	nDialed      uint64
 }
@@ -113,6 +118,8 @@ type (
 	// netDrained tells conn's io that the other end took bytes of conn's
 	// send queue: it may be back under the send limit.
 	netDrained struct{ conn transport.ConnID }
+	// netStallCheck asks conn's io to check its send timeout.
+	netStallCheck struct{ conn transport.ConnID }
 	// netDialFrom is a Dial from a chosen local address (port 0: any), used
 	// by the scripted remotes of this package.
 	netDialFrom struct {
@@ -152,6 +159,8 @@ func (a *netIO) Receive(ctx actor.Context) {
 		a.closed(ctx, msg)
 	case *netDrained:
 		a.drained(ctx, msg)
+	case *netStallCheck:
+		a.stallCheck(ctx, msg)
 	}
 }
 
@@ -373,6 +382,11 @@ func (a *netIO) send(ctx actor.Context, msg *transport.Send) {
 			h.sendPaused = true
 			paused = h.peer != nil
 		}
+		if !h.stallTimer {
+			h.stallTimer = true
+			h.progress = time.Now()
+			a.checkStallAfter(h.id, n.sendTimeout)
+		}
 	}
 	var peer *actor.PID
 	if ok {
@@ -494,6 +508,9 @@ func (a *netIO) frameLocked(h *half) (*transport.Received, posts) {
 	default:
 		h.in, h.read = nil, 0
 	}
+	if used > 0 {
+		h.other.progress = time.Now()
+	}
 	var rcv *transport.Received
 	if len(frames) > 0 {
 		rcv = &transport.Received{Conn: h.id, Frames: frames, Size: wire}
@@ -593,6 +610,44 @@ func (a *netIO) drained(ctx actor.Context, msg *netDrained) {
 	}
 }
 
+// checkStallAfter has this io check conn's send timeout after d.
+func (a *netIO) checkStallAfter(conn transport.ConnID, d time.Duration) {
+	root, self := a.ep.root, a.ep.pid
+	time.AfterFunc(d, func() { root.Send(self, &netStallCheck{conn: conn}) })
+}
+
+// stallCheck closes conn with transport.ErrSendTimeout if its send queue
+// has held bytes, none taken, for the send timeout (Core's "socket sending
+// timeout"); else it checks again while bytes remain.
+func (a *netIO) stallCheck(ctx actor.Context, msg *netStallCheck) {
+	n := a.net
+	n.mu.Lock()
+	h, ok := n.halves[msg.conn]
+	if !ok || h.ep != a.ep {
+		n.mu.Unlock()
+		return
+	}
+	h.stallTimer = false
+	queued := h.queued()
+	if h.closing || queued == 0 {
+		n.mu.Unlock()
+		return
+	}
+	at := h.progress.Add(n.sendTimeout)
+	if wait := time.Until(at); wait > 0 {
+		h.stallTimer = true
+		n.mu.Unlock()
+		a.checkStallAfter(h.id, wait)
+		return
+	}
+	a.sendTimeouts++
+	reason := fmt.Errorf("%w: %d bytes unread for %v", transport.ErrSendTimeout, queued, n.sendTimeout)
+	h.stopRead = true
+	ps := n.closeLocked(h, reason, remoteClosedError(reason), true)
+	n.mu.Unlock()
+	ps.send()
+}
+
 func (a *netIO) stats(ctx actor.Context, msg *transport.GetStats) {
 	s := &transport.Stats{
 		BytesRead:    a.bytesRead,
@@ -600,6 +655,7 @@ func (a *netIO) stats(ctx actor.Context, msg *transport.GetStats) {
 		BadChecksums: a.badChecksums,
 		BadCommands:  a.badCommands,
 		Stale:        a.stale,
+		SendTimeouts: a.sendTimeouts,
 		Accepted:     a.nAccepted,
 		Dialed:       a.nDialed,
 	}

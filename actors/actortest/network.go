@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -44,9 +45,10 @@ var (
 // posts to an actor it posts with that actor's own system, remembered per
 // node when its io replacement starts.
 type Network struct {
-	magic     uint32
-	recvLimit int
-	sendLimit int
+	magic       uint32
+	recvLimit   int
+	sendLimit   int
+	sendTimeout time.Duration
 
 	mu        sync.Mutex
 	listeners map[netip.AddrPort]*listener
@@ -110,6 +112,11 @@ type half struct {
 	// sendPaused is set while this end's send queue (see queued) is above
 	// the send limit and its peer was told SendPaused.
 	sendPaused bool
+	// stallTimer is set while a check of the send timeout is pending;
+	// progress is when the other end last took bytes of this end's queue
+	// (or the queue began to fill).
+	stallTimer bool
+	progress   time.Time
 	// eof is the reason of a close by the other end, set when it came while
 	// this end still held input its peer has not had: the close is reported
 	// once that input is delivered, as a socket reads its data before EOF.
@@ -150,18 +157,31 @@ func WithSendLimit(bytes int) NetworkOption {
 	}
 }
 
+// WithSendTimeout sets how long a connection end's send queue may hold
+// bytes with none of them taken by the other end before the end is closed
+// with transport.ErrSendTimeout, as transport.Config's SendTimeout does for
+// io. Zero or less means transport.DefaultSendTimeout.
+func WithSendTimeout(d time.Duration) NetworkOption {
+	return func(n *Network) {
+		if d > 0 {
+			n.sendTimeout = d
+		}
+	}
+}
+
 // NewNetwork returns an empty network whose nodes speak the network with
 // message start magic (protocol.Params.Magic).
 func NewNetwork(magic uint32, opts ...NetworkOption) *Network {
 	n := &Network{
-		magic:      magic,
-		recvLimit:  transport.DefaultRecvLimit,
-		sendLimit:  transport.DefaultSendLimit,
-		listeners:  make(map[netip.AddrPort]*listener),
-		halves:     make(map[transport.ConnID]*half),
-		localUse:   make(map[netip.AddrPort]int),
-		nextListen: make(map[netip.Addr]uint16),
-		nextEphem:  make(map[netip.Addr]uint16),
+		magic:       magic,
+		recvLimit:   transport.DefaultRecvLimit,
+		sendLimit:   transport.DefaultSendLimit,
+		sendTimeout: transport.DefaultSendTimeout,
+		listeners:   make(map[netip.AddrPort]*listener),
+		halves:      make(map[transport.ConnID]*half),
+		localUse:    make(map[netip.AddrPort]int),
+		nextListen:  make(map[netip.Addr]uint16),
+		nextEphem:   make(map[netip.Addr]uint16),
 	}
 	for _, o := range opts {
 		o(n)

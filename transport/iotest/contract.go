@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
@@ -245,27 +246,10 @@ func testSendPause(t *testing.T, newIO NewIO) {
 	const (
 		sendLimit = 64 << 10
 		size      = 32 << 10
-		maxSends  = 2048 // 64 MB: more than any loopback socket buffers hold
 	)
 	r := newRig(t, newIO, limits{recv: 64 << 10, send: sendLimit})
 	p := r.pair(true, false) // the accepted end's peer does not acknowledge: its io stops reading
-	sent := 0
-	for sent < maxSends {
-		r.send(p.out, seqFrame(nil, "block", uint32(sent), size))
-		sent++
-		if sent%16 != 0 {
-			continue
-		}
-		if s := r.owner.stats(); s.SendsPaused == 1 {
-			if s.BytesQueued <= sendLimit {
-				t.Fatalf("SendsPaused with BytesQueued %d, limit %d", s.BytesQueued, sendLimit)
-			}
-			break
-		}
-	}
-	if sent == maxSends {
-		t.Fatalf("%d sends of %d bytes to a peer that reads nothing never passed the send limit", sent, size)
-	}
+	sent := fill(t, r, p, size)
 	first(p.outRec, func(m *transport.SendPaused) bool { return m.Conn == p.out })
 	p.inRec.ackHeld(true)
 	first(p.outRec, func(m *transport.SendResumed) bool { return m.Conn == p.out })
@@ -293,6 +277,55 @@ func testSendPause(t *testing.T, newIO NewIO) {
 			}
 			want = "paused"
 		}
+	}
+}
+
+// fill sends frames of size on p.out, whose other end does not read, until
+// io reports p.out's queue past the send limit, and returns the number
+// sent. It stops early, failing the test, if the connection closes.
+func fill(t *testing.T, r *rig, p *pair, size int) int {
+	t.Helper()
+	const maxSends = 2048 // 64 MB of 32 KB frames: more than loopback socket buffers hold
+	for sent := 1; sent <= maxSends; sent++ {
+		r.send(p.out, seqFrame(nil, "block", uint32(sent-1), size))
+		if sent%16 != 0 {
+			continue
+		}
+		s := r.owner.stats()
+		if s.SendsPaused == 1 {
+			if s.BytesQueued <= r.sendLimit {
+				t.Fatalf("SendsPaused with BytesQueued %d, limit %d", s.BytesQueued, r.sendLimit)
+			}
+			return sent
+		}
+		if count(p.outRec.snapshot(), func(c *transport.Closed) bool { return c.Conn == p.out }) > 0 {
+			t.Fatalf("connection closed after %d sends: %s", sent, describe(p.outRec.snapshot()))
+		}
+	}
+	t.Fatalf("%d sends of %d bytes to a peer that reads nothing never passed the send limit", maxSends, size)
+	return 0
+}
+
+// testSendTimeout: a connection whose queue holds bytes and has written
+// none of them for the send timeout is closed with
+// transport.ErrSendTimeout and counted.
+func testSendTimeout(t *testing.T, newIO NewIO) {
+	r := newRig(t, newIO, limits{recv: 64 << 10, send: 64 << 10, sendTimeout: 300 * time.Millisecond})
+	p := r.pair(true, false)
+	// 16 MB: more than the socket buffers between the ends hold, so the
+	// queue stops draining once they are full.
+	const n, size = 512, 32 << 10
+	for i := range n {
+		r.send(p.out, seqFrame(nil, "block", uint32(i), size))
+	}
+	if c := p.outRec.closedOf(p.out); !errors.Is(c.Reason, transport.ErrSendTimeout) {
+		t.Fatalf("peer: reason %v, want ErrSendTimeout", c.Reason)
+	}
+	if c := r.owner.closedOf(p.out); !errors.Is(c.Reason, transport.ErrSendTimeout) {
+		t.Fatalf("owner: reason %v, want ErrSendTimeout", c.Reason)
+	}
+	if s := r.owner.stats(); s.SendTimeouts != 1 {
+		t.Fatalf("SendTimeouts %d, want 1", s.SendTimeouts)
 	}
 }
 
@@ -441,8 +474,8 @@ func testStats(t *testing.T, newIO NewIO) {
 	p.outRec.waitFrames(p.out, 1)
 	msgs := p.inRec.waitUntil("10 frames", func(msgs []any) bool { return len(framesOf(msgs, p.in)) == 10 })
 	held := count[*rcvd](msgs, nil)
-	s = r.owner.statsUntil("every byte read, the held Receiveds in flight", func(s *transport.Stats) bool {
-		return s.BytesRead == wire && s.InFlight == held
+	s = r.owner.statsUntil("every byte written and read, the held Receiveds in flight", func(s *transport.Stats) bool {
+		return s.BytesRead == wire && s.BytesWritten == wire && s.BytesQueued == 0 && s.InFlight == held
 	})
 	if s.Listeners != 1 || s.Conns != 2 || s.Accepted != 1 || s.Dialed != 1 ||
 		s.BytesWritten != wire || s.BytesQueued != 0 || s.InFlight != held || s.ReadsPaused != 0 || s.SendsPaused != 0 {

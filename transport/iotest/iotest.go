@@ -18,8 +18,8 @@ import (
 const Magic uint32 = 0xDAB5BFFA
 
 // NewIO returns the props of a fresh io actor configured by cfg: its Magic,
-// RecvLimit, SendLimit and CloseTimeout are set by the test, the rest is
-// zero. It is called once per test, which spawns the props once, and may
+// RecvLimit, SendLimit, SendTimeout and CloseTimeout are set by the test
+// (zero: the default), the rest is zero. It is called once per test, which spawns the props once, and may
 // use t (for a logger, or a cleanup).
 type NewIO func(t *testing.T, cfg transport.Config) *actor.Props
 
@@ -41,6 +41,7 @@ func Run(t *testing.T, newIO NewIO) {
 		{"OversizedLengthCloses", testOversized},
 		{"ReceivePauseAndResume", testReceivePause},
 		{"SendPausedAndResumed", testSendPause},
+		{"SendTimeoutCloses", testSendTimeout},
 		{"CloseFlushesQueuedOutput", testCloseFlushes},
 		{"CloseWithoutReason", testCloseNoReason},
 		{"RemoteCloseAfterHeldInput", testRemoteCloseWhilePaused},
@@ -63,11 +64,14 @@ type rig struct {
 	owner   *recorder
 	addr    netip.AddrPort
 	stopped bool
+	// sendLimit is the io's send limit.
+	sendLimit int
 }
 
 // limits are the Config fields a test may set.
 type limits struct {
-	recv, send int
+	recv, send  int
+	sendTimeout time.Duration
 }
 
 func newRig(t *testing.T, newIO NewIO, lim limits) *rig {
@@ -81,8 +85,12 @@ func newRig(t *testing.T, newIO NewIO, lim limits) *rig {
 		actor.WithDeadLetterThrottleInterval(10*time.Millisecond),
 	)
 	t.Cleanup(sys.Shutdown)
-	cfg := transport.Config{Magic: Magic, RecvLimit: lim.recv, SendLimit: lim.send, CloseTimeout: waitFor}
-	r := &rig{t: t, sys: sys}
+	cfg := transport.Config{Magic: Magic, RecvLimit: lim.recv, SendLimit: lim.send,
+		SendTimeout: lim.sendTimeout, CloseTimeout: waitFor}
+	r := &rig{t: t, sys: sys, sendLimit: lim.send}
+	if r.sendLimit == 0 {
+		r.sendLimit = transport.DefaultSendLimit
+	}
 	r.io = sys.Root.Spawn(newIO(t, cfg))
 	t.Cleanup(func() {
 		if !r.stopped {
