@@ -403,8 +403,12 @@ func (a *portableIO) reader(c *pconn) {
 			return
 		}
 		buf = append(buf[:0], buf[d.Used:]...)
-		if d.Next > cap(buf) {
-			buf = append(make([]byte, 0, d.Next), buf...)
+		if d.Next > cap(buf) && len(buf) == cap(buf) {
+			// A frame larger than the buffer: grow it as its bytes
+			// arrive, RecvAhead at a time then doubling, not to the
+			// announced size at once (Core's V1Transport::readData).
+			grown := min(d.Next, max(len(buf)+RecvAhead, 2*cap(buf)))
+			buf = append(make([]byte, 0, grown), buf...)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 
@@ -115,6 +116,44 @@ func testLargeFrame(t *testing.T, newIO NewIO) {
 	r.send(p.out, seqFrame(nil, "block", 2, protocol.MaxPayloadSize))
 	checkSeq(t, p.inRec.waitFrames(p.in, 2)[:1], "block", 1, 300_000)
 	checkSeq(t, p.inRec.waitFrames(p.in, 2)[1:], "block", 2, protocol.MaxPayloadSize)
+}
+
+// testAnnouncedLength: a header announcing a large payload does not make io
+// allocate it before the bytes arrive. As Core's V1Transport::readData
+// does, the buffer grows with the data, 256 KiB ahead at most (then
+// doubling), so remotes announcing 4 MB and sending 100 bytes cost little.
+func testAnnouncedLength(t *testing.T, newIO NewIO) {
+	const conns = 8
+	r := newRig(t, newIO, limits{})
+	pairs := make([]*pair, conns)
+	for i := range pairs {
+		pairs[i] = r.pair(true, true)
+	}
+	partial := seqFrame(nil, "block", 1, protocol.MaxPayloadSize)[:protocol.HeaderSize+100]
+	base := r.owner.stats().BytesRead
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, p := range pairs {
+		r.send(p.out, append([]byte(nil), partial...))
+	}
+	r.owner.statsUntil("every partial frame read", func(s *transport.Stats) bool {
+		return s.BytesRead == base+uint64(conns*len(partial))
+	})
+	runtime.ReadMemStats(&after)
+	// Allocating the announced length would take 4 MB per connection.
+	const budget = conns * protocol.MaxPayloadSize / 4
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > budget {
+		t.Fatalf("%d connections announcing %d bytes and sending 100: %d bytes allocated, want at most %d",
+			conns, protocol.MaxPayloadSize, grew, budget)
+	}
+	// The frames still complete.
+	rest := seqFrame(nil, "block", 1, protocol.MaxPayloadSize)[len(partial):]
+	for _, p := range pairs {
+		r.send(p.out, append([]byte(nil), rest...))
+	}
+	for _, p := range pairs {
+		checkSeq(t, p.inRec.waitFrames(p.in, 1), "block", 1, protocol.MaxPayloadSize)
+	}
 }
 
 // testBadFramesDropped: a frame whose checksum does not match, or whose

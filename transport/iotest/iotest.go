@@ -36,6 +36,7 @@ func Run(t *testing.T, newIO NewIO) {
 		{"FramesBothWays", testFramesBothWays},
 		{"BytesBeforeAttach", testBytesBeforeAttach},
 		{"LargeFrame", testLargeFrame},
+		{"AnnouncedLengthNotAllocated", testAnnouncedLength},
 		{"BadChecksumAndCommandDropped", testBadFramesDropped},
 		{"BadMagicCloses", testBadMagic},
 		{"OversizedLengthCloses", testOversized},
