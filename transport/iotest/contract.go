@@ -368,6 +368,28 @@ func testSendTimeout(t *testing.T, newIO NewIO) {
 	}
 }
 
+// testSendPauseBeforeAttach: bytes may be sent on a connection before it is
+// attached; when its queue passed the send limit meanwhile, the peer it is
+// then attached to is told SendPaused at once, and SendResumed once the
+// other end reads.
+func testSendPauseBeforeAttach(t *testing.T, newIO NewIO) {
+	r := newRig(t, newIO, limits{send: 64 << 10})
+	d, a := r.connect(1)
+	// 16 MB with neither end attached: nothing reads the accepted end.
+	const n, size = 512, 32 << 10
+	for i := range n {
+		r.send(d.Conn, seqFrame(nil, "block", uint32(i), size))
+	}
+	r.owner.statsUntil("the dialed end's sending paused", func(s *transport.Stats) bool { return s.SendsPaused == 1 })
+	out := newRecorder(t, r.sys, r.io, true)
+	r.attach(d.Conn, out)
+	first(out, func(m *transport.SendPaused) bool { return m.Conn == d.Conn })
+	in := newRecorder(t, r.sys, r.io, true)
+	r.attach(a.Conn, in)
+	checkSeq(t, in.waitFrames(a.Conn, n), "block", 0, size)
+	first(out, func(m *transport.SendResumed) bool { return m.Conn == d.Conn })
+}
+
 // errTest is a Close reason.
 var errTest = errors.New("iotest: closed by the test")
 
@@ -482,9 +504,16 @@ func testStale(t *testing.T, newIO NewIO) {
 	before := r.owner.stats().Stale
 	r.send(p.out, seqFrame(nil, "ping", 1, 8))
 	r.close(p.out, errTest)
+	late := newRecorder(t, r.sys, r.io, true)
+	r.attach(p.in, late)
 	s := r.owner.stats()
-	if s.Stale < before+2 {
-		t.Fatalf("Stale %d after a Send and a Close on a closed connection, was %d", s.Stale, before)
+	if s.Stale < before+3 {
+		t.Fatalf("Stale %d after a Send, a Close and an Attach on closed connections, was %d", s.Stale, before)
+	}
+	// Nothing is posted to the late peer: the owner has had the Closed.
+	late.stats()
+	if msgs := late.snapshot(); len(msgs) != 1 {
+		t.Fatalf("attached to a closed connection, the peer got %s", describe(msgs))
 	}
 	q := r.pair(true, true)
 	r.send(q.out, seqFrame(nil, "ping", 1, 8))

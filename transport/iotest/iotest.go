@@ -42,6 +42,7 @@ func Run(t *testing.T, newIO NewIO) {
 		{"OversizedLengthCloses", testOversized},
 		{"ReceivePauseAndResume", testReceivePause},
 		{"SendPausedAndResumed", testSendPause},
+		{"SendPausedBeforeAttach", testSendPauseBeforeAttach},
 		{"SendTimeoutCloses", testSendTimeout},
 		{"CloseFlushesQueuedOutput", testCloseFlushes},
 		{"CloseWithoutReason", testCloseNoReason},
@@ -67,6 +68,8 @@ type rig struct {
 	stopped bool
 	// sendLimit is the io's send limit.
 	sendLimit int
+	// tags counts the Dials made, for their Tags.
+	tags uint64
 }
 
 // limits are the Config fields a test may set.
@@ -135,7 +138,8 @@ func (r *rig) connect(tag uint64) (*transport.Dialed, *transport.Accepted) {
 // end's recorder acknowledges what it receives at once.
 func (r *rig) pair(ackOut, ackIn bool) *pair {
 	r.t.Helper()
-	d, a := r.connect(uint64(len(r.owner.snapshot())) + 1)
+	r.tags++
+	d, a := r.connect(1000 + r.tags)
 	p := &pair{out: d.Conn, in: a.Conn, dialed: d, accepted: a,
 		outRec: newRecorder(r.t, r.sys, r.io, ackOut), inRec: newRecorder(r.t, r.sys, r.io, ackIn)}
 	r.attach(p.out, p.outRec)
