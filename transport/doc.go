@@ -37,11 +37,12 @@
 // # Framing and limits
 //
 // Frames are cut by Deframe, which the in-memory network of actors/actortest
-// reuses. A frame larger than the read buffer is read into a buffer that
+// reuses. As in Bitcoin Core, a wrong magic (protocol.ErrBadMagic) or a
+// length above protocol.MaxPayloadSize (protocol.ErrPayloadTooLarge) closes
+// the connection; a bad checksum or malformed command bytes drop that
+// frame. A frame larger than the read buffer is read into a buffer that
 // grows as its bytes arrive (RecvAhead, then doubling), never allocated at
-// the length its header announces, as Core's V1Transport does. As in Bitcoin Core, a wrong magic (protocol.ErrBadMagic) or a length
-// above protocol.MaxPayloadSize (protocol.ErrPayloadTooLarge) closes the
-// connection; a bad checksum or malformed command bytes drop that frame.
+// the length its header announces, as Core's V1Transport does.
 //
 // Nothing between io and a peer blocks or drops: io counts the bytes of the
 // Receiveds it posted and not yet saw acknowledged, plus MessageOverhead per
