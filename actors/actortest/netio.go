@@ -382,11 +382,6 @@ func (a *netIO) send(ctx actor.Context, msg *transport.Send) {
 			h.sendPaused = true
 			paused = h.peer != nil
 		}
-		if !h.stallTimer {
-			h.stallTimer = true
-			h.progress = time.Now()
-			a.checkStallAfter(h.id, n.sendTimeout)
-		}
 	}
 	var peer *actor.PID
 	if ok {
@@ -441,6 +436,9 @@ func (a *netIO) deliver(ctx actor.Context, msg *netDeliver) {
 		h.in = append(h.in, msg.data...)
 	}
 	rcv, ps := a.frameLocked(h)
+	if len(h.in) > h.read {
+		n.watchStallLocked(h.other)
+	}
 	peer := h.peer
 	n.mu.Unlock()
 	a.post(ctx, peer, rcv)
@@ -563,6 +561,16 @@ func (a *netIO) close(ctx actor.Context, msg *transport.Close) {
 	if !ok {
 		a.stale++
 	}
+	if ok && h.eof != nil && !h.stopRead {
+		// The other end has closed; this end was delivering what it held
+		// before reporting that. Closing it now ends that, as closing a
+		// socket discards what it has not read.
+		h.stopRead = true
+		ps := a.closedPostsLocked(h, reason)
+		n.mu.Unlock()
+		ps.send()
+		return
+	}
 	if !ok || h.closing {
 		n.mu.Unlock()
 		return
@@ -610,10 +618,31 @@ func (a *netIO) drained(ctx actor.Context, msg *netDrained) {
 	}
 }
 
-// checkStallAfter has this io check conn's send timeout after d.
-func (a *netIO) checkStallAfter(conn transport.ConnID, d time.Duration) {
-	root, self := a.ep.root, a.ep.pid
-	time.AfterFunc(d, func() { root.Send(self, &netStallCheck{conn: conn}) })
+// watchStallLocked makes sure the send timeout of h, whose queue holds
+// bytes the other end does not take (it is not attached, or past its
+// receive limit), is checked: as io watches a queue only once a write left
+// bytes in it, a connection whose bytes are taken as they come costs no
+// timer.
+func (n *Network) watchStallLocked(h *half) {
+	if h.stallTimer || h.closing {
+		return
+	}
+	h.stallTimer = true
+	h.progress = time.Now()
+	n.checkStallAfter(h, n.sendTimeout)
+}
+
+// checkStallAfter has h's io check h's send timeout after d, unless that
+// io has stopped by then.
+func (n *Network) checkStallAfter(h *half, d time.Duration) {
+	ep, conn := h.ep, h.id
+	time.AfterFunc(d, func() {
+		n.mu.Lock()
+		var ps posts
+		ps.toIO(ep, &netStallCheck{conn: conn})
+		n.mu.Unlock()
+		ps.send()
+	})
 }
 
 // stallCheck closes conn with transport.ErrSendTimeout if its send queue
@@ -636,8 +665,8 @@ func (a *netIO) stallCheck(ctx actor.Context, msg *netStallCheck) {
 	at := h.progress.Add(n.sendTimeout)
 	if wait := time.Until(at); wait > 0 {
 		h.stallTimer = true
+		n.checkStallAfter(h, wait)
 		n.mu.Unlock()
-		a.checkStallAfter(h.id, wait)
 		return
 	}
 	a.sendTimeouts++

@@ -475,6 +475,35 @@ func testRemoteCloseWhilePaused(t *testing.T, newIO NewIO) {
 	checkSeq(t, framesOf(msgs, p.in), "tx", 0, size)
 }
 
+// testCloseWhileHeld: a Close of a connection whose reading is paused,
+// after the remote closed, closes it at once with the Close's reason: what
+// was held is dropped, as closing a socket drops what it did not read.
+func testCloseWhileHeld(t *testing.T, newIO NewIO) {
+	r := newRig(t, newIO, limits{recv: 8 << 10})
+	p := r.pair(true, false)
+	var data []byte
+	for i := range 100 {
+		data = seqFrame(data, "tx", uint32(i), 1000)
+	}
+	r.send(p.out, data)
+	r.close(p.out, errTest)
+	p.outRec.closedOf(p.out)
+	r.owner.statsUntil("reads paused", func(s *transport.Stats) bool { return s.ReadsPaused == 1 })
+	errHere := errors.New("iotest: closed while paused")
+	r.close(p.in, errHere)
+	if c := p.inRec.closedOf(p.in); !errors.Is(c.Reason, errHere) {
+		t.Fatalf("peer: reason %v, want the Close's", c.Reason)
+	}
+	if c := r.owner.closedOf(p.in); !errors.Is(c.Reason, errHere) {
+		t.Fatalf("owner: reason %v, want the Close's", c.Reason)
+	}
+	// The held Receiveds may still be acknowledged, harmlessly.
+	p.inRec.ackHeld(true)
+	r.owner.statsUntil("nothing left", func(s *transport.Stats) bool {
+		return s.Conns == 0 && s.InFlight == 0 && s.ReadsPaused == 0
+	})
+}
+
 // testClosedOnce: a peer that also owns its connection gets its Closed
 // once.
 func testClosedOnce(t *testing.T, newIO NewIO) {

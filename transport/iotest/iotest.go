@@ -47,6 +47,7 @@ func Run(t *testing.T, newIO NewIO) {
 		{"CloseFlushesQueuedOutput", testCloseFlushes},
 		{"CloseWithoutReason", testCloseNoReason},
 		{"RemoteCloseAfterHeldInput", testRemoteCloseWhilePaused},
+		{"CloseWhileInputHeld", testCloseWhileHeld},
 		{"ClosedOnceToPeerThatOwns", testClosedOnce},
 		{"StaleMessagesCounted", testStale},
 		{"Stats", testStats},
