@@ -156,9 +156,9 @@ func loadConfig(args []string, stderr io.Writer) (node.Config, error) {
 		flagged[s.key] = true
 		given[s.key] = true
 	}
-	// Core's parameter interaction: -connect means no listening and no
-	// seeding unless asked for explicitly.
-	if len(cfg.Connect) > 0 {
+	// Core's parameter interaction: -connect or -maxconnections=0 means
+	// no listening and no seeding unless asked for explicitly.
+	if len(cfg.Connect) > 0 || cfg.MaxConnections == 0 {
 		if !given["listen"] {
 			cfg.Listen = false
 		}
@@ -180,7 +180,7 @@ func flagUsage(key string) string {
 	case "datadir":
 		return "data directory; a network's files go in its subdirectory as in Core (regtest, testnet3, testnet4, signet; mainnet: the directory itself) (default ~/.actornode/<network>)"
 	case "listen":
-		return "accept inbound connections (default 1; 0 with -connect)"
+		return "accept inbound connections (default 1; 0 with -connect or -maxconnections=0)"
 	case "bind":
 		return "listen on this address, IP or IP:port (repeatable; default all interfaces)"
 	case "port":
@@ -192,11 +192,11 @@ func flagUsage(key string) string {
 	case "seednode":
 		return "connect to this peer once to fetch addresses, then disconnect, host[:port] (repeatable)"
 	case "maxconnections":
-		return fmt.Sprintf("most connections, inbound and outbound (default %d)", d.MaxConnections)
+		return fmt.Sprintf("most automatic connections, inbound and outbound; 0: none (default %d)", d.MaxConnections)
 	case "maxoutbound":
-		return fmt.Sprintf("automatic outbound connections (default %d)", d.MaxOutbound)
+		return fmt.Sprintf("automatic outbound connections, at most -maxconnections (default %d)", d.MaxOutbound)
 	case "dnsseed":
-		return "query DNS seeds when the address book is thin (default 1)"
+		return "query DNS seeds when the address book is thin (default 1; 0 with -connect or -maxconnections=0)"
 	case "dnsseeds":
 		return "DNS seed names, replacing the network's (comma-separated or repeated)"
 	case "dnsresolver":
@@ -235,8 +235,18 @@ func flagUsage(key string) string {
 		return "RPC user name"
 	case "rpcpassword":
 		return "RPC password (default: a cookie file .cookie in the data directory)"
+	case "rpcauth":
+		return "RPC user USER:SALT$HASH as Core's -rpcauth (share/rpcauth/rpcauth.py; repeatable)"
+	case "rpcthreads":
+		return fmt.Sprintf("RPC requests run at once (default %d)", d.RPCThreads)
+	case "rpcworkqueue":
+		return fmt.Sprintf("RPC requests waiting for a thread before 503 (default %d)", d.RPCWorkQueue)
+	case "rpcservertimeout":
+		return fmt.Sprintf("drop an idle RPC or debug HTTP client after this many seconds (default %d)", int(d.RPCServerTimeout.Seconds()))
 	case "debugaddr":
-		return fmt.Sprintf("debug HTTP endpoint IP:port, or off (default %s)", d.DebugAddr)
+		return fmt.Sprintf("debug HTTP endpoint IP:port, or off (default %s; non-loopback needs -debugallowip)", d.DebugAddr)
+	case "debugallowip":
+		return "admit debug endpoint clients from this IP, IP/bits or IP/netmask besides loopback (repeatable)"
 	}
 	return strings.ReplaceAll(key, "_", " ")
 }

@@ -58,6 +58,10 @@ func TestBadValuesNameTheKeyAndExit2(t *testing.T) {
 	if err := os.WriteFile(badFile, []byte("network: regtest\nmaxconections: 10\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	twiceFile := filepath.Join(dir, "twice.yaml")
+	if err := os.WriteFile(twiceFile, []byte("network: regtest\nport: 18444\nport: 18445\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -69,6 +73,11 @@ func TestBadValuesNameTheKeyAndExit2(t *testing.T) {
 		{"unknown key in file", []string{"-config=" + badFile}, []string{"line 2", "maxconections", "unknown key"}},
 		{"missing file", []string{"-config=" + filepath.Join(dir, "nope.yaml")}, []string{"read config", "nope.yaml"}},
 		{"unknown flag", []string{"-nosuchflag"}, []string{"nosuchflag"}},
+		{"key twice in file", []string{"-config=" + twiceFile}, []string{"line 3", "config port:", "given twice (first on line 2)"}},
+		{"unknown debug category", []string{"-regtest", "-debug=net", "-debug=frobnicate"}, []string{"config debug:", "unsupported logging category -debug=frobnicate"}},
+		{"receive buffer past 32 bits", []string{"-regtest", "-maxreceivebuffer=5000000"}, []string{"config maxreceivebuffer:", "outside 1..4294967"}},
+		{"send buffer past int", []string{"-regtest", "-maxsendbuffer=99999999999999999999"}, []string{"config maxsendbuffer:", "out of range"}},
+		{"bad addnode", []string{"-regtest", "-addnode=bad host"}, []string{"config addnode:", "is not HOST"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stderr := runBinary(t, tc.args...)
@@ -165,5 +174,62 @@ func TestRunServeDebugAndStopOnSignal(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("stopping took %v, want at most 5s", d)
+	}
+}
+
+// Like Core with a corrupt peers.dat, the node refuses to start over a
+// corrupt address book, names the file and says what to do; the file is
+// left as it was. Starting empty would quietly mean seeding from DNS again.
+func TestCorruptAddressBookStopsTheNode(t *testing.T) {
+	dir := t.TempDir()
+	netDir := filepath.Join(dir, "regtest") // Core's per-network directory
+	if err := os.Mkdir(netDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(netDir, "addrbook.dat")
+	junk := []byte("ANAB\x01 this is not an address book, and it is long enough to have a header and a checksum")
+	if err := os.WriteFile(path, junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stderr := runBinary(t, "-regtest", "-datadir="+dir, "-bind=127.0.0.1:0", "-debugaddr=off",
+		"-dnsseed=0", "-fixedseeds=0")
+	if code != 1 {
+		t.Errorf("exit code %d, want 1; stderr:\n%s", code, stderr)
+	}
+	for _, w := range []string{"invalid or corrupt address book file " + path, "checksum mismatch",
+		"move the file out of the way"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr does not say %q:\n%s", w, stderr)
+		}
+	}
+	if kept, err := os.ReadFile(path); err != nil || string(kept) != string(junk) {
+		t.Errorf("the file was not left as it was: %q, %v", kept, err)
+	}
+	entries, _ := os.ReadDir(netDir)
+	for _, e := range entries {
+		if name := e.Name(); name != "addrbook.dat" && name != ".lock" {
+			t.Errorf("data directory holds %s; want only the book (and the lock)", name)
+		}
+	}
+}
+
+// Core's parameter interaction: -maxconnections=0 turns listening and DNS
+// seeding off unless they are set explicitly, as -connect does.
+func TestMaxConnectionsZeroTurnsListeningAndSeedingOff(t *testing.T) {
+	for _, tc := range []struct {
+		args            []string
+		listen, dnsSeed bool
+	}{
+		{[]string{"-regtest"}, true, true},
+		{[]string{"-regtest", "-maxconnections=0"}, false, false},
+		{[]string{"-regtest", "-maxconnections=0", "-listen", "-dnsseed=1"}, true, true},
+	} {
+		cfg, err := loadConfig(tc.args, io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if cfg.Listen != tc.listen || cfg.DNSSeed != tc.dnsSeed {
+			t.Errorf("%v: listen %v dnsseed %v, want %v %v", tc.args, cfg.Listen, cfg.DNSSeed, tc.listen, tc.dnsSeed)
+		}
 	}
 }

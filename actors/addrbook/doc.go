@@ -23,9 +23,16 @@
 // FileName in the data directory (Config.File): versioned and checksummed
 // (file.go), loaded at start and written atomically (temporary file, fsync,
 // rename, fsync of the directory) every 15 minutes on a goroutine and at
-// stop. A file that cannot be read is renamed to FileName + ".corrupt",
-// the reason is logged at Warn, and the book starts empty: a bad file
-// never stops the node.
+// stop. As Core with peers.dat: a file of another version is moved to
+// FileName + ".bak" and the book starts empty; a corrupt, truncated or
+// unreadable one is a *CorruptFileError from CheckFile, which the node calls
+// before it starts, so it refuses to start and names the file for the
+// operator to move away (starting empty would quietly mean seeding from DNS
+// again). Should the actor meet such a file anyway (a program spawned it
+// without CheckFile, a supervisor restarted it, or the file was damaged
+// after the check), it starts empty, logs the reason at Error and keeps the
+// file as FileName + ".corrupt" (".corrupt.1", ... if that name is taken:
+// no copy is ever replaced).
 //
 // # What it takes and emits
 //

@@ -240,17 +240,21 @@ func (b *book) readEntry(r *fileReader, allowLocal bool) error {
 // loadResult says how loading the file went.
 type loadResult struct {
 	book *book
-	// missing: there was no file (first start).
+	// missing: there was no file (first start), or its version was not
+	// ours and it was moved to path + ".bak" (see loadFile).
 	missing bool
-	// err is why the file could not be used; setAside is where it was
-	// moved ("" when the rename failed too).
-	err      error
-	setAside string
+	// backedUp is where a file of another version was moved ("" if none).
+	backedUp string
+	// err is why the file could not be used: it is corrupt, truncated or
+	// unreadable, and still where it was.
+	err error
 }
 
-// loadFile reads the book at path. It never fails the caller: a missing
-// file gives a nil book; an unreadable, corrupt or truncated one is renamed
-// to path + ".corrupt" and reported, with a nil book.
+// loadFile reads the book at path, as Core's LoadAddrman reads peers.dat:
+// a missing file gives no book; a file of another version is moved to
+// path + ".bak" (replacing an older one, as Core does) and counts as
+// missing; a corrupt, truncated or unreadable one is an error (a
+// *CorruptFileError) and is left in place for the operator.
 func loadFile(path string, allowLocal bool) loadResult {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -261,13 +265,46 @@ func loadFile(path string, allowLocal bool) loadResult {
 		if b, err = decodeBook(data, allowLocal); err == nil {
 			return loadResult{book: b}
 		}
+		if errors.Is(err, errFileVersion) {
+			bak := path + ".bak"
+			if rerr := os.Rename(path, bak); rerr != nil {
+				return loadResult{err: &CorruptFileError{Path: path, Err: fmt.Errorf("%w; moving it to %s failed: %w", err, bak, rerr)}}
+			}
+			return loadResult{missing: true, backedUp: bak, err: err}
+		}
 	}
-	res := loadResult{err: fmt.Errorf("load %s: %w", path, err)}
-	aside := path + ".corrupt"
-	if rerr := os.Rename(path, aside); rerr != nil {
-		res.err = errors.Join(res.err, fmt.Errorf("set aside: %w", rerr))
-	} else {
-		res.setAside = aside
+	return loadResult{err: &CorruptFileError{Path: path, Err: err}}
+}
+
+// CorruptFileError says the book's file exists but cannot be used: it is
+// corrupt, truncated or unreadable. Like Core with a corrupt peers.dat, the
+// node does not start over it: starting empty would quietly mean seeding
+// from DNS again. The operator moves the file away and starts again.
+type CorruptFileError struct {
+	// Path is the file.
+	Path string
+	// Err is what is wrong with it.
+	Err error
+}
+
+func (e *CorruptFileError) Error() string {
+	return fmt.Sprintf("invalid or corrupt address book file %s (%v); to start with a new, empty address book, "+
+		"move the file out of the way (rename, move or delete it) and start again", e.Path, e.Err)
+}
+
+// Unwrap returns what is wrong with the file.
+func (e *CorruptFileError) Unwrap() error { return e.Err }
+
+// CheckFile reads the book's file at path as the actor will at start and
+// returns a *CorruptFileError if it is corrupt, truncated or unreadable, so
+// that a node can refuse to start (Core's "Invalid or corrupt peers.dat").
+// A missing file is no error; one of another version is moved to
+// path + ".bak" and is no error either (the book starts empty, as Core's
+// does). network is the node's (regtest books keep local addresses).
+func CheckFile(path string, network protocol.Params) error {
+	res := loadFile(path, network.Name == "regtest")
+	if res.book == nil && !res.missing {
+		return res.err
 	}
-	return res
+	return nil
 }

@@ -1,10 +1,12 @@
 package addrbook
 
 import (
+	"bytes"
 	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,7 +115,9 @@ func TestFileDamageDetected(t *testing.T) {
 	}
 }
 
-func TestFileTruncatedLoadsEmptyAndIsSetAside(t *testing.T) {
+// A truncated or damaged file is an error naming the file, as Core's
+// "Invalid or corrupt peers.dat", and it stays where it is for the operator.
+func TestFileTruncatedIsAnErrorAndStaysInPlace(t *testing.T) {
 	b, rng := testBook(43)
 	for i := range 12 {
 		k := v4(byte(11+i), 1, 2, 3)
@@ -125,26 +129,49 @@ func TestFileTruncatedLoadsEmptyAndIsSetAside(t *testing.T) {
 	data := b.encode()
 	dir := t.TempDir()
 	path := filepath.Join(dir, FileName)
+	regtest := mustNetwork(t, "regtest")
 	for n := range len(data) {
 		if err := os.WriteFile(path, data[:n], 0o600); err != nil {
 			t.Fatal(err)
 		}
 		res := loadFile(path, false)
-		if res.book != nil || res.err == nil || res.missing {
-			t.Fatalf("cut at %d: book %v err %v", n, res.book != nil, res.err)
+		var ce *CorruptFileError
+		if res.book != nil || res.missing || !errors.As(res.err, &ce) || ce.Path != path {
+			t.Fatalf("cut at %d: book %v missing %v err %v", n, res.book != nil, res.missing, res.err)
 		}
-		if res.setAside != path+".corrupt" {
-			t.Fatalf("cut at %d: set aside at %q", n, res.setAside)
+		if err := CheckFile(path, regtest); !errors.As(err, &ce) || !strings.Contains(err.Error(), path) {
+			t.Fatalf("cut at %d: CheckFile = %v", n, err)
 		}
-		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-			t.Fatalf("cut at %d: the file is still in place", n)
-		}
-		if kept, err := os.ReadFile(res.setAside); err != nil || len(kept) != n {
-			t.Fatalf("cut at %d: set-aside copy has %d bytes (%v)", n, len(kept), err)
+		if kept, err := os.ReadFile(path); err != nil || len(kept) != n {
+			t.Fatalf("cut at %d: the file has %d bytes (%v), want it untouched", n, len(kept), err)
 		}
 	}
 	if res := loadFile(filepath.Join(dir, "none"), false); !res.missing || res.book != nil || res.err != nil {
 		t.Fatalf("missing file: %+v", res)
+	}
+	if err := CheckFile(filepath.Join(dir, "none"), regtest); err != nil {
+		t.Fatalf("CheckFile of a missing file = %v", err)
+	}
+}
+
+// A file of another version is moved to ".bak" and the book starts empty,
+// as Core does with a peers.dat of an incompatible version.
+func TestFileOfAnotherVersionIsBackedUp(t *testing.T) {
+	b, _ := testBook(44)
+	data := b.encode()
+	data[4] = fileVersion + 1
+	path := filepath.Join(t.TempDir(), FileName)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckFile(path, mustNetwork(t, "mainnet")); err != nil {
+		t.Fatalf("CheckFile = %v, want nil", err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the file is still in place: %v", err)
+	}
+	if kept, err := os.ReadFile(path + ".bak"); err != nil || !bytes.Equal(kept, data) {
+		t.Fatalf("backup: %v", err)
 	}
 }
 
@@ -186,25 +213,41 @@ func TestBookSavedAtStopAndLoaded(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Damage the file: the next book starts empty and says why.
+	// Damage the file: CheckFile refuses it; a book spawned anyway (as
+	// after a restart) starts empty, says why at Error and keeps the file
+	// as ".corrupt". A second damaged file goes to ".corrupt.1": the first
+	// copy is never replaced.
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, data[:len(data)-7], 0o600); err != nil {
-		t.Fatal(err)
+	for i, aside := range []string{path + ".corrupt", path + ".corrupt.1"} {
+		damaged := data[:len(data)-7-i]
+		if err := os.WriteFile(path, damaged, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var ce *CorruptFileError
+		if err := CheckFile(path, cfg.Network); !errors.As(err, &ce) {
+			t.Fatalf("CheckFile = %v, want a *CorruptFileError", err)
+		}
+		core, logs = observer.New(zapcore.InfoLevel)
+		cfg.Logger = zap.New(core)
+		book = system.Root.Spawn(Props(cfg))
+		if got := snapshot(t, system, book, p); len(got) != 0 {
+			t.Fatalf("book from a damaged file holds %v", got)
+		}
+		logged := logs.FilterMessage("address book file unusable, starting empty").All()
+		if len(logged) != 1 || logged[0].Level != zapcore.ErrorLevel || logged[0].ContextMap()["set_aside"] != aside {
+			t.Fatalf("logs = %v", logs.All())
+		}
+		if kept, err := os.ReadFile(aside); err != nil || !bytes.Equal(kept, damaged) {
+			t.Fatalf("damaged file not kept as %s: %v", aside, err)
+		}
+		if err := system.Root.StopFuture(book).Wait(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	core, logs = observer.New(zapcore.InfoLevel)
-	cfg.Logger = zap.New(core)
-	book = spawnBook(t, system, cfg)
-	if got := snapshot(t, system, book, p); len(got) != 0 {
-		t.Fatalf("book from a damaged file holds %v", got)
-	}
-	warn := logs.FilterMessage("address book file unusable, starting empty").All()
-	if len(warn) != 1 || warn[0].Level != zapcore.WarnLevel || warn[0].ContextMap()["error"] == nil {
-		t.Fatalf("warnings = %v", logs.All())
-	}
-	if _, err := os.Stat(path + ".corrupt"); err != nil {
-		t.Fatalf("damaged file not set aside: %v", err)
+	if kept, err := os.ReadFile(path + ".corrupt"); err != nil || len(kept) != len(data)-7 {
+		t.Fatalf("the first copy was replaced: %d bytes, %v", len(kept), err)
 	}
 }

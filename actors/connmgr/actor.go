@@ -48,7 +48,8 @@ type Config struct {
 	// MaxConnections bounds all connections: inbound ones are admitted up to
 	// MaxConnections minus MaxOutbound, minus one for the feeler when
 	// feelers run (as Core counts them). 0 means the default, 125 (Core's
-	// DEFAULT_MAX_PEER_CONNECTIONS).
+	// DEFAULT_MAX_PEER_CONNECTIONS); negative means no inbound slot (Core's
+	// -maxconnections=0, with MaxOutbound 0).
 	MaxConnections int
 	// MaxHandshakingPerGroup bounds the inbound connections from one
 	// source group (IPv4 /24, IPv6 /64) still in their handshake; more are

@@ -103,12 +103,18 @@ func TestMisbehavedPeerClosedAndDiscouraged(t *testing.T) {
 	r.accept(1, "5.5.5.5:50000")
 	r.accept(2, "5.5.5.5:50001")
 	r.accept(3, "8.8.8.8:50000")
-	var ids []uint64
 	for range 3 {
 		actortest.Expect[*transport.Attach](t, r.io, wait)
-		ids = append(ids, actortest.Expect[*spawnedPeer](t, r.peers, wait).cfg.ID)
+		actortest.Expect[*spawnedPeer](t, r.peers, wait)
 	}
-	r.send(&Misbehaved{ID: ids[0]})
+	// Peers start in any order: find the one on connection 1 by its entry.
+	var id uint64
+	for _, p := range r.waitPeers(3) {
+		if p.Conn == 1 {
+			id = p.ID
+		}
+	}
+	r.send(&Misbehaved{ID: id})
 	closed := map[transport.ConnID]bool{}
 	for range 2 {
 		cl := actortest.Expect[*transport.Close](t, r.io, wait)

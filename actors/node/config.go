@@ -1,8 +1,9 @@
 package node
 
 import (
+	"errors"
 	"fmt"
-	"net"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -46,10 +47,16 @@ type Config struct {
 	// addresses, then disconnected, as Core's -seednode. DNS seeding waits
 	// 30s for them. Default none.
 	SeedNode []string `yaml:"seednode"`
-	// MaxConnections bounds all connections, inbound and outbound. Default 125.
+	// MaxConnections bounds the automatic connections, inbound and
+	// outbound (feelers and -seednode included; -connect and -addnode are
+	// apart), as Core's -maxconnections. Default 125. 0 means none: no
+	// outbound slot, no feeler, no -seednode or fixed seed, no inbound
+	// slot, and (unless set explicitly) no listening and no DNS seeding, as
+	// in Core.
 	MaxConnections int `yaml:"maxconnections"`
 	// MaxOutbound is the number of automatic full-relay outbound slots
-	// filled from the address book. Default 8; 0 turns them off.
+	// filled from the address book, at most MaxConnections (Core:
+	// min(8, -maxconnections)). Default 8; 0 turns them off.
 	MaxOutbound int `yaml:"maxoutbound"`
 
 	// DNSSeed queries the network's DNS seeds when the address book is thin.
@@ -117,8 +124,9 @@ type Config struct {
 	// -maxsendbuffer. Default 1000.
 	MaxSendBuffer int `yaml:"maxsendbuffer"`
 
-	// Debug lists log categories at debug level ("net", "addrman", "io",
-	// "connmgr", "peer"...); "1" or "all" means every category.
+	// Debug lists log categories at debug level (Categories: "net",
+	// "addrman", "msg", "node", "actor"); "1" or "all" means every
+	// category, "0" or "none" none. Another value is an error, as in Core.
 	Debug []string `yaml:"debug"`
 	// LogFormat is "console" (human-readable, the default) or "json".
 	LogFormat string `yaml:"logformat"`
@@ -147,10 +155,29 @@ type Config struct {
 	// start, removes it at stop, and accepts only it.
 	RPCUser     string `yaml:"rpcuser"`
 	RPCPassword string `yaml:"rpcpassword"`
+	// RPCAuth lists further RPC users, "USER:SALT$HASH" as Core's
+	// -rpcauth (share/rpcauth/rpcauth.py makes them), accepted beside the
+	// cookie or the password. Default none.
+	RPCAuth []string `yaml:"rpcauth"`
+	// RPCThreads is how many RPC requests run at once, as Core's
+	// -rpcthreads. Default 16.
+	RPCThreads int `yaml:"rpcthreads"`
+	// RPCWorkQueue is how many RPC requests may wait for a thread; one more
+	// is answered 503, as Core's -rpcworkqueue. Default 64.
+	RPCWorkQueue int `yaml:"rpcworkqueue"`
+	// RPCServerTimeout drops an HTTP client (RPC or debug endpoint) idle
+	// this long, as Core's -rpcservertimeout: "30" (seconds, Core's form)
+	// or a duration such as "30s". Default 30s.
+	RPCServerTimeout time.Duration `yaml:"rpcservertimeout"`
 
 	// DebugAddr is where the debug HTTP endpoint listens. Default
-	// 127.0.0.1:8335; "" or "off" turns it off.
+	// 127.0.0.1:8335; "" or "off" turns it off. An address other than
+	// loopback needs DebugAllowIP.
 	DebugAddr string `yaml:"debugaddr"`
+	// DebugAllowIP lists the client networks the debug endpoint admits
+	// besides loopback, "IP", "IP/bits" or "IP/netmask", as RPCAllowIP.
+	// Default none.
+	DebugAllowIP []string `yaml:"debugallowip"`
 	// ShutdownTimeout bounds an orderly stop. Default 5s.
 	ShutdownTimeout time.Duration `yaml:"shutdowntimeout"`
 }
@@ -175,9 +202,17 @@ func DefaultConfig() Config {
 		MaxSendBuffer:    1000,
 		LogFormat:        "console",
 		DebugAddr:        "127.0.0.1:8335",
+		RPCThreads:       16,
+		RPCWorkQueue:     64,
+		RPCServerTimeout: 30 * time.Second,
 		ShutdownTimeout:  5 * time.Second,
 	}
 }
+
+// MaxBufferKB is the largest -maxreceivebuffer and -maxsendbuffer, in KB:
+// Core keeps both limits in bytes in an unsigned int, so 1000 times the
+// value must fit in 32 bits.
+const MaxBufferKB = math.MaxUint32 / 1000
 
 // ConfigError names the key at fault and what is wrong with it.
 type ConfigError struct {
@@ -220,8 +255,15 @@ func ParseConfig(data []byte, cfg *Config) ([]string, error) {
 		return nil, fmt.Errorf("parse config: line %d: the file must be a mapping of keys to values", top.Line)
 	}
 	var keys []string
+	firstLine := make(map[string]int, len(top.Content)/2)
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k, v := top.Content[i], top.Content[i+1]
+		if first, ok := firstLine[k.Value]; ok {
+			// yaml would let the last one win without a word.
+			return nil, fmt.Errorf("line %d: %w", k.Line,
+				keyErr(k.Value, "given twice (first on line %d); give it once (a list for several values)", first))
+		}
+		firstLine[k.Value] = k.Line
 		if err := SetConfigValue(cfg, k.Value, v); err != nil {
 			return nil, fmt.Errorf("line %d: %w", k.Line, err)
 		}
@@ -291,6 +333,9 @@ func configFields(c *Config) map[string]field {
 	integer := func(key string, p *int) field {
 		return field{set: func(s string) error {
 			n, err := strconv.Atoi(s)
+			if errors.Is(err, strconv.ErrRange) {
+				return keyErr(key, "%s is out of range", s)
+			}
 			if err != nil {
 				return keyErr(key, "%q is not a whole number", s)
 			}
@@ -356,7 +401,12 @@ func configFields(c *Config) map[string]field {
 		"rpcallowip":       list("rpcallowip", &c.RPCAllowIP),
 		"rpcuser":          str(&c.RPCUser),
 		"rpcpassword":      str(&c.RPCPassword),
+		"rpcauth":          field{list: true, strs: &c.RPCAuth, set: func(s string) error { c.RPCAuth = append(c.RPCAuth, s); return nil }},
+		"rpcthreads":       integer("rpcthreads", &c.RPCThreads),
+		"rpcworkqueue":     integer("rpcworkqueue", &c.RPCWorkQueue),
+		"rpcservertimeout": seconds("rpcservertimeout", &c.RPCServerTimeout),
 		"debugaddr":        str(&c.DebugAddr),
+		"debugallowip":     list("debugallowip", &c.DebugAllowIP),
 		"shutdowntimeout":  duration("shutdowntimeout", &c.ShutdownTimeout),
 	}
 }
@@ -420,10 +470,9 @@ func (c *Config) Validate() error {
 		return keyErr("maxoutbound", "%d is negative", c.MaxOutbound)
 	}
 	if c.DNSResolver != "" {
-		if err := checkHostPort(c.DNSResolver); err != nil {
+		if _, port, err := protocol.SplitHostPort(c.DNSResolver); err != nil {
 			return keyErr("dnsresolver", "%v (want HOST:PORT)", err)
-		}
-		if _, _, err := net.SplitHostPort(c.DNSResolver); err != nil {
+		} else if port == 0 {
 			return keyErr("dnsresolver", "%q needs a port (HOST:PORT)", c.DNSResolver)
 		}
 	}
@@ -454,11 +503,20 @@ func (c *Config) Validate() error {
 	if c.PortMapLifetime < 2*time.Second {
 		return keyErr("portmaplifetime", "%v is shorter than 2s", c.PortMapLifetime)
 	}
-	if c.MaxReceiveBuffer < 1 {
-		return keyErr("maxreceivebuffer", "%d KB is too small", c.MaxReceiveBuffer)
+	for _, b := range []struct {
+		key string
+		kb  int
+	}{{"maxreceivebuffer", c.MaxReceiveBuffer}, {"maxsendbuffer", c.MaxSendBuffer}} {
+		if b.kb < 1 || b.kb > MaxBufferKB {
+			return keyErr(b.key, "%d KB is outside 1..%d", b.kb, MaxBufferKB)
+		}
 	}
-	if c.MaxSendBuffer < 1 {
-		return keyErr("maxsendbuffer", "%d KB is too small", c.MaxSendBuffer)
+	for _, cat := range c.Debug {
+		if !knownDebugCategory(cat) {
+			// Core: "Unsupported logging category -debug=%s."
+			return keyErr("debug", "unsupported logging category -debug=%s (known: %s, or all, 1, none, 0)",
+				cat, strings.Join(Categories(), ", "))
+		}
 	}
 	switch c.LogFormat {
 	case "console", "json":
@@ -468,12 +526,7 @@ func (c *Config) Validate() error {
 	if err := c.validateRPC(); err != nil {
 		return err
 	}
-	if c.DebugAddr != "" && c.DebugAddr != "off" {
-		if _, err := netip.ParseAddrPort(c.DebugAddr); err != nil {
-			return keyErr("debugaddr", "%q is not IP:PORT", c.DebugAddr)
-		}
-	}
-	return nil
+	return c.validateDebug()
 }
 
 // Params returns the network parameters the config names.
@@ -544,23 +597,11 @@ func parseBind(s string, port uint16) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(a, port), nil
 }
 
+// checkHostPort checks a peer as -connect, -addnode and -seednode take it,
+// with the validator the addnode RPC uses too.
 func checkHostPort(s string) error {
-	host, port, err := net.SplitHostPort(s)
-	if err != nil {
-		// A bare host or IP takes the network's default port.
-		if strings.ContainsAny(s, " /") || s == "" {
-			return fmt.Errorf("%q is not HOST or HOST:PORT", s)
-		}
-		return nil
-	}
-	if host == "" {
-		return fmt.Errorf("%q has no host", s)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("%q has a bad port", s)
-	}
-	return nil
+	_, _, err := protocol.SplitHostPort(s)
+	return err
 }
 
 // NATGateway is NATPMPGateway parsed; the zero value means the default

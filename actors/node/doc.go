@@ -2,8 +2,9 @@
 // that main.go and programs embedding a node call.
 //
 // New checks a Config (every key of config.yaml, each also a flag) and the
-// options, and returns a node that is not yet running; Start spawns the
-// actor tree (io, dispatcher with its handlers, addrbook, connmgr with one
+// options, and returns a node that is not yet running; Start refuses a
+// corrupt address book file as Core refuses a corrupt peers.dat (the error
+// names the file to move away), then spawns the actor tree (io, dispatcher with its handlers, addrbook, connmgr with one
 // peer per connection, nat when port mapping or own addresses are on),
 // waits until the listeners are bound, then starts the debug endpoint
 // (debughttp) and, with -server, the JSON-RPC server (rpc); Stop stops it

@@ -10,6 +10,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/exp/zapslog"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/actornode/actornode/actors/internal/logratelimit"
 )
 
 // Log categories, like Core's -debug=<category>. A logger's category is the
@@ -25,6 +27,21 @@ const (
 // Categories lists the known log categories.
 func Categories() []string {
 	return []string{CategoryNet, CategoryAddrman, CategoryMsg, CategoryNode, CategoryActor}
+}
+
+// knownDebugCategory says whether c is a value -debug takes: a category of
+// Categories, or "1", "all" or "*" (every one), or "0", "none" or "" (none).
+func knownDebugCategory(c string) bool {
+	switch c = strings.ToLower(strings.TrimSpace(c)); c {
+	case "", "0", "none", "1", "all", "*":
+		return true
+	}
+	for _, k := range Categories() {
+		if c == k {
+			return true
+		}
+	}
+	return false
 }
 
 // DebugCategories is the set of categories logged at debug level. It can be
@@ -109,7 +126,10 @@ func (c *categoryCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore
 }
 
 // NewLogger builds the node's logger: human-readable console lines or JSON,
-// Info and up for every category plus Debug for the enabled ones.
+// Info and up for every category plus Debug for the enabled ones. Lines at
+// Info and up are rate-limited per source location as Core's are (1 MiB
+// per hour, package logratelimit): a peer or an RPC client that makes the
+// node log cannot fill the disk. Debug lines are not limited.
 func NewLogger(format string, w io.Writer, debug *DebugCategories) *zap.Logger {
 	if w == nil {
 		w = os.Stderr
@@ -124,7 +144,8 @@ func NewLogger(format string, w io.Writer, debug *DebugCategories) *zap.Logger {
 		enc = zapcore.NewConsoleEncoder(encCfg)
 	}
 	core := zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), zapcore.DebugLevel)
-	return zap.New(&categoryCore{Core: core, debug: debug})
+	limited := logratelimit.Wrap(&categoryCore{Core: core, debug: debug}, logratelimit.Config{Encoder: enc})
+	return zap.New(limited)
 }
 
 // actorSystemLogger routes protoactor-go's slog output through zap, at Warn

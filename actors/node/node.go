@@ -19,9 +19,12 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 
+	"github.com/actornode/actornode/actors/addrbook"
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/debughttp"
+	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/internal/httplimit"
 	"github.com/actornode/actornode/actors/internal/workpool"
 	"github.com/actornode/actornode/actors/metrics"
 	"github.com/actornode/actornode/actors/peer"
@@ -62,6 +65,9 @@ type Node struct {
 	// (defaultPeerProps), sharing what every peer has in common.
 	peerPool *workpool.Pool
 	peers    *peer.Factory
+	// routes are the commands that have handlers, kept by the dispatcher
+	// and read by every peer, which decodes only those.
+	routes *dispatcher.Routes
 
 	debugSrv *http.Server
 	debugLn  net.Listener
@@ -132,7 +138,7 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	if o.ioProps == nil {
 		o.ioProps = transport.Props
 	}
-	n := &Node{cfg: cfg, params: params, opts: o, logger: o.logger, done: make(chan struct{}),
+	n := &Node{cfg: cfg, params: params, opts: o, logger: o.logger, done: make(chan struct{}), routes: dispatcher.NewRoutes(),
 		counters: inspect.NewCounters(), logFile: logFile}
 	n.peerLogger = n.logger.Named(CategoryNet).Named("peer")
 	n.metrics = metrics.New(n.snapshot, scrapeTimeout)
@@ -196,6 +202,12 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("start node: %w", err)
 	}
 	n.lockFile = lock
+	// Like Core with a corrupt peers.dat, refuse to start over a corrupt
+	// address book rather than start empty (and seed from DNS again).
+	if err := addrbook.CheckFile(n.addrBookFile(), n.params); err != nil {
+		n.unlockDataDir()
+		return fmt.Errorf("start node: %w", err)
+	}
 	pool, err := workpool.New(max(2, runtime.GOMAXPROCS(0)))
 	if err != nil {
 		return fmt.Errorf("start node: %w", err)
@@ -397,6 +409,7 @@ func (n *Node) peerTemplate() peer.Config {
 		HandshakeTimeout: n.cfg.HandshakeTimeout,
 		PingInterval:     n.cfg.PingInterval,
 		PingTimeout:      n.cfg.PingTimeout,
+		Routes:           n.routes,
 	}
 }
 
@@ -404,24 +417,39 @@ func (n *Node) startDebug() error {
 	if n.cfg.DebugAddr == "" || n.cfg.DebugAddr == "off" {
 		return nil
 	}
+	allow, err := n.cfg.DebugAllowNets()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", n.cfg.DebugAddr)
 	if err != nil {
 		return fmt.Errorf("start debug endpoint on %s: %w", n.cfg.DebugAddr, err)
 	}
 	n.debugLn = ln
-	n.debugSrv = &http.Server{
-		Handler: debughttp.Handler(debughttp.Source{
-			Root: n.system.Root, Top: n.root, ConnMgr: n.pids.connmgr, AddrBook: n.pids.addrbook,
-			NAT:   n.pids.nat,
-			Stats: n.counters.Stats, Identity: n.identity(), Log: n.opts.debug,
-			Metrics: n.metrics.Handler(),
-		}),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
+	log := n.logger.Named(CategoryNode).Named("debughttp")
+	listen, _ := netip.ParseAddrPort(ln.Addr().String())
+	n.debugSrv = httplimit.Server(debughttp.Handler(debughttp.Source{
+		Root: n.system.Root, Top: n.root, ConnMgr: n.pids.connmgr, AddrBook: n.pids.addrbook,
+		NAT:   n.pids.nat,
+		Stats: n.counters.Stats, Identity: n.identity(), Log: n.opts.debug,
+		Metrics: n.metrics.Handler(),
+		Listen:  listen, AllowIP: allow,
+		Refused: func(r *http.Request, why string) {
+			log.Warn("debug endpoint: request refused", zap.String("remote", r.RemoteAddr),
+				zap.String("host", r.Host), zap.String("path", r.URL.Path), zap.String("why", why))
+		},
+	}), n.cfg.RPCServerTimeout, zap.NewStdLog(log))
+	limited := httplimit.Listen(ln, debugMaxConns, func(remote net.Addr) {
+		log.Warn("debug endpoint: connection limit reached, closing a new connection",
+			zap.Stringer("remote", remote), zap.Int("max", debugMaxConns))
+	})
 	go func() {
-		if err := n.debugSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			n.logger.Named(CategoryNode).Error("debug endpoint stopped", zap.Error(err))
+		if err := n.debugSrv.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("debug endpoint stopped", zap.Error(err))
 		}
 	}()
 	return nil
 }
+
+// debugMaxConns caps the debug endpoint's open connections.
+const debugMaxConns = 64

@@ -66,7 +66,7 @@ func (r *rootActor) start(ctx actor.Context) {
 	}
 	p := childPIDs{}
 	p.io = spawn("io", n.opts.ioProps(n.ioConfig()))
-	p.dispatcher = spawn("dispatcher", dispatcher.Props(dispatcher.WithLogger(n.logger.Named(CategoryMsg).Named("dispatcher"))))
+	p.dispatcher = spawn("dispatcher", dispatcher.Props(dispatcher.WithLogger(n.logger.Named(CategoryMsg).Named("dispatcher")), dispatcher.WithRoutes(n.routes)))
 	// The chain handler serves the blocks we have (the genesis block), which
 	// is what makes our NODE_NETWORK service bit true.
 	ctx.Send(p.dispatcher, &dispatcher.Spawn{
@@ -137,15 +137,20 @@ func (r *rootActor) describe(ctx actor.Context, m *inspect.Describe) {
 	})
 }
 
+// addrBookFile is the address book's file in the data directory.
+func (n *Node) addrBookFile() string {
+	return filepath.Join(n.cfg.DataDirOrDefault(), addrbook.FileName)
+}
+
 func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 	return addrbook.Config{
 		Network:    n.params,
 		DNSSeed:    n.cfg.DNSSeed && len(n.cfg.Connect) == 0,
 		DNSSeeds:   n.cfg.DNSSeeds,
 		Resolver:   n.cfg.DNSResolver,
-		FixedSeeds: n.cfg.FixedSeeds && len(n.cfg.Connect) == 0,
-		SeedNodes:  len(n.cfg.SeedNode) > 0 && len(n.cfg.Connect) == 0,
-		File:       filepath.Join(n.cfg.DataDirOrDefault(), addrbook.FileName),
+		FixedSeeds: n.cfg.FixedSeeds && len(n.cfg.Connect) == 0 && n.cfg.MaxConnections > 0,
+		SeedNodes:  len(seedNodes(&n.cfg)) > 0 && len(n.cfg.Connect) == 0,
+		File:       n.addrBookFile(),
 		Services:   n.services(),
 		Dispatcher: p.dispatcher,
 		Logger:     n.logger.Named(CategoryAddrman),
@@ -156,17 +161,18 @@ func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 	binds, _ := n.cfg.BindAddrs() // validated in New
 	listen := n.cfg.Listen
+	maxConns, outbound, feelers := automaticConnections(&n.cfg)
 	return connmgr.Config{
 		Network:        n.params,
 		Listen:         listen,
 		Bind:           binds,
 		Connect:        n.cfg.Connect,
 		AddNode:        n.cfg.AddNode,
-		SeedNode:       n.cfg.SeedNode,
-		MaxOutbound:    n.cfg.MaxOutbound,
-		MaxConnections: n.cfg.MaxConnections,
+		SeedNode:       seedNodes(&n.cfg),
+		MaxOutbound:    outbound,
+		MaxConnections: maxConns,
 		DialTimeout:    n.cfg.DialTimeout,
-		FeelerInterval: feelerInterval(n.cfg.FeelerInterval),
+		FeelerInterval: feelers,
 		BanFile:        filepath.Join(n.cfg.DataDirOrDefault(), connmgr.BanFileName),
 		IO:             p.io,
 		AddrBook:       p.addrbook,
@@ -194,6 +200,44 @@ func (n *Node) natConfig(p childPIDs) nat.Config {
 		Logger:       n.logger.Named(CategoryNet).Named("nat"),
 		Clock:        n.opts.clock,
 	}
+}
+
+// automaticConnections turns -maxconnections, -maxoutbound and
+// -feelerinterval into connmgr's options the way Core's CConnman::Init
+// sizes its slots from -maxconnections:
+//   - the automatic full-relay outbound slots are min(MaxOutbound,
+//     MaxConnections), as Core's min(MAX_OUTBOUND_FULL_RELAY_CONNECTIONS,
+//     maxconnections);
+//   - every automatic outbound connection, feelers included, holds one of
+//     min(automatic outbound, maxconnections) grants (Core's semOutbound),
+//     so feelers run only while a grant is left over the outbound slots;
+//   - MaxConnections 0 means no automatic connection at all: no outbound
+//     slot, no feeler and no inbound slot (an inbound connection, if
+//     listening was asked for, is accepted and dropped, as Core's
+//     m_max_inbound of 0 does). connmgr takes that as a negative value, its
+//     0 meaning its default. -connect, -addnode and the addnode RPC hold
+//     no grant and still run, as in Core; -seednode and the fixed seeds
+//     need one and do not (seedNodes, addrbookConfig).
+func automaticConnections(c *Config) (maxConns, outbound int, feelers time.Duration) {
+	maxConns, outbound = c.MaxConnections, min(c.MaxOutbound, c.MaxConnections)
+	feelers = feelerInterval(c.FeelerInterval)
+	if outbound >= maxConns {
+		feelers = -1
+	}
+	if maxConns == 0 {
+		maxConns = -1
+	}
+	return maxConns, outbound, feelers
+}
+
+// seedNodes are the -seednode peers connmgr dials: none with
+// -maxconnections=0, since Core dials one only with a grant of its
+// outbound semaphore (ProcessAddrFetch), and there is none.
+func seedNodes(c *Config) []string {
+	if c.MaxConnections == 0 {
+		return nil
+	}
+	return c.SeedNode
 }
 
 // feelerInterval turns the node's setting (0: off) into connmgr's

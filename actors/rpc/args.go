@@ -3,6 +3,7 @@ package rpc
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 )
@@ -129,6 +130,10 @@ func (a args) integer(i int, def int64) (int64, *Error) {
 		return def, nil
 	}
 	n, err := strconv.ParseInt(string(a[i]), 10, 64)
+	if errors.Is(err, strconv.ErrRange) {
+		// Core's UniValue::getInt<int64_t> on a number past int64.
+		return 0, errorf(CodeMiscError, "JSON integer out of range")
+	}
 	if err != nil {
 		f, ferr := strconv.ParseFloat(string(a[i]), 64)
 		if ferr != nil || f != float64(int64(f)) {

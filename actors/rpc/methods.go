@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/node/nodeinfo"
 	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )
 
@@ -172,6 +174,12 @@ func addNode(_ context.Context, s *Server, a args) (any, error) {
 	}
 	if a.boolean(2, false) {
 		return nil, errorf(CodeInvalidParameter, "Error: v2transport requested but not enabled (see -v2transport)")
+	}
+	if command != connmgr.AddNodeRemove {
+		// The check -addnode and -connect get in the configuration.
+		if _, _, err := protocol.SplitHostPort(node); err != nil {
+			return nil, errorf(CodeInvalidParameter, "Error: %v", err)
+		}
 	}
 	r, err := s.ask(s.cfg.Backend.ConnMgr, func(to *actor.PID) any {
 		return &connmgr.AddNode{Addr: node, Command: command, ReplyTo: to}
@@ -337,15 +345,33 @@ func setBan(_ context.Context, s *Server, a args) (any, error) {
 	if rerr != nil {
 		return nil, rerr
 	}
-	var until time.Time // zero: connmgr's default ban time
-	switch {
-	case a.boolean(3, false):
-		until = time.Unix(bantime, 0)
-	case bantime > 0:
-		until = b.Clock().Add(time.Duration(bantime) * time.Second)
+	until, rerr := banUntil(b.Clock(), bantime, a.boolean(3, false))
+	if rerr != nil {
+		return nil, rerr
 	}
 	b.Root.Send(b.ConnMgr, &connmgr.Ban{Subnet: subnet, Until: until})
 	return nil, nil
+}
+
+// banUntil is the end of a ban asked for with setban's bantime and
+// absolute, computed as Core's setban and BanMan::Ban do, in int64 seconds:
+// an absolute time in the past fails; a bantime of 0 or less (when not
+// absolute) gives the zero time, which is connmgr's default ban time.
+// Core adds the offset to the current time without a check; a sum past
+// int64 fails here with the error Core gives a number outside int64.
+func banUntil(now time.Time, bantime int64, absolute bool) (time.Time, *Error) {
+	nowSec := now.Unix()
+	switch {
+	case absolute && bantime < nowSec:
+		return time.Time{}, errorf(CodeInvalidParameter, "Error: Absolute timestamp is in the past")
+	case absolute:
+		return time.Unix(bantime, 0), nil
+	case bantime <= 0:
+		return time.Time{}, nil
+	case bantime > math.MaxInt64-nowSec:
+		return time.Time{}, errorf(CodeMiscError, "JSON integer out of range")
+	}
+	return time.Unix(nowSec+bantime, 0), nil
 }
 
 // banInfo is one entry of listbanned.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/netip"
@@ -18,6 +19,7 @@ import (
 	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/actors/rpc"
 	"github.com/actornode/actornode/actors/rpc/client"
+	"github.com/actornode/actornode/protocol"
 )
 
 func TestDefaultPortIsCores(t *testing.T) {
@@ -349,6 +351,21 @@ func TestNetworkMethods(t *testing.T) {
 		if code, _, _ := c.callErr("addnode", `["`+far+`","onetry",true]`); code != rpc.CodeInvalidParameter {
 			t.Fatalf("v2transport: code %d, want -8", code)
 		}
+		// The same check as -addnode and -connect in the configuration
+		// (protocol.SplitHostPort): nothing is added.
+		for _, bad := range []string{"bad host", "127.0.0.1:0", "host:99999", "[1.2.3.4]:8333", "http://x/", ""} {
+			for _, cmd := range []string{"add", "onetry"} {
+				params, _ := json.Marshal([]string{bad, cmd})
+				_, _, err := protocol.SplitHostPort(bad)
+				if code, msg, _ := c.callErr("addnode", string(params)); code != rpc.CodeInvalidParameter || err == nil || msg != "Error: "+err.Error() {
+					t.Errorf("addnode %s: %d %q, want -8 %q", params, code, msg, err)
+				}
+			}
+		}
+		c.call("getaddednodeinfo", "[]", &added)
+		if len(added) != 0 {
+			t.Errorf("getaddednodeinfo after bad addnodes = %v", added)
+		}
 	})
 
 	t.Run("setban listbanned clearbanned", func(t *testing.T) {
@@ -376,6 +393,50 @@ func TestNetworkMethods(t *testing.T) {
 		c.call("listbanned", "[]", &bans)
 		if len(bans) != 0 {
 			t.Fatalf("listbanned after clearbanned = %v", bans)
+		}
+	})
+
+	// Core computes a ban's end in int64 seconds: 10^10 s from now ends
+	// around 2343 (a Duration would overflow). An absolute time in the past
+	// and a number past int64 fail with Core's errors, and ban nothing.
+	t.Run("setban bantime limits", func(t *testing.T) {
+		defer c.call("clearbanned", "[]", nil)
+		c.call("setban", `["192.0.2.8","add",10000000000]`, nil)
+		var bans []map[string]any
+		c.call("listbanned", "[]", &bans)
+		if len(bans) != 1 {
+			t.Fatalf("listbanned = %v, want the one ban", bans)
+		}
+		if d := bans[0]["ban_duration"].(float64); d < 1e10-10 || d > 1e10+10 {
+			t.Errorf("ban_duration = %v, want 1e10", d)
+		}
+		until := time.Unix(int64(bans[0]["banned_until"].(float64)), 0).UTC()
+		if want := time.Now().UTC().Year() + 316; until.Year() < want || until.Year() > want+1 {
+			t.Errorf("banned_until = %v, want about %d", until, want)
+		}
+		future := time.Now().Unix() + 3600
+		c.call("setban", fmt.Sprintf(`["192.0.2.12","add",%d,true]`, future), nil)
+		c.call("listbanned", "[]", &bans)
+		if len(bans) != 2 || int64(bans[1]["banned_until"].(float64)) != future {
+			t.Errorf("absolute ban: listbanned = %v, want banned_until %d", bans, future)
+		}
+		for _, tc := range []struct {
+			params string
+			code   int
+			msg    string
+		}{
+			{`["192.0.2.9","add",9223372036854775807]`, rpc.CodeMiscError, "JSON integer out of range"},
+			{`["192.0.2.10","add",99999999999999999999]`, rpc.CodeMiscError, "JSON integer out of range"},
+			{`["192.0.2.11","add",1,true]`, rpc.CodeInvalidParameter, "Error: Absolute timestamp is in the past"},
+			{`["192.0.2.11","add",0,true]`, rpc.CodeInvalidParameter, "Error: Absolute timestamp is in the past"},
+		} {
+			if code, msg, _ := c.callErr("setban", tc.params); code != tc.code || msg != tc.msg {
+				t.Errorf("setban %s: %d %q, want %d %q", tc.params, code, msg, tc.code, tc.msg)
+			}
+		}
+		c.call("listbanned", "[]", &bans)
+		if len(bans) != 2 {
+			t.Errorf("listbanned after the failures = %v, want the first two bans only", bans)
 		}
 	})
 

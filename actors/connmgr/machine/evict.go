@@ -8,7 +8,7 @@ import (
 )
 
 // Core's eviction protections (SelectNodeToEvict): the peers kept whatever
-// happens, by distinct network group and by lowest ping time; of the rest,
+// happens, by keyed network group and by lowest ping time; of the rest,
 // half by longest uptime.
 const (
 	evictProtectGroups = 4
@@ -48,22 +48,13 @@ type evictCandidate struct {
 // yet.
 func selectEvict(cands []evictCandidate) (uint64, bool) {
 	cands = slices.Clone(cands)
-	// Protect by keyed network group: the highest keys, one per group.
+	// Protect the four peers with the highest keyed network groups (Core's
+	// EraseLastKElements with CompareNetGroupKeyed: four peers, which may
+	// share a group).
 	slices.SortFunc(cands, func(a, b evictCandidate) int {
 		return cmp.Or(cmp.Compare(b.keyed, a.keyed), a.since.Compare(b.since), cmp.Compare(a.id, b.id))
 	})
-	kept := cands[:0]
-	protected := 0
-	var last netip.Prefix
-	for i, c := range cands {
-		if protected < evictProtectGroups && (i == 0 || c.group != last) {
-			protected++
-			last = c.group
-			continue
-		}
-		kept = append(kept, c)
-	}
-	cands = kept
+	cands = cands[min(evictProtectGroups, len(cands)):]
 	// Protect the lowest ping times (unmeasured ones sort last).
 	slices.SortFunc(cands, func(a, b evictCandidate) int {
 		return cmp.Or(cmp.Compare(pingKey(a.minPing), pingKey(b.minPing)), a.since.Compare(b.since), cmp.Compare(a.id, b.id))

@@ -60,3 +60,27 @@ func TestSelectEvictRefusesWhenAllProtected(t *testing.T) {
 		t.Fatal("evicted from no candidates")
 	}
 }
+
+// TestGroupProtectionMayShareAGroup: Core protects the four peers with
+// the highest keyed network groups, not four distinct groups, so four
+// peers of one group with the highest key are all protected.
+func TestGroupProtectionMayShareAGroup(t *testing.T) {
+	var cands []evictCandidate
+	for i := range 4 {
+		c := cand(uint64(i), fmt.Sprintf("7.7.%d.1", i), 1000+i, 0) // youngest, one /16
+		c.keyed = 1 << 40
+		cands = append(cands, c)
+	}
+	for i := range 20 {
+		c := cand(uint64(100+i), fmt.Sprintf("%d.1.1.1", 20+i), i, 0)
+		c.keyed = uint64(i)
+		cands = append(cands, c)
+	}
+	id, ok := selectEvict(cands)
+	if !ok {
+		t.Fatal("no victim")
+	}
+	if id < 4 {
+		t.Fatalf("evicted %d, one of the four peers of the highest keyed group", id)
+	}
+}

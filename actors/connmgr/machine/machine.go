@@ -68,8 +68,9 @@ type Config struct {
 	// MaxOutbound is the number of automatic full-relay outbound slots
 	// (negative: 0).
 	MaxOutbound int
-	// MaxConnections bounds all connections; 0 or less means
-	// DefaultMaxConnections.
+	// MaxConnections bounds all connections; 0 means
+	// DefaultMaxConnections, negative no inbound slot (Core's
+	// -maxconnections=0, with MaxOutbound 0).
 	MaxConnections int
 	// MaxHandshakingPerGroup: 0 means DefaultMaxHandshakingPerGroup,
 	// negative no limit.
@@ -95,7 +96,7 @@ type Config struct {
 // withDefaults fills the zero values of c.
 func (c Config) withDefaults() Config {
 	c.MaxOutbound = max(c.MaxOutbound, 0)
-	if c.MaxConnections <= 0 {
+	if c.MaxConnections == 0 {
 		c.MaxConnections = DefaultMaxConnections
 	}
 	if c.MaxHandshakingPerGroup == 0 {
@@ -626,7 +627,7 @@ type Summary struct {
 // Summary counts the machine's state at now.
 func (m *Machine) Summary(now time.Time) Summary {
 	s := Summary{
-		OutboundSlots: m.cfg.MaxOutbound, MaxInbound: m.maxInbound, MaxConnections: m.cfg.MaxConnections,
+		OutboundSlots: m.cfg.MaxOutbound, MaxInbound: m.maxInbound, MaxConnections: max(m.cfg.MaxConnections, 0),
 		PendingDial: len(m.dials), Bans: len(m.bans.snapshot(now)), ManualNodes: len(m.manual),
 	}
 	for _, p := range m.peers {

@@ -92,9 +92,14 @@ func TestDiscouragedPeerEvictedFirst(t *testing.T) {
 	for i := range 3 {
 		c := cand(uint64(100+i), fmt.Sprintf("9.9.%d.1", i), 50+i, 0)
 		c.preferEvict = i == 2
+		if c.preferEvict {
+			c.keyed = 0 // below every other key: not protected by group
+		}
 		cands = append(cands, c)
 	}
-	// Protected: 0 and 100 by group, 1..8 by ping, 9..19 by uptime.
+	// Protected: the four highest keys by group, eight by ping (none
+	// measured: the longest connected), half the rest by uptime; 102 is
+	// the youngest and has the lowest key.
 	if id, ok := selectEvict(cands); !ok || id != 102 {
 		t.Fatalf("evicted %d (%v), want the discouraged peer 102", id, ok)
 	}

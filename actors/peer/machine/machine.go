@@ -56,6 +56,10 @@ type Settings struct {
 	// Nonces, when set, receives the nonce of our outbound version until
 	// the handshake ends, and is consulted for inbound versions.
 	Nonces NonceSet
+	// Handlers, when set, says which of the messages the machine forwards
+	// someone processes: the others are ignored before they are decoded
+	// (see Admit). Nil forwards every command the protocol knows.
+	Handlers Handlers
 	// Rand is the source of version and ping nonces. Required.
 	Rand func() uint64
 	// HandshakeTimeout, PingInterval and PingTimeout: zero means the
@@ -104,7 +108,8 @@ type Status struct {
 	Inbound bool
 	// ConnectedAt is the time given to Start.
 	ConnectedAt time.Time
-	// Remote is the remote's version message, nil until it arrived.
+	// Remote is the remote's version message, nil until it arrived, with
+	// its user agent sanitised and a negative timestamp raised to 0.
 	Remote *protocol.MsgVersion
 	// CommonVersion is min(ours, theirs) once their version arrived, else
 	// our own protocol version.
@@ -218,8 +223,9 @@ func (m *Machine) Phase() Phase { return m.phase }
 // theirs) once their version arrived, our own before.
 func (m *Machine) CommonVersion() uint32 { return m.commonVersion }
 
-// Remote returns the remote's version message, or nil before it arrived. Do
-// not change it.
+// Remote returns the remote's version message, or nil before it arrived,
+// with its user agent sanitised (protocol.SanitizeString, as Core's
+// cleanSubVer) and a negative timestamp raised to 0. Do not change it.
 func (m *Machine) Remote() *protocol.MsgVersion { return m.remote }
 
 // Status returns a snapshot of the machine at now.
@@ -323,6 +329,9 @@ func (m *Machine) received(now time.Time, msg protocol.Message, out []Output) []
 		// Core: "Unsupported message prior to verack".
 		return out
 	}
+	if r := m.serviceRule(msg.Command()); r != ReasonNone {
+		return m.disconnect(r, out)
+	}
 	switch msg := msg.(type) {
 	case *protocol.MsgPing:
 		if m.answersPing() {
@@ -337,6 +346,12 @@ func (m *Machine) received(now time.Time, msg protocol.Message, out []Output) []
 			m.feeFilter = msg.MinFee
 		}
 		return out
+	case *protocol.MsgNotFound:
+		if len(msg.InvList) > MaxNotFoundProcessed {
+			// Core reads it and looks at none of its entries.
+			return out
+		}
+		return append(out, Output{Kind: Forward, Msg: msg})
 	default:
 		return append(out, Output{Kind: Forward, Msg: msg})
 	}
@@ -394,9 +409,9 @@ func (m *Machine) onVersion(now time.Time, v *protocol.MsgVersion, out []Output)
 	if m.inbound && m.cfg.Nonces != nil && m.cfg.Nonces.Contains(v.Nonce) {
 		return m.disconnect(SelfConnection, out)
 	}
-	m.remote = v
+	m.remote = cleanVersion(v)
 	m.commonVersion = min(uint32(v.ProtocolVersion), protocol.ProtocolVersion)
-	m.timeOffset = time.Unix(v.Timestamp, 0).Sub(now.Truncate(time.Second))
+	m.timeOffset = time.Unix(m.remote.Timestamp, 0).Sub(now.Truncate(time.Second))
 	if m.inbound {
 		out = append(out, Output{Kind: Send, Msg: m.ourVersion(now)})
 	}
@@ -409,6 +424,18 @@ func (m *Machine) onVersion(now time.Time, v *protocol.MsgVersion, out []Output)
 	}
 	m.phase = PhaseAwaitVerack
 	return append(out, Output{Kind: Send, Msg: &protocol.MsgVerack{}})
+}
+
+// cleanVersion is the remote's version as the machine keeps it, as Core
+// keeps it: the user agent sanitised (Core stores only cleanSubVer, so
+// getpeerinfo, the debug endpoint, the command line and the log never see
+// the peer's raw bytes) and a negative timestamp raised to 0 (Core's nTime).
+// v is left as it was.
+func cleanVersion(v *protocol.MsgVersion) *protocol.MsgVersion {
+	c := *v
+	c.UserAgent = protocol.SanitizeString(v.UserAgent)
+	c.Timestamp = max(v.Timestamp, 0)
+	return &c
 }
 
 func (m *Machine) onVerack(now time.Time, out []Output) []Output {

@@ -185,6 +185,50 @@ func TestHandshakeInbound(t *testing.T) {
 	}
 }
 
+// Like Core (cleanSubVer), the machine keeps only the sanitised user agent:
+// whatever reads Remote (getpeerinfo, the debug endpoint, the command line,
+// the handshake event, the log) never sees a peer's escape sequences. The
+// message received is not changed.
+func TestRemoteUserAgentIsSanitised(t *testing.T) {
+	for _, inbound := range []bool{false, true} {
+		m := newMachine(inbound, nil)
+		m.Start(t0, nil)
+		v := remoteVersion(70016, 42)
+		v.UserAgent = "/evil\x1b[2J\x1b]0;pwned\x07:1.0/\r\n7  127.0.0.9:8333 fake"
+		m.Received(t0.Add(time.Second), v, nil)
+		out := m.Received(t0.Add(time.Second), &protocol.MsgVerack{}, nil)
+		const want = "/evil2J0;pwned:1.0/7  127.0.0.9:8333 fake"
+		if got := m.Remote().UserAgent; got != want {
+			t.Errorf("inbound=%v: Remote().UserAgent = %q, want %q", inbound, got, want)
+		}
+		if got := m.Status(t0).Remote.UserAgent; got != want {
+			t.Errorf("inbound=%v: Status().Remote.UserAgent = %q, want %q", inbound, got, want)
+		}
+		if ev, ok := find(out, Event); !ok || ev.Version.UserAgent != want {
+			t.Errorf("inbound=%v: handshake event carries %+v", inbound, ev.Version)
+		}
+		if v.UserAgent[5] != 0x1b {
+			t.Errorf("inbound=%v: the received message was changed", inbound)
+		}
+	}
+}
+
+// Core reads a version's timestamp as int64 nTime and raises a negative one
+// to 0 before it computes the peer's time offset.
+func TestNegativeVersionTimestampClampedToZero(t *testing.T) {
+	m := newMachine(false, nil)
+	m.Start(t0, nil)
+	v := remoteVersion(70016, 42)
+	v.Timestamp = -1 << 62
+	m.Received(t0, v, nil)
+	if got := m.Remote().Timestamp; got != 0 {
+		t.Errorf("Remote().Timestamp = %d, want 0", got)
+	}
+	if got, want := m.Status(t0).TimeOffset, time.Unix(0, 0).Sub(t0); got != want {
+		t.Errorf("TimeOffset = %v, want %v (epoch minus now)", got, want)
+	}
+}
+
 func TestNegotiationByVersion(t *testing.T) {
 	tests := []struct {
 		name        string

@@ -1,0 +1,332 @@
+package loadgen
+
+import (
+	"errors"
+	"net"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/transport"
+)
+
+// floodFigures is what one flood run measured: the node process's peak
+// growth of heap in use and of resident memory over the flood, the bytes
+// the flooder managed to write, and an honest peer's ping round trips
+// meanwhile.
+type floodFigures struct {
+	heapGrowth, rssGrowth int64
+	written               int64
+	rtts                  []time.Duration
+}
+
+func (f floodFigures) rtt(q float64) time.Duration {
+	if len(f.rtts) == 0 {
+		return 0
+	}
+	return percentile(slices.Clone(f.rtts), q)
+}
+
+// streamFor writes chunk to c over and over, without reading, for d (or
+// until the writes fail), counting the bytes written. With every > 0 it
+// writes one chunk per period at most, a fixed offered load.
+func streamFor(c *Conn, chunk []byte, d, every time.Duration, written *atomic.Int64) {
+	end := time.Now().Add(d)
+	var tick <-chan time.Time
+	if every > 0 {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		tick = t.C
+	}
+	for time.Now().Before(end) {
+		if tick != nil {
+			<-tick
+		}
+		c.SetDeadline(time.Now().Add(100 * time.Millisecond))
+		n, err := c.nc.Write(chunk)
+		written.Add(int64(n))
+		var ne net.Error
+		if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+			return
+		}
+	}
+}
+
+// measureFlood has one peer stream chunk at the node for d (one chunk per
+// period every, or as fast as it can when every is 0), never reading,
+// while another peer measures ping round trips (one every 2 ms) and the
+// process's memory is sampled every 50 ms. Every loop is bounded by d.
+func measureFlood(tb testing.TB, target Target, chunk []byte, d, every time.Duration) floodFigures {
+	tb.Helper()
+	honest, err := Dial(target, 1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer honest.Close()
+	flooder, err := Dial(target, 2)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer flooder.Close()
+
+	var ms runtime.MemStats
+	debug.FreeOSMemory()
+	runtime.ReadMemStats(&ms)
+	heap0, rss0 := int64(ms.HeapInuse), mustRSS(tb)
+	var f floodFigures
+	var written atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() { streamFor(flooder, chunk, d, every, &written) })
+	end := time.Now().Add(d)
+	wg.Go(func() {
+		for time.Now().Before(end) {
+			runtime.ReadMemStats(&ms)
+			f.heapGrowth = max(f.heapGrowth, int64(ms.HeapInuse)-heap0)
+			if rss, err := readRSS(os.Getpid()); err == nil {
+				f.rssGrowth = max(f.rssGrowth, (rss-rss0)*1024)
+			}
+			time.Sleep(50 * time.Millisecond) // the sampling period, not a wait
+		}
+	})
+	honest.SetDeadline(end.Add(wait))
+	// One ping every 2 ms, so that the honest peer samples the node's
+	// latency rather than competing with the flooder for the CPU.
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; time.Now().Before(end); i++ {
+		<-tick.C
+		nonce := uint64(0xf100d0000 + i)
+		start := time.Now()
+		if err := honest.SendPing(nonce); err != nil {
+			tb.Fatal(err)
+		}
+		for {
+			cmd, payload, err := honest.Next()
+			if err != nil {
+				tb.Fatalf("round trip %d: %v", i, err)
+			}
+			if cmd == protocol.CmdPong && leUint64(payload) == nonce {
+				break
+			}
+		}
+		f.rtts = append(f.rtts, time.Since(start))
+	}
+	wg.Wait()
+	f.written = written.Load()
+	return f
+}
+
+func mustRSS(tb testing.TB) int64 {
+	tb.Helper()
+	v, err := readRSS(os.Getpid())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+// unknownFlood is 64 KiB of empty frames of a command nobody knows.
+func unknownFlood(magic uint32) []byte {
+	var b []byte
+	for len(b) < 64<<10 {
+		b = protocol.AppendRawFrame(b, magic, "junk", nil)
+	}
+	return b
+}
+
+// BenchmarkUnknownCommandFlood measures, for one peer streaming empty
+// frames of an unknown command at 16 MiB/s for 5 s without reading, the
+// node's peak
+// heap and RSS growth and an honest peer's ping round trips meanwhile.
+// Run it once:
+//
+//	go test -run XXX -bench UnknownCommandFlood -benchtime 1x ./actors/loadgen/
+func BenchmarkUnknownCommandFlood(b *testing.B) {
+	_, target, _ := startNode(b, func(*node.Config, *transport.Config) {})
+	for b.Loop() {
+		// 64 KiB every 4 ms: 16 MiB/s, 700,000 frames a second.
+		f := measureFlood(b, target, unknownFlood(target.Magic), 5*time.Second, 4*time.Millisecond)
+		b.ReportMetric(float64(f.heapGrowth)/(1<<20), "heap-MiB")
+		b.ReportMetric(float64(f.rssGrowth)/(1<<20), "rss-MiB")
+		b.ReportMetric(float64(f.written)/(1<<20), "flood-MiB")
+		b.ReportMetric(float64(len(f.rtts)), "pings")
+		b.ReportMetric(float64(f.rtt(0.5).Microseconds()), "p50-µs")
+		b.ReportMetric(float64(f.rtt(0.99).Microseconds()), "p99-µs")
+	}
+}
+
+// getDataGenesis is a getdata frame asking n times for the genesis block.
+func getDataGenesis(params protocol.Params, n int) []byte {
+	invs := make([]protocol.InvVect, n)
+	for i := range invs {
+		invs[i] = protocol.InvVect{Type: protocol.InvTypeBlock, Hash: params.GenesisHash}
+	}
+	return protocol.AppendFrame(nil, params.Magic, &protocol.MsgGetData{InvList: invs}, protocol.ProtocolVersion)
+}
+
+// liveHeap is the heap in use after a collection that returns freed memory
+// to the system: what the process holds, not garbage waiting for the
+// collector.
+func liveHeap() int64 {
+	var ms runtime.MemStats
+	debug.FreeOSMemory()
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
+}
+
+// TestGetDataFloodIsBounded: a peer sends fifteen getdata of 50,000
+// entries each for the genesis block and never reads. Each entry would be
+// a 309-byte block message, 230 MB in all: the node serves one block per
+// pass only while the peer's send queue is below the send limit, stops
+// processing the peer's messages while it is over, and io then stops
+// reading it at the receive limit. The process's live heap grows by a
+// small multiple of the limits, and another peer keeps its round trips.
+func TestGetDataFloodIsBounded(t *testing.T) {
+	n, target, _ := startNode(t, func(*node.Config, *transport.Config) {})
+	const limits = transport.DefaultRecvLimit + transport.DefaultSendLimit
+	other, err := Dial(target, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	flooder, err := Dial(target, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer flooder.Close()
+	roundTrips(t, other, 10)
+
+	heapBefore, rssBefore := liveHeap(), rssKiB(t)
+	frame := getDataGenesis(n.Params(), protocol.MaxInvPerMsg)
+	done := make(chan struct{})
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range 15 {
+			for off := 0; off < len(frame); {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				flooder.SetDeadline(time.Now().Add(200 * time.Millisecond))
+				w, err := flooder.nc.Write(frame[off:])
+				off += w
+				sent.Add(int64(w))
+				var ne net.Error
+				if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+					return
+				}
+			}
+		}
+	})
+	defer func() { close(done); wg.Wait() }()
+	eventually(t, "the flooder paused both ways", func() bool {
+		s := ioStats(t, n)
+		return s.ReadsPaused == 1 && s.SendsPaused == 1
+	})
+	s1 := ioStats(t, n)
+	roundTrips(t, other, 50)
+	s2 := ioStats(t, n)
+	heapPeak, rssPeak := liveHeap(), rssKiB(t)
+	t.Logf("flooder sent %d of %d bytes; io read %d bytes, %d queued; live heap %d -> %d; rss %d -> %d KiB",
+		sent.Load(), 15*len(frame), s2.BytesRead, s2.BytesQueued, heapBefore, heapPeak, rssBefore, rssPeak)
+	if s2.BytesRead-s1.BytesRead > transport.ReadBufferSize {
+		t.Fatalf("io kept reading the paused flooder: %+v then %+v", s1, s2)
+	}
+	if s2.BytesQueued > 2*transport.DefaultSendLimit {
+		t.Fatalf("send queue %d bytes, limit %d", s2.BytesQueued, transport.DefaultSendLimit)
+	}
+	// What the node may hold: the receive limit's worth of frames at io,
+	// the decoded getdata in hand (its size on the wire), the send queue,
+	// and io's pooled buffers.
+	if growth := heapPeak - heapBefore; growth >= 3*limits && !raceEnabled {
+		t.Fatalf("live heap grew by %d bytes, limits are %d", growth, limits)
+	}
+	if growth := (rssPeak - rssBefore) * 1024; growth >= 4*limits && !raceEnabled {
+		t.Fatalf("rss grew by %d bytes, limits are %d", growth, limits)
+	}
+}
+
+// TestFloodOfUnprocessedMessagesIsBounded: a peer streams, without
+// reading, frames the node either drops unparsed (an unknown command) or
+// hands to a handler (getaddr, to the address book). Each message counts
+// against the peer until its handler is done, so the handler's mailbox
+// holds a few of them, not millions; the live heap stays within a small
+// multiple of the limits and another peer keeps its round trips.
+func TestFloodOfUnprocessedMessagesIsBounded(t *testing.T) {
+	for _, cmd := range []string{"junk", protocol.CmdGetAddr} {
+		t.Run(cmd, func(t *testing.T) {
+			_, target, _ := startNode(t, func(*node.Config, *transport.Config) {})
+			const limits = transport.DefaultRecvLimit + transport.DefaultSendLimit
+			var chunk []byte
+			for len(chunk) < 64<<10 {
+				chunk = protocol.AppendRawFrame(chunk, target.Magic, cmd, nil)
+			}
+			other, err := Dial(target, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			flooder, err := Dial(target, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer flooder.Close()
+			heapBefore := liveHeap()
+			var written atomic.Int64
+			var wg sync.WaitGroup
+			wg.Go(func() { streamFor(flooder, chunk, 2*time.Second, 0, &written) })
+			roundTrips(t, other, 20)
+			heapDuring := liveHeap()
+			roundTrips(t, other, 20)
+			wg.Wait()
+			t.Logf("flooder wrote %d bytes; live heap %d -> %d", written.Load(), heapBefore, heapDuring)
+			if growth := heapDuring - heapBefore; growth >= 3*limits && !raceEnabled {
+				t.Fatalf("live heap grew by %d bytes, limits are %d", growth, limits)
+			}
+		})
+	}
+}
+
+// TestUnofferedServiceDisconnects: Core disconnects a peer that asks for
+// bloom filtering or the mempool without NODE_BLOOM, or for compact block
+// filters without NODE_COMPACT_FILTERS, neither of which we offer.
+func TestUnofferedServiceDisconnects(t *testing.T) {
+	_, target, _ := startNode(t, func(*node.Config, *transport.Config) {})
+	for i, msg := range []protocol.Message{
+		&protocol.MsgFilterLoad{Filter: []byte{0}, HashFuncs: 1},
+		&protocol.MsgFilterAdd{Data: []byte{1}},
+		&protocol.MsgFilterClear{},
+		&protocol.MsgMempool{},
+		&protocol.MsgGetCFilters{StopHash: protocol.Hash{1}},
+		&protocol.MsgGetCFHeaders{StopHash: protocol.Hash{1}},
+		&protocol.MsgGetCFCheckpt{StopHash: protocol.Hash{1}},
+	} {
+		c, err := Dial(target, 10+i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.WriteRaw(protocol.AppendFrame(nil, target.Magic, msg, protocol.ProtocolVersion)); err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(wait))
+		for range 100 { // the node's handshake extras, then the close
+			if _, _, err = c.Next(); err != nil {
+				break
+			}
+		}
+		var ne net.Error
+		if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
+			t.Errorf("%s: connection still open (%v)", msg.Command(), err)
+		}
+		c.Close()
+	}
+}
