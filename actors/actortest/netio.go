@@ -65,6 +65,14 @@ const scribble = 0xA5
 //     input it held (as a socket reads the data before the end of stream).
 //     A Send, Attach or Close naming an ended connection is dropped and
 //     counted in Stats.Stale.
+//   - *transport.AcceptLimits: as io, a connection dialed while
+//     MaxUndecided accepted ends are neither attached nor closed is closed
+//     at once (the dialer sees the end of stream, Stats.AcceptDrops counts
+//     it, the Owner hears nothing); while MaxInbound accepted ends are open
+//     new ones wait, in order, as in a kernel's backlog (not counted in
+//     Stats.Conns; bytes sent to them are held), and are accepted once a
+//     slot frees or a larger cap comes. One whose dialer closes while it
+//     waits is forgotten, reported to nobody.
 //   - *transport.GetStats: answered with *transport.Stats.
 //   - *inspect.Describe: answered with *inspect.Description of kind "io".
 //
@@ -821,7 +829,7 @@ func (a *netIO) describe(ctx actor.Context, msg *inspect.Describe) {
 		}
 	}
 	for _, h := range n.halves {
-		if h.ep == a.ep {
+		if h.ep == a.ep && !h.waiting {
 			conns++
 		}
 	}
