@@ -19,8 +19,8 @@ const Magic uint32 = 0xDAB5BFFA
 
 // NewIO returns the props of a fresh io actor configured by cfg: its Magic,
 // RecvLimit, SendLimit, SendTimeout and CloseTimeout are set by the test
-// (zero: the default), the rest is zero. It is called once per test, which spawns the props once, and may
-// use t (for a logger, or a cleanup).
+// (zero: the default), the rest is zero. It is called once per test, which
+// spawns the props once, and may use t (for a logger, or a cleanup).
 type NewIO func(t *testing.T, cfg transport.Config) *actor.Props
 
 // Run runs the io contract's tests, each a subtest, against the io actors
