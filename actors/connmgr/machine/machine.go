@@ -103,7 +103,7 @@ type Config struct {
 	// GroupKey is the keyed hash of a network group that eviction protects
 	// by (Core's nKeyedNetGroup, SipHash with a secret key). nil means
 	// hash/maphash with a random seed.
-	GroupKey func(netip.Prefix) uint64
+	GroupKey func(group string) uint64
 }
 
 // withDefaults fills the zero values of c.
@@ -126,10 +126,7 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GroupKey == nil {
 		seed := maphash.MakeSeed()
-		c.GroupKey = func(g netip.Prefix) uint64 {
-			b, _ := g.MarshalBinary()
-			return maphash.Bytes(seed, b)
-		}
+		c.GroupKey = func(g string) uint64 { return maphash.String(seed, g) }
 	}
 	return c
 }
@@ -177,6 +174,13 @@ type Machine struct {
 	discouraged discouraged
 	// bansDirty says the ban list changed since it was last saved.
 	bansDirty bool
+	// filterDirty says the bans or the discouraged addresses changed since
+	// the address book's filter was last sent (at filterAt, excluding
+	// something when filterNonEmpty).
+	filterDirty, filterNonEmpty bool
+	filterAt                    time.Time
+	// gone are the last peers that left the table (see Misbehaved).
+	gone goneRing
 
 	listeners []*listener
 	// locals are our own addresses (SetLocalAddr), strongest first.
@@ -255,6 +259,7 @@ func New(cfg Config) *Machine {
 func (m *Machine) LoadBans(now time.Time, bans []BanEntry, rewrite bool) {
 	for _, b := range bans {
 		m.bans.add(b.Subnet, b.Since, b.Until)
+		m.filterDirty = true
 	}
 	if m.bans.sweep(now) || rewrite {
 		m.bansDirty = true
@@ -269,6 +274,7 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 	}
 	m.started = true
 	out = m.saveBans(now, out)
+	out = m.sendFilter(now, out, false)
 	if m.cfg.Listen {
 		out = m.limitAccepts(out)
 		binds := m.cfg.Bind
@@ -331,9 +337,10 @@ func (m *Machine) Tick(now time.Time, out []Action) []Action {
 		return out
 	}
 	if m.bans.sweep(now) {
-		m.bansDirty = true
+		m.bansDirty, m.filterDirty = true, true
 	}
 	out = m.saveBans(now, out)
+	out = m.sendFilter(now, out, false)
 	out = m.forgetClosing(now, out)
 	for _, key := range m.manualKeys() {
 		if n := m.manual[key]; n != nil && n.state == manualIdle && !now.Before(n.next) {
@@ -495,7 +502,7 @@ func (m *Machine) Handshaken(now time.Time, id uint64, hs Handshake, out []Actio
 	if m.cfg.AddrBook {
 		out = append(out, Action{Kind: ReportConnected, ID: p.id, Addr: p.remote, Inbound: p.inbound,
 			ConnType: p.connType, Services: hs.Services, WantsAddrV2: hs.WantsAddrV2,
-			Local: m.advertisable(p, hs.AddrRecv)})
+			Local: m.advertisable(p, hs.AddrRecv), Socket: p.local})
 	}
 	if p.connType == ConnFeeler {
 		out = note(out, LevelDebug, "feeler connection completed; disconnecting", fPeer(p.id), fAddr(p.remote))
@@ -546,6 +553,7 @@ func (m *Machine) PeerStopped(now time.Time, id uint64, out []Action) []Action {
 // remove takes p out of the table and its slot counts.
 func (m *Machine) remove(p *peer) {
 	delete(m.peers, p.id)
+	m.gone.add(gonePeer{id: p.id, remote: p.remote, connType: p.connType})
 	switch p.connType {
 	case ConnOutboundFullRelay:
 		m.fullRelayPeers--

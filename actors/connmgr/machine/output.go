@@ -52,6 +52,10 @@ const (
 	Wake
 	// Log: write Note to the log.
 	Log
+	// Filter: give the address book Bans and Discouraged (an AddrFilter),
+	// the addresses it must neither take from gossip nor hand out. Sent
+	// when either changes and, while not empty, every minute.
+	Filter
 	// LimitAccepts: give io its admission snapshot, the caps it applies
 	// to accepted connections without asking: MaxUndecided accepted and
 	// neither attached nor closed, MaxInbound accepted and open (0: no
@@ -62,7 +66,7 @@ const (
 var kindNames = [...]string{
 	Listen: "listen", ListenFailed: "listen-failed", Dial: "dial", Resolve: "resolve", Spawn: "spawn",
 	Close: "close", AskCandidates: "ask-candidates", ReportAttempt: "attempt", ReportConnected: "connected",
-	ReportDisconnected: "disconnected", SaveBans: "save-bans", Wake: "wake", Log: "log",
+	ReportDisconnected: "disconnected", SaveBans: "save-bans", Wake: "wake", Log: "log", Filter: "filter",
 	LimitAccepts: "limit-accepts",
 }
 
@@ -89,7 +93,10 @@ type Action struct {
 	Addr netip.AddrPort
 	// Local is the connection's local end (Spawn) or our address as the
 	// peer can reach it (ReportConnected).
-	Local   netip.AddrPort
+	Local netip.AddrPort
+	// Socket is the connection's local end (ReportConnected): the address
+	// book caches its getaddr answers per local socket, as Core does.
+	Socket  netip.AddrPort
 	Inbound bool
 	// ConnType is one of the Conn* connection types.
 	ConnType string
@@ -108,8 +115,12 @@ type Action struct {
 	// Key, Host and Port make up a lookup (Resolve).
 	Key, Host string
 	Port      uint16
-	// Bans is the list to save (SaveBans).
+	// Bans is the list to save (SaveBans) or the bans in force, sorted by
+	// subnet (Filter).
 	Bans []BanEntry
+	// Discouraged are the discouraged addresses, sorted (Filter). Shared:
+	// do not change.
+	Discouraged []netip.Addr
 	// Err is the failure (ListenFailed).
 	Err error
 	// At is when to call Tick (Wake).
