@@ -36,10 +36,18 @@ const (
 //     came, from the frame where they stopped.
 //   - Continuations go back to their handlers one at a time, in order,
 //     before any held batch, and only while sending is not paused.
-//   - Once the connection ended (End), nothing is held: the held batches
-//     go back to be acknowledged unprocessed, continuations are dropped,
-//     and what arrives later is processed (the machine, closed, drops it)
-//     and acknowledged at once.
+//   - A batch is acknowledged to io when a pass over it reached its last
+//     frame (the caller then says Finished for a batch Next handed out),
+//     never while held. Once the connection ended (End), nothing is held:
+//     the held batches go back to be acknowledged unprocessed,
+//     continuations are dropped, and what arrives later is processed (the
+//     machine, closed, drops it) and acknowledged at once.
+//
+// The caller's loop is: on a batch, process it if Arrived says so, asking
+// Hold before each frame after the first and saying Stopped if it stops;
+// on Done, Continue or SendResumed, carry out Next until Wait (Serve: send
+// the continuation to its handler; Resume: process the batch from First,
+// then Finished, or Stopped and wait).
 //
 // It is generic in what it keeps, so that it knows neither io nor actors:
 // B is a batch of frames as io posted it, C a handler's work left for
