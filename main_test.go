@@ -136,8 +136,7 @@ func TestCorruptAddressBookStopsTheNode(t *testing.T) {
 	if err := os.WriteFile(path, junk, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, stderr := runBinary(t, "-regtest", "-datadir="+dir, "-bind=127.0.0.1:0", "-debugaddr=off",
-		"-dnsseed=0", "-fixedseeds=0")
+	code, stderr := runBinary(t, regtestFlags(dir)...)
 	if code != 1 {
 		t.Errorf("exit code %d, want 1; stderr:\n%s", code, stderr)
 	}
