@@ -2,7 +2,6 @@ package actortest
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -65,14 +64,13 @@ const scribble = 0xA5
 //     input it held (as a socket reads the data before the end of stream).
 //     A Send, Attach or Close naming an ended connection is dropped and
 //     counted in Stats.Stale.
-//   - *transport.AcceptLimits: as io, a connection dialed while
-//     MaxUndecided accepted ends are neither attached nor closed is closed
-//     at once (the dialer sees the end of stream, Stats.AcceptDrops counts
-//     it, the Owner hears nothing); while MaxInbound accepted ends are open
-//     new ones wait, in order, as in a kernel's backlog (not counted in
-//     Stats.Conns; bytes sent to them are held), and are accepted once a
-//     slot frees or a larger cap comes. One whose dialer closes while it
-//     waits is forgotten, reported to nobody.
+//   - *transport.AcceptLimits: as io, while MaxInbound accepted ends are
+//     open, or MaxUndecided of them are neither attached nor closed, new
+//     ones wait, in order, as in a kernel's backlog (not counted in
+//     Stats.Conns; bytes sent to them are held; nothing is dropped), and
+//     are accepted once an end is decided or closed, or a larger cap
+//     comes. One whose dialer closes while it waits is forgotten, reported
+//     to nobody.
 //   - *transport.GetStats: answered with *transport.Stats.
 //   - *inspect.Describe: answered with *inspect.Description of kind "io".
 //
@@ -104,7 +102,6 @@ type netIO struct {
 	sendTimeouts uint64
 	nAccepted    uint64
 	nDialed      uint64
-	acceptDrops  uint64
 }
 
 // Messages between the io replacements of a Network.
@@ -335,11 +332,6 @@ func (n *Network) forgetHalfLocked(h *half) {
 	}
 }
 
-// errAcceptDropped is the reason a connection end accepted while
-// AcceptLimits.MaxUndecided were undecided is closed with; nobody on this
-// side hears it (the owner never had the Accepted), the dialer sees EOF.
-var errAcceptDropped = errors.New("actortest: accepted connection dropped: too many undecided")
-
 func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
 	n := a.net
 	n.mu.Lock()
@@ -348,7 +340,7 @@ func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
 		n.mu.Unlock()
 		return
 	}
-	if ep := a.ep; len(ep.backlog) > 0 || inboundFullLocked(ep) {
+	if ep := a.ep; len(ep.backlog) > 0 || acceptFullLocked(ep) {
 		// As a kernel's backlog: dialed, not accepted until a slot frees.
 		h.waiting = true
 		h.owner = nil
@@ -361,16 +353,10 @@ func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
 	ps.send()
 }
 
-// acceptLocked posts Accepted for h to owner, or closes h at once when
-// AcceptLimits.MaxUndecided accepted ends are undecided.
+// acceptLocked posts Accepted for h to owner; the caller checked that
+// acceptFullLocked does not hold.
 func (a *netIO) acceptLocked(h *half, owner *actor.PID) posts {
 	ep := a.ep
-	if ep.limits.MaxUndecided > 0 && ep.undecided >= ep.limits.MaxUndecided {
-		a.acceptDrops++
-		h.owner = nil
-		h.stopRead = true
-		return a.net.closeLocked(h, errAcceptDropped, remoteClosedError(errAcceptDropped), true)
-	}
 	h.owner = owner
 	h.accepted, h.undecided = true, true
 	ep.inbound++
@@ -379,10 +365,11 @@ func (a *netIO) acceptLocked(h *half, owner *actor.PID) posts {
 	return posts{{root: ep.root, pid: owner, msg: &transport.Accepted{Conn: h.id, Remote: h.remote, Local: h.local}}}
 }
 
-// inboundFullLocked reports whether ep's accepted ends open reached its
-// AcceptLimits.MaxInbound.
-func inboundFullLocked(ep *endpoint) bool {
-	return ep.limits.MaxInbound > 0 && ep.inbound >= ep.limits.MaxInbound
+// acceptFullLocked reports whether ep's accepted ends open reached its
+// AcceptLimits.MaxInbound, or those undecided its MaxUndecided.
+func acceptFullLocked(ep *endpoint) bool {
+	return (ep.limits.MaxInbound > 0 && ep.inbound >= ep.limits.MaxInbound) ||
+		(ep.limits.MaxUndecided > 0 && ep.undecided >= ep.limits.MaxUndecided)
 }
 
 // decidedLocked counts h, if it was an undecided accepted end, decided:
@@ -394,8 +381,8 @@ func decidedLocked(h *half) {
 	}
 }
 
-// setLimits takes the owner's AcceptLimits; a larger MaxInbound lets the
-// backlog in (admitBacklog, after every message).
+// setLimits takes the owner's AcceptLimits; larger caps let the backlog in
+// (admitBacklog, after every message).
 func (a *netIO) setLimits(msg *transport.AcceptLimits) {
 	a.net.mu.Lock()
 	a.ep.limits = *msg
@@ -403,7 +390,7 @@ func (a *netIO) setLimits(msg *transport.AcceptLimits) {
 }
 
 // admitBacklog accepts the ends waiting in the backlog while the inbound
-// cap allows. It runs after every message, once that message's own posts
+// and undecided caps allow. It runs after every message, once that message's own posts
 // are out: an Accepted that a close made room for comes after that
 // close's Closed. Only this io touches its backlog, and only under the
 // Network's lock; the unlocked look is this io's own state.
@@ -415,7 +402,7 @@ func (a *netIO) admitBacklog() {
 	n := a.net
 	var ps posts
 	n.mu.Lock()
-	for len(ep.backlog) > 0 && !ep.stopped && !inboundFullLocked(ep) {
+	for len(ep.backlog) > 0 && !ep.stopped && !acceptFullLocked(ep) {
 		b := ep.backlog[0]
 		ep.backlog = ep.backlog[1:]
 		b.h.waiting = false
@@ -793,7 +780,6 @@ func (a *netIO) stats(ctx actor.Context, msg *transport.GetStats) {
 		SendTimeouts: a.sendTimeouts,
 		Accepted:     a.nAccepted,
 		Dialed:       a.nDialed,
-		AcceptDrops:  a.acceptDrops,
 	}
 	n := a.net
 	n.mu.Lock()

@@ -50,7 +50,7 @@ func Run(t *testing.T, newIO NewIO) {
 		{"CloseWhileInputHeld", testCloseWhileHeld},
 		{"ClosedOnceToPeerThatOwns", testClosedOnce},
 		{"StaleMessagesCounted", testStale},
-		{"UndecidedCapDrops", testUndecidedCap},
+		{"UndecidedCapHoldsAccepts", testUndecidedCap},
 		{"InboundCapHoldsAccepts", testInboundCap},
 		{"Stats", testStats},
 		{"StopClosesEverything", testStop},
