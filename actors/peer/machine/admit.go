@@ -109,10 +109,15 @@ func (m *Machine) serviceRule(cmd string) Reason {
 // message (notfound, which Core reads whatever its length, or a count past
 // the largest CompactSize, which Core's reader refuses) it is dropped. A
 // sendcmpct whose announce byte is not 0 or 1 (protocol.ErrBadAnnounce) is
-// misbehaviour, before the handshake's verack as after it, as in Core.
+// misbehaviour, before the handshake's verack as after it, as in Core. A
+// pong too short for its nonce cancels the outstanding ping, as Core's
+// ProcessPong does ("Short payload"), so the peer is not timed out for it.
 func (m *Machine) DecodeFailed(cmd string, err error, out []Output) []Output {
 	switch {
 	case m.phase == PhaseNew || m.phase == PhaseClosed:
+		return out
+	case cmd == protocol.CmdPong && m.phase == PhaseReady:
+		m.pingNonce = 0
 		return out
 	case cmd == protocol.CmdVersion && m.remote == nil:
 		return m.disconnect(ProtocolViolation, out)

@@ -519,6 +519,22 @@ func TestZeroNoncePongCancelsPing(t *testing.T) {
 	sentMsg[*protocol.MsgPing](t, out)
 }
 
+// A pong too short to hold a nonce cancels the ping too (Core's
+// ProcessPong: "Short payload").
+func TestShortPongCancelsPing(t *testing.T) {
+	m := newMachine(false, nil)
+	tHS := t0.Add(time.Second)
+	handshake(t, m)
+	_, err := protocol.Decode(protocol.CmdPong, []byte{1, 2, 3}, protocol.ProtocolVersion)
+	if err == nil {
+		t.Fatal("a 3-byte pong decoded")
+	}
+	wantNothing(t, m.DecodeFailed(protocol.CmdPong, err, nil))
+	if _, ok := find(m.Tick(tHS.Add(DefaultPingTimeout), nil), Disconnect); ok {
+		t.Fatal("timed out on a ping a short pong cancelled")
+	}
+}
+
 func TestOldPeerPingWithoutNonce(t *testing.T) {
 	m := newMachine(false, nil)
 	m.Start(t0, nil)
