@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,10 +45,30 @@ func coreFramework(t *testing.T) string {
 
 var listeningLine = regexp.MustCompile(`net\.connmgr\s+listening\s+\{"addr": "127\.0\.0\.1:(\d+)"\}`)
 
+// freePorts reserves n loopback ports the kernel says are free, for a
+// scenario's second listener or its own.
+func freePorts(t *testing.T, n int) []string {
+	t.Helper()
+	var ports []string
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
 // startListeningNode starts the binary on regtest with extra flags and
-// returns the port it listens on (127.0.0.1, a free port the kernel chose)
-// and the path of its log.
-func startListeningNode(t *testing.T, extra ...string) (string, string) {
+// returns the port it listens on (127.0.0.1, a free port the kernel chose;
+// not one of the ports in other) and the path of its log.
+func startListeningNode(t *testing.T, other []string, extra ...string) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	r := startBinary(t, dir, nil, append([]string{"-debug=net"}, extra...)...)
@@ -56,9 +79,11 @@ func startListeningNode(t *testing.T, extra ...string) (string, string) {
 			t.Fatalf("the node exited (%v) before listening", r.cmd.ProcessState)
 		}
 		data, _ := os.ReadFile(logPath)
-		if m := listeningLine.FindSubmatch(data); m != nil {
-			port = string(m[1])
-			return true
+		for _, m := range listeningLine.FindAllSubmatch(data, -1) {
+			if !slices.Contains(other, string(m[1])) {
+				port = string(m[1])
+				return true
+			}
 		}
 		return false
 	})
@@ -70,24 +95,32 @@ func startListeningNode(t *testing.T, extra ...string) (string, string) {
 // sets -peertimeout or mocks the clock).
 func TestCoreFrameworkScenarios(t *testing.T) {
 	tf := coreFramework(t)
+	fixed := func(flags ...string) func([]string) []string { return func([]string) []string { return flags } }
 	scenarios := []struct {
 		script string
-		flags  []string
+		ports  int                     // free ports reserved, passed to the script after the node's
+		flags  func([]string) []string // the node's flags, given those ports
 	}{
-		{"p2p_ping.py", []string{"-pinginterval=1s", "-pingtimeout=3s"}},
-		{"p2p_timeouts.py", []string{"-handshaketimeout=3s"}},
-		{"p2p_leak.py", []string{"-handshaketimeout=3s"}},
-		{"p2p_invalid_messages.py", nil},
-		{"p2p_nobloomfilter_messages.py", nil},
-		{"p2p_getheaders.py", nil},
-		{"p2p_getaddr_caching.py", nil},
+		{"p2p_ping.py", 0, fixed("-pinginterval=1s", "-pingtimeout=3s")},
+		{"p2p_timeouts.py", 0, fixed("-handshaketimeout=3s")},
+		{"p2p_leak.py", 0, fixed("-handshaketimeout=3s")},
+		{"p2p_invalid_messages.py", 0, fixed()},
+		{"p2p_nobloomfilter_messages.py", 0, fixed()},
+		{"p2p_getheaders.py", 0, fixed()},
+		// A second listening socket, and the script's own listener the
+		// node dials as a manual peer to learn addresses from.
+		{"p2p_getaddr_caching.py", 2, func(p []string) []string {
+			return []string{"-bind=127.0.0.1:" + p[0], "-addnode=127.0.0.1:" + p[1]}
+		}},
 	}
 	for _, sc := range scenarios {
 		t.Run(strings.TrimSuffix(sc.script, ".py"), func(t *testing.T) {
-			port, logPath := startListeningNode(t, sc.flags...)
+			ports := freePorts(t, sc.ports)
+			port, logPath := startListeningNode(t, ports, sc.flags(ports)...)
 			ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, "python3", filepath.Join("testdata", "coretf", sc.script), "127.0.0.1", port)
+			args := append([]string{filepath.Join("testdata", "coretf", sc.script), "127.0.0.1", port}, ports...)
+			cmd := exec.CommandContext(ctx, "python3", args...)
 			cmd.Env = append(os.Environ(), "PYTHONPATH="+tf+string(os.PathListSeparator)+filepath.Join("testdata", "coretf"),
 				"PYTHONDONTWRITEBYTECODE=1")
 			out, err := cmd.CombinedOutput()

@@ -2,7 +2,8 @@
 127.0.0.1, driven by the P2PInterface and NetworkThread of Bitcoin Core's
 functional-test framework (on PYTHONPATH, never copied here).
 
-Each scenario is run as: python3 SCRIPT HOST PORT. It prints one line per
+Each scenario is run as: python3 SCRIPT HOST PORT [PORT...] (further free
+ports some scenarios use, as Node.extra). It prints one line per
 check and exits 0 when every check held, 1 (with the reason) otherwise.
 Every wait has a deadline; nothing here sends beyond loopback."""
 
@@ -50,14 +51,15 @@ def hold(pred, what, duration):
 class Node:
     """The node under test, as seen from the framework."""
 
-    def __init__(self, host, port):
+    def __init__(self, host, port, extra):
         self.host = host
         self.port = port
+        self.extra = extra
         self.conns = []
 
-    def connect(self, conn, *, send_version=True, wait_for_verack=True, **kwargs):
+    def connect(self, conn, *, send_version=True, wait_for_verack=True, port=None, **kwargs):
         """Open an inbound connection to the node, as TestNode.add_p2p_connection does."""
-        conn.peer_connect(dstaddr=self.host, dstport=self.port, net="regtest", timeout_factor=1,
+        conn.peer_connect(dstaddr=self.host, dstport=port or self.port, net="regtest", timeout_factor=1,
                           supports_v2_p2p=False, send_version=send_version, **kwargs)()
         self.conns.append(conn)
         wait(lambda: conn.is_connected, "connected to the node")
@@ -82,10 +84,10 @@ def connected(conn):
 
 def run(scenario, timeout=40):
     """Run scenario(node) with a network thread; exit 1 on any failure."""
-    if len(sys.argv) != 3:
-        print(f"usage: {sys.argv[0]} HOST PORT", file=sys.stderr)
+    if len(sys.argv) < 3:
+        print(f"usage: {sys.argv[0]} HOST PORT [PORT...]", file=sys.stderr)
         sys.exit(2)
-    node = Node(sys.argv[1], int(sys.argv[2]))
+    node = Node(sys.argv[1], int(sys.argv[2]), [int(p) for p in sys.argv[3:]])
     # A stuck scenario must not outlive its budget.
     watchdog = threading.Timer(timeout, lambda: (print("scenario timed out", flush=True), _exit(1)))
     watchdog.daemon = True
