@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,37 +102,85 @@ func TestCoreFrameworkScenarios(t *testing.T) {
 		script string
 		ports  int                     // free ports reserved, passed to the script after the node's
 		flags  func([]string) []string // the node's flags, given those ports
+		// listenFirst: the script listens before the node starts, and
+		// the node listens on the first reserved port (the script's
+		// node port).
+		listenFirst bool
 	}{
-		{"p2p_ping.py", 0, fixed("-pinginterval=1s", "-pingtimeout=3s")},
-		{"p2p_timeouts.py", 0, fixed("-handshaketimeout=3s")},
-		{"p2p_leak.py", 0, fixed("-handshaketimeout=3s")},
-		{"p2p_invalid_messages.py", 0, fixed()},
-		{"p2p_nobloomfilter_messages.py", 0, fixed()},
-		{"p2p_getheaders.py", 0, fixed()},
+		{"p2p_ping.py", 0, fixed("-pinginterval=1s", "-pingtimeout=3s"), false},
+		{"p2p_timeouts.py", 0, fixed("-handshaketimeout=3s"), false},
+		{"p2p_leak.py", 0, fixed("-handshaketimeout=3s"), false},
+		{"p2p_invalid_messages.py", 0, fixed(), false},
+		{"p2p_nobloomfilter_messages.py", 0, fixed(), false},
+		{"p2p_getheaders.py", 0, fixed(), false},
 		// A second listening socket, and the script's own listener the
 		// node dials as a manual peer to learn addresses from.
 		{"p2p_getaddr_caching.py", 2, func(p []string) []string {
 			return []string{"-bind=127.0.0.1:" + p[0], "-addnode=127.0.0.1:" + p[1]}
-		}},
+		}, false},
+		// Outbound connections: two -seednode listeners of the script's.
+		{"p2p_handshake.py", 3, func(p []string) []string {
+			return []string{"-bind=127.0.0.1:" + p[0], "-seednode=127.0.0.1:" + p[1], "-seednode=127.0.0.1:" + p[2]}
+		}, true},
 	}
 	for _, sc := range scenarios {
 		t.Run(strings.TrimSuffix(sc.script, ".py"), func(t *testing.T) {
 			ports := freePorts(t, sc.ports)
-			port, logPath := startListeningNode(t, ports, sc.flags(ports)...)
 			ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 			defer cancel()
+			var port, logPath string
+			if !sc.listenFirst {
+				port, logPath = startListeningNode(t, ports, sc.flags(ports)...)
+			} else {
+				// The node listens on the first reserved port too.
+				port, ports = ports[0], ports[1:]
+			}
 			args := append([]string{filepath.Join("testdata", "coretf", sc.script), "127.0.0.1", port}, ports...)
 			cmd := exec.CommandContext(ctx, "python3", args...)
 			cmd.Env = append(os.Environ(), "PYTHONPATH="+tf+string(os.PathListSeparator)+filepath.Join("testdata", "coretf"),
 				"PYTHONDONTWRITEBYTECODE=1")
-			out, err := cmd.CombinedOutput()
+			var out lockedBuffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			if sc.listenFirst {
+				// The script's listeners are up before the node dials
+				// them (a -seednode is dialled once).
+				actortest.Eventually(t, 20*time.Second, "the scenario's listeners", func() bool {
+					return strings.Contains(out.String(), "ok: our listeners are up")
+				})
+				_, logPath = startListeningNode(t, nil, sc.flags(append([]string{port}, ports...))...)
+			}
+			err := <-done
 			if err != nil {
 				nodeLog, _ := os.ReadFile(logPath)
-				t.Fatalf("%s: %v\n--- scenario output\n%s\n--- node log\n%s", sc.script, err, out, tail(string(nodeLog), 80))
+				t.Fatalf("%s: %v\n--- scenario output\n%s\n--- node log\n%s", sc.script, err, out.String(), tail(string(nodeLog), 80))
 			}
-			t.Logf("%s", out)
+			t.Logf("%s", out.String())
 		})
 	}
+}
+
+// lockedBuffer is the scenario's output, written by exec's copier and read
+// by the test while the script runs.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // tail returns the last n lines of s.
