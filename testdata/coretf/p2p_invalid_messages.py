@@ -46,6 +46,20 @@ class msg_unrecognized:
         return ser_string(self.data)
 
 
+class PongLog(P2PInterface):
+    """Keeps the nonce of every pong."""
+    def __init__(self):
+        super().__init__()
+        self.pongs = []
+
+    def on_pong(self, message):
+        self.pongs.append(message.nonce)
+
+
+def all_pongs_differ(conn, nonce):
+    return nonce not in conn.pongs
+
+
 def fresh(node):
     return node.connect(P2PInterface())
 
@@ -56,13 +70,34 @@ def stays(conn, what):
 
 
 def scenario(node):
-    conn = fresh(node)
+    conn = node.connect(PongLog())
     msg = conn.build_message(msg_ping(nonce=12345))
     conn.send_raw_message(msg[:12])
     hold(lambda: conn.is_connected, "half a header waits for the rest", 0.3)
     conn.send_raw_message(msg[12:])
     wait(lambda: conn.last_message.get("pong") and conn.last_message["pong"].nonce == 12345,
          "a header split across two segments is reassembled and answered")
+
+    msg = conn.build_message(msg_ping(nonce=23456))
+    conn.send_raw_message(msg[:28])
+    hold(lambda: conn.is_connected, "half a payload waits for the rest", 0.3)
+    conn.send_raw_message(msg[28:])
+    wait(lambda: conn.last_message.get("pong") and conn.last_message["pong"].nonce == 23456,
+         "a payload split across two segments is reassembled and answered")
+
+    bad = conn.build_message(msg_ping(nonce=34567))
+    conn.send_raw_message(bad[:20] + b"\x00" * 4 + bad[24:])
+    conn.sync_with_ping(timeout=5)
+    check(conn.message_count["pong"] and all_pongs_differ(conn, 34567),
+          "a ping with a bad checksum is not answered, the connection kept")
+
+    bad = conn.build_message(msg_ping(nonce=45678))
+    conn.send_raw_message(bad[:8] + b"x" + bad[9:])  # "ping\0x\0...": a byte after the NUL
+    conn.sync_with_ping(timeout=5)
+    check(all_pongs_differ(conn, 45678), "a command with a byte after its NUL padding is not a ping, the connection kept")
+
+    conn.send_raw_message(conn.build_message(msg_generic(b"badmsg", b"")))
+    stays(conn, "an unknown message with an empty payload is ignored")
 
     conn.send_and_ping(msg_version(), timeout=5)
     check(conn.is_connected, "a second version is ignored")
