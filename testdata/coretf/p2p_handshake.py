@@ -12,13 +12,24 @@ ExpectServicesFromConn):
   once it answers with more than one address;
 - the node's version names no address of ours and, as our peer is on
   loopback, none of its either; the relay flag is set;
-- a redundant verack is ignored."""
+- a redundant verack is ignored; a version is read only as far as it goes
+  after addr_recv (addr_from and nonce, user agent, start height and relay
+  are each optional)."""
 
 import time
 
 from scenario import check, known_difference, run, wait
-from test_framework.messages import CAddress, NODE_NETWORK, NODE_NONE, NODE_WITNESS, msg_addr, msg_verack
-from test_framework.p2p import NetworkThread, P2PInterface
+from test_framework.messages import (
+    CAddress,
+    NODE_NETWORK,
+    NODE_NONE,
+    NODE_WITNESS,
+    msg_addr,
+    msg_generic,
+    msg_verack,
+    msg_version,
+)
+from test_framework.p2p import P2P_SERVICES, P2P_SUBVERSION, P2P_VERSION, NetworkThread, P2PInterface
 
 
 class Listener(P2PInterface):
@@ -81,6 +92,20 @@ def scenario(node):
     conn = node.connect(P2PInterface())
     conn.send_and_ping(msg_verack(), timeout=5)
     check(conn.is_connected, "a redundant verack is ignored")
+
+    # Core reads a version's fields after addr_recv only while bytes remain.
+    v = msg_version()
+    v.nVersion = P2P_VERSION
+    v.nServices = P2P_SERVICES
+    v.strSubVer = P2P_SUBVERSION
+    full = v.serialize()
+    after_nonce = 4 + 8 + 8 + 26 + 26 + 8
+    for cut, what in ((46, "addr_recv"), (after_nonce, "the nonce"),
+                      (after_nonce + 1 + len(P2P_SUBVERSION), "the user agent"),
+                      (after_nonce + 1 + len(P2P_SUBVERSION) + 4, "the start height")):
+        c = node.connect(P2PInterface(), send_version=False, wait_for_verack=False)
+        c.send_raw_message(c.build_message(msg_generic(b"version", full[:cut])))
+        wait(lambda: "verack" in c.last_message, f"a version that ends after {what} is accepted")
 
 
 if __name__ == "__main__":
