@@ -115,6 +115,7 @@ func TestCoreFrameworkScenarios(t *testing.T) {
 		{"p2p_getheaders.py", 0, fixed(), false},
 		{"p2p_getdata.py", 0, fixed(), false},
 		{"p2p_addrv2_relay.py", 0, fixed(), false},
+		{"p2p_halfopen.py", 0, fixed(), false},
 		// A second listening socket, and the script's own listener the
 		// node dials as a manual peer to learn addresses from.
 		{"p2p_getaddr_caching.py", 2, func(p []string) []string {
