@@ -509,7 +509,7 @@ func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output) [
 		if p.debug() {
 			p.logger().Debug("ignoring message", zap.String("command", f.Command), zap.Int("bytes", len(f.Payload)))
 		}
-		return outs
+		return p.m.Ignored(f.Command, f.Payload, outs)
 	}
 	msg, err := protocol.Decode(f.Command, f.Payload, p.m.CommonVersion())
 	if err != nil {
