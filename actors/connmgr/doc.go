@@ -47,7 +47,7 @@
 // So that a flood of connections cannot outrun these decisions into the
 // process's descriptors, connmgr gives io, before it listens, caps it
 // applies without asking (*transport.AcceptLimits): io accepts nothing
-// while Config.MaxUndecided (32) accepted connections are undecided, or
+// while Config.MaxUndecided (256) accepted connections are undecided, or
 // while it holds the inbound slots plus that many inbound connections; the
 // rest waits in the kernel's listen backlog, and none is dropped for a cap
 // (as Core, which accepts only as fast as it decides). Admission itself
