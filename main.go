@@ -95,7 +95,7 @@ func (v *settingValue) Set(s string) error {
 
 // boolKeys take -key alone as true, like bitcoind's -listen or -debug.
 var boolKeys = map[string]bool{
-	"listen": true, "dnsseed": true, "fixedseeds": true, "blocksonly": true, "debug": true,
+	"listen": true, "dnsseed": true, "fixedseeds": true, "blocksonly": true, "debug": true, "v2transport": true,
 	"natpmp": true, "upnp": true, "discover": true, "server": true,
 }
 
@@ -205,6 +205,8 @@ func flagUsage(key string) string {
 		return "use the built-in seed addresses when DNS gives nothing (default 1)"
 	case "blocksonly":
 		return "ask peers not to relay transactions (default 0)"
+	case "v2transport":
+		return "speak the BIP324 v2 encrypted transport and announce NODE_P2P_V2 (default 1)"
 	case "natpmp":
 		return "map the listening port on the gateway with PCP, then NAT-PMP (default 0: see README)"
 	case "upnp":

@@ -2,6 +2,7 @@ package connmgr
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -152,6 +153,9 @@ type connMgr struct {
 	tick    *time.Timer
 	cancel  context.CancelFunc // ends the lookups of manual nodes
 	lookups context.Context
+	// sessions holds the BIP324 session id of each connection io reported
+	// encrypted (transport.Encrypted), for getpeerinfo.
+	sessions map[transport.ConnID][32]byte
 }
 
 // peerPrefix starts the name of every peer actor: "peer-<id>", like
@@ -205,7 +209,13 @@ func (c *connMgr) Receive(ctx actor.Context) {
 	case *transport.Dialed:
 		out = c.m.Dialed(now, msg.Tag, machine.ConnID(msg.Conn), msg.Local, msg.Err, out)
 	case *transport.Closed:
+		delete(c.sessions, msg.Conn)
 		out = c.m.Closed(now, machine.ConnID(msg.Conn), msg.Reason, out)
+	case *transport.Encrypted:
+		if c.sessions == nil {
+			c.sessions = make(map[transport.ConnID][32]byte)
+		}
+		c.sessions[msg.Conn] = msg.SessionID
 	case *actor.Terminated:
 		out = c.terminated(now, msg)
 	case *peer.Handshaken:
@@ -394,10 +404,15 @@ func (c *connMgr) peerList() *Peers {
 	out := &Peers{List: make([]PeerEntry, 0, len(rows))}
 	for _, p := range rows {
 		pid, _ := p.Handle.(*actor.PID)
-		out.List = append(out.List, PeerEntry{
+		e := PeerEntry{
 			ID: p.ID, PID: pid, Conn: transport.ConnID(p.Conn), Remote: p.Remote, Local: p.Local,
 			Inbound: p.Inbound, ConnType: p.ConnType, Handshaken: p.Handshaken, Since: p.Since,
-		})
+			Transport: "v1",
+		}
+		if id, ok := c.sessions[e.Conn]; ok {
+			e.Transport, e.SessionID = "v2", hex.EncodeToString(id[:])
+		}
+		out.List = append(out.List, e)
 	}
 	return out
 }

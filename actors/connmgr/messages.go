@@ -118,6 +118,11 @@ type PeerEntry struct {
 	ConnType   string    `json:"connection_type"`
 	Handshaken bool      `json:"handshaken"`
 	Since      time.Time `json:"conntime"`
+	// Transport is "v1" or "v2" (BIP324, once its handshake completed),
+	// SessionID the v2 session id in hex ("" on v1): getpeerinfo's
+	// transport_protocol_type and session_id.
+	Transport string `json:"transport_protocol_type"`
+	SessionID string `json:"session_id,omitempty"`
 }
 
 // AddNode commands, as Core's addnode RPC takes them.

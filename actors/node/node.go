@@ -388,7 +388,11 @@ func (n *Node) userAgent() string { return "/actornode:" + n.opts.version + "/" 
 // block, witness form included); like Core in initial block download, we
 // announce them before we have synced.
 func (n *Node) services() protocol.ServiceFlag {
-	return protocol.SFNodeNetwork | protocol.SFNodeWitness | protocol.SFNodeNetworkLimited
+	s := protocol.SFNodeNetwork | protocol.SFNodeWitness | protocol.SFNodeNetworkLimited
+	if n.cfg.V2Transport {
+		s |= protocol.SFNodeP2PV2 // BIP324, as Core with -v2transport
+	}
+	return s
 }
 
 func (n *Node) ioConfig() transport.Config {
@@ -396,6 +400,7 @@ func (n *Node) ioConfig() transport.Config {
 		Magic:     n.params.Magic,
 		RecvLimit: n.cfg.MaxReceiveBuffer * 1000,
 		SendLimit: n.cfg.MaxSendBuffer * 1000,
+		V2:        n.cfg.V2Transport,
 		Logger:    n.logger.Named(CategoryNet).Named("io"),
 	}
 }
