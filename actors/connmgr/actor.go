@@ -26,6 +26,10 @@ import (
 type Config struct {
 	// Network gives the default port.
 	Network protocol.Params
+	// V2 says we announce NODE_P2P_V2 (-v2transport): outbound connections
+	// start with BIP324's v2 transport where Core's do, and fall back to
+	// v1 once on the same address when io says so (Closed.ReconnectV1).
+	V2 bool
 	// Listen accepts inbound connections on Bind.
 	Listen bool
 	// Bind lists the addresses to listen on; empty means 0.0.0.0 on the
@@ -173,6 +177,7 @@ func machineConfig(cfg Config) machine.Config {
 		MaxOutbound: cfg.MaxOutbound, MaxConnections: cfg.MaxConnections,
 		MaxHandshakingPerGroup: cfg.MaxHandshakingPerGroup, FeelerInterval: cfg.FeelerInterval,
 		AddrBook: cfg.AddrBook != nil, PersistBans: cfg.BanFile != "", Rand: cfg.Rand,
+		V2: cfg.V2,
 	}
 }
 
@@ -210,7 +215,11 @@ func (c *connMgr) Receive(ctx actor.Context) {
 		out = c.m.Dialed(now, msg.Tag, machine.ConnID(msg.Conn), msg.Local, msg.Err, out)
 	case *transport.Closed:
 		delete(c.sessions, msg.Conn)
-		out = c.m.Closed(now, machine.ConnID(msg.Conn), msg.Reason, out)
+		if msg.ReconnectV1 {
+			out = c.m.ClosedRetryV1(now, machine.ConnID(msg.Conn), msg.Reason, out)
+		} else {
+			out = c.m.Closed(now, machine.ConnID(msg.Conn), msg.Reason, out)
+		}
 	case *transport.Encrypted:
 		if c.sessions == nil {
 			c.sessions = make(map[transport.ConnID][32]byte)
@@ -223,7 +232,7 @@ func (c *connMgr) Receive(ctx actor.Context) {
 	case *peer.PingTime:
 		c.m.PingTime(msg.ID, msg.MinPing)
 	case *addrbook.CandidatesReply:
-		out = c.m.Candidates(now, msg.Addrs, msg.Feeler, out)
+		out = c.m.CandidatesWithServices(now, msg.Addrs, msg.Services, msg.Feeler, out)
 	case *resolved:
 		out = c.m.Resolved(now, msg.key, msg.addr, msg.err, out)
 	case *Ban:
@@ -283,7 +292,7 @@ func (c *connMgr) apply(ctx actor.Context, now time.Time, out []machine.Action) 
 				ctx.Send(parent, &ListenFailed{Addr: a.Addr, Err: a.Err})
 			}
 		case machine.Dial:
-			ctx.Send(c.cfg.IO, &transport.Dial{Tag: a.Tag, Addr: a.Addr, Timeout: c.cfg.DialTimeout, Owner: ctx.Self()})
+			ctx.Send(c.cfg.IO, &transport.Dial{Tag: a.Tag, Addr: a.Addr, Timeout: c.cfg.DialTimeout, Owner: ctx.Self(), V2: a.V2})
 		case machine.Resolve:
 			c.resolve(ctx, a.Key, a.Host, a.Port)
 		case machine.Spawn:

@@ -167,3 +167,42 @@ func TestCoreFrameworkConnectsV1AndV2(t *testing.T) {
 		t.Fatalf("v1 peer with session id %q", p1.SessionID)
 	}
 }
+
+// TestCoreFrameworkAcceptsOurV2: the node dials a listener built on Core's
+// P2PInterface (supports_v2_p2p) with -connect: v2 first, as Core dials a
+// manual peer; the handshake, a ping each way, and getpeerinfo says v2 with
+// the framework's session id.
+func TestCoreFrameworkAcceptsOurV2(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	py := startTFPeer(t, "listen", fmt.Sprint(port), "v2")
+	py.expect(t, "LISTENING")
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
+	cfg.Connect = []string{fmt.Sprintf("127.0.0.1:%d", port)}
+	n := nodetest.Start(t, cfg)
+	sid := py.expect(t, "OK")
+	p := tfPeerInfo(t, n, "our v2 connection to the framework", func(p *peer.Info) bool { return !p.Inbound && p.PingTime > 0 })
+	if p.TransportProtocolType != "v2" || p.SessionID != sid {
+		t.Fatalf("getpeerinfo %s %q, framework's session id %q", p.TransportProtocolType, p.SessionID, sid)
+	}
+}
+
+// TestCoreFrameworkV1ListenerGetsFallback: a v1-only listener built on
+// Core's P2PInterface hangs up on our v2 key; the node dials it again at
+// once with v1 (Core's ShouldReconnectV1), and that connection completes.
+func TestCoreFrameworkV1ListenerGetsFallback(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	py := startTFPeer(t, "listen", fmt.Sprint(port), "v1")
+	py.expect(t, "LISTENING")
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
+	cfg.Connect = []string{fmt.Sprintf("127.0.0.1:%d", port)}
+	n := nodetest.Start(t, cfg)
+	if got := py.expect(t, "OK"); got != "-" {
+		t.Fatalf("v1 listener reported %q", got)
+	}
+	p := tfPeerInfo(t, n, "our v1 connection to the framework", func(p *peer.Info) bool { return !p.Inbound && p.PingTime > 0 })
+	if p.TransportProtocolType != "v1" || p.SessionID != "" {
+		t.Fatalf("getpeerinfo %s %q", p.TransportProtocolType, p.SessionID)
+	}
+}

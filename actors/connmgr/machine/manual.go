@@ -210,7 +210,7 @@ func (m *Machine) dialManual(now time.Time, n *manualNode, addr netip.AddrPort, 
 	if n.addrFetch {
 		connType = ConnAddrFetch
 	}
-	return m.dial(addr, connType, n.key, out)
+	return m.dial(addr, connType, n.key, 0, out)
 }
 
 // manualFailed schedules the next attempt of manual node key after a

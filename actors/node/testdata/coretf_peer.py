@@ -71,7 +71,7 @@ def main():
             # range: listen on the port the test chose instead.
             p.peer_accept_connection(connect_id=1, net="regtest", timeout_factor=1,
                                      supports_v2_p2p=v2, reconnect=not v2)
-            NetworkThread.listen(p, lambda: ready.append(1), port=port)
+            NetworkThread.listen(p, lambda *_: ready.append(1), port=port)
             p.wait_until(lambda: ready, timeout=TIMEOUT, check_connected=False)
             print("LISTENING", flush=True)
             if v2:
