@@ -10,6 +10,10 @@ import (
 	"github.com/actornode/actornode/protocol/bip324"
 )
 
+// SpeaksV2 says whether Props' io speaks BIP324's v2 transport
+// (Config.V2, Dial.V2): the epoll io does.
+const SpeaksV2 = true
+
 // keyPoolSize is how many ready keys (with their garbage) the key maker
 // keeps ahead of the connections that will take them.
 const keyPoolSize = 32

@@ -94,6 +94,8 @@ type netIO struct {
 	sendTimeouts uint64
 	nAccepted    uint64
 	nDialed      uint64
+	// BIP324 counters, as io's Stats.V2*.
+	v2Established, v2Failures, v2Decoys, v2Dropped uint64
 }
 
 // Messages between the io replacements of a Network.
@@ -242,7 +244,7 @@ func (a *netIO) bind(addr netip.AddrPort, owner *actor.PID) (netip.AddrPort, err
 
 func (a *netIO) dial(ctx actor.Context, msg *transport.Dial, local netip.AddrPort) {
 	owner := ownerOf(ctx, msg.Owner)
-	id, localAddr, err := a.connect(msg.Addr, local, owner)
+	id, localAddr, err := a.connect(msg.Addr, local, owner, msg.V2)
 	if err != nil {
 		ctx.Send(owner, &transport.Dialed{Tag: msg.Tag, Addr: msg.Addr, Err: fmt.Errorf("dial %s: %w", msg.Addr, err)})
 		return
@@ -253,7 +255,7 @@ func (a *netIO) dial(ctx actor.Context, msg *transport.Dial, local netip.AddrPor
 
 // connect opens a connection from local (port 0: any free port) to the
 // listener on to, owned here by owner, and tells the listener's io.
-func (a *netIO) connect(to, local netip.AddrPort, owner *actor.PID) (transport.ConnID, netip.AddrPort, error) {
+func (a *netIO) connect(to, local netip.AddrPort, owner *actor.PID, v2 bool) (transport.ConnID, netip.AddrPort, error) {
 	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
 	n := a.net
 	n.mu.Lock()
@@ -284,6 +286,14 @@ func (a *netIO) connect(to, local netip.AddrPort, owner *actor.PID) (transport.C
 	out.other, in.other = in, out
 	var ps posts
 	ps.toIO(l.ep, &netAccepted{conn: in.id, owner: l.owner})
+	if n.v2 {
+		in.v2, _ = newHalfV2(n.magic, false) // without randomness: v1
+	}
+	if v2 {
+		if out.v2, _ = newHalfV2(n.magic, true); out.v2 != nil {
+			a.sendRawLocked(out, out.v2.s.Start(nil), &ps)
+		}
+	}
 	n.mu.Unlock()
 	ps.send()
 	return out.id, from, nil
@@ -346,11 +356,28 @@ func (a *netIO) attach(ctx actor.Context, msg *transport.Attach) {
 	}
 	h.peer = msg.Peer
 	paused := h.sendPaused
+	var ev v2Event
+	var vps posts
+	if h.v2 != nil && len(h.v2.raw) > 0 {
+		ev = a.receiveV2Locked(h, nil, &vps)
+	}
+	if ev.err != nil {
+		h.stopRead = true
+		h.in, h.read = nil, 0
+		if !h.closing {
+			vps = append(vps, n.closeLocked(h, ev.err, resetError(ev.err), false)...)
+		}
+		n.mu.Unlock()
+		vps.send()
+		return
+	}
 	rcv, ps := a.frameLocked(h)
+	ps = append(vps, ps...)
 	n.mu.Unlock()
 	if paused {
 		ctx.Send(msg.Peer, &transport.SendPaused{Conn: msg.Conn})
 	}
+	postEncrypted(ctx, ev.encrypted, msg.Peer, h.owner)
 	a.post(ctx, msg.Peer, rcv)
 	ps.send()
 }
@@ -373,11 +400,17 @@ func (a *netIO) send(ctx actor.Context, msg *transport.Send) {
 		a.stale++
 	}
 	paused := false
-	if ok && len(msg.Data) > 0 && !h.closing {
-		h.bytesOut += uint64(len(msg.Data))
-		a.bytesWritten += uint64(len(msg.Data))
-		h.other.inTransit += len(msg.Data)
-		ps.toIO(h.other.ep, &netDeliver{conn: h.other.id, data: msg.Data})
+	data := msg.Data
+	if ok && len(data) > 0 && !h.closing && h.v2 != nil {
+		var err error
+		if data, err = a.encodeV2Locked(h, data); err != nil {
+			h.stopRead = true
+			ps = append(ps, n.closeLocked(h, fmt.Errorf("v2 transport: send: %w", err), remoteClosedError(err), false)...)
+			data = nil
+		}
+	}
+	if ok && len(data) > 0 && !h.closing {
+		a.sendRawLocked(h, data, &ps)
 		if !h.sendPaused && h.queued() > n.sendLimit {
 			h.sendPaused = true
 			paused = h.peer != nil
@@ -430,17 +463,37 @@ func (a *netIO) deliver(ctx actor.Context, msg *netDeliver) {
 	}
 	h.bytesIn += uint64(len(msg.data))
 	a.bytesRead += uint64(len(msg.data))
-	if len(h.in) == 0 {
+	var ev v2Event
+	var vps posts
+	switch {
+	case h.v2 != nil && h.peer == nil:
+		// As io reads no socket before Attach, the Session waits too.
+		h.v2.raw = append(h.v2.raw, msg.data...)
+	case h.v2 != nil:
+		ev = a.receiveV2Locked(h, msg.data, &vps)
+	case len(h.in) == 0:
 		h.in = msg.data
-	} else {
+	default:
 		h.in = append(h.in, msg.data...)
 	}
+	if ev.err != nil {
+		h.stopRead = true
+		h.in, h.read = nil, 0
+		if !h.closing {
+			vps = append(vps, n.closeLocked(h, ev.err, resetError(ev.err), false)...)
+		}
+		n.mu.Unlock()
+		vps.send()
+		return
+	}
 	rcv, ps := a.frameLocked(h)
+	ps = append(vps, ps...)
 	if len(h.in) > h.read {
 		n.watchStallLocked(h.other)
 	}
 	peer := h.peer
 	n.mu.Unlock()
+	postEncrypted(ctx, ev.encrypted, peer, h.owner)
 	a.post(ctx, peer, rcv)
 	ps.send()
 }
@@ -528,7 +581,7 @@ func (a *netIO) frameLocked(h *half) (*transport.Received, posts) {
 // are to get.
 func (a *netIO) closedPostsLocked(h *half, reason error) posts {
 	a.net.forgetHalfLocked(h)
-	c := &transport.Closed{Conn: h.id, Reason: reason}
+	c := &transport.Closed{Conn: h.id, Reason: reason, ReconnectV1: h.reconnectV1()}
 	var ps posts
 	if h.peer != nil {
 		ps = append(ps, post{root: a.ep.root, pid: h.peer, msg: c})
@@ -599,8 +652,9 @@ func (a *netIO) closed(ctx actor.Context, msg *netClosed) {
 		return
 	}
 	n.forgetHalfLocked(h)
+	retry := h.reconnectV1()
 	n.mu.Unlock()
-	notifyClosed(ctx, &transport.Closed{Conn: msg.conn, Reason: msg.reason}, h.peer, h.owner)
+	notifyClosed(ctx, &transport.Closed{Conn: msg.conn, Reason: msg.reason, ReconnectV1: retry}, h.peer, h.owner)
 }
 
 // drained ends the send pause of conn if its queue is back under the limit.
@@ -687,6 +741,11 @@ func (a *netIO) stats(ctx actor.Context, msg *transport.GetStats) {
 		SendTimeouts: a.sendTimeouts,
 		Accepted:     a.nAccepted,
 		Dialed:       a.nDialed,
+
+		V2Established: a.v2Established,
+		V2Failures:    a.v2Failures,
+		V2Decoys:      a.v2Decoys,
+		V2Dropped:     a.v2Dropped,
 	}
 	n := a.net
 	n.mu.Lock()

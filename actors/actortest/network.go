@@ -46,6 +46,7 @@ var (
 // node when its io replacement starts.
 type Network struct {
 	magic       uint32
+	v2          bool // WithV2
 	recvLimit   int
 	sendLimit   int
 	sendTimeout time.Duration
@@ -130,6 +131,8 @@ type half struct {
 	stopRead bool
 	bytesIn  uint64
 	bytesOut uint64
+	// v2 is the BIP324 state while the end may speak v2 (netv2.go).
+	v2 *halfV2
 }
 
 // NetworkOption changes a Network's defaults.

@@ -131,7 +131,7 @@ func pingFlood(magic uint32) []byte {
 // done is closed or the writes fail; it returns the bytes written.
 func flood(c *Conn, magic uint32, total int, done <-chan struct{}) int {
 	chunk := pingFlood(magic)
-	written := 0
+	written, off := 0, 0
 	for written < total {
 		select {
 		case <-done:
@@ -139,7 +139,10 @@ func flood(c *Conn, magic uint32, total int, done <-chan struct{}) int {
 		default:
 		}
 		c.SetDeadline(time.Now().Add(200 * time.Millisecond))
-		n, err := c.nc.Write(chunk)
+		// A write cut short by the deadline goes on where it stopped, so
+		// the stream stays whole frames.
+		n, err := c.nc.Write(chunk[off:])
+		off = (off + n) % len(chunk)
 		written += n
 		var ne net.Error
 		if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {

@@ -389,10 +389,17 @@ func (n *Node) userAgent() string { return "/actornode:" + n.opts.version + "/" 
 // announce them before we have synced.
 func (n *Node) services() protocol.ServiceFlag {
 	s := protocol.SFNodeNetwork | protocol.SFNodeWitness | protocol.SFNodeNetworkLimited
-	if n.cfg.V2Transport {
+	if n.v2() {
 		s |= protocol.SFNodeP2PV2 // BIP324, as Core with -v2transport
 	}
 	return s
+}
+
+// v2 says whether the node speaks BIP324's v2 transport: -v2transport,
+// on a build whose io does (transport.SpeaksV2), or with an io replaced by
+// WithIO (the in-memory network speaks it).
+func (n *Node) v2() bool {
+	return n.cfg.V2Transport && (transport.SpeaksV2 || n.opts.customIO)
 }
 
 func (n *Node) ioConfig() transport.Config {
@@ -400,7 +407,7 @@ func (n *Node) ioConfig() transport.Config {
 		Magic:     n.params.Magic,
 		RecvLimit: n.cfg.MaxReceiveBuffer * 1000,
 		SendLimit: n.cfg.MaxSendBuffer * 1000,
-		V2:        n.cfg.V2Transport,
+		V2:        n.v2(),
 		Logger:    n.logger.Named(CategoryNet).Named("io"),
 	}
 }

@@ -18,6 +18,7 @@ type options struct {
 	logger    *zap.Logger
 	debug     *DebugCategories
 	ioProps   func(transport.Config) *actor.Props
+	customIO  bool // ioProps came from WithIO
 	peerProps func(peer.Config) *actor.Props
 	clock     func() time.Time
 	version   string
@@ -46,6 +47,7 @@ func WithIO(props func(transport.Config) *actor.Props) Option {
 			return errors.New("node: WithIO: nil constructor")
 		}
 		o.ioProps = props
+		o.customIO = true
 		return nil
 	}
 }
