@@ -252,7 +252,7 @@ func (c *connMgr) Receive(ctx actor.Context) {
 		ctx.Send(msg.ReplyTo, &l)
 	case *AddNode:
 		var err error
-		out, err = c.m.AddNode(now, msg.Addr, msg.Command, out)
+		out, err = c.m.AddNodeTransport(now, msg.Addr, msg.Command, !msg.V1, out)
 		reply(ctx, msg.ReplyTo, &AddNodeReply{Err: err})
 	case *DisconnectNode:
 		var err error

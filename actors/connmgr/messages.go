@@ -141,6 +141,9 @@ type AddNode struct {
 	Addr    string
 	Command string
 	ReplyTo *actor.PID
+	// V1 is Core's v2transport argument false: the node is dialled with
+	// v1 only, even when the node speaks v2.
+	V1 bool
 }
 
 // AddNodeReply answers AddNode; Err says why the command was refused.

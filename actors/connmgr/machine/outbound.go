@@ -208,7 +208,7 @@ func serviceAt(services []protocol.ServiceFlag, i int) protocol.ServiceFlag {
 func (m *Machine) dial(addr netip.AddrPort, connType, manual string, services protocol.ServiceFlag, out []Action) []Action {
 	tag := m.nextTag
 	m.nextTag++
-	v2 := m.useV2(addr, connType, services)
+	v2 := m.useV2(addr, connType, manual, services)
 	m.dials[tag] = &pendingDial{addr: addr, connType: connType, manual: manual, v2: v2}
 	level := LevelInfo
 	if connType == ConnFeeler {

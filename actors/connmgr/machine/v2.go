@@ -17,8 +17,11 @@ const maxV1Only = 4096
 // reconnection), for automatic ones when the address book says the peer
 // advertises NODE_P2P_V2. An address that already fell back to v1 is
 // dialled v1.
-func (m *Machine) useV2(addr netip.AddrPort, connType string, services protocol.ServiceFlag) bool {
+func (m *Machine) useV2(addr netip.AddrPort, connType, manual string, services protocol.ServiceFlag) bool {
 	if !m.cfg.V2 {
+		return false
+	}
+	if n := m.manual[manual]; manual != "" && n != nil && n.v1 {
 		return false
 	}
 	if _, ok := m.v1Only[addr]; ok {

@@ -85,3 +85,24 @@ func TestV2DialsAndFallBack(t *testing.T) {
 		t.Fatalf("v2 off: dials %+v", d)
 	}
 }
+
+// TestAddNodeV2Transport: addnode's v2transport argument false dials the
+// node with v1 only; true (the default) v2 first.
+func TestAddNodeV2Transport(t *testing.T) {
+	m := newTest(Config{V2: true, MaxOutbound: 8})
+	m.Start(t0, nil)
+	out, err := m.AddNodeTransport(t0, "1.2.3.4:18444", AddNodeOneTry, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := dialsOf(out); len(d) != 1 || d[0].V2 {
+		t.Fatalf("v2transport=false: dials %+v", d)
+	}
+	out, err = m.AddNodeTransport(t0, "5.6.7.8:18444", AddNodeOneTry, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := dialsOf(out); len(d) != 1 || !d[0].V2 {
+		t.Fatalf("v2transport=true: dials %+v", d)
+	}
+}

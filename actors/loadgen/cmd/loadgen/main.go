@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	interval := fs.Duration("interval", 10*time.Second, "sim: ping interval of both sides")
 	v2 := fs.Bool("v2", false, "handshake, ping, idle: speak BIP324's v2 transport")
 	only := fs.String("only", "", "table: only the figures whose names contain this")
+	port := fs.Uint("port", 18555, "table: the port targets listen on")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -75,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "table":
 		rows, err := loadgen.Table(ctx, loadgen.TableConfig{
 			NodeBin: *nodeBin, LimitServerBin: *limitBin, Runs: *runs, TargetCPU: *cpu,
-			PingFor: *dur, IdlePeers: *idleN, IdleHold: *hold, Log: stderr, Only: *only,
+			PingFor: *dur, IdlePeers: *idleN, IdleHold: *hold, Log: stderr, Only: *only, Port: uint16(*port),
 		})
 		loadgen.WriteTable(stdout, rows)
 		if err != nil {
