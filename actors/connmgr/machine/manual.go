@@ -62,8 +62,8 @@ type manualNode struct {
 	// addrFetch: a -seednode, dialled as ConnAddrFetch (always oneTry).
 	addrFetch bool
 	// v1: addnode's v2transport argument was false: dialled with v1 only.
-	v1 bool
-	state     manualState
+	v1    bool
+	state manualState
 	// addr is the address of the current attempt.
 	addr netip.AddrPort
 	// next is the earliest time of the next attempt.
