@@ -25,18 +25,26 @@ const (
 )
 
 func main() {
-	if os.Getenv("GOGC") == "" {
+	setGCPercent(os.Getenv("GOGC"))
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// setGCPercent sets gcPercent unless gogc (the GOGC environment variable)
+// is set, in which case the runtime has already applied it.
+func setGCPercent(gogc string) {
+	if gogc == "" {
 		debug.SetGCPercent(gcPercent)
 	}
-	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
 // gcPercent is the node's garbage collection target unless the GOGC
 // environment variable sets one. An idle peer is almost all live heap, and
 // Go's default (100: collect when the heap has doubled since the last
-// collection) keeps up to twice the live heap resident; half of that
-// headroom holds twenty thousand peers in a quarter less memory. The
-// message path recycles its buffers, so collections stay rare under load.
+// collection) lets the heap grow to twice the live heap before collecting;
+// half of that headroom measured 3.0 KiB of RSS per idle peer at 19,000
+// peers against 3.4 KiB with the default, about 12% less (README,
+// Performance; a manual p2pload measurement, not a test). The message path
+// recycles its buffers, so collections stay rare under load.
 const gcPercent = 50
 
 func run(args []string, stderr io.Writer) int {
@@ -207,6 +215,8 @@ func flagUsage(key string) string {
 		return "ask peers not to relay transactions (default 0)"
 	case "v2transport":
 		return "speak the BIP324 v2 encrypted transport and announce NODE_P2P_V2 (default 1)"
+	case "regtestservices":
+		return "regtest only: announce these services (NETWORK,WITNESS,...) though the node serves no blocks; for tests (default none)"
 	case "natpmp":
 		return "map the listening port on the gateway with PCP, then NAT-PMP (default 0: see README)"
 	case "upnp":

@@ -1,8 +1,14 @@
 // Package chain serves the block chain the node has to its peers: today the
-// genesis block of its network and nothing more. The node announces
-// NODE_NETWORK, as Bitcoin Core does while it is still syncing, and this
-// actor makes that honest by answering what Core answers from a chain of
-// height 0. Peers such as btcd refuse outbound peers without NODE_NETWORK.
+// genesis block of its network and nothing more, answered as Core answers
+// from a chain of height 0. That is too little to claim NODE_NETWORK or
+// NODE_NETWORK_LIMITED, so the node announces neither (see the node
+// package); what it serves here is for peers that ask anyway.
+//
+// It is also the one home of the initial block download rule
+// (InitialBlockDownload, IBD): a node whose tip is older than MaxTipAge or
+// has less work than the network's MinimumChainWork is still downloading,
+// and, like Core, does not announce its own address meanwhile. A chain of
+// only genesis is in initial block download on every network.
 //
 // # Use
 //

@@ -61,6 +61,13 @@ type Config struct {
 	// refused at accept. 0 means DefaultMaxHandshakingPerGroup (8, as btcd);
 	// negative means no limit.
 	MaxHandshakingPerGroup int
+	// MaxUndecided bounds the accepted connections io may hold before
+	// connmgr has admitted or refused them: io closes those beyond at once,
+	// and stops accepting while it holds the inbound slots plus this many
+	// inbound connections (transport.AcceptLimits), so a flood of
+	// connections waits in the kernel's backlog, not in descriptors. 0
+	// means DefaultMaxUndecided; negative leaves io uncapped.
+	MaxUndecided int
 	// DialTimeout bounds one outbound connection attempt. 0 means 5 s
 	// (Core's DEFAULT_CONNECT_TIMEOUT).
 	DialTimeout time.Duration
@@ -115,6 +122,8 @@ const (
 	// source group (IPv4 /24, IPv6 /64) that have not finished their
 	// handshake, as btcd 0.26 does (8); see machine.
 	DefaultMaxHandshakingPerGroup = machine.DefaultMaxHandshakingPerGroup
+	// DefaultMaxUndecided is machine.DefaultMaxUndecided.
+	DefaultMaxUndecided = machine.DefaultMaxUndecided
 )
 
 // Props returns the props of a connection manager actor configured by cfg.
@@ -176,7 +185,8 @@ func machineConfig(cfg Config) machine.Config {
 		Connect: cfg.Connect, AddNode: cfg.AddNode, SeedNode: cfg.SeedNode,
 		MaxOutbound: cfg.MaxOutbound, MaxConnections: cfg.MaxConnections,
 		MaxHandshakingPerGroup: cfg.MaxHandshakingPerGroup, FeelerInterval: cfg.FeelerInterval,
-		AddrBook: cfg.AddrBook != nil, PersistBans: cfg.BanFile != "", Rand: cfg.Rand,
+		MaxUndecided: cfg.MaxUndecided,
+		AddrBook:     cfg.AddrBook != nil, PersistBans: cfg.BanFile != "", Rand: cfg.Rand,
 		V2: cfg.V2,
 	}
 }
@@ -231,6 +241,8 @@ func (c *connMgr) Receive(ctx actor.Context) {
 		out = c.handshaken(now, msg)
 	case *peer.PingTime:
 		c.m.PingTime(msg.ID, msg.MinPing)
+	case *peer.Misbehaved:
+		out = c.misbehaved(now, msg)
 	case *addrbook.CandidatesReply:
 		out = c.m.CandidatesWithServices(now, msg.Addrs, msg.Services, msg.Feeler, out)
 	case *resolved:
@@ -285,6 +297,8 @@ func (c *connMgr) apply(ctx actor.Context, now time.Time, out []machine.Action) 
 	for i := 0; i < len(out); i++ {
 		a := &out[i]
 		switch a.Kind {
+		case machine.LimitAccepts:
+			ctx.Send(c.cfg.IO, &transport.AcceptLimits{MaxUndecided: a.MaxUndecided, MaxInbound: a.MaxInbound})
 		case machine.Listen:
 			ctx.Send(c.cfg.IO, &transport.Listen{Addr: a.Addr, Owner: ctx.Self()})
 		case machine.ListenFailed:
@@ -320,6 +334,8 @@ func (c *connMgr) apply(ctx actor.Context, now time.Time, out []machine.Action) 
 			if !c.saveBans(a.Bans) {
 				c.m.BansNotSaved()
 			}
+		case machine.Filter:
+			ctx.Send(c.cfg.AddrBook, banFilter(a))
 		case machine.Wake:
 			c.wakeAt(ctx, a.At.Sub(now))
 		case machine.Log:
@@ -383,6 +399,30 @@ func (c *connMgr) handshaken(now time.Time, msg *peer.Handshaken) []machine.Acti
 	return c.m.Handshaken(now, msg.ID, machine.Handshake{
 		Services: msg.Version.Services, WantsAddrV2: msg.WantsAddrV2, AddrRecv: msg.Version.AddrRecv.Addr,
 	}, nil)
+}
+
+// misbehaved passes a peer's report of misbehaviour to the machine, which
+// decides, unless it comes from an actor that is not that peer. The peer
+// may have left the table already (its termination overtakes the report):
+// the machine still knows it.
+func (c *connMgr) misbehaved(now time.Time, msg *peer.Misbehaved) []machine.Action {
+	if pid := c.pid(msg.ID); pid != nil && msg.PID != nil && !msg.PID.Equal(pid) {
+		return nil
+	}
+	c.log.Debug("peer misbehaved", zap.Uint64("peer", msg.ID), zap.Stringer("addr", msg.Remote),
+		zap.String("reason", msg.Reason.String()))
+	return c.m.Misbehaved(now, msg.ID, nil)
+}
+
+// banFilter turns a Filter action into the address book's message; the
+// discouraged addresses are shared, as the machine never changes a list
+// it gave out.
+func banFilter(a *machine.Action) *addrbook.BanFilter {
+	f := &addrbook.BanFilter{Bans: make([]addrbook.BannedSubnet, len(a.Bans)), Discouraged: a.Discouraged}
+	for i, b := range a.Bans {
+		f.Bans[i] = addrbook.BannedSubnet{Subnet: b.Subnet, Until: b.Until}
+	}
+	return f
 }
 
 // terminated handles a peer actor that has stopped.

@@ -44,12 +44,32 @@
 // protected by uptime may be loopback peers, the longest connected, as
 // Core reserves such slots for disadvantaged networks.
 //
+// So that a flood of connections cannot outrun these decisions into the
+// process's descriptors, connmgr gives io, before it listens, caps it
+// applies without asking (*transport.AcceptLimits): io closes at once a
+// connection accepted while Config.MaxUndecided (32) are undecided, and
+// accepts nothing while it holds the inbound slots plus that many inbound
+// connections; the rest waits in the kernel's listen backlog. Admission
+// itself stays here.
+//
 // An automatic outbound or addr-fetch peer that does not offer NODE_NETWORK
 // and NODE_WITNESS is closed at its handshake (ReasonMissingServices), as
-// Core does. A peer reported *Misbehaved is closed and, unless manual or on
-// loopback, its address discouraged (Core's BanMan discouragement): not
-// dialled, refused inbound when the inbound slots are nearly full, evicted
-// first otherwise.
+// Core does. A peer that breaks a rule Core calls Misbehaving for reports
+// itself with *peer.Misbehaved (an operator or a test may send *Misbehaved):
+// as Core's MaybeDiscourageAndDisconnect, a manual peer is kept, a loopback
+// one closed, any other closed with every connection from its address, and
+// the address discouraged (Core's BanMan discouragement): not dialled,
+// refused inbound when the inbound slots are nearly full, evicted first
+// otherwise. The report counts even when the peer's end was handled first
+// (its termination, a system message, overtakes it): the machine remembers
+// the last 1024 peers that left. Like Core, discouragement shows in no RPC:
+// listbanned lists bans only, getpeerinfo has no field for it, clearbanned
+// leaves it.
+//
+// The address book hears of every change of the bans and of the
+// discouraged addresses (*addrbook.BanFilter, at most every 500 ms, and
+// every minute while not empty): it neither stores nor hands out such
+// addresses.
 //
 // A connection ends with io's *transport.Closed, sent to both connmgr and
 // the peer, which then stops. System messages overtake user messages, so

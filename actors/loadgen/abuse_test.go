@@ -139,11 +139,11 @@ func flood(c *Conn, magic uint32, total int, done <-chan struct{}) int {
 		default:
 		}
 		c.SetDeadline(time.Now().Add(200 * time.Millisecond))
-		// A write cut short by the deadline goes on where it stopped, so
-		// the stream stays whole frames.
+		// A write cut by the deadline may have sent part of the chunk:
+		// go on from there, or the stream loses its framing.
 		n, err := c.nc.Write(chunk[off:])
-		off = (off + n) % len(chunk)
 		written += n
+		off = (off + n) % len(chunk)
 		var ne net.Error
 		if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
 			return written

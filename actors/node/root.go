@@ -67,8 +67,8 @@ func (r *rootActor) start(ctx actor.Context) {
 	p := childPIDs{}
 	p.io = spawn("io", n.opts.ioProps(n.ioConfig()))
 	p.dispatcher = spawn("dispatcher", dispatcher.Props(dispatcher.WithLogger(n.logger.Named(CategoryMsg).Named("dispatcher")), dispatcher.WithRoutes(n.routes)))
-	// The chain handler serves the blocks we have (the genesis block), which
-	// is what makes our NODE_NETWORK service bit true.
+	// The chain handler serves the blocks we have: the genesis block, too
+	// few to announce NODE_NETWORK (see services).
 	ctx.Send(p.dispatcher, &dispatcher.Spawn{
 		Name:     "chain",
 		Props:    n.counted(chain.Props(chain.Config{Network: n.params, Logger: n.logger.Named(CategoryMsg).Named("chain")})),
@@ -152,10 +152,24 @@ func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 		SeedNodes:  len(seedNodes(&n.cfg)) > 0 && len(n.cfg.Connect) == 0,
 		File:       n.addrBookFile(),
 		Services:   n.services(),
-		Dispatcher: p.dispatcher,
-		Logger:     n.logger.Named(CategoryAddrman),
-		Clock:      n.opts.clock,
+		// The chain's tip is its genesis block, so on every network the node
+		// stays in initial block download and does not announce itself.
+		InitialBlockDownload: n.initialBlockDownload(),
+		Dispatcher:           p.dispatcher,
+		Logger:               n.logger.Named(CategoryAddrman),
+		Clock:                n.opts.clock,
 	}
+}
+
+// initialBlockDownload is the address book's view of the chain's initial
+// block download state (chain.IBD), from the tip the chain actor serves:
+// its genesis block, or no tip when that block is unusable.
+func (n *Node) initialBlockDownload() func(time.Time) bool {
+	tip, _ := chain.GenesisTip(n.params) // an unusable genesis: no tip, so IBD
+	if n.opts.chainTip != nil {
+		tip = *n.opts.chainTip
+	}
+	return chain.NewIBD(tip, n.params).Active
 }
 
 func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {

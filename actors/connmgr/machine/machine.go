@@ -24,6 +24,15 @@ const (
 	// does (8), so that one host cannot fill the node with half-open
 	// connections. They end after the handshake timeout anyway.
 	DefaultMaxHandshakingPerGroup = 8
+	// DefaultMaxUndecided is how many accepted connections io may hold
+	// before the machine has decided on them (admitted or refused): io
+	// closes any beyond at once, and accepts nothing while the inbound
+	// connections it holds reach the inbound slots plus this many (see
+	// LimitAccepts). Core decides on each connection in the thread that
+	// accepts it, so it holds none; this leaves the machine a batch of
+	// decisions, and eviction its candidates, without letting a flood of
+	// connections outrun it into the process's descriptors.
+	DefaultMaxUndecided = 32
 )
 
 // Timing of the manager's own work.
@@ -77,6 +86,10 @@ type Config struct {
 	MaxHandshakingPerGroup int
 	// FeelerInterval: 0 means DefaultFeelerInterval, negative no feelers.
 	FeelerInterval time.Duration
+	// MaxUndecided bounds the accepted connections io holds undecided (see
+	// DefaultMaxUndecided, the value 0 means); negative leaves io
+	// uncapped.
+	MaxUndecided int
 	// AddrBook says there is an address book: it gives candidates for the
 	// automatic outbound slots and hears of outcomes. Without one there
 	// are no automatic outbound connections and no feelers.
@@ -108,6 +121,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FeelerInterval == 0 {
 		c.FeelerInterval = DefaultFeelerInterval
+	}
+	if c.MaxUndecided == 0 {
+		c.MaxUndecided = DefaultMaxUndecided
 	}
 	if c.Rand == nil {
 		c.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
@@ -165,6 +181,13 @@ type Machine struct {
 	discouraged discouraged
 	// bansDirty says the ban list changed since it was last saved.
 	bansDirty bool
+	// filterDirty says the bans or the discouraged addresses changed since
+	// the address book's filter was last sent (at filterAt, excluding
+	// something when filterNonEmpty).
+	filterDirty, filterNonEmpty bool
+	filterAt                    time.Time
+	// gone are the last peers that left the table (see Misbehaved).
+	gone goneRing
 
 	listeners []*listener
 	// locals are our own addresses (SetLocalAddr), strongest first.
@@ -246,6 +269,7 @@ func New(cfg Config) *Machine {
 func (m *Machine) LoadBans(now time.Time, bans []BanEntry, rewrite bool) {
 	for _, b := range bans {
 		m.bans.add(b.Subnet, b.Since, b.Until)
+		m.filterDirty = true
 	}
 	if m.bans.sweep(now) || rewrite {
 		m.bansDirty = true
@@ -260,7 +284,9 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 	}
 	m.started = true
 	out = m.saveBans(now, out)
+	out = m.sendFilter(now, out, false)
 	if m.cfg.Listen {
+		out = m.limitAccepts(out)
 		binds := m.cfg.Bind
 		if len(binds) == 0 {
 			binds = []netip.AddrPort{netip.AddrPortFrom(netip.IPv4Unspecified(), m.cfg.DefaultPort)}
@@ -280,6 +306,20 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 		m.addManual(name, true, now).addrFetch = true
 	}
 	return m.Tick(now, out)
+}
+
+// limitAccepts gives io its caps on accepted connections, before any
+// listener opens: at most MaxUndecided undecided, and at most the inbound
+// slots plus MaxUndecided open, so that a new connection still reaches
+// admission (and eviction) when the slots are full, and the descriptors
+// inbound connections hold stay bounded whatever their rate. They depend
+// on the configuration only, so they are given once.
+func (m *Machine) limitAccepts(out []Action) []Action {
+	if m.cfg.MaxUndecided < 0 {
+		return out
+	}
+	return append(out, Action{Kind: LimitAccepts, MaxUndecided: m.cfg.MaxUndecided,
+		MaxInbound: m.maxInbound + m.cfg.MaxUndecided})
 }
 
 // Stop ends the manager's work: the ban list is saved and every connection
@@ -307,9 +347,10 @@ func (m *Machine) Tick(now time.Time, out []Action) []Action {
 		return out
 	}
 	if m.bans.sweep(now) {
-		m.bansDirty = true
+		m.bansDirty, m.filterDirty = true, true
 	}
 	out = m.saveBans(now, out)
+	out = m.sendFilter(now, out, false)
 	out = m.forgetClosing(now, out)
 	for _, key := range m.manualKeys() {
 		if n := m.manual[key]; n != nil && n.state == manualIdle && !now.Before(n.next) {
@@ -526,6 +567,7 @@ func (m *Machine) PeerStopped(now time.Time, id uint64, out []Action) []Action {
 // remove takes p out of the table and its slot counts.
 func (m *Machine) remove(p *peer) {
 	delete(m.peers, p.id)
+	m.gone.add(gonePeer{id: p.id, remote: p.remote, connType: p.connType})
 	switch p.connType {
 	case ConnOutboundFullRelay:
 		m.fullRelayPeers--

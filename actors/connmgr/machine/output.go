@@ -52,12 +52,22 @@ const (
 	Wake
 	// Log: write Note to the log.
 	Log
+	// Filter: give the address book Bans and Discouraged (an AddrFilter),
+	// the addresses it must neither take from gossip nor hand out. Sent
+	// when either changes and, while not empty, every minute.
+	Filter
+	// LimitAccepts: give io its admission snapshot, the caps it applies
+	// to accepted connections without asking: MaxUndecided accepted and
+	// neither attached nor closed, MaxInbound accepted and open (0: no
+	// cap). See transport.AcceptLimits.
+	LimitAccepts
 )
 
 var kindNames = [...]string{
 	Listen: "listen", ListenFailed: "listen-failed", Dial: "dial", Resolve: "resolve", Spawn: "spawn",
 	Close: "close", AskCandidates: "ask-candidates", ReportAttempt: "attempt", ReportConnected: "connected",
-	ReportDisconnected: "disconnected", SaveBans: "save-bans", Wake: "wake", Log: "log",
+	ReportDisconnected: "disconnected", SaveBans: "save-bans", Wake: "wake", Log: "log", Filter: "filter",
+	LimitAccepts: "limit-accepts",
 }
 
 // String names the kind.
@@ -107,14 +117,21 @@ type Action struct {
 	// Key, Host and Port make up a lookup (Resolve).
 	Key, Host string
 	Port      uint16
-	// Bans is the list to save (SaveBans).
+	// Bans is the list to save (SaveBans) or the bans in force, sorted by
+	// subnet (Filter).
 	Bans []BanEntry
+	// Discouraged are the discouraged addresses, sorted (Filter). Shared:
+	// do not change.
+	Discouraged []netip.Addr
 	// Err is the failure (ListenFailed).
 	Err error
 	// At is when to call Tick (Wake).
 	At time.Time
 	// Note is the line to log (Log).
 	Note Note
+	// MaxUndecided and MaxInbound are io's caps on accepted connections
+	// (LimitAccepts).
+	MaxUndecided, MaxInbound int
 }
 
 // Level is a log line's severity.
