@@ -73,6 +73,13 @@ const scribble = 0xA5
 //     Stats.Conns; bytes sent to them are held), and are accepted once a
 //     slot frees or a larger cap comes. One whose dialer closes while it
 //     waits is forgotten, reported to nobody.
+//   - BIP324: with WithV2 an accepted connection speaks v2 to a peer that
+//     starts with a key (v1 to one that starts with a version message), and
+//     a Dial with V2 set starts v2, as io does: bytes travel encrypted,
+//     Sends are held until the handshake lets them be encrypted, the peer
+//     and owner get *transport.Encrypted, a BIP324 fault closes the
+//     connection, and a v2 dial that a v1 end hangs up on reports
+//     Closed.ReconnectV1.
 //   - *transport.GetStats: answered with *transport.Stats.
 //   - *inspect.Describe: answered with *inspect.Description of kind "io".
 //
