@@ -24,7 +24,6 @@ type v2End struct {
 	in  []byte
 	got []bip324.Message
 	est bool
-	err error // the Session's error, if it failed
 }
 
 func newV2End(t *testing.T, nc net.Conn, initiator bool, garbage []byte) *v2End {
@@ -51,7 +50,7 @@ func (e *v2End) write(b []byte) {
 }
 
 // readUntil feeds what arrives to the Session until done holds; it fails
-// the test after waitFor, or if the socket ends first (unless eofOK).
+// the test after waitFor, or if the socket ends or the Session fails first.
 func (e *v2End) readUntil(done func() bool) {
 	e.t.Helper()
 	deadline := time.Now().Add(waitFor)
