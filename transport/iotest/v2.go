@@ -19,6 +19,7 @@ func RunV2(t *testing.T, newIO NewIO) {
 		{"V2FramesBothWays", testV2FramesBothWays},
 		{"V2ListenerServesV1", testV2ListenerServesV1},
 		{"V2DialToV1FallsBack", testV2DialToV1},
+		{"V2ReceivePauseAndResume", testV2ReceivePause},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newIO) })
@@ -26,7 +27,11 @@ func RunV2(t *testing.T, newIO NewIO) {
 }
 
 // v2Pair is pair with the dial made with Dial.V2.
-func (r *rig) v2Pair() *pair {
+func (r *rig) v2Pair() *pair { return r.v2PairAck(true) }
+
+// v2PairAck is v2Pair with the accepted end's recorder acknowledging at
+// once or not (ackIn).
+func (r *rig) v2PairAck(ackIn bool) *pair {
 	r.t.Helper()
 	r.tags++
 	tag := 2000 + r.tags
@@ -37,7 +42,7 @@ func (r *rig) v2Pair() *pair {
 	}
 	a := first(r.owner, func(a *transport.Accepted) bool { return a.Remote == d.Local })
 	p := &pair{out: d.Conn, in: a.Conn, dialed: d, accepted: a,
-		outRec: newRecorder(r.t, r.sys, r.io, true), inRec: newRecorder(r.t, r.sys, r.io, true)}
+		outRec: newRecorder(r.t, r.sys, r.io, true), inRec: newRecorder(r.t, r.sys, r.io, ackIn)}
 	return p
 }
 
@@ -132,4 +137,50 @@ func testV2DialToV1(t *testing.T, newIO NewIO) {
 	if c := q.outRec.closedOf(q.out); c.ReconnectV1 {
 		t.Fatalf("closed after the handshake %+v: want no ReconnectV1", c)
 	}
+}
+
+// testV2ReceivePause: the receive limit holds on a v2 connection as on v1,
+// counting each decrypted message as its v1 frame (header and payload):
+// reading stops at the limit and resumes with the acknowledgements, every
+// message arriving in order.
+func testV2ReceivePause(t *testing.T, newIO NewIO) {
+	const (
+		recvLimit = 64 << 10
+		size      = 4000
+		n         = 200 // 800 KB: many times the limit
+	)
+	r := newRig(t, newIO, limits{recv: recvLimit, v2: true})
+	p := r.v2PairAck(false)
+	r.attach(p.out, p.outRec)
+	r.attach(p.in, p.inRec)
+	var data []byte
+	for i := range n {
+		data = seqFrame(data, "tx", uint32(i), size)
+	}
+	r.send(p.out, data)
+	s := r.owner.statsUntil("reads paused", func(s *transport.Stats) bool { return s.ReadsPaused == 1 })
+	msgs := p.inRec.waitUntil("the Receiveds in flight", func(msgs []any) bool {
+		return count[*rcvd](msgs, nil) >= s.InFlight
+	})
+	cost, frames := 0, 0
+	for _, m := range msgs {
+		if g, ok := m.(*rcvd); ok {
+			if cost >= recvLimit {
+				t.Fatalf("a Received posted with %d bytes already unacknowledged, limit %d", cost, recvLimit)
+			}
+			cost += g.cost
+			frames += len(g.frames)
+			if want := len(g.frames) * (protocol.HeaderSize + size); g.size != want {
+				t.Fatalf("Received of %d messages with Size %d, want their v1 frames' %d", len(g.frames), g.size, want)
+			}
+		}
+	}
+	if cost < recvLimit || frames >= n {
+		t.Fatalf("paused with %d bytes unacknowledged (limit %d) and %d of %d frames delivered", cost, recvLimit, frames, n)
+	}
+	p.inRec.ackHeld(true)
+	checkSeq(t, p.inRec.waitFrames(p.in, n), "tx", 0, size)
+	r.owner.statsUntil("reads resumed, nothing in flight", func(s *transport.Stats) bool {
+		return s.ReadsPaused == 0 && s.InFlight == 0
+	})
 }
