@@ -85,8 +85,7 @@ type Config struct {
 	// V2 makes every accepted connection speak BIP324's v2 transport to a
 	// peer that starts with it, and v1 to one that starts with a v1
 	// version message, on the same port (Core's -v2transport). Off, inbound
-	// connections speak v1 only. Outbound connections follow Dial.V2. The
-	// portable io speaks v1 only.
+	// connections speak v1 only. Outbound connections follow Dial.V2.
 	V2 bool
 	// Logger receives io's log lines. Nil means zap.NewNop().
 	Logger *zap.Logger

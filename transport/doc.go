@@ -98,7 +98,8 @@
 // *Encrypted with the session id to the peer and owner when the peer's
 // version packet arrives, and sets Closed.ReconnectV1 where Core's
 // ShouldReconnectV1 would redial with v1 (connmgr does, once). The
-// portable io speaks v1 only (SpeaksV2).
+// portable io speaks BIP324 too, its reader goroutine decrypting (and
+// running the ECDH) as it reads.
 //
 // # The loop (Linux)
 //

@@ -31,5 +31,9 @@ func TestContract(t *testing.T) {
 			cfg.Logger = zaptest.NewLogger(t)
 			return transport.PortableProps(cfg)
 		})
+		iotest.RunV2(t, func(t *testing.T, cfg transport.Config) *actor.Props {
+			cfg.Logger = zaptest.NewLogger(t)
+			return transport.PortableProps(cfg)
+		})
 	})
 }

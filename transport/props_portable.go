@@ -9,5 +9,5 @@ import "github.com/asynkron/protoactor-go/actor"
 func Props(cfg Config) *actor.Props { return PortableProps(cfg) }
 
 // SpeaksV2 says whether Props' io speaks BIP324's v2 transport
-// (Config.V2, Dial.V2): the portable io speaks v1 only.
-const SpeaksV2 = false
+// (Config.V2, Dial.V2): the portable io does.
+const SpeaksV2 = true

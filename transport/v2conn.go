@@ -11,7 +11,7 @@ import (
 )
 
 // SpeaksV2 says whether Props' io speaks BIP324's v2 transport
-// (Config.V2, Dial.V2): the epoll io does.
+// (Config.V2, Dial.V2): the epoll io does (and so does the portable one).
 const SpeaksV2 = true
 
 // keyPoolSize is how many ready keys (with their garbage) the key maker

@@ -10,7 +10,7 @@ import (
 
 // RunV2 runs the contract's BIP324 tests, each a subtest, against io actors
 // that speak v2: Config.V2 for accepted connections, Dial.V2 for dialled
-// ones. (The portable io speaks v1 only and does not run them.)
+// ones.
 func RunV2(t *testing.T, newIO NewIO) {
 	tests := []struct {
 		name string
