@@ -27,11 +27,11 @@
 //     and the owner. A remote close or error is reported the same way with
 //     what io saw (io.EOF, a reset, a framing error).
 //   - *AcceptLimits{MaxUndecided, MaxInbound} caps the accepted
-//     connections io holds, as the listeners' owner (connmgr) sets: one
-//     accepted while MaxUndecided are neither attached nor closed is closed
-//     at once (Stats.AcceptDrops); while MaxInbound accepted connections are
-//     open io accepts nothing (its listeners leave the poll set), so a
-//     flood waits in the kernel's backlog, not in our descriptors.
+//     connections io holds, as the listeners' owner (connmgr) sets: while
+//     MaxUndecided are neither attached nor closed, or MaxInbound accepted
+//     connections are open, io accepts nothing (its listeners leave the
+//     poll set), so a flood waits in the kernel's backlog, not in our
+//     descriptors, and no connection is dropped for a cap.
 //   - *GetStats answers *Stats.
 //
 // Connection ids are generation<<32 | descriptor: a message naming a

@@ -184,7 +184,6 @@ type ioActor struct {
 	stale                   uint64
 	accepted, dialed        uint64
 	acceptPauses            uint64
-	acceptDrops             uint64
 	sendTimeouts            uint64
 	// BIP324 counters (Stats.V2*) and the maker of ready keys.
 	v2Established, v2Failures uint64
@@ -195,10 +194,6 @@ type ioActor struct {
 	// logged; acceptQuiet counts the pauses since, not logged.
 	lastAcceptLog time.Time
 	acceptQuiet   uint64
-	// lastDropLog is when an accepted connection closed for the undecided
-	// cap was last logged; dropQuiet counts those since, not logged.
-	lastDropLog time.Time
-	dropQuiet   uint64
 }
 
 func newIOActor(l *loop) *ioActor {
@@ -348,7 +343,7 @@ func (a *ioActor) openListener(m *Listen) (*listener, error) {
 	if err := unix.Listen(fd, listenBacklog); err != nil {
 		return fail("listen", err)
 	}
-	l := &listener{id: a.newID(fd), fd: fd, owner: m.Owner, addr: localAddr(fd), capped: a.inboundFull()}
+	l := &listener{id: a.newID(fd), fd: fd, owner: m.Owner, addr: localAddr(fd), capped: a.acceptFull()}
 	if !l.capped {
 		if err := a.ctl(unix.EPOLL_CTL_ADD, fd, l.id, unix.EPOLLIN); err != nil {
 			return fail("epoll_ctl", err)
@@ -362,24 +357,26 @@ func (a *ioActor) openListener(m *Listen) (*listener, error) {
 }
 
 // setLimits takes the owner's AcceptLimits: listeners leave or rejoin the
-// poll set as the new MaxInbound says.
+// poll set as the new caps say.
 func (a *ioActor) setLimits(m *AcceptLimits) {
 	a.limits = *m
 	a.log.Debug("io: accept limits", zap.Int("max_undecided", m.MaxUndecided), zap.Int("max_inbound", m.MaxInbound))
 	a.capListeners()
 }
 
-// inboundFull reports whether the accepted connections open reached
-// AcceptLimits.MaxInbound.
-func (a *ioActor) inboundFull() bool {
-	return a.limits.MaxInbound > 0 && a.inbound >= a.limits.MaxInbound
+// acceptFull reports whether io must not accept now: the accepted
+// connections open reached AcceptLimits.MaxInbound, or those undecided
+// reached AcceptLimits.MaxUndecided.
+func (a *ioActor) acceptFull() bool {
+	return (a.limits.MaxInbound > 0 && a.inbound >= a.limits.MaxInbound) ||
+		(a.limits.MaxUndecided > 0 && a.undecided >= a.limits.MaxUndecided)
 }
 
-// capListeners takes every listener out of the poll set while the inbound
-// connections are at AcceptLimits.MaxInbound, and puts them back once
-// below: meanwhile new connections wait in the kernel's backlog.
+// capListeners takes every listener out of the poll set while acceptFull,
+// and puts them back once not: meanwhile new connections wait in the
+// kernel's backlog, not in our descriptors, and none is dropped.
 func (a *ioActor) capListeners() {
-	full := a.inboundFull()
+	full := a.acceptFull()
 	for _, l := range a.lns {
 		if l.capped != full {
 			l.capped = full
@@ -406,15 +403,15 @@ func (a *ioActor) pollListener(l *listener) {
 	l.polled = want
 }
 
-// accept takes the waiting connections of l until EAGAIN (or a batch, or
-// the inbound cap). A connection accepted while AcceptLimits.MaxUndecided
-// are undecided is closed at once.
+// accept takes the waiting connections of l until EAGAIN, a batch, or a
+// cap of AcceptLimits (then the listeners leave the poll set until a
+// connection is decided or closed).
 func (a *ioActor) accept(l *listener) {
 	if !l.polled {
 		return // taken out of the poll set after this event was reported
 	}
 	for range acceptBatch {
-		if a.inboundFull() {
+		if a.acceptFull() {
 			a.capListeners()
 			return
 		}
@@ -432,11 +429,6 @@ func (a *ioActor) accept(l *listener) {
 			a.pauseAccept(l, err)
 			return
 		}
-		if a.limits.MaxUndecided > 0 && a.undecided >= a.limits.MaxUndecided {
-			unix.Close(nfd)
-			a.dropAccepted(l, addrPortOf(sa))
-			continue
-		}
 		if err := unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 			a.log.Debug("io: TCP_NODELAY on accepted socket", zap.Error(err))
 		}
@@ -452,28 +444,16 @@ func (a *ioActor) accept(l *listener) {
 	}
 }
 
-// dropAccepted counts a connection from remote closed at accept for the
-// undecided cap, and logs it at Debug at most once per AcceptLogInterval.
-func (a *ioActor) dropAccepted(l *listener, remote netip.AddrPort) {
-	a.acceptDrops++
-	now := time.Now()
-	if !a.lastDropLog.IsZero() && now.Sub(a.lastDropLog) < AcceptLogInterval {
-		a.dropQuiet++
-		return
-	}
-	a.log.Debug("io: accepted connection dropped: too many undecided",
-		zap.Stringer("addr", l.addr), zap.Stringer("remote", remote),
-		zap.Int("max_undecided", a.limits.MaxUndecided), zap.Uint64("drops_not_logged", a.dropQuiet))
-	a.lastDropLog = now
-	a.dropQuiet = 0
-}
-
 // decided counts c, if it was an undecided accepted connection, decided:
-// attached or closed.
+// attached or closed. The listeners rejoin the poll set if the undecided
+// cap held them out and nothing else does.
 func (a *ioActor) decided(c *conn) {
 	if c.undecided {
 		c.undecided = false
 		a.undecided--
+		if a.limits.MaxUndecided > 0 {
+			a.capListeners()
+		}
 	}
 }
 
@@ -1242,7 +1222,6 @@ func (a *ioActor) getStats(ctx actor.Context, replyTo *actor.PID) {
 		AcceptPauses: a.acceptPauses,
 		Inbound:      a.inbound,
 		Undecided:    a.undecided,
-		AcceptDrops:  a.acceptDrops,
 		SendTimeouts: a.sendTimeouts,
 
 		V2Established: a.v2Established,

@@ -50,14 +50,18 @@ type plistener struct {
 }
 
 // acceptGate holds the portable io's accept goroutines while the accepted
-// connections open reach AcceptLimits.MaxInbound: each takes a slot before
-// it calls Accept, so the connections beyond wait in the kernel's backlog.
+// connections open reach AcceptLimits.MaxInbound or those undecided reach
+// AcceptLimits.MaxUndecided: each takes an inbound and an undecided slot
+// before it calls Accept, so the connections beyond wait in the kernel's
+// backlog.
 type acceptGate struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	open int // slots taken: connections accepted (or being accepted) and not closed
-	max  int // 0: no cap
-	done bool
+	mu           sync.Mutex
+	cond         *sync.Cond
+	open         int // inbound slots taken: connections accepted (or being accepted) and not closed
+	undecided    int // undecided slots taken: accepted (or being accepted), neither attached nor closed
+	max          int // cap on open; 0: none
+	maxUndecided int // cap on undecided; 0: none
+	done         bool
 }
 
 func newAcceptGate() *acceptGate {
@@ -66,21 +70,28 @@ func newAcceptGate() *acceptGate {
 	return g
 }
 
-// take waits for a free slot and takes it; false means the io is stopping.
+// full reports whether a cap holds the accept goroutines; g.mu is held.
+func (g *acceptGate) full() bool {
+	return (g.max > 0 && g.open >= g.max) || (g.maxUndecided > 0 && g.undecided >= g.maxUndecided)
+}
+
+// take waits for a free inbound slot and a free undecided slot and takes
+// both; false means the io is stopping.
 func (g *acceptGate) take() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for !g.done && g.max > 0 && g.open >= g.max {
+	for !g.done && g.full() {
 		g.cond.Wait()
 	}
 	if g.done {
 		return false
 	}
 	g.open++
+	g.undecided++
 	return true
 }
 
-// release frees a slot.
+// release frees an inbound slot.
 func (g *acceptGate) release() {
 	g.mu.Lock()
 	g.open--
@@ -88,10 +99,18 @@ func (g *acceptGate) release() {
 	g.mu.Unlock()
 }
 
-// setMax changes the cap (0: none).
-func (g *acceptGate) setMax(n int) {
+// decide frees an undecided slot.
+func (g *acceptGate) decide() {
 	g.mu.Lock()
-	g.max = max(n, 0)
+	g.undecided--
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// setMax changes the caps (0: none).
+func (g *acceptGate) setMax(inbound, undecided int) {
+	g.mu.Lock()
+	g.max, g.maxUndecided = max(inbound, 0), max(undecided, 0)
 	g.cond.Broadcast()
 	g.mu.Unlock()
 }
@@ -146,9 +165,6 @@ type portableIO struct {
 	stats     Stats
 	gate      *acceptGate
 	limits    AcceptLimits
-	// lastDropLog and dropQuiet rate-limit the log of AcceptDrops.
-	lastDropLog time.Time
-	dropQuiet   uint64
 
 	// Counted by the reader and writer goroutines.
 	bytesRead, bytesWritten   atomic.Uint64
@@ -176,7 +192,7 @@ func (a *portableIO) Receive(ctx actor.Context) {
 		a.listen(m)
 	case *AcceptLimits:
 		a.limits = *m
-		a.gate.setMax(m.MaxInbound)
+		a.gate.setMax(m.MaxInbound, m.MaxUndecided)
 	case StatsRequest:
 		a.getStats(ctx, m.StatsReplyTo())
 	case *acceptedConn:
@@ -244,6 +260,7 @@ func (a *portableIO) acceptLoop(l *plistener) {
 		nc, err := l.ln.Accept()
 		if err != nil {
 			a.gate.release()
+			a.gate.decide()
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
@@ -263,13 +280,7 @@ func (a *portableIO) accepted(m *acceptedConn) {
 	if a.ctx.Err() != nil {
 		m.nc.Close()
 		a.gate.release()
-		return
-	}
-	if a.limits.MaxUndecided > 0 && a.stats.Undecided >= a.limits.MaxUndecided {
-		remote := addrPortOfNet(m.nc.RemoteAddr())
-		m.nc.Close()
-		a.gate.release()
-		a.dropAccepted(remote)
+		a.gate.decide()
 		return
 	}
 	var v2 *pv2
@@ -287,26 +298,13 @@ func (a *portableIO) accepted(m *acceptedConn) {
 	a.post(m.l.owner, &Accepted{Conn: c.id, Remote: c.remote, Local: addrPortOfNet(m.nc.LocalAddr())})
 }
 
-// dropAccepted counts a connection from remote closed at accept for the
-// undecided cap, and logs it at Debug at most once per AcceptLogInterval.
-func (a *portableIO) dropAccepted(remote netip.AddrPort) {
-	a.stats.AcceptDrops++
-	now := time.Now()
-	if !a.lastDropLog.IsZero() && now.Sub(a.lastDropLog) < AcceptLogInterval {
-		a.dropQuiet++
-		return
-	}
-	a.log.Debug("io: accepted connection dropped: too many undecided", zap.Stringer("remote", remote),
-		zap.Int("max_undecided", a.limits.MaxUndecided), zap.Uint64("drops_not_logged", a.dropQuiet))
-	a.lastDropLog = now
-	a.dropQuiet = 0
-}
-
-// decided counts c, if it was an undecided accepted connection, decided.
+// decided counts c, if it was an undecided accepted connection, decided,
+// and frees its undecided slot of the accept gate.
 func (a *portableIO) decided(c *pconn) {
 	if c.undecided {
 		c.undecided = false
 		a.stats.Undecided--
+		a.gate.decide()
 	}
 }
 

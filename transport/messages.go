@@ -58,16 +58,17 @@ type Accepted struct {
 // replaces the earlier one.
 //
 //   - MaxUndecided bounds the accepted connections io has posted as
-//     *Accepted and that are neither attached nor closed yet. A connection
-//     accepted while that many are undecided is closed at once, never
-//     posted: counted in Stats.AcceptDrops and logged at Debug (at most
-//     once per AcceptLogInterval, with the number not logged).
+//     *Accepted and that are neither attached nor closed yet.
 //   - MaxInbound bounds the accepted connections open (undecided, attached
-//     or closing). While that many are open io does not accept at all
-//     (the epoll io takes its listeners out of the poll set): connections
-//     wait in the kernel's listen backlog, not in io's descriptors, until a
-//     slot frees or a larger cap arrives. Dials are never capped: outbound
-//     connections are the owner's own decisions.
+//     or closing).
+//
+// While either cap is reached io does not accept at all (the epoll io takes
+// its listeners out of the poll set): connections wait in the kernel's
+// listen backlog, not in io's descriptors, until one is decided or closed
+// or a larger cap arrives. No connection is closed for a cap: like Core,
+// which accepts only as fast as it decides, io accepts only as fast as the
+// owner decides. Dials are never capped: outbound connections are the
+// owner's own decisions.
 //
 // So the descriptors io holds for inbound connections never exceed
 // MaxInbound, whatever the rate of connections: the owner sets it to its
@@ -229,9 +230,6 @@ type Stats struct {
 	// closing), which AcceptLimits.MaxInbound bounds; Undecided those of
 	// them neither attached nor closed yet (AcceptLimits.MaxUndecided).
 	Inbound, Undecided int
-	// AcceptDrops counts the accepted connections closed at once because
-	// AcceptLimits.MaxUndecided were undecided.
-	AcceptDrops uint64
 	// AcceptPauses counts the times a listener stopped accepting for
 	// Config.AcceptPause because accept failed (out of file descriptors).
 	AcceptPauses uint64

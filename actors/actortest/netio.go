@@ -2,7 +2,6 @@ package actortest
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -65,14 +64,13 @@ const scribble = 0xA5
 //     input it held (as a socket reads the data before the end of stream).
 //     A Send, Attach or Close naming an ended connection is dropped and
 //     counted in Stats.Stale.
-//   - *transport.AcceptLimits: as io, a connection dialed while
-//     MaxUndecided accepted ends are neither attached nor closed is closed
-//     at once (the dialer sees the end of stream, Stats.AcceptDrops counts
-//     it, the Owner hears nothing); while MaxInbound accepted ends are open
-//     new ones wait, in order, as in a kernel's backlog (not counted in
-//     Stats.Conns; bytes sent to them are held), and are accepted once a
-//     slot frees or a larger cap comes. One whose dialer closes while it
-//     waits is forgotten, reported to nobody.
+//   - *transport.AcceptLimits: as io, while MaxInbound accepted ends are
+//     open, or MaxUndecided of them are neither attached nor closed, new
+//     ones wait, in order, as in a kernel's backlog (not counted in
+//     Stats.Conns; bytes sent to them are held; nothing is dropped), and
+//     are accepted once an end is decided or closed, or a larger cap
+//     comes. One whose dialer closes while it waits is forgotten, reported
+//     to nobody.
 //   - BIP324: with WithV2 an accepted connection speaks v2 to a peer that
 //     starts with a key (v1 to one that starts with a version message), and
 //     a Dial with V2 set starts v2, as io does: bytes travel encrypted,
@@ -111,7 +109,6 @@ type netIO struct {
 	sendTimeouts uint64
 	nAccepted    uint64
 	nDialed      uint64
-	acceptDrops  uint64
 	// BIP324 counters, as io's Stats.V2*.
 	v2Established, v2Failures, v2Decoys, v2Dropped uint64
 }
@@ -194,9 +191,7 @@ func (a *netIO) started(ctx actor.Context) {
 // shutdown ends every connection and listener of this node.
 func (a *netIO) shutdown(ctx actor.Context) {
 	n := a.net
-	var local []*transport.Closed
-	var peers [][2]*actor.PID
-	var remote posts
+	var local, remote posts
 	n.mu.Lock()
 	if a.ep.stopped {
 		n.mu.Unlock()
@@ -213,17 +208,14 @@ func (a *netIO) shutdown(ctx actor.Context) {
 			continue
 		}
 		n.forgetHalfLocked(h)
-		local = append(local, &transport.Closed{Conn: id, Reason: transport.ErrStopped})
-		peers = append(peers, [2]*actor.PID{h.peer, h.owner})
+		local.closed(a.ep, &transport.Closed{Conn: id, Reason: transport.ErrStopped}, h.peer, h.owner)
 		if o := h.other; o.ep != a.ep && !o.closing {
 			o.closing = true
 			remote.toIO(o.ep, &netClosed{conn: o.id, reason: remoteClosedError(transport.ErrStopped), drain: true})
 		}
 	}
 	n.mu.Unlock()
-	for i, c := range local {
-		notifyClosed(ctx, c, peers[i][0], peers[i][1])
-	}
+	local.send()
 	remote.send()
 }
 
@@ -357,11 +349,6 @@ func (n *Network) forgetHalfLocked(h *half) {
 	}
 }
 
-// errAcceptDropped is the reason a connection end accepted while
-// AcceptLimits.MaxUndecided were undecided is closed with; nobody on this
-// side hears it (the owner never had the Accepted), the dialer sees EOF.
-var errAcceptDropped = errors.New("actortest: accepted connection dropped: too many undecided")
-
 func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
 	n := a.net
 	n.mu.Lock()
@@ -370,7 +357,7 @@ func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
 		n.mu.Unlock()
 		return
 	}
-	if ep := a.ep; len(ep.backlog) > 0 || inboundFullLocked(ep) {
+	if ep := a.ep; len(ep.backlog) > 0 || acceptFullLocked(ep) {
 		// As a kernel's backlog: dialed, not accepted until a slot frees.
 		h.waiting = true
 		h.owner = nil
@@ -383,16 +370,10 @@ func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
 	ps.send()
 }
 
-// acceptLocked posts Accepted for h to owner, or closes h at once when
-// AcceptLimits.MaxUndecided accepted ends are undecided.
+// acceptLocked posts Accepted for h to owner; the caller checked that
+// acceptFullLocked does not hold.
 func (a *netIO) acceptLocked(h *half, owner *actor.PID) posts {
 	ep := a.ep
-	if ep.limits.MaxUndecided > 0 && ep.undecided >= ep.limits.MaxUndecided {
-		a.acceptDrops++
-		h.owner = nil
-		h.stopRead = true
-		return a.net.closeLocked(h, errAcceptDropped, remoteClosedError(errAcceptDropped), true)
-	}
 	h.owner = owner
 	h.accepted, h.undecided = true, true
 	ep.inbound++
@@ -401,10 +382,11 @@ func (a *netIO) acceptLocked(h *half, owner *actor.PID) posts {
 	return posts{{root: ep.root, pid: owner, msg: &transport.Accepted{Conn: h.id, Remote: h.remote, Local: h.local}}}
 }
 
-// inboundFullLocked reports whether ep's accepted ends open reached its
-// AcceptLimits.MaxInbound.
-func inboundFullLocked(ep *endpoint) bool {
-	return ep.limits.MaxInbound > 0 && ep.inbound >= ep.limits.MaxInbound
+// acceptFullLocked reports whether ep's accepted ends open reached its
+// AcceptLimits.MaxInbound, or those undecided its MaxUndecided.
+func acceptFullLocked(ep *endpoint) bool {
+	return (ep.limits.MaxInbound > 0 && ep.inbound >= ep.limits.MaxInbound) ||
+		(ep.limits.MaxUndecided > 0 && ep.undecided >= ep.limits.MaxUndecided)
 }
 
 // decidedLocked counts h, if it was an undecided accepted end, decided:
@@ -416,8 +398,8 @@ func decidedLocked(h *half) {
 	}
 }
 
-// setLimits takes the owner's AcceptLimits; a larger MaxInbound lets the
-// backlog in (admitBacklog, after every message).
+// setLimits takes the owner's AcceptLimits; larger caps let the backlog in
+// (admitBacklog, after every message).
 func (a *netIO) setLimits(msg *transport.AcceptLimits) {
 	a.net.mu.Lock()
 	a.ep.limits = *msg
@@ -425,7 +407,7 @@ func (a *netIO) setLimits(msg *transport.AcceptLimits) {
 }
 
 // admitBacklog accepts the ends waiting in the backlog while the inbound
-// cap allows. It runs after every message, once that message's own posts
+// and undecided caps allow. It runs after every message, once that message's own posts
 // are out: an Accepted that a close made room for comes after that
 // close's Closed. Only this io touches its backlog, and only under the
 // Network's lock; the unlocked look is this io's own state.
@@ -437,7 +419,7 @@ func (a *netIO) admitBacklog() {
 	n := a.net
 	var ps posts
 	n.mu.Lock()
-	for len(ep.backlog) > 0 && !ep.stopped && !inboundFullLocked(ep) {
+	for len(ep.backlog) > 0 && !ep.stopped && !acceptFullLocked(ep) {
 		b := ep.backlog[0]
 		ep.backlog = ep.backlog[1:]
 		b.h.waiting = false
@@ -447,12 +429,23 @@ func (a *netIO) admitBacklog() {
 	ps.send()
 }
 
+// halfLocked returns conn's half, ok if there is one and it is this io's.
+// A connection of another node's io is foreign: using it violates the
+// contract, recorded here against op.
+func (a *netIO) halfLocked(op string, conn transport.ConnID) (h *half, ok, foreign bool) {
+	h, ok = a.net.halves[conn]
+	if ok && h.ep != a.ep {
+		a.net.violationLocked("%s %d: connection of another node's io", op, conn)
+		return nil, false, true
+	}
+	return h, ok, false
+}
+
 func (a *netIO) attach(ctx actor.Context, msg *transport.Attach) {
 	n := a.net
 	n.mu.Lock()
-	h, ok := n.halves[msg.Conn]
-	if ok && h.ep != a.ep {
-		n.violationLocked("attach %d: connection of another node's io", msg.Conn)
+	h, ok, foreign := a.halfLocked("attach", msg.Conn)
+	if foreign {
 		n.mu.Unlock()
 		return
 	}
@@ -495,9 +488,8 @@ func (a *netIO) send(ctx actor.Context, msg *transport.Send) {
 	var rcv *transport.Received
 	var ps posts
 	n.mu.Lock()
-	h, ok := n.halves[msg.Conn]
-	if ok && h.ep != a.ep {
-		n.violationLocked("send %d: connection of another node's io", msg.Conn)
+	h, ok, foreign := a.halfLocked("send", msg.Conn)
+	if foreign {
 		n.mu.Unlock()
 		return
 	}
@@ -689,15 +681,17 @@ func (a *netIO) frameLocked(h *half) (*transport.Received, posts) {
 // are to get.
 func (a *netIO) closedPostsLocked(h *half, reason error) posts {
 	a.net.forgetHalfLocked(h)
-	c := &transport.Closed{Conn: h.id, Reason: reason, ReconnectV1: h.reconnectV1()}
 	var ps posts
-	if h.peer != nil {
-		ps = append(ps, post{root: a.ep.root, pid: h.peer, msg: c})
-	}
-	if h.owner != nil && !h.owner.Equal(h.peer) {
-		ps = append(ps, post{root: a.ep.root, pid: h.owner, msg: c})
-	}
+	ps.closed(a.ep, &transport.Closed{Conn: h.id, Reason: reason, ReconnectV1: h.reconnectV1()}, h.peer, h.owner)
 	return ps
+}
+
+// closeHereLocked closes h on this io's initiative (a Close, the send
+// timeout): h stops reading, its peer and owner get Closed with reason, and
+// the other end gets an end of stream after what it holds.
+func (a *netIO) closeHereLocked(h *half, reason error) posts {
+	h.stopRead = true
+	return a.net.closeLocked(h, reason, remoteClosedError(reason), true)
 }
 
 // post sends rcv, if any, to peer.
@@ -714,11 +708,7 @@ func (a *netIO) close(ctx actor.Context, msg *transport.Close) {
 	}
 	n := a.net
 	n.mu.Lock()
-	h, ok := n.halves[msg.Conn]
-	if ok && h.ep != a.ep {
-		n.violationLocked("close %d: connection of another node's io", msg.Conn)
-		ok = false
-	}
+	h, ok, _ := a.halfLocked("close", msg.Conn)
 	if !ok {
 		a.stale++
 	} else {
@@ -738,8 +728,7 @@ func (a *netIO) close(ctx actor.Context, msg *transport.Close) {
 		n.mu.Unlock()
 		return
 	}
-	h.stopRead = true
-	ps := n.closeLocked(h, reason, remoteClosedError(reason), true)
+	ps := a.closeHereLocked(h, reason)
 	n.mu.Unlock()
 	ps.send()
 }
@@ -764,7 +753,9 @@ func (a *netIO) closed(ctx actor.Context, msg *netClosed) {
 	n.forgetHalfLocked(h)
 	retry := h.reconnectV1()
 	n.mu.Unlock()
-	notifyClosed(ctx, &transport.Closed{Conn: msg.conn, Reason: msg.reason, ReconnectV1: retry}, h.peer, h.owner)
+	var ps posts
+	ps.closed(a.ep, &transport.Closed{Conn: msg.conn, Reason: msg.reason, ReconnectV1: retry}, h.peer, h.owner)
+	ps.send()
 }
 
 // drained ends the send pause of conn if its queue is back under the limit.
@@ -835,8 +826,7 @@ func (a *netIO) stallCheck(ctx actor.Context, msg *netStallCheck) {
 	}
 	a.sendTimeouts++
 	reason := fmt.Errorf("%w: %d bytes unread for %v", transport.ErrSendTimeout, queued, n.sendTimeout)
-	h.stopRead = true
-	ps := n.closeLocked(h, reason, remoteClosedError(reason), true)
+	ps := a.closeHereLocked(h, reason)
 	n.mu.Unlock()
 	ps.send()
 }
@@ -851,7 +841,6 @@ func (a *netIO) stats(ctx actor.Context, msg *transport.GetStats) {
 		SendTimeouts: a.sendTimeouts,
 		Accepted:     a.nAccepted,
 		Dialed:       a.nDialed,
-		AcceptDrops:  a.acceptDrops,
 
 		V2Established: a.v2Established,
 		V2Failures:    a.v2Failures,
@@ -914,13 +903,14 @@ func (a *netIO) describe(ctx actor.Context, msg *inspect.Describe) {
 	})
 }
 
-// notifyClosed posts c to the connection's peer and owner, once to each PID.
-func notifyClosed(ctx actor.Context, c *transport.Closed, peer, owner *actor.PID) {
+// closed adds c for the connection's peer and owner, once to each PID,
+// sent from ep's io (whether or not it has stopped).
+func (ps *posts) closed(ep *endpoint, c *transport.Closed, peer, owner *actor.PID) {
 	if peer != nil {
-		ctx.Send(peer, c)
+		*ps = append(*ps, post{root: ep.root, pid: peer, msg: c})
 	}
 	if owner != nil && !owner.Equal(peer) {
-		ctx.Send(owner, c)
+		*ps = append(*ps, post{root: ep.root, pid: owner, msg: c})
 	}
 }
 

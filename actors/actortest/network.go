@@ -86,7 +86,8 @@ type endpoint struct {
 	limits             transport.AcceptLimits
 	inbound, undecided int
 	// backlog holds the dialed ends not accepted yet because inbound was at
-	// limits.MaxInbound, oldest first, as a kernel's listen backlog does.
+	// limits.MaxInbound or undecided at limits.MaxUndecided, oldest first,
+	// as a kernel's listen backlog does.
 	backlog []backlogged
 }
 

@@ -62,8 +62,8 @@ type Config struct {
 	// negative means no limit.
 	MaxHandshakingPerGroup int
 	// MaxUndecided bounds the accepted connections io may hold before
-	// connmgr has admitted or refused them: io closes those beyond at once,
-	// and stops accepting while it holds the inbound slots plus this many
+	// connmgr has admitted or refused them: io stops accepting while this
+	// many are undecided, or while it holds the inbound slots plus this many
 	// inbound connections (transport.AcceptLimits), so a flood of
 	// connections waits in the kernel's backlog, not in descriptors. 0
 	// means DefaultMaxUndecided; negative leaves io uncapped.

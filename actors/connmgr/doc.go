@@ -46,11 +46,12 @@
 //
 // So that a flood of connections cannot outrun these decisions into the
 // process's descriptors, connmgr gives io, before it listens, caps it
-// applies without asking (*transport.AcceptLimits): io closes at once a
-// connection accepted while Config.MaxUndecided (32) are undecided, and
-// accepts nothing while it holds the inbound slots plus that many inbound
-// connections; the rest waits in the kernel's listen backlog. Admission
-// itself stays here.
+// applies without asking (*transport.AcceptLimits): io accepts nothing
+// while Config.MaxUndecided (32) accepted connections are undecided, or
+// while it holds the inbound slots plus that many inbound connections; the
+// rest waits in the kernel's listen backlog, and none is dropped for a cap
+// (as Core, which accepts only as fast as it decides). Admission itself
+// stays here.
 //
 // An automatic outbound or addr-fetch peer that does not offer NODE_NETWORK
 // and NODE_WITNESS is closed at its handshake (ReasonMissingServices), as

@@ -1,50 +1,12 @@
 package node_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/actornode/actornode/actors/node"
 	"github.com/actornode/actornode/actors/node/nodetest"
 )
-
-// logBuffer is a node's JSON log, read while the node writes it.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines returns the lines logged with message msg.
-func (b *logBuffer) lines(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	text := b.buf.String()
-	b.mu.Unlock()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		if m["msg"] == msg {
-			out = append(out, m)
-		}
-	}
-	return out
-}
 
 // loggedNode starts a node logging JSON, as -logformat=json does, with
 // the debug categories given (-debug=...).
@@ -53,10 +15,8 @@ func loggedNode(t *testing.T, connect []string, debug ...string) (*node.Node, *l
 	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.Connect = connect
 	cfg.FeelerInterval = 0
-	cats := &node.DebugCategories{}
-	cats.Set(debug)
 	logs := &logBuffer{}
-	return nodetest.Start(t, cfg, node.WithLogger(node.NewLogger("json", logs, cats))), logs
+	return nodetest.Start(t, cfg, node.WithLogger(logs.logger(debug...))), logs
 }
 
 // TestConnectionsLoggedAtInfoOutboundOnly: like Core, outbound connections

@@ -92,6 +92,7 @@ type GetInfo struct {
 type Info struct {
 	ID              uint64            `json:"id"`
 	Addr            string            `json:"addr"`
+	AddrBind        string            `json:"addrbind,omitempty"`
 	AddrLocal       string            `json:"addrlocal,omitempty"`
 	Services        string            `json:"services"`
 	ServicesNames   []string          `json:"servicesnames"`

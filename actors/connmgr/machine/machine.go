@@ -26,12 +26,13 @@ const (
 	DefaultMaxHandshakingPerGroup = 8
 	// DefaultMaxUndecided is how many accepted connections io may hold
 	// before the machine has decided on them (admitted or refused): io
-	// closes any beyond at once, and accepts nothing while the inbound
+	// accepts nothing while this many are undecided, nor while the inbound
 	// connections it holds reach the inbound slots plus this many (see
-	// LimitAccepts). Core decides on each connection in the thread that
-	// accepts it, so it holds none; this leaves the machine a batch of
-	// decisions, and eviction its candidates, without letting a flood of
-	// connections outrun it into the process's descriptors.
+	// LimitAccepts); the rest waits in the kernel's backlog. Core decides
+	// on each connection in the thread that accepts it, so it accepts only
+	// as fast as it decides; this leaves the machine a batch of decisions,
+	// and eviction its candidates, without letting a flood of connections
+	// outrun it into the process's descriptors.
 	DefaultMaxUndecided = 32
 )
 

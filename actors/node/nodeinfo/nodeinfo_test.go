@@ -81,6 +81,18 @@ func TestPeersAndNetworkOfTwoNodes(t *testing.T) {
 	if ofA[0].TransportProtocolType != "v2" || ofA[0].SessionID != p.SessionID {
 		t.Fatalf("a's peer: %s %q, b's session id %q", ofA[0].TransportProtocolType, ofA[0].SessionID, p.SessionID)
 	}
+	// addrbind is b's end of the connection, which a sees as the peer's
+	// address; addrlocal (what a says it sees) stays empty on loopback.
+	aInfos, err := nodeinfo.Peers(a.System().Root, a.ConnMgr(), 2*time.Second)
+	if err != nil || len(aInfos) != 1 {
+		t.Fatalf("a's peers = %v (%v), want 1", aInfos, err)
+	}
+	if p.AddrBind == "" || p.AddrBind != aInfos[0].Addr || p.AddrLocal != "" {
+		t.Fatalf("b's addrbind %q, addrlocal %q; a sees b at %q", p.AddrBind, p.AddrLocal, aInfos[0].Addr)
+	}
+	if aInfos[0].AddrBind != nodetest.ListenAddr(t, a).String() {
+		t.Fatalf("a's addrbind %q, want its listening address %v", aInfos[0].AddrBind, nodetest.ListenAddr(t, a))
+	}
 
 	id := nodeinfo.Identity{
 		Version: 100, SubVersion: "/test:0.1.0/", ProtocolVersion: protocol.ProtocolVersion,

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/protocol/netaddr"
 )
 
 // Intervals and limits, mirroring Bitcoin Core's names.
@@ -537,17 +538,20 @@ func (m *Machine) nonce() uint64 {
 }
 
 // ourVersion builds our version message the way Core's PushNodeVersion does:
-// the remote's address as addr_recv, an empty addr_from carrying our
-// services (we do not reveal our own address).
+// the remote's address as addr_recv when it is routable (unspecified
+// otherwise: a loopback, private or link-local address tells the remote
+// nothing it can use and tells it about our network), an empty addr_from
+// carrying our services (we do not reveal our own address).
 func (m *Machine) ourVersion(now time.Time) *protocol.MsgVersion {
+	recv := protocol.NetAddress{Addr: netip.IPv6Unspecified()}
+	if a := m.addr.Addr().Unmap(); netaddr.FromIP(a).IsRoutable() {
+		recv = protocol.NetAddress{Addr: a, Port: m.addr.Port()}
+	}
 	return &protocol.MsgVersion{
 		ProtocolVersion: int32(protocol.ProtocolVersion),
 		Services:        m.cfg.Services,
 		Timestamp:       now.Unix(),
-		AddrRecv: protocol.NetAddress{
-			Addr: m.addr.Addr().Unmap(),
-			Port: m.addr.Port(),
-		},
+		AddrRecv:        recv,
 		AddrFrom: protocol.NetAddress{
 			Services: m.cfg.Services,
 			Addr:     netip.IPv6Unspecified(),

@@ -130,8 +130,9 @@ func TestHandshakeOutbound(t *testing.T) {
 		v.Services != protocol.SFNodeNetwork|protocol.SFNodeWitness {
 		t.Fatalf("version = %+v", v)
 	}
-	if v.AddrRecv.AddrPort() != netip.MustParseAddrPort("127.0.0.2:8333") {
-		t.Fatalf("addr_recv = %v", v.AddrRecv.AddrPort())
+	// Core names the remote only when its address is routable.
+	if v.AddrRecv.Addr != netip.IPv6Unspecified() || v.AddrRecv.Port != 0 {
+		t.Fatalf("addr_recv = %v, want unspecified for a loopback remote", v.AddrRecv.AddrPort())
 	}
 	if !nonces.Contains(v.Nonce) {
 		t.Fatalf("outbound nonce %d not registered", v.Nonce)
@@ -517,6 +518,40 @@ func TestZeroNoncePongCancelsPing(t *testing.T) {
 	// Cancelled: no timeout, the next ping goes out on schedule.
 	out := m.Tick(tHS.Add(DefaultPingInterval), nil)
 	sentMsg[*protocol.MsgPing](t, out)
+}
+
+// A pong too short to hold a nonce cancels the ping too (Core's
+// ProcessPong: "Short payload").
+func TestShortPongCancelsPing(t *testing.T) {
+	m := newMachine(false, nil)
+	tHS := t0.Add(time.Second)
+	handshake(t, m)
+	_, err := protocol.Decode(protocol.CmdPong, []byte{1, 2, 3}, protocol.ProtocolVersion)
+	if err == nil {
+		t.Fatal("a 3-byte pong decoded")
+	}
+	wantNothing(t, m.DecodeFailed(protocol.CmdPong, err, nil))
+	if _, ok := find(m.Tick(tHS.Add(DefaultPingTimeout), nil), Disconnect); ok {
+		t.Fatal("timed out on a ping a short pong cancelled")
+	}
+}
+
+// A routable remote is named in our version's addr_recv, as Core's
+// PushNodeVersion does; a private one is not.
+func TestVersionNamesRoutableRemoteOnly(t *testing.T) {
+	for remote, want := range map[string]string{
+		"8.8.8.8:8333":          "8.8.8.8:8333",
+		"[2001:4860::8]:8333":   "[2001:4860::8]:8333",
+		"192.168.1.2:8333":      "[::]:0",
+		"[fe80::1]:8333":        "[::]:0",
+		"[::ffff:1.1.1.1]:8333": "1.1.1.1:8333",
+	} {
+		m := New(Config{Remote: netip.MustParseAddrPort(remote), Settings: Settings{Rand: counter()}})
+		v := sentMsg[*protocol.MsgVersion](t, m.Start(t0, nil))
+		if got := v.AddrRecv.AddrPort().String(); got != want {
+			t.Errorf("remote %s: addr_recv %s, want %s", remote, got, want)
+		}
+	}
 }
 
 func TestOldPeerPingWithoutNonce(t *testing.T) {
