@@ -322,3 +322,31 @@ func TestV2Outbound(t *testing.T) {
 		t.Fatalf("closed %+v: want ReconnectV1", cl)
 	}
 }
+
+// TestV2CloseDuringKeyAgreement: connections closed by a Close, or by the
+// remote, while their keys are being agreed (or just after) end cleanly:
+// each peer gets one Closed, the late agreement finds nothing, and io
+// keeps serving others.
+func TestV2CloseDuringKeyAgreement(t *testing.T) {
+	r := newRig(t, Config{V2: true})
+	for i := range 10 {
+		e, id, p := r.v2Accept(nil)
+		e.write(e.s.Start(nil))
+		if i%2 == 0 {
+			r.sys.Root.Send(r.io, &Close{Conn: id})
+		} else {
+			e.nc.Close()
+		}
+		expect[*Closed](p)
+	}
+	good, goodID, goodPeer := r.v2Accept(nil)
+	good.write(good.s.Start(nil))
+	good.readUntil(func() bool { return good.est })
+	good.send("ping", make([]byte, 8))
+	if f := expectFrames(goodPeer, goodID, 1); f[0].Command != "ping" {
+		t.Fatalf("frame %+v", f[0])
+	}
+	if st := goodPeer.stats(); st.Conns != 1 {
+		t.Fatalf("%d connections open, want 1", st.Conns)
+	}
+}
