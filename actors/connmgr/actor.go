@@ -370,6 +370,7 @@ func (c *connMgr) wakeAt(ctx actor.Context, d time.Duration) {
 func (c *connMgr) spawn(ctx actor.Context, a *machine.Action) *actor.PID {
 	cfg := c.cfg.PeerTemplate
 	cfg.ID, cfg.Conn, cfg.Remote, cfg.Local, cfg.Inbound = a.ID, transport.ConnID(a.Conn), a.Addr, a.Local, a.Inbound
+	cfg.ExpectServices = a.ExpectServices
 	cfg.IO, cfg.Dispatcher, cfg.Nonces = c.cfg.IO, c.cfg.Dispatcher, c.nonces
 	pid, err := ctx.SpawnNamed(c.cfg.PeerProps(cfg), peerPrefix+strconv.FormatUint(a.ID, 10))
 	if err != nil {

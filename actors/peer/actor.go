@@ -229,7 +229,7 @@ const outBuf = 8
 
 func newPeer(cfg Config, c *common) *peer {
 	p := &peer{c: c, id: cfg.ID, conn: cfg.Conn}
-	p.m.Init(&c.settings, cfg.Inbound, cfg.Remote)
+	p.m.Init(&c.settings, cfg.Inbound, cfg.Remote, cfg.ExpectServices)
 	return p
 }
 
@@ -580,7 +580,7 @@ func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, da
 					t.misbehaved = o.Reason
 				}
 			case reason == nil:
-				reason = o.Reason
+				reason = p.closeReason(o)
 				if o.Reason.Discourages() {
 					p.m.Closed() // no parent to decide: close like any rule
 				}
@@ -594,6 +594,17 @@ func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, da
 		}
 	}
 	return data, reason
+}
+
+// closeReason is the error to close the connection with for the machine's
+// Disconnect o: its Reason, with Core's words for a version refused for
+// its services.
+func (p *peer) closeReason(o *machine.Output) error {
+	if o.Reason == machine.MissingServices && o.Version != nil {
+		return fmt.Errorf("%w: peer does not offer the expected services (%08x offered, %08x expected)",
+			o.Reason, uint64(o.Version.Services), uint64(p.m.ExpectServices()))
+	}
+	return o.Reason
 }
 
 // send sends io data (acknowledging ack when set; with no ack and nothing

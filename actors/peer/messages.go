@@ -23,6 +23,11 @@ type Config struct {
 	Remote, Local netip.AddrPort
 	// Inbound is true when the remote dialled us.
 	Inbound bool
+	// ExpectServices are the services the remote's version must offer, as
+	// the connection manager decides for the connection's type (Core's
+	// ExpectServicesFromConn): a version lacking one is refused before
+	// our verack. Zero expects nothing.
+	ExpectServices protocol.ServiceFlag
 	// IO receives *transport.Send and *transport.Close for Conn.
 	IO *actor.PID
 	// Dispatcher receives *dispatcher.Deliver for every message the peer does

@@ -29,11 +29,14 @@ def scenario(node):
     now = int(time.time()).to_bytes(4, "little").hex()
     for round_ in range(4):
         sender = node.connect(P2PInterface())
-        known = f"9.9.9.{round_ + 1}"
+        # One /16 per round: addresses of one group from one source share a
+        # new-table bucket, where two may take the same slot and the second
+        # be dropped, as in Core's addrman.
+        known = f"{20 + round_}.9.9.9"
         payload = bytes.fromhex(
             "02" +
             now + "01" + "99" + "02" + "abab" + "208d" +        # unknown network 0x99
-            now + "01" + "01" + "04" + "09090909"[:6] + f"{round_ + 1:02x}" + "208d")  # 9.9.9.N:8333
+            now + "01" + "01" + "04" + f"{20 + round_:02x}" + "090909" + "208d")  # N.9.9.9:8333
         sender.send_and_ping(msg_generic(b"addrv2", payload), timeout=5)
         check(sender.is_connected, "an addrv2 with an entry of an unknown network is accepted")
         sender.peer_disconnect()

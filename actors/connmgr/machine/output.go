@@ -100,6 +100,10 @@ type Action struct {
 	Inbound bool
 	// ConnType is one of the Conn* connection types.
 	ConnType string
+	// ExpectServices are the services the peer's version must offer
+	// (Spawn; zero: none), by ConnType: the peer refuses a version
+	// lacking one before its verack.
+	ExpectServices protocol.ServiceFlag
 	// Reason is why to close (Close).
 	Reason Reason
 	// Success is the attempt's outcome (ReportAttempt).

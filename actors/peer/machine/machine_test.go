@@ -331,6 +331,81 @@ func TestObsoleteVersion(t *testing.T) {
 	}
 }
 
+// TestExpectedServices follows Core's VERSION handler: a connection that
+// expects services (an automatic outbound or addr-fetch one, as connmgr
+// decides) refuses a version lacking any of them at once, before its
+// verack and before looking at the version number; one that expects
+// nothing (inbound, manual, feeler) takes any services.
+func TestExpectedServices(t *testing.T) {
+	full := protocol.SFNodeNetwork | protocol.SFNodeWitness
+	with := func(inbound bool, expect protocol.ServiceFlag) *Machine {
+		m := New(Config{Inbound: inbound, Remote: netip.MustParseAddrPort("127.0.0.2:8333"), ExpectServices: expect,
+			Settings: Settings{Services: full, Rand: counter()}})
+		m.Start(t0, nil)
+		return m
+	}
+	version := func(pver int32, services protocol.ServiceFlag) *protocol.MsgVersion {
+		v := remoteVersion(pver, 42)
+		v.Services = services
+		return v
+	}
+
+	for _, tc := range []struct {
+		name     string
+		pver     int32
+		services protocol.ServiceFlag
+	}{
+		{"none", 70016, 0},
+		{"no witness", 70016, protocol.SFNodeNetwork},
+		{"limited instead of network", 70016, protocol.SFNodeNetworkLimited | protocol.SFNodeWitness},
+		{"obsolete too", 31799, 0},
+	} {
+		t.Run("outbound refuses "+tc.name, func(t *testing.T) {
+			m := with(false, full)
+			out := m.Received(t0, version(tc.pver, tc.services), nil)
+			wantDisconnect(t, out, MissingServices)
+			if s := sent(out); len(s) != 0 {
+				t.Fatalf("sent %v to a peer refused for its services", s)
+			}
+			o, _ := find(out, Disconnect)
+			if o.Version == nil || o.Version.Services != tc.services {
+				t.Fatalf("disconnect output carries version %+v, want the refused one", o.Version)
+			}
+			if m.Phase() != PhaseClosed || m.Remote() != nil {
+				t.Fatalf("phase %v, remote %v after the refusal", m.Phase(), m.Remote())
+			}
+			if m.ExpectServices() != full {
+				t.Fatalf("ExpectServices() = %v", m.ExpectServices())
+			}
+		})
+	}
+
+	t.Run("outbound accepts more than expected", func(t *testing.T) {
+		m := with(false, full)
+		out := m.Received(t0, version(70016, full|protocol.SFNodeBloom), nil)
+		if _, ok := find(out, Disconnect); ok || !slices.Contains(sent(out), "verack") {
+			t.Fatalf("outputs %+v, want a verack and no disconnect", out)
+		}
+	})
+	for _, inbound := range []bool{false, true} {
+		// Outbound expecting nothing: a manual or feeler connection.
+		t.Run(direction(inbound)+" expecting nothing accepts none", func(t *testing.T) {
+			m := with(inbound, 0)
+			out := m.Received(t0, version(70016, 0), nil)
+			if _, ok := find(out, Disconnect); ok || !slices.Contains(sent(out), "verack") {
+				t.Fatalf("outputs %+v, want a verack and no disconnect", out)
+			}
+			m.Received(t0, &protocol.MsgVerack{}, nil)
+			if m.Phase() != PhaseReady {
+				t.Fatalf("phase %v, want ready", m.Phase())
+			}
+		})
+	}
+	if MissingServices.Discourages() {
+		t.Fatal("missing services discourages; Core only disconnects")
+	}
+}
+
 func TestDuplicateVersionIgnored(t *testing.T) {
 	for _, inbound := range []bool{false, true} {
 		t.Run(direction(inbound), func(t *testing.T) {
@@ -593,7 +668,7 @@ func TestDisconnectAndClosed(t *testing.T) {
 }
 
 func TestReasonStrings(t *testing.T) {
-	for r := ReasonNone; r <= Requested; r++ {
+	for r := ReasonNone; r <= MissingServices; r++ {
 		if s := r.String(); s == "" || s == "unknown" {
 			t.Fatalf("reason %d has no name", r)
 		}
