@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/actornode/actornode/protocol/bip324"
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
@@ -96,6 +97,9 @@ type conn struct {
 
 	// rare holds what only some connections need (nil until then).
 	rare *connRare
+	// v2 is the BIP324 state while the connection may speak v2 (nil for
+	// v1; see v2conn.go).
+	v2 *v2conn
 }
 
 // connRare is the part of a connection's state that only some connections
@@ -115,6 +119,8 @@ type connRare struct {
 	// reason of a close waiting for the queue to drain.
 	dialTag     uint64
 	closeReason error
+	// dialV2 is Dial.V2: the dial's connection starts BIP324 as initiator.
+	dialV2 bool
 }
 
 // extra returns c's rare state, made at the first need.
@@ -165,8 +171,9 @@ type ioActor struct {
 	sendPaused int
 	queued     int // unwritten bytes over all connections
 
-	rbuf    []byte  // the shared read buffer
-	frames  []Frame // scratch for Deframe
+	rbuf    []byte           // the shared read buffer
+	frames  []Frame          // scratch for Deframe
+	msgs    []bip324.Message // scratch for bip324.Session.Received
 	iov     []unix.Iovec
 	pool    bufPool
 	rcvFree []*Received
@@ -178,6 +185,11 @@ type ioActor struct {
 	accepted, dialed        uint64
 	acceptPauses            uint64
 	sendTimeouts            uint64
+	// BIP324 counters (Stats.V2*) and the maker of ready keys.
+	v2Established, v2Failures uint64
+	v2Decoys, v2Dropped       uint64
+	v2KeysInline              uint64
+	keyMaker                  *keyMaker
 	// lastAcceptLog is when the out-of-descriptors condition was last
 	// logged; acceptQuiet counts the pauses since, not logged.
 	lastAcceptLog time.Time
@@ -193,6 +205,8 @@ func (a *ioActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *Send:
 		a.send(m)
+	case *keysAgreed:
+		a.agreed(m)
 	case *Attach:
 		a.attach(m)
 	case *Close:
@@ -250,6 +264,7 @@ func (a *ioActor) detach() {
 	}
 	a.pool.drop()
 	a.rcvFree = nil
+	a.stopKeyMaker()
 }
 
 func (a *ioActor) root() *actor.RootContext { return a.sys.Root }
@@ -424,6 +439,7 @@ func (a *ioActor) accept(l *listener) {
 		a.inbound++
 		a.undecided++
 		a.accepted++
+		a.initInbound(c)
 		a.post(l.owner, &Accepted{Conn: c.id, Remote: c.remote, Local: localAddr(nfd)})
 	}
 }
@@ -498,6 +514,7 @@ func (a *ioActor) dial(m *Dial) {
 	}
 	c := &conn{id: a.newID(fd), fd: fd, state: connDialing, owner: m.Owner, remote: m.Addr}
 	c.extra().dialTag = m.Tag
+	c.rare.dialV2 = m.V2
 	err = unix.Connect(fd, sa)
 	if err == unix.EINTR {
 		err = unix.EINPROGRESS // an interrupted connect goes on in the background
@@ -542,6 +559,12 @@ func (a *ioActor) dialDone(c *conn, err error) {
 	c.state = connOpen
 	a.conns++
 	a.dialed++
+	if c.extra().dialV2 {
+		if err := a.newV2(c, true); err != nil {
+			a.log.Warn("io: no BIP324 key for an outbound connection; dialled as v1", zap.Error(err))
+			c.v2 = nil
+		}
+	}
 	a.updateInterest(c)
 	a.post(c.owner, &Dialed{Tag: c.extra().dialTag, Addr: c.remote, Conn: c.id, Local: localAddr(c.fd)})
 }
@@ -590,9 +613,20 @@ func (a *ioActor) send(m *Send) {
 		a.pool.put(m.Data)
 		return
 	}
-	c.queue = append(c.queue, m.Data)
-	c.queued += len(m.Data)
-	a.queued += len(m.Data)
+	data := m.Data
+	if c.v2 != nil {
+		if data = a.sendV2(c, data); data == nil {
+			return
+		}
+	}
+	a.enqueue(c, data)
+}
+
+// enqueue appends data, bytes ready for the wire, to c's queue.
+func (a *ioActor) enqueue(c *conn, data []byte) {
+	c.queue = append(c.queue, data)
+	c.queued += len(data)
+	a.queued += len(data)
 	if !c.dirty {
 		c.dirty = true
 		a.dirty = append(a.dirty, c)
@@ -702,8 +736,10 @@ func (a *ioActor) closeConn(c *conn, reason error) {
 	c.queue, c.qi, c.head, c.queued, c.posts, c.unacked = nil, 0, 0, 0, 0, 0
 	a.pool.put(c.partial)
 	c.partial, c.rare = nil, nil
+	retryV1 := c.reconnectV1()
+	c.v2 = nil
 	a.log.Debug("io: connection closed", zap.Stringer("remote", c.remote), zap.Error(reason))
-	msg := &Closed{Conn: c.id, Reason: reason}
+	msg := &Closed{Conn: c.id, Reason: reason, ReconnectV1: retryV1}
 	a.post(c.peer, msg)
 	if c.owner != nil && !c.owner.Equal(c.peer) {
 		a.post(c.owner, msg)
@@ -751,7 +787,7 @@ func (a *ioActor) updateInterest(c *conn) {
 	case connDialing:
 		want = unix.EPOLLOUT
 	case connOpen:
-		if c.peer != nil && !c.readPaused {
+		if c.peer != nil && !c.readPaused && (c.v2 == nil || !c.v2.agreeing) {
 			want |= unix.EPOLLIN
 		}
 		if c.wantOut {
@@ -856,6 +892,16 @@ func (a *ioActor) read(c *conn) {
 		return
 	}
 	data := a.rbuf[:p+n]
+	if c.v2 != nil {
+		res := a.receiveV2(c, data, nil)
+		if res.closed {
+			return
+		}
+		if !res.v1 {
+			a.keepRest(c, data[res.used:], res.next)
+			return
+		}
+	}
 	d, ferr := Deframe(data, a.cfg.Magic, a.frames[:0])
 	a.frames = d.Frames[:0]
 	a.badChecksums += uint64(d.BadChecksums)
@@ -867,18 +913,25 @@ func (a *ioActor) read(c *conn) {
 		a.closeConn(c, ferr)
 		return
 	}
-	rest := data[d.Used:]
-	if c.partial != nil && (len(rest) == 0 || d.Next > ReadBufferSize || cap(c.partial) < len(rest)) {
+	a.keepRest(c, data[d.Used:], d.Next)
+}
+
+// keepRest keeps rest, the unconsumed bytes of c's input (the start of its
+// next frame or packet), for the next read: in c's partial buffer, or in a
+// buffer of its own when next, the size of that frame or packet, is beyond
+// the read buffer.
+func (a *ioActor) keepRest(c *conn, rest []byte, next int) {
+	if c.partial != nil && (len(rest) == 0 || next > ReadBufferSize || cap(c.partial) < len(rest)) {
 		a.pool.put(c.partial)
 		c.partial = nil
 	}
 	switch {
-	case d.Next > ReadBufferSize:
+	case next > ReadBufferSize:
 		// A frame larger than the read buffer gets a buffer of its own,
 		// grown as its bytes arrive up to the size its header announced
 		// (at most MaxPayloadSize plus the header).
 		r := c.extra()
-		r.bigSize = d.Next
+		r.bigSize = next
 		a.growBig(r, rest)
 	case len(rest) > 0:
 		if c.partial == nil {
@@ -904,6 +957,14 @@ func (a *ioActor) readBig(c *conn) {
 	}
 	big := r.big
 	r.big, r.bigHave, r.bigSize = nil, 0, 0
+	if c.v2 != nil {
+		// The buffer holds exactly the packet Next announced.
+		res := a.receiveV2(c, big, big)
+		if !res.closed && res.used < len(big) {
+			a.closeConn(c, fmt.Errorf("v2 transport: %d bytes of a packet left unread", len(big)-res.used))
+		}
+		return
+	}
 	d, ferr := Deframe(big, a.cfg.Magic, a.frames[:0])
 	a.frames = d.Frames[:0]
 	a.badChecksums += uint64(d.BadChecksums)
@@ -1114,6 +1175,9 @@ func (a *ioActor) writev(c *conn) (int, error) {
 // advance drops n written bytes from c's queue, recycling finished buffers.
 func (a *ioActor) advance(c *conn, n int) {
 	a.bytesWritten += uint64(n)
+	if c.v2 != nil {
+		c.v2.written += n
+	}
 	c.queued -= n
 	a.queued -= n
 	for n > 0 {
@@ -1159,6 +1223,12 @@ func (a *ioActor) getStats(ctx actor.Context, replyTo *actor.PID) {
 		Inbound:      a.inbound,
 		Undecided:    a.undecided,
 		SendTimeouts: a.sendTimeouts,
+
+		V2Established: a.v2Established,
+		V2Failures:    a.v2Failures,
+		V2Decoys:      a.v2Decoys,
+		V2Dropped:     a.v2Dropped,
+		V2KeysInline:  a.v2KeysInline,
 	}
 	if replyTo != nil {
 		a.post(replyTo, s)

@@ -46,6 +46,7 @@ var (
 // node when its io replacement starts.
 type Network struct {
 	magic       uint32
+	v2          bool // WithV2
 	recvLimit   int
 	sendLimit   int
 	sendTimeout time.Duration
@@ -150,6 +151,8 @@ type half struct {
 	// closed yet; waiting: in its endpoint's backlog (owner nil until it is
 	// accepted, so a close while it waits is reported to nobody).
 	accepted, undecided, waiting bool
+	// v2 is the BIP324 state while the end may speak v2 (netv2.go).
+	v2 *halfV2
 }
 
 // NetworkOption changes a Network's defaults.

@@ -129,7 +129,8 @@ type Info struct {
 	// Permissions are Core's net permissions of the connection (-whitebind,
 	// -whitelist); none here.
 	Permissions []string `json:"permissions"`
-	// TransportProtocolType is "v1" (BIP324's v2 is not spoken yet).
+	// TransportProtocolType is "v1", or "v2" once a BIP324 handshake
+	// completed.
 	TransportProtocolType string `json:"transport_protocol_type,omitempty"`
 	// SessionID is the BIP324 session id, "" on a v1 connection.
 	SessionID string `json:"session_id"`

@@ -98,6 +98,10 @@ type Config struct {
 	// automatic outbound slots and hears of outcomes. Without one there
 	// are no automatic outbound connections and no feelers.
 	AddrBook bool
+	// V2 says we announce NODE_P2P_V2 (-v2transport): outbound
+	// connections then start with BIP324's v2 transport where Core's would
+	// (see useV2), and Dial actions say so.
+	V2 bool
 	// PersistBans says there is a ban file: the machine asks for the list
 	// to be saved (SaveBans) whenever it changed.
 	PersistBans bool
@@ -168,7 +172,10 @@ type Machine struct {
 	byConn  map[ConnID]*peer
 	closing map[ConnID]closingPeer // peer gone, close not yet reported
 	dials   map[uint64]*pendingDial
-	manual  map[string]*manualNode
+	// v1Only holds the addresses whose v2 dial fell back to v1
+	// (ClosedRetryV1), with when.
+	v1Only map[netip.AddrPort]time.Time
+	manual map[string]*manualNode
 	// fullRelayPeers and feelerPeers count the peers of connection type
 	// ConnOutboundFullRelay and ConnFeeler in peers.
 	fullRelayPeers, feelerPeers int
@@ -223,6 +230,8 @@ type peer struct {
 	// preferEvict: an inbound peer whose address was discouraged when it
 	// connected; eviction takes such peers first.
 	preferEvict bool
+	// v2: dialled with BIP324's v2 transport first.
+	v2 bool
 }
 
 // hsGroup is the source group of an inbound peer's handshake limit.
@@ -240,6 +249,7 @@ type pendingDial struct {
 	addr     netip.AddrPort
 	connType string
 	manual   string
+	v2       bool
 }
 
 // New returns a machine configured by cfg. It does nothing until Start.
@@ -409,7 +419,11 @@ func (m *Machine) Dialed(now time.Time, tag uint64, conn ConnID, local netip.Add
 		out = append(out, Action{Kind: Close, Conn: conn, Reason: ReasonBanned})
 		return m.manualFailed(d.manual, now, out)
 	}
-	return m.spawn(now, conn, d.addr, local, false, d.connType, d.manual, out)
+	out = m.spawn(now, conn, d.addr, local, false, d.connType, d.manual, out)
+	if p := m.byConn[conn]; p != nil {
+		p.v2 = d.v2
+	}
+	return out
 }
 
 // Accepted is io's report of an inbound connection conn from remote to

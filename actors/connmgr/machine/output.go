@@ -116,6 +116,8 @@ type Action struct {
 	// (ReportConnected).
 	Services    protocol.ServiceFlag
 	WantsAddrV2 bool
+	// V2 asks for BIP324's v2 transport first (Dial).
+	V2 bool
 	// Key, Host and Port make up a lookup (Resolve).
 	Key, Host string
 	Port      uint16

@@ -70,4 +70,8 @@ func complete(info *peer.Info, e *connmgr.PeerEntry) {
 		info.Permissions = []string{}
 	}
 	info.TransportProtocolType = "v1"
+	if e.Transport != "" {
+		info.TransportProtocolType = e.Transport
+	}
+	info.SessionID = e.SessionID
 }
