@@ -3,7 +3,6 @@
 package transport
 
 import (
-	"crypto/rand"
 	"fmt"
 
 	"github.com/actornode/actornode/protocol"
@@ -60,15 +59,8 @@ type keyMaker struct {
 }
 
 func newKeyAndGarbage() keyAndGarbage {
-	k, err := bip324.GenerateKey()
-	if err != nil {
-		return keyAndGarbage{err: fmt.Errorf("bip324 key: %w", err)}
-	}
-	g, err := bip324.RandomGarbage(rand.Reader)
-	if err != nil {
-		return keyAndGarbage{err: fmt.Errorf("bip324 garbage: %w", err)}
-	}
-	return keyAndGarbage{key: k, garbage: g}
+	k, g, err := bip324.NewKeyAndGarbage()
+	return keyAndGarbage{key: k, garbage: g, err: err}
 }
 
 func startKeyMaker() *keyMaker {
@@ -110,23 +102,30 @@ func (a *ioActor) stopKeyMaker() {
 }
 
 // newV2 gives c a BIP324 session: a responder for an inbound connection
-// (which still may turn out v1), an initiator for an outbound one, whose
-// key and garbage it queues at once.
+// (which still may turn out v1), taking a key only once the peer's first
+// bytes show v2, so v1 peers cost none; an initiator for an outbound one,
+// whose key and garbage it queues at once.
 func (a *ioActor) newV2(c *conn, initiator bool) error {
-	kg := a.keys()
-	if kg.err != nil {
-		return kg.err
+	cfg := bip324.Config{Magic: a.cfg.Magic, Initiator: initiator, DeferKeyAgreement: true}
+	if initiator {
+		kg := a.keys()
+		if kg.err != nil {
+			return kg.err
+		}
+		cfg.Key, cfg.Garbage = kg.key, kg.garbage
+	} else {
+		cfg.NewKey = func() (bip324.Key, []byte, error) {
+			kg := a.keys() // on the loop: Received runs there
+			return kg.key, kg.garbage, kg.err
+		}
 	}
-	s, err := bip324.NewSession(bip324.Config{
-		Magic: a.cfg.Magic, Initiator: initiator, Key: kg.key, Garbage: kg.garbage,
-		DeferKeyAgreement: true,
-	})
+	s, err := bip324.NewSession(cfg)
 	if err != nil {
 		return err
 	}
 	c.v2 = &v2conn{s: s}
 	if initiator {
-		out := s.Start(a.pool.get(bip324.KeySize + len(kg.garbage)))
+		out := s.Start(a.pool.get(bip324.KeySize + len(cfg.Garbage)))
 		a.enqueue(c, out)
 	}
 	return nil

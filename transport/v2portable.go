@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"crypto/rand"
 	"fmt"
 
 	"github.com/actornode/actornode/protocol"
@@ -21,15 +20,14 @@ type pv2 struct {
 // connection (which may still turn out v1), an initiator for a v2 dial,
 // whose key and garbage it returns to be sent first.
 func newPV2(magic uint32, initiator bool) (*pv2, []byte, error) {
-	k, err := bip324.GenerateKey()
-	if err != nil {
-		return nil, nil, fmt.Errorf("bip324 key: %w", err)
+	cfg := bip324.Config{Magic: magic, Initiator: initiator, NewKey: bip324.NewKeyAndGarbage}
+	if initiator {
+		var err error
+		if cfg.Key, cfg.Garbage, err = bip324.NewKeyAndGarbage(); err != nil {
+			return nil, nil, err
+		}
 	}
-	g, err := bip324.RandomGarbage(rand.Reader)
-	if err != nil {
-		return nil, nil, fmt.Errorf("bip324 garbage: %w", err)
-	}
-	s, err := bip324.NewSession(bip324.Config{Magic: magic, Initiator: initiator, Key: k, Garbage: g})
+	s, err := bip324.NewSession(cfg)
 	if err != nil {
 		return nil, nil, err
 	}

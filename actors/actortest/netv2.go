@@ -1,7 +1,6 @@
 package actortest
 
 import (
-	"crypto/rand"
 	"fmt"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -35,15 +34,14 @@ type halfV2 struct {
 
 // newHalfV2 gives h a Session: initiator for a v2 dial, else responder.
 func newHalfV2(magic uint32, initiator bool) (*halfV2, error) {
-	k, err := bip324.GenerateKey()
-	if err != nil {
-		return nil, fmt.Errorf("bip324 key: %w", err)
+	cfg := bip324.Config{Magic: magic, Initiator: initiator, NewKey: bip324.NewKeyAndGarbage}
+	if initiator {
+		var err error
+		if cfg.Key, cfg.Garbage, err = bip324.NewKeyAndGarbage(); err != nil {
+			return nil, err
+		}
 	}
-	g, err := bip324.RandomGarbage(rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("bip324 garbage: %w", err)
-	}
-	s, err := bip324.NewSession(bip324.Config{Magic: magic, Initiator: initiator, Key: k, Garbage: g})
+	s, err := bip324.NewSession(cfg)
 	if err != nil {
 		return nil, err
 	}
