@@ -146,7 +146,7 @@ type Session struct {
 	key       Key
 	garbage   []byte // ours, until it authenticates our version packet
 	newKey    func() (Key, []byte, error)
-	started   bool   // our key and garbage are out
+	started   bool // our key and garbage are out
 
 	phase   phase
 	matched int // responder: bytes of the v1 prefix matched so far
