@@ -48,7 +48,7 @@ func (c connmgrDebug) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.
 	return c.Core.Check(e, ce)
 }
 
-func startNode(t *testing.T, tweak func(*node.Config, *transport.Config)) (*node.Node, Target, *observer.ObservedLogs) {
+func startNode(t testing.TB, tweak func(*node.Config, *transport.Config)) (*node.Node, Target, *observer.ObservedLogs) {
 	t.Helper()
 	cfg := node.DefaultConfig()
 	cfg.Network = "regtest"
