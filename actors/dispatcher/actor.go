@@ -33,6 +33,13 @@ type Option func(*options)
 
 type options struct {
 	logger *zap.Logger
+	routes *Routes
+}
+
+// WithRoutes makes the dispatcher keep r up to date with the commands that
+// have handlers, for peers to read (default: none kept).
+func WithRoutes(r *Routes) Option {
+	return func(o *options) { o.routes = r }
 }
 
 // WithLogger sets the dispatcher's logger (default: none).
@@ -51,14 +58,16 @@ func Props(opts ...Option) *actor.Props {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	logger := o.logger
+	logger, routes := o.logger, o.routes
 	decider := func(reason any) actor.Directive {
 		logger.Error("handler crashed", zap.Any("reason", reason))
 		return actor.RestartDirective
 	}
 	return actor.PropsFromProducer(func() actor.Actor {
+		routes.publish(nil) // a new incarnation starts with no handlers
 		return &dispatcher{
 			log:       logger,
+			routes:    routes,
 			handlers:  make(map[string][]*actor.PID),
 			watched:   make(map[string]*actor.PID),
 			unhandled: make(map[string]uint64),
@@ -69,7 +78,8 @@ func Props(opts ...Option) *actor.Props {
 
 // dispatcher is the actor. Only its Receive touches its fields.
 type dispatcher struct {
-	log *zap.Logger
+	log    *zap.Logger
+	routes *Routes
 	// handlers lists, per command, the handlers in registration order.
 	handlers map[string][]*actor.PID
 	// watched holds every registered handler by PID.String().
@@ -107,15 +117,20 @@ func (d *dispatcher) Receive(ctx actor.Context) {
 func (d *dispatcher) deliver(ctx actor.Context, msg *Deliver) {
 	if msg.Msg == nil {
 		d.unexpected(msg)
+		msg.Done(ctx)
 		return
 	}
 	cmd := msg.Msg.Command()
 	hs := d.handlers[cmd]
 	if len(hs) == 0 {
+		// Peers that read Routes forward only what has a handler: this
+		// one came before a handler left, or from a peer without Routes.
 		countCommand(d.unhandled, cmd)
 		d.log.Debug("unhandled message", zap.String("command", cmd), zap.Uint64("peer", msg.From.ID))
+		msg.Done(ctx)
 		return
 	}
+	msg.pending.Store(int32(len(hs)))
 	for _, h := range hs {
 		ctx.Send(h, msg)
 	}
@@ -131,6 +146,7 @@ func (d *dispatcher) register(ctx actor.Context, cmd string, h *actor.PID) {
 		return
 	}
 	d.handlers[cmd] = append(d.handlers[cmd], h)
+	d.routes.publish(d.handlers)
 	key := h.String()
 	if _, ok := d.watched[key]; !ok {
 		d.watched[key] = h
@@ -255,6 +271,7 @@ func (d *dispatcher) remove(cmd string, h *actor.PID) {
 	hs := slices.DeleteFunc(d.handlers[cmd], h.Equal)
 	if len(hs) == 0 {
 		delete(d.handlers, cmd)
+		d.routes.publish(d.handlers)
 		return
 	}
 	d.handlers[cmd] = hs

@@ -56,6 +56,10 @@ type Settings struct {
 	// Nonces, when set, receives the nonce of our outbound version until
 	// the handshake ends, and is consulted for inbound versions.
 	Nonces NonceSet
+	// Handlers, when set, says which of the messages the machine forwards
+	// someone processes: the others are ignored before they are decoded
+	// (see Admit). Nil forwards every command the protocol knows.
+	Handlers Handlers
 	// Rand is the source of version and ping nonces. Required.
 	Rand func() uint64
 	// HandshakeTimeout, PingInterval and PingTimeout: zero means the
@@ -325,6 +329,9 @@ func (m *Machine) received(now time.Time, msg protocol.Message, out []Output) []
 		// Core: "Unsupported message prior to verack".
 		return out
 	}
+	if r := m.serviceRule(msg.Command()); r != ReasonNone {
+		return m.disconnect(r, out)
+	}
 	switch msg := msg.(type) {
 	case *protocol.MsgPing:
 		if m.answersPing() {
@@ -339,6 +346,12 @@ func (m *Machine) received(now time.Time, msg protocol.Message, out []Output) []
 			m.feeFilter = msg.MinFee
 		}
 		return out
+	case *protocol.MsgNotFound:
+		if len(msg.InvList) > MaxNotFoundProcessed {
+			// Core reads it and looks at none of its entries.
+			return out
+		}
+		return append(out, Output{Kind: Forward, Msg: msg})
 	default:
 		return append(out, Output{Kind: Forward, Msg: msg})
 	}

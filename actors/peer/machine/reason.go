@@ -29,6 +29,12 @@ const (
 	ProtocolViolation
 	// Requested: someone on our side (a handler, connmgr) asked for it.
 	Requested
+	// ServiceNotOffered: the remote asked for a service we do not announce:
+	// bloom filters or the mempool without NODE_BLOOM, compact block
+	// filters without NODE_COMPACT_FILTERS (Core: "filterload received
+	// despite not offering bloom services", "mempool request with bloom
+	// filters disabled", "peer requested unsupported block filter type").
+	ServiceNotOffered
 )
 
 var reasonNames = [...]string{
@@ -39,6 +45,7 @@ var reasonNames = [...]string{
 	ObsoleteVersion:   "obsolete-version",
 	ProtocolViolation: "protocol-violation",
 	Requested:         "requested",
+	ServiceNotOffered: "service-not-offered",
 }
 
 // String returns the reason's stable, lower-case name ("ping-timeout"),

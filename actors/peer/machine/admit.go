@@ -1,0 +1,118 @@
+package machine
+
+import (
+	"errors"
+
+	"github.com/actornode/actornode/protocol"
+)
+
+// MaxNotFoundProcessed is the most entries of a notfound that are looked
+// at: a longer one is read and ignored (Core: MAX_PEER_TX_ANNOUNCEMENTS +
+// MAX_BLOCKS_IN_TRANSIT_PER_PEER, 5000 + 16).
+const MaxNotFoundProcessed = 5000 + 16
+
+// Handlers says which commands someone processes beyond the machine: the
+// dispatcher's routes (dispatcher.Routes). It must be safe for concurrent
+// use.
+type Handlers interface {
+	Handles(cmd string) bool
+}
+
+// Admit decides, from a received message's command alone and before a
+// byte of its payload is decoded, what becomes of it, as Core's
+// ProcessMessage does before it deserializes: it reports whether to decode
+// the message and feed it to Received. It appends a Disconnect when the
+// command alone breaks a rule. Everything else it refuses is ignored
+// unparsed, so that a byte on the wire turns into memory only when the
+// message will be used:
+//
+//   - before the remote's version, everything but version ("non-version
+//     message before version handshake"); after it, a redundant version;
+//   - before verack, everything but the negotiation messages (verack,
+//     sendheaders, sendcmpct, wtxidrelay, sendaddrv2: "Unsupported
+//     message prior to verack"); after it, a redundant verack;
+//   - after verack, wtxidrelay and sendaddrv2 disconnect; filterload,
+//     filteradd, filterclear and mempool disconnect unless we offer
+//     NODE_BLOOM (see serviceRule);
+//   - commands the protocol does not know, and those no handler processes
+//     (Settings.Handlers), such as tx while we keep no mempool.
+func (m *Machine) Admit(cmd string, out []Output) (bool, []Output) {
+	switch {
+	case m.phase == PhaseNew || m.phase == PhaseClosed:
+		return false, out
+	case m.remote == nil || cmd == protocol.CmdVersion:
+		return cmd == protocol.CmdVersion && m.remote == nil, out
+	}
+	switch cmd {
+	case protocol.CmdVerack:
+		return m.phase != PhaseReady, out
+	case protocol.CmdSendHeaders, protocol.CmdSendCmpct:
+		return true, out
+	case protocol.CmdWtxidRelay, protocol.CmdSendAddrV2:
+		if m.phase == PhaseReady {
+			return false, m.disconnect(ProtocolViolation, out)
+		}
+		return true, out
+	}
+	if m.phase != PhaseReady {
+		return false, out
+	}
+	switch cmd {
+	case protocol.CmdPing, protocol.CmdPong, protocol.CmdFeeFilter:
+		return true, out
+	case protocol.CmdGetCFilters, protocol.CmdGetCFHeaders, protocol.CmdGetCFCheckpt:
+		if !m.cfg.Services.Has(protocol.SFNodeCompactFilters) {
+			// Core reads these before it refuses them (a malformed one
+			// is dropped instead): Received disconnects.
+			return true, out
+		}
+	}
+	if r := m.serviceRule(cmd); r != ReasonNone {
+		return false, m.disconnect(r, out)
+	}
+	if h := m.cfg.Handlers; h != nil && !h.Handles(cmd) {
+		return false, out
+	}
+	return protocol.CommandID(cmd) != 0, out
+}
+
+// serviceRule returns why a request for a service we do not offer
+// disconnects, as Core's ProcessMessage does whatever the payload:
+// filterload, filteradd, filterclear ("... received despite not offering
+// bloom services") and mempool ("mempool request with bloom filters
+// disabled") without NODE_BLOOM; getcfilters, getcfheaders and
+// getcfcheckpt ("peer requested unsupported block filter type") without
+// NODE_COMPACT_FILTERS. ReasonNone when cmd is not refused.
+func (m *Machine) serviceRule(cmd string) Reason {
+	switch cmd {
+	case protocol.CmdFilterLoad, protocol.CmdFilterAdd, protocol.CmdFilterClear, protocol.CmdMempool:
+		if !m.cfg.Services.Has(protocol.SFNodeBloom) {
+			return ServiceNotOffered
+		}
+	case protocol.CmdGetCFilters, protocol.CmdGetCFHeaders, protocol.CmdGetCFCheckpt:
+		if !m.cfg.Services.Has(protocol.SFNodeCompactFilters) {
+			return ServiceNotOffered
+		}
+	}
+	return ReasonNone
+}
+
+// DecodeFailed tells the machine that a message Admit let through did not
+// decode (err from protocol.Decode). Like Core, most are dropped and the
+// connection goes on; a malformed first version disconnects (there is no
+// connection without one), and so, after the handshake, does a list longer
+// than its message allows (protocol.ErrTooMany: addr over 1000, inv or
+// getdata over 50,000, headers over 2000, a locator over 101), which Core
+// treats as misbehaviour; but not notfound, which Core reads whatever its
+// length and ignores when too long.
+func (m *Machine) DecodeFailed(cmd string, err error, out []Output) []Output {
+	switch {
+	case m.phase == PhaseNew || m.phase == PhaseClosed:
+		return out
+	case cmd == protocol.CmdVersion && m.remote == nil:
+		return m.disconnect(ProtocolViolation, out)
+	case m.phase == PhaseReady && cmd != protocol.CmdNotFound && errors.Is(err, protocol.ErrTooMany):
+		return m.disconnect(ProtocolViolation, out)
+	}
+	return out
+}
