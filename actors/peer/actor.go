@@ -125,13 +125,16 @@ func newCommon(cfg Config, o options) *common {
 	if cfg.Nonces != nil { // no typed nil in the interface
 		c.settings.Nonces = cfg.Nonces
 	}
+	if cfg.Routes != nil {
+		c.settings.Handlers = cfg.Routes
+	}
 	return c
 }
 
 // sameNodeWide reports whether cfg's node-wide fields are c's.
 func (c *common) sameNodeWide(cfg *Config) bool {
 	a := &c.cfg
-	return a.IO == cfg.IO && a.Dispatcher == cfg.Dispatcher && a.Nonces == cfg.Nonces &&
+	return a.IO == cfg.IO && a.Dispatcher == cfg.Dispatcher && a.Nonces == cfg.Nonces && a.Routes == cfg.Routes &&
 		a.Network.Magic == cfg.Network.Magic && a.Network.Name == cfg.Network.Name &&
 		a.Services == cfg.Services && a.UserAgent == cfg.UserAgent && a.Relay == cfg.Relay &&
 		a.StartHeight == cfg.StartHeight && a.HandshakeTimeout == cfg.HandshakeTimeout &&
@@ -171,14 +174,71 @@ type rareState struct {
 	// logging is on (see logger): a derived zap logger holds about a
 	// kilobyte, more than the rest of an idle peer.
 	log *zap.Logger
-	// queued holds the batches that arrived while sending was paused
-	// (between SendPaused and SendResumed), still unacknowledged.
+	// queued holds the batches that arrived while the peer was blocked
+	// (see blocked), still unacknowledged, so that io's receive limit
+	// stops reading the socket; next is the first frame of queued[0] not
+	// yet processed (a batch can stop in the middle).
 	queued []*transport.Received
+	next   int
+	// inFlight and inFlightCost count the messages forwarded to handlers
+	// and not yet handled (dispatcher.Handled), and what they cost (see
+	// forwardCost): Core's m_msg_process_queue_size, for messages past
+	// the peer.
+	inFlight, inFlightCost int
+	// conts is the work handlers left for later (dispatcher.Deliver's
+	// Continue), delivered one at a time while sending is not paused;
+	// cont is the one in flight. Core's per-peer getdata queue.
+	conts []continuation
+	cont  *dispatcher.Deliver
 	// decodeErrors counts frames of known commands that failed to decode;
 	// undelivered counts forwards dropped for want of a dispatcher;
 	// unexpected counts actor messages of unknown types (nil until one).
 	decodeErrors, undelivered uint64
 	unexpected                map[string]uint64
+}
+
+// continuation is work a handler left for later: Msg goes back to
+// Handler, costing what the message it came from cost.
+type continuation struct {
+	handler *actor.PID
+	msg     protocol.Message
+	cost    int
+}
+
+// Bounds on the messages a peer has forwarded and that are not yet
+// handled. Past either, the peer stops processing what it receives until
+// handlers catch up; io then stops reading the socket at its receive
+// limit. So one peer has at most maxInFlight messages waiting at the
+// dispatcher and its handlers, and cannot starve the others that share
+// them, as Core's message handler takes one message per peer in turn.
+const (
+	// maxInFlight is the most messages in flight (at least one is
+	// always allowed).
+	maxInFlight = 8
+	// maxInFlightCost is the most bytes of them, counted as their frames
+	// were plus transport.MessageOverhead each: Core's receive flood size
+	// (transport.DefaultRecvLimit) counts them until processed; we count
+	// io's part and ours apart, each bounded.
+	maxInFlightCost = 1_000_000
+)
+
+// forwardCost is what a forwarded message of payload bytes counts in
+// inFlightCost.
+func forwardCost(payload int) int {
+	return protocol.HeaderSize + payload + transport.MessageOverhead
+}
+
+// blocked reports whether the peer must not process more of what it
+// received: sending is paused (Core's ProcessMessages returns at once on
+// fPauseSend), a handler's work left for later is pending (Core serves a
+// non-empty getdata queue before it polls another message), or too much
+// is in flight at the handlers.
+func (p *peer) blocked() bool {
+	if p.paused {
+		return true
+	}
+	r := p.rare
+	return r != nil && (r.cont != nil || len(r.conts) > 0 || r.inFlight >= maxInFlight || r.inFlightCost >= maxInFlightCost)
 }
 
 // extra returns the peer's rare state, made at the first need.
@@ -262,6 +322,8 @@ func (p *peer) Receive(ctx actor.Context) {
 		p.wake(ctx)
 	case *SendMessage:
 		p.sendMessage(ctx, msg)
+	case *dispatcher.Handled:
+		p.handled(ctx, msg)
 	case *transport.SendPaused:
 		p.paused = true
 	case *transport.SendResumed:
@@ -312,30 +374,70 @@ func (p *peer) started(ctx actor.Context) {
 	p.flush(ctx, now, nil, p.m.Start(now, buf[:0]))
 }
 
-// received handles one batch of frames from io, or queues it while sending
-// is paused. Every batch is acknowledged exactly once.
+// received handles one batch of frames from io, or queues it while the
+// peer is blocked. Every batch is acknowledged exactly once.
 func (p *peer) received(ctx actor.Context, rcv *transport.Received) {
 	if rcv.Conn != p.conn {
 		p.logger().Debug("batch for another connection", zap.Uint64("conn", uint64(rcv.Conn)))
 		ctx.Send(p.c.cfg.IO, &transport.Send{Conn: rcv.Conn, Ack: rcv})
 		return
 	}
-	if p.paused && !p.closed {
+	if p.closed {
+		p.process(ctx, rcv, 0) // counted, dropped and acknowledged
+		return
+	}
+	if p.blocked() || (p.rare != nil && len(p.rare.queued) > 0) {
 		r := p.extra()
 		r.queued = append(r.queued, rcv)
 		return
 	}
-	p.process(ctx, rcv)
+	if next := p.process(ctx, rcv, 0); next < len(rcv.Frames) {
+		r := p.extra()
+		r.queued = append(r.queued, rcv)
+		r.next = next
+	}
 }
 
-// process decodes and handles every frame of rcv, then acknowledges it with
-// one Send carrying all replies.
-func (p *peer) process(ctx actor.Context, rcv *transport.Received) {
+// pump goes on with what waits while the peer is no longer blocked: the
+// handlers' work left for later first, then the queued batches.
+func (p *peer) pump(ctx actor.Context) {
+	r := p.rare
+	if r == nil || p.closed {
+		return
+	}
+	for !p.paused {
+		if r.cont == nil && len(r.conts) > 0 {
+			p.deliverContinuation(ctx)
+			continue
+		}
+		if p.blocked() || len(r.queued) == 0 {
+			return
+		}
+		rcv := r.queued[0]
+		if r.next = p.process(ctx, rcv, r.next); r.next < len(rcv.Frames) {
+			return
+		}
+		r.queued[0] = nil
+		r.queued, r.next = r.queued[1:], 0
+		if len(r.queued) == 0 {
+			r.queued = nil
+		}
+	}
+}
+
+// process decodes and handles the frames of rcv from the first-th on. It
+// stops before a frame when the peer is blocked, sending the replies so far
+// and returning the index of that frame; otherwise it acknowledges rcv with
+// one Send carrying all replies, and returns len(rcv.Frames).
+func (p *peer) process(ctx actor.Context, rcv *transport.Received, first int) int {
 	now := p.clock()
 	p.lastRecv = now.UnixNano()
-	p.c.opts.metrics.BatchReceived(len(rcv.Frames))
+	if first == 0 {
+		p.c.opts.metrics.BatchReceived(len(rcv.Frames))
+	}
 	var buf [outBuf]machine.Output
 	data := rcv.Out // io's recycled buffer, when it gave one
+	rcv.Out = nil   // it goes with the first Send
 	if data == nil && len(rcv.Frames) > 1 {
 		// Room for a pong per frame: a batch of pings is answered
 		// without growing the buffer frame by frame.
@@ -347,7 +449,12 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received) {
 	// The outputs of each frame are carried out before the next frame, in
 	// order, so that a batch of thousands of pings needs no more than the
 	// stack buffer.
-	for i := range rcv.Frames {
+	for i := first; i < len(rcv.Frames); i++ {
+		if i > first && p.blocked() && !p.closed {
+			p.report(&t)
+			p.send(ctx, nil, data, reason)
+			return i
+		}
 		f := &rcv.Frames[i]
 		var outs []machine.Output
 		if f.Command == protocol.CmdPing && len(f.Payload) == pingSize && !p.debug() {
@@ -364,10 +471,11 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received) {
 		} else {
 			outs = p.frame(now, f, buf[:0])
 		}
-		data, reason = p.apply(ctx, now, outs, data, reason, &t)
+		data, reason = p.apply(ctx, now, outs, data, reason, &t, forwardCost(len(f.Payload)))
 	}
 	p.report(&t)
 	p.send(ctx, rcv, data, reason)
+	return len(rcv.Frames)
 }
 
 // tally is what one batch of frames keeps while in hand: the nonces and
@@ -414,26 +522,20 @@ func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output) [
 	p.bytesRecv += size
 	p.recvPerMsg.add(f.Command, size)
 	p.c.opts.metrics.MessageReceived(f.Command, 1, int(size))
-	if p.m.Phase() == machine.PhaseClosed {
+	// The machine says, from the command alone, whether the payload is
+	// worth decoding: nothing the peer will not use becomes memory.
+	decode, outs := p.m.Admit(f.Command, outs)
+	if !decode {
+		if p.debug() {
+			p.logger().Debug("ignoring message", zap.String("command", f.Command), zap.Int("bytes", len(f.Payload)))
+		}
 		return outs
 	}
 	msg, err := protocol.Decode(f.Command, f.Payload, p.m.CommonVersion())
 	if err != nil {
 		p.extra().decodeErrors++
 		p.logger().Debug("dropping undecodable message", zap.String("command", f.Command), zap.Error(err))
-		if f.Command == protocol.CmdVersion && p.m.Remote() == nil {
-			// Without a version there is no connection; Core ignores a
-			// redundant one before parsing it, so only the first counts.
-			return p.m.Disconnect(machine.ProtocolViolation, outs)
-		}
-		if p.m.Phase() == machine.PhaseReady && errors.Is(err, protocol.ErrTooMany) {
-			// More entries than a message may carry (addr over 1000, inv
-			// or getdata over 50,000, headers over 2000, a locator over
-			// 101): Core treats each as misbehaviour and disconnects. Any
-			// other undecodable message Core drops and goes on.
-			return p.m.Disconnect(machine.ProtocolViolation, outs)
-		}
-		return outs
+		return p.m.DecodeFailed(f.Command, err, outs)
 	}
 	p.logReceived(msg)
 	return p.m.Received(now, msg, outs)
@@ -471,15 +573,16 @@ func (p *peer) flush(ctx actor.Context, now time.Time, ack *transport.Received, 
 		data = ack.Out // io's recycled buffer, when it gave one
 	}
 	var t tally
-	data, reason := p.apply(ctx, now, outs, data, nil, &t)
+	data, reason := p.apply(ctx, now, outs, data, nil, &t, 0)
 	p.report(&t)
 	p.send(ctx, ack, data, reason)
 }
 
 // apply carries out outs: Sends are appended to data (pongs counted in t),
-// the other outputs done at once; a Disconnect's reason is returned (the
-// first one kept) for send to act on after the data went out.
-func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, data []byte, reason error, t *tally) ([]byte, error) {
+// the other outputs done at once (a forward costing cost); a Disconnect's
+// reason is returned (the first one kept) for send to act on after the data
+// went out.
+func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, data []byte, reason error, t *tally, cost int) ([]byte, error) {
 	for i := range outs {
 		o := &outs[i]
 		switch o.Kind {
@@ -495,7 +598,7 @@ func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, da
 		case machine.Event:
 			p.event(ctx, o)
 		case machine.Forward:
-			p.forward(ctx, o.Msg)
+			p.forward(ctx, o.Msg, cost)
 		case machine.Wake:
 			p.timer().Set(now, o.At)
 		}
@@ -603,14 +706,59 @@ func (p *peer) event(ctx actor.Context, o *machine.Output) {
 }
 
 // forward hands msg (decoded by protocol.Decode, so it owns its bytes) to
-// the dispatcher.
-func (p *peer) forward(ctx actor.Context, msg protocol.Message) {
+// the dispatcher. It counts as in flight until the handlers are done with
+// it (dispatcher.Handled).
+func (p *peer) forward(ctx actor.Context, msg protocol.Message, cost int) {
+	r := p.extra()
 	if p.c.cfg.Dispatcher == nil {
-		p.extra().undelivered++
+		r.undelivered++
 		return
 	}
-	from := dispatcher.Sender{ID: p.id, PID: ctx.Self(), Remote: p.m.RemoteAddr(), Inbound: p.m.Inbound()}
-	ctx.Send(p.c.cfg.Dispatcher, &dispatcher.Deliver{From: from, Msg: msg})
+	r.inFlight++
+	r.inFlightCost += cost
+	ctx.Send(p.c.cfg.Dispatcher, &dispatcher.Deliver{From: p.sender(ctx), Msg: msg, Cost: cost})
+}
+
+func (p *peer) sender(ctx actor.Context) dispatcher.Sender {
+	return dispatcher.Sender{ID: p.id, PID: ctx.Self(), Remote: p.m.RemoteAddr(), Inbound: p.m.Inbound()}
+}
+
+// handled takes back what a handler is done with, keeps the work it left
+// for later, and goes on with what waits.
+func (p *peer) handled(ctx actor.Context, h *dispatcher.Handled) {
+	r := p.extra()
+	if h.Last && h.Deliver != nil {
+		r.inFlight = max(r.inFlight-1, 0)
+		r.inFlightCost = max(r.inFlightCost-h.Deliver.Cost, 0)
+		if h.Deliver == r.cont {
+			r.cont = nil
+		}
+	}
+	if h.Next != nil && h.Handler != nil && !p.closed && !p.closing && p.m.Phase() != machine.PhaseClosed {
+		cost := 0
+		if h.Deliver != nil {
+			cost = h.Deliver.Cost
+		}
+		r.conts = append(r.conts, continuation{handler: h.Handler, msg: h.Next, cost: cost})
+	}
+	p.pump(ctx)
+}
+
+// deliverContinuation sends the first piece of work left for later back
+// to its handler.
+func (p *peer) deliverContinuation(ctx actor.Context) {
+	r := p.rare
+	c := r.conts[0]
+	r.conts[0] = continuation{}
+	r.conts = r.conts[1:]
+	if len(r.conts) == 0 {
+		r.conts = nil
+	}
+	d := &dispatcher.Deliver{From: p.sender(ctx), Msg: c.msg, Cost: c.cost}
+	r.cont = d
+	r.inFlight++
+	r.inFlightCost += c.cost
+	ctx.Send(c.handler, d)
 }
 
 func (p *peer) wake(ctx actor.Context) {
@@ -643,15 +791,7 @@ func (p *peer) sendMessage(ctx actor.Context, msg *SendMessage) {
 
 func (p *peer) resumed(ctx actor.Context) {
 	p.paused = false
-	if p.rare == nil {
-		return
-	}
-	queued := p.rare.queued
-	p.rare.queued = nil
-	for i, rcv := range queued {
-		p.process(ctx, rcv)
-		queued[i] = nil
-	}
+	p.pump(ctx)
 }
 
 func (p *peer) disconnect(ctx actor.Context, msg *Disconnect) {
@@ -720,7 +860,8 @@ func (p *peer) ackQueued(ctx actor.Context) {
 	for _, rcv := range p.rare.queued {
 		ctx.Send(p.c.cfg.IO, &transport.Send{Conn: p.conn, Ack: rcv})
 	}
-	p.rare.queued = nil
+	p.rare.queued, p.rare.next = nil, 0
+	p.rare.conts, p.rare.cont = nil, nil
 }
 
 // pingNow sends a ping ahead of the interval (Core's ping RPC).
@@ -802,8 +943,14 @@ func (p *peer) describe(ctx actor.Context, msg *inspect.Describe) {
 		summary["version"] = v.ProtocolVersion
 		summary["subver"] = v.UserAgent
 	}
-	if p.rare != nil && p.rare.decodeErrors > 0 {
-		summary["decode_errors"] = p.rare.decodeErrors
+	if r := p.rare; r != nil {
+		if r.decodeErrors > 0 {
+			summary["decode_errors"] = r.decodeErrors
+		}
+		if r.inFlight > 0 || len(r.queued) > 0 {
+			summary["in_flight"] = r.inFlight
+			summary["queued_batches"] = len(r.queued)
+		}
 	}
 	ctx.Send(msg.ReplyTo, &inspect.Description{Self: ctx.Self(), Kind: "peer", Summary: summary})
 }

@@ -134,11 +134,14 @@ func newHarness(t *testing.T, nonces *Nonces, opts ...harnessOpt) *harness {
 		UserAgent: "/actornode-test:0.1/",
 		Nonces:    nonces,
 	}
+	h.io, h.disp, h.events = newProbe(system, h.wait), newProbe(system, h.wait), newProbe(system, h.wait)
 	for _, o := range opts {
 		o(h, &cfg)
 	}
-	h.io, h.disp, h.events = newProbe(system, h.wait), newProbe(system, h.wait), newProbe(system, h.wait)
-	cfg.IO, cfg.Dispatcher = h.io.pid, h.disp.pid
+	cfg.IO = h.io.pid
+	if cfg.Dispatcher == nil {
+		cfg.Dispatcher = h.disp.pid
+	}
 	core, logs := observer.New(h.level)
 	h.logs = logs
 	logger := zap.New(zapcore.NewTee(core, zaptest.NewLogger(t, zaptest.Level(zap.InfoLevel)).Core()))
@@ -393,7 +396,7 @@ func TestForwardsToDispatcher(t *testing.T) {
 	var wire []byte
 	wire = protocol.AppendFrame(wire, h.params.Magic, inv, protocol.ProtocolVersion)
 	wire = protocol.AppendFrame(wire, h.params.Magic, tx, protocol.ProtocolVersion)
-	// An unknown command is forwarded raw.
+	// An unknown command is not.
 	wire = protocol.AppendRawFrame(wire, h.params.Magic, "unknowncmd", []byte{0xaa, 0xbb})
 	rcv := h.postWire(wire)
 	h.expectSend(rcv)
@@ -414,11 +417,15 @@ func TestForwardsToDispatcher(t *testing.T) {
 		got.TxOut[0].Value != 5000 || !slices.Equal(got.TxOut[0].PkScript, []byte{0x6a, 0x01, 0x2a}) {
 		t.Fatalf("forwarded %+v", d.Msg)
 	}
-	d = expect[*dispatcher.Deliver](t, h.disp)
-	if raw, ok := d.Msg.(*protocol.MsgRaw); !ok || raw.Cmd != "unknowncmd" || !slices.Equal(raw.Payload, []byte{0xaa, 0xbb}) {
-		t.Fatalf("forwarded %+v", d.Msg)
-	}
+	// The unknown command was dropped unparsed, and counted as *other*.
+	expectEmpty(t, h.disp)
 	expectEmpty(t, h.io)
+	p := newProbe(h.system, h.wait)
+	defer h.system.Root.Stop(p.pid)
+	h.system.Root.Send(h.peer, &GetInfo{ReplyTo: p.pid})
+	if info := expect[*Info](t, p); info.BytesRecvPerMsg[otherCommand] != protocol.HeaderSize+2 {
+		t.Fatalf("bytes received per message %v", info.BytesRecvPerMsg)
+	}
 }
 
 // tooManyAddr is an addr frame whose count says 1001 with every entry
@@ -479,7 +486,7 @@ func TestTooManyEntriesDisconnectsAfterHandshake(t *testing.T) {
 	h.closed(machine.ProtocolViolation)
 }
 
-func TestUndecodableBeforeHandshakeDoesNotDisconnect(t *testing.T) {
+func TestBeforeHandshakeIgnoredUnparsed(t *testing.T) {
 	h := newHarness(t, NewNonces())
 	defer h.stop()
 	wantCommands(t, h.expectSend(nil), "version")
@@ -497,8 +504,9 @@ func TestUndecodableBeforeHandshakeDoesNotDisconnect(t *testing.T) {
 	}
 	p := newProbe(h.system, h.wait)
 	h.system.Root.Send(h.peer, &inspect.Describe{ReplyTo: p.pid})
-	if d := expect[*inspect.Description](t, p); d.Summary["decode_errors"] != uint64(4) || d.Summary["handshake"] != "awaiting-verack" {
-		t.Errorf("summary %+v, want 4 decode errors while awaiting verack", d.Summary)
+	// Core ignores them unparsed, and so do we: nothing was decoded.
+	if d := expect[*inspect.Description](t, p); d.Summary["decode_errors"] != nil || d.Summary["handshake"] != "awaiting-verack" {
+		t.Errorf("summary %+v, want no decode errors while awaiting verack", d.Summary)
 	}
 	h.system.Root.Stop(p.pid)
 	expectEmpty(t, h.io)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )
@@ -27,6 +28,10 @@ type Config struct {
 	// Dispatcher receives *dispatcher.Deliver for every message the peer does
 	// not handle itself, after the handshake. Nil drops them.
 	Dispatcher *actor.PID
+	// Routes, the dispatcher's (dispatcher.WithRoutes), says which commands
+	// have handlers: the peer decodes and forwards only those. Nil
+	// forwards every command the protocol knows.
+	Routes *dispatcher.Routes
 	// Network gives the magic and the network name.
 	Network protocol.Params
 	// Services are the service bits we announce (only what we really offer).
