@@ -35,6 +35,8 @@ func unmap(ap netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(ap.Addr
 
 // deliver handles the gossip the dispatcher forwards.
 func (a *addrBook) deliver(ctx actor.Context, d *dispatcher.Deliver) {
+	// The message counts against its peer's budget until we are done.
+	defer d.Done(ctx)
 	switch m := d.Msg.(type) {
 	case *protocol.MsgAddr:
 		a.gossip(ctx, d.From, m.AddrList, nil)

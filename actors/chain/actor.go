@@ -93,19 +93,31 @@ func (a *handler) started() {
 func (a *handler) deliver(ctx actor.Context, d *dispatcher.Deliver) {
 	if d.From.PID == nil || d.Msg == nil {
 		a.unexpected("deliver without sender or message")
+		d.Done(ctx)
 		return
 	}
 	switch m := d.Msg.(type) {
 	case *protocol.MsgGetHeaders:
 		a.getHeaders(ctx, d.From, m)
 	case *protocol.MsgGetData:
-		a.getData(ctx, d.From, m)
+		a.srv.n.getData++
+		a.getData(ctx, d, m.InvList)
+		return
+	case *getDataRest:
+		a.getData(ctx, d, m.InvList)
+		return
 	case *protocol.MsgGetBlocks:
 		a.getBlocks(ctx, d.From, m)
 	default:
 		a.unexpected(d.Msg.Command())
 	}
+	d.Done(ctx)
 }
+
+// getDataRest is what is left of a peer's getdata after a pass: the peer
+// keeps it (dispatcher.Deliver.Continue) and hands it back for the next
+// pass once its send queue is below the limit.
+type getDataRest struct{ protocol.MsgGetData }
 
 func (a *handler) getHeaders(ctx actor.Context, from dispatcher.Sender, m *protocol.MsgGetHeaders) {
 	reply, why := a.srv.getHeaders(m)
@@ -139,10 +151,14 @@ func (a *handler) getBlocks(ctx actor.Context, from dispatcher.Sender, m *protoc
 	}
 }
 
-func (a *handler) getData(ctx actor.Context, from dispatcher.Sender, m *protocol.MsgGetData) {
-	outs, disconnect := a.srv.getData(m.InvList, a.outs[:0])
+// getData serves one pass of a peer's getdata queue (server.getData) and
+// leaves the rest with the peer, as Core serves at most one block per
+// peer per turn and none while the peer's send buffer is full.
+func (a *handler) getData(ctx actor.Context, d *dispatcher.Deliver, invs []protocol.InvVect) {
+	from := d.From
+	outs, rest, disconnect := a.srv.getData(invs, a.outs[:0])
 	if ce := a.log.Check(zap.DebugLevel, "getdata"); ce != nil {
-		ce.Write(zap.Uint64("peer", from.ID), zap.Int("entries", len(m.InvList)), zap.Int("replies", len(outs)))
+		ce.Write(zap.Uint64("peer", from.ID), zap.Int("entries", len(invs)), zap.Int("replies", len(outs)), zap.Int("left", len(rest)))
 	}
 	for i, msg := range outs {
 		ctx.Send(from.PID, &peer.SendMessage{Msg: msg})
@@ -153,6 +169,11 @@ func (a *handler) getData(ctx actor.Context, from dispatcher.Sender, m *protocol
 		a.log.Debug("disconnecting", zap.Uint64("peer", from.ID), zap.Error(disconnect))
 		ctx.Send(from.PID, &peer.Disconnect{Reason: disconnect})
 	}
+	if len(rest) == 0 || disconnect != nil {
+		d.Done(ctx)
+		return
+	}
+	d.Continue(ctx, ctx.Self(), &getDataRest{protocol.MsgGetData{InvList: rest}})
 }
 
 func (a *handler) describe(ctx actor.Context, msg *inspect.Describe) {

@@ -79,7 +79,11 @@ func (f *fixture) expectNothingBefore(t *testing.T) {
 	t.Helper()
 	marker := protocol.Hash{0x6d, 0x61, 0x72, 0x6b}
 	f.deliver(&protocol.MsgGetData{InvList: []protocol.InvVect{{Type: protocol.InvTypeTx, Hash: marker}}})
-	next := f.peer.ExpectAny(t, wait)
+	// Skip the handlers' Handled: every other message counts.
+	next := actortest.ExpectMatch(t, f.peer, wait, func(m any) bool {
+		_, handled := m.(*dispatcher.Handled)
+		return !handled
+	})
 	sm, ok := next.(*peer.SendMessage)
 	if !ok {
 		t.Fatalf("peer got %T before the marker's notfound", next)
@@ -303,5 +307,53 @@ func TestThroughDispatcher(t *testing.T) {
 		if stats.Handlers[cmd] != 1 {
 			t.Errorf("handlers for %s: %d, want 1", cmd, stats.Handlers[cmd])
 		}
+	}
+}
+
+// Every request is reported handled, once, to the peer that sent it.
+func TestHandledReported(t *testing.T) {
+	f := newFixture(t, protocol.NameRegtest)
+	f.deliver(&protocol.MsgGetHeaders{HashStop: f.params.GenesisHash})
+	f.deliver(&protocol.MsgInv{})
+	for range 2 {
+		if h := actortest.Expect[*dispatcher.Handled](t, f.peer, wait); !h.Last || h.Next != nil {
+			t.Fatalf("handled %+v", h)
+		}
+	}
+	actortest.ExpectNone[*dispatcher.Handled](t, f.peer, 0)
+}
+
+// A getdata is served one block per pass: after each, the rest goes back
+// to the peer (Continue), which hands it back when it can send again.
+func TestGetDataOneBlockPerPass(t *testing.T) {
+	f := newFixture(t, protocol.NameRegtest)
+	const n = 5
+	invs := make([]protocol.InvVect, n)
+	for i := range invs {
+		invs[i] = protocol.InvVect{Type: protocol.InvTypeBlock, Hash: f.params.GenesisHash}
+	}
+	f.deliver(&protocol.MsgGetData{InvList: invs})
+	for i := range n {
+		checkGenesisBlock(t, expectSend[*protocol.MsgRaw](t, f.peer), f.params)
+		h := actortest.Expect[*dispatcher.Handled](t, f.peer, wait)
+		if !h.Last {
+			t.Fatalf("pass %d not done", i)
+		}
+		if i == n-1 {
+			if h.Next != nil {
+				t.Fatalf("last pass left %v", h.Next)
+			}
+			break
+		}
+		actortest.ExpectNone[*peer.SendMessage](t, f.peer, 0)
+		if h.Next == nil || !h.Handler.Equal(f.chain) || h.Next.Command() != protocol.CmdGetData {
+			t.Fatalf("pass %d: handled %+v", i, h)
+		}
+		f.system.Root.Send(h.Handler, &dispatcher.Deliver{From: dispatcher.Sender{ID: 7, PID: f.peer.PID()}, Msg: h.Next, Cost: h.Deliver.Cost})
+	}
+	f.system.Root.Send(f.chain, &inspect.Describe{ReplyTo: f.peer.PID()})
+	d := actortest.Expect[*inspect.Description](t, f.peer, wait)
+	if served := d.Summary["served"].(map[string]uint64); served["getdata"] != 1 || served["blocks"] != n {
+		t.Fatalf("served %+v", served)
 	}
 }

@@ -241,11 +241,16 @@ func (s *server) getBlocks(m *protocol.MsgGetBlocks) (*protocol.MsgInv, error) {
 	return &protocol.MsgInv{InvList: invs}, nil
 }
 
-// getData answers getdata (Core's ProcessGetData and ProcessGetBlockData),
-// appending the messages to send to outs. It walks the list as Core's
-// message loop does, one round at a time: the transactions at the front,
-// then one other entry, then a notfound for those transactions. So a list
-// of [tx, block, tx] gets block, notfound, notfound, like Core.
+// getData makes one pass over a peer's getdata queue, invs, as Core's
+// ProcessGetData does each time the peer's turn comes (ProcessGetData and
+// ProcessGetBlockData), appending the messages to send to outs and
+// returning what is left of the queue for the next pass: the transactions
+// at the front, then at most one other entry (a block is expensive: one
+// per pass), then a notfound for those transactions. So a list of [tx,
+// block, tx] gets block and notfound in the first pass, notfound in the
+// second, like Core. The caller runs the next pass only once the peer's
+// send queue is below its limit, which bounds what one getdata can make
+// us queue.
 //
 //   - tx, witness-tx and wtx: we keep no mempool, so each is not found.
 //   - block, witness-block and cmpctblock of a block we have: a block
@@ -258,32 +263,30 @@ func (s *server) getBlocks(m *protocol.MsgGetBlocks) (*protocol.MsgInv, error) {
 //   - any other type (witness-filtered-block, unknown values): dropped.
 //
 // Blocks are sent as copies: a sent slice belongs to its receiver.
-func (s *server) getData(invs []protocol.InvVect, outs []protocol.Message) ([]protocol.Message, error) {
-	s.n.getData++
-	for i := 0; i < len(invs); {
-		var notFound []protocol.InvVect
-		for ; i < len(invs) && isTx(invs[i].Type); i++ {
-			notFound = append(notFound, invs[i])
-		}
-		var disconnect error
-		if i < len(invs) {
-			inv := invs[i]
-			i++
-			if isBlock(inv.Type) {
-				outs, disconnect = s.getBlockData(inv, outs)
-			}
-		}
-		if len(notFound) > 0 {
-			s.n.notFoundMsgs++
-			s.n.notFound += uint64(len(notFound))
-			outs = append(outs, &protocol.MsgNotFound{InvList: notFound})
-		}
-		if disconnect != nil {
-			s.n.disconnects++
-			return outs, disconnect
+func (s *server) getData(invs []protocol.InvVect, outs []protocol.Message) (_ []protocol.Message, rest []protocol.InvVect, _ error) {
+	i := 0
+	var notFound []protocol.InvVect
+	for ; i < len(invs) && isTx(invs[i].Type); i++ {
+		notFound = append(notFound, invs[i])
+	}
+	var disconnect error
+	if i < len(invs) {
+		inv := invs[i]
+		i++
+		if isBlock(inv.Type) {
+			outs, disconnect = s.getBlockData(inv, outs)
 		}
 	}
-	return outs, nil
+	if len(notFound) > 0 {
+		s.n.notFoundMsgs++
+		s.n.notFound += uint64(len(notFound))
+		outs = append(outs, &protocol.MsgNotFound{InvList: notFound})
+	}
+	if disconnect != nil {
+		s.n.disconnects++
+		return outs, nil, disconnect
+	}
+	return outs, invs[i:], nil
 }
 
 // getBlockData answers one block entry of getdata (Core's

@@ -247,7 +247,7 @@ func TestGetData(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &server{chain: mustChain(t, p)}
-			outs, err := s.getData(tc.invs, nil)
+			outs, err := allPasses(t, s, tc.invs)
 			if !errors.Is(err, tc.disconnect) || (err == nil) != (tc.disconnect == nil) {
 				t.Errorf("disconnect %v, want %v", err, tc.disconnect)
 			}
@@ -266,15 +266,46 @@ func TestGetDataBlockIsACopy(t *testing.T) {
 	p := network(t, protocol.NameRegtest)
 	s := &server{chain: mustChain(t, p)}
 	req := []protocol.InvVect{{Type: protocol.InvTypeBlock, Hash: p.GenesisHash}}
-	outs, _ := s.getData(req, nil)
+	outs, _, _ := s.getData(req, nil)
 	outs[0].(*protocol.MsgRaw).Payload[0] ^= 0xff
-	outs, _ = s.getData(req, nil)
+	outs, _, _ = s.getData(req, nil)
 	block := outs[0].(*protocol.MsgRaw).Payload
 	if string(block) != string(p.GenesisBlock) {
 		t.Fatal("a sent block shares memory with the chain")
 	}
-	if s.n.blocks != 2 || s.n.getData != 2 {
+	if s.n.blocks != 2 {
 		t.Errorf("counters %+v", s.n)
+	}
+}
+
+// allPasses runs getData's passes until the queue is empty, as the actor
+// does across continuations.
+func allPasses(t *testing.T, s *server, invs []protocol.InvVect) ([]protocol.Message, error) {
+	t.Helper()
+	var outs []protocol.Message
+	for range len(invs) + 1 {
+		var err error
+		outs, invs, err = s.getData(invs, outs)
+		if err != nil || len(invs) == 0 {
+			return outs, err
+		}
+	}
+	t.Fatal("getdata passes did not end")
+	return nil, nil
+}
+
+// One pass serves at most one block, whatever the length of the list.
+func TestGetDataOneBlockPerPass(t *testing.T) {
+	p := network(t, protocol.NameRegtest)
+	s := &server{chain: mustChain(t, p)}
+	invs := make([]protocol.InvVect, protocol.MaxInvPerMsg)
+	for i := range invs {
+		invs[i] = protocol.InvVect{Type: protocol.InvTypeBlock, Hash: p.GenesisHash}
+	}
+	invs[0].Type = protocol.InvTypeTx
+	outs, rest, err := s.getData(invs, nil)
+	if err != nil || len(outs) != 2 || len(rest) != len(invs)-2 || &rest[0] != &invs[2] {
+		t.Fatalf("pass: %d replies, %d left, %v", len(outs), len(rest), err)
 	}
 }
 
@@ -287,8 +318,8 @@ func TestEmptyChain(t *testing.T) {
 	if inv, err := s.getBlocks(getBlocksMsg(nil, protocol.Hash{})); inv != nil || err != nil {
 		t.Errorf("getblocks: %v %v", inv, err)
 	}
-	outs, err := s.getData([]protocol.InvVect{{Type: protocol.InvTypeBlock}}, nil)
-	if len(outs) != 0 || err != nil {
+	outs, rest, err := s.getData([]protocol.InvVect{{Type: protocol.InvTypeBlock}}, nil)
+	if len(outs) != 0 || len(rest) != 0 || err != nil {
 		t.Errorf("getdata: %v %v", outs, err)
 	}
 	if s.chain.tipHeight() != -1 || s.chain.work.Cmp(new(big.Int)) != 0 {

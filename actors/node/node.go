@@ -22,6 +22,7 @@ import (
 	"github.com/actornode/actornode/actors/addrbook"
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/debughttp"
+	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/internal/workpool"
 	"github.com/actornode/actornode/actors/metrics"
@@ -63,6 +64,9 @@ type Node struct {
 	// (defaultPeerProps), sharing what every peer has in common.
 	peerPool *workpool.Pool
 	peers    *peer.Factory
+	// routes are the commands that have handlers, kept by the dispatcher
+	// and read by every peer, which decodes only those.
+	routes *dispatcher.Routes
 
 	debugSrv *http.Server
 	debugLn  net.Listener
@@ -133,7 +137,7 @@ func New(cfg Config, opts ...Option) (*Node, error) {
 	if o.ioProps == nil {
 		o.ioProps = transport.Props
 	}
-	n := &Node{cfg: cfg, params: params, opts: o, logger: o.logger, done: make(chan struct{}),
+	n := &Node{cfg: cfg, params: params, opts: o, logger: o.logger, done: make(chan struct{}), routes: dispatcher.NewRoutes(),
 		counters: inspect.NewCounters(), logFile: logFile}
 	n.peerLogger = n.logger.Named(CategoryNet).Named("peer")
 	n.metrics = metrics.New(n.snapshot, scrapeTimeout)
@@ -404,6 +408,7 @@ func (n *Node) peerTemplate() peer.Config {
 		HandshakeTimeout: n.cfg.HandshakeTimeout,
 		PingInterval:     n.cfg.PingInterval,
 		PingTimeout:      n.cfg.PingTimeout,
+		Routes:           n.routes,
 	}
 }
 

@@ -66,7 +66,7 @@ func (r *rootActor) start(ctx actor.Context) {
 	}
 	p := childPIDs{}
 	p.io = spawn("io", n.opts.ioProps(n.ioConfig()))
-	p.dispatcher = spawn("dispatcher", dispatcher.Props(dispatcher.WithLogger(n.logger.Named(CategoryMsg).Named("dispatcher"))))
+	p.dispatcher = spawn("dispatcher", dispatcher.Props(dispatcher.WithLogger(n.logger.Named(CategoryMsg).Named("dispatcher")), dispatcher.WithRoutes(n.routes)))
 	// The chain handler serves the blocks we have (the genesis block), which
 	// is what makes our NODE_NETWORK service bit true.
 	ctx.Send(p.dispatcher, &dispatcher.Spawn{
