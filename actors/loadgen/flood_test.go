@@ -143,3 +143,172 @@ func BenchmarkUnknownCommandFlood(b *testing.B) {
 		b.ReportMetric(float64(f.rtt(0.99).Microseconds()), "p99-µs")
 	}
 }
+
+// getDataGenesis is a getdata frame asking n times for the genesis block.
+func getDataGenesis(params protocol.Params, n int) []byte {
+	invs := make([]protocol.InvVect, n)
+	for i := range invs {
+		invs[i] = protocol.InvVect{Type: protocol.InvTypeBlock, Hash: params.GenesisHash}
+	}
+	return protocol.AppendFrame(nil, params.Magic, &protocol.MsgGetData{InvList: invs}, protocol.ProtocolVersion)
+}
+
+// liveHeap is the heap in use after a collection that returns freed memory
+// to the system: what the process holds, not garbage waiting for the
+// collector.
+func liveHeap() int64 {
+	var ms runtime.MemStats
+	debug.FreeOSMemory()
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
+}
+
+// TestGetDataFloodIsBounded: a peer sends fifteen getdata of 50,000
+// entries each for the genesis block and never reads. Each entry would be
+// a 309-byte block message, 230 MB in all: the node serves one block per
+// pass only while the peer's send queue is below the send limit, stops
+// processing the peer's messages while it is over, and io then stops
+// reading it at the receive limit. The process's live heap grows by a
+// small multiple of the limits, and another peer keeps its round trips.
+func TestGetDataFloodIsBounded(t *testing.T) {
+	n, target, _ := startNode(t, func(*node.Config, *transport.Config) {})
+	const limits = transport.DefaultRecvLimit + transport.DefaultSendLimit
+	other, err := Dial(target, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	flooder, err := Dial(target, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer flooder.Close()
+	roundTrips(t, other, 10)
+
+	heapBefore, rssBefore := liveHeap(), rssKiB(t)
+	frame := getDataGenesis(n.Params(), protocol.MaxInvPerMsg)
+	done := make(chan struct{})
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range 15 {
+			for off := 0; off < len(frame); {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				flooder.SetDeadline(time.Now().Add(200 * time.Millisecond))
+				w, err := flooder.nc.Write(frame[off:])
+				off += w
+				sent.Add(int64(w))
+				var ne net.Error
+				if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+					return
+				}
+			}
+		}
+	})
+	defer func() { close(done); wg.Wait() }()
+	eventually(t, "the flooder paused both ways", func() bool {
+		s := ioStats(t, n)
+		return s.ReadsPaused == 1 && s.SendsPaused == 1
+	})
+	s1 := ioStats(t, n)
+	roundTrips(t, other, 50)
+	s2 := ioStats(t, n)
+	heapPeak, rssPeak := liveHeap(), rssKiB(t)
+	t.Logf("flooder sent %d of %d bytes; io read %d bytes, %d queued; live heap %d -> %d; rss %d -> %d KiB",
+		sent.Load(), 15*len(frame), s2.BytesRead, s2.BytesQueued, heapBefore, heapPeak, rssBefore, rssPeak)
+	if s2.BytesRead-s1.BytesRead > transport.ReadBufferSize {
+		t.Fatalf("io kept reading the paused flooder: %+v then %+v", s1, s2)
+	}
+	if s2.BytesQueued > 2*transport.DefaultSendLimit {
+		t.Fatalf("send queue %d bytes, limit %d", s2.BytesQueued, transport.DefaultSendLimit)
+	}
+	// What the node may hold: the receive limit's worth of frames at io,
+	// the decoded getdata in hand (its size on the wire), the send queue,
+	// and io's pooled buffers.
+	if growth := heapPeak - heapBefore; growth >= 3*limits && !raceEnabled {
+		t.Fatalf("live heap grew by %d bytes, limits are %d", growth, limits)
+	}
+	if growth := (rssPeak - rssBefore) * 1024; growth >= 4*limits && !raceEnabled {
+		t.Fatalf("rss grew by %d bytes, limits are %d", growth, limits)
+	}
+}
+
+// TestFloodOfUnprocessedMessagesIsBounded: a peer streams, without
+// reading, frames the node either drops unparsed (an unknown command) or
+// hands to a handler (getaddr, to the address book). Each message counts
+// against the peer until its handler is done, so the handler's mailbox
+// holds a few of them, not millions; the live heap stays within a small
+// multiple of the limits and another peer keeps its round trips.
+func TestFloodOfUnprocessedMessagesIsBounded(t *testing.T) {
+	for _, cmd := range []string{"junk", protocol.CmdGetAddr} {
+		t.Run(cmd, func(t *testing.T) {
+			_, target, _ := startNode(t, func(*node.Config, *transport.Config) {})
+			const limits = transport.DefaultRecvLimit + transport.DefaultSendLimit
+			var chunk []byte
+			for len(chunk) < 64<<10 {
+				chunk = protocol.AppendRawFrame(chunk, target.Magic, cmd, nil)
+			}
+			other, err := Dial(target, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			flooder, err := Dial(target, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer flooder.Close()
+			heapBefore := liveHeap()
+			var written atomic.Int64
+			var wg sync.WaitGroup
+			wg.Go(func() { streamFor(flooder, chunk, 2*time.Second, &written) })
+			roundTrips(t, other, 20)
+			heapDuring := liveHeap()
+			roundTrips(t, other, 20)
+			wg.Wait()
+			t.Logf("flooder wrote %d bytes; live heap %d -> %d", written.Load(), heapBefore, heapDuring)
+			if growth := heapDuring - heapBefore; growth >= 3*limits && !raceEnabled {
+				t.Fatalf("live heap grew by %d bytes, limits are %d", growth, limits)
+			}
+		})
+	}
+}
+
+// TestUnofferedServiceDisconnects: Core disconnects a peer that asks for
+// bloom filtering or the mempool without NODE_BLOOM, or for compact block
+// filters without NODE_COMPACT_FILTERS, neither of which we offer.
+func TestUnofferedServiceDisconnects(t *testing.T) {
+	_, target, _ := startNode(t, func(*node.Config, *transport.Config) {})
+	for i, msg := range []protocol.Message{
+		&protocol.MsgFilterLoad{Filter: []byte{0}, HashFuncs: 1},
+		&protocol.MsgFilterAdd{Data: []byte{1}},
+		&protocol.MsgFilterClear{},
+		&protocol.MsgMempool{},
+		&protocol.MsgGetCFilters{StopHash: protocol.Hash{1}},
+		&protocol.MsgGetCFHeaders{StopHash: protocol.Hash{1}},
+		&protocol.MsgGetCFCheckpt{StopHash: protocol.Hash{1}},
+	} {
+		c, err := Dial(target, 10+i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.WriteRaw(protocol.AppendFrame(nil, target.Magic, msg, protocol.ProtocolVersion)); err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(wait))
+		for range 100 { // the node's handshake extras, then the close
+			if _, _, err = c.Next(); err != nil {
+				break
+			}
+		}
+		var ne net.Error
+		if err == nil || (errors.As(err, &ne) && ne.Timeout()) {
+			t.Errorf("%s: connection still open (%v)", msg.Command(), err)
+		}
+		c.Close()
+	}
+}

@@ -438,10 +438,10 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received, first int) in
 	var buf [outBuf]machine.Output
 	data := rcv.Out // io's recycled buffer, when it gave one
 	rcv.Out = nil   // it goes with the first Send
-	if data == nil && len(rcv.Frames) > 1 {
+	if n := len(rcv.Frames) - first; data == nil && n > 1 && rcv.Frames[first].Command == protocol.CmdPing {
 		// Room for a pong per frame: a batch of pings is answered
 		// without growing the buffer frame by frame.
-		data = make([]byte, 0, len(rcv.Frames)*(protocol.HeaderSize+pingSize))
+		data = make([]byte, 0, n*(protocol.HeaderSize+pingSize))
 	}
 	var reason error
 	var sums [tallySums]pongSum
