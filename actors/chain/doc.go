@@ -16,7 +16,8 @@
 //	})
 //
 // It receives *dispatcher.Deliver and answers the peer in From.PID with
-// *peer.SendMessage, or *peer.Disconnect for a rule Core disconnects for. It
+// *peer.SendMessage, or *peer.Disconnect for a rule Core disconnects for,
+// and reports every delivery done (Deliver.Done or Continue). It
 // answers *inspect.Describe with kind "chain" and a summary: network,
 // height, best (the tip's hash), chainwork, below_minimum_work, and the
 // served counters.
@@ -43,7 +44,13 @@
 // and one built in process with that many gets the peer disconnected here
 // (ErrLocatorTooLarge).
 //
-// getdata: entries are answered in Core's order. block, witness-block and
+// getdata: served like Core's per-peer getdata queue, one pass at a time:
+// the transactions at the front, then one other entry (so at most one
+// block per pass), then the rest goes back to the peer (Deliver.Continue),
+// which hands it back only while its send queue is below the send limit
+// and before it processes anything else it received. A peer asking 50,000
+// times for the genesis block and never reading so costs us the send limit,
+// not 50,000 copies. Entries are answered in Core's order. block, witness-block and
 // cmpctblock of a block we have get a block message (the genesis block has
 // no witness data, and Core answers cmpctblock for a tip this old with the
 // full block); a block we lack gets nothing; a filtered block disconnects

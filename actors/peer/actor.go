@@ -391,7 +391,7 @@ func (p *peer) received(ctx actor.Context, rcv *transport.Received) {
 		r.queued = append(r.queued, rcv)
 		return
 	}
-	if next := p.process(ctx, rcv, 0); next < len(rcv.Frames) {
+	if next, acked := p.process(ctx, rcv, 0); !acked {
 		r := p.extra()
 		r.queued = append(r.queued, rcv)
 		r.next = next
@@ -413,8 +413,8 @@ func (p *peer) pump(ctx actor.Context) {
 		if p.blocked() || len(r.queued) == 0 {
 			return
 		}
-		rcv := r.queued[0]
-		if r.next = p.process(ctx, rcv, r.next); r.next < len(rcv.Frames) {
+		next, acked := p.process(ctx, r.queued[0], r.next)
+		if r.next = next; !acked {
 			return
 		}
 		r.queued[0] = nil
@@ -428,8 +428,9 @@ func (p *peer) pump(ctx actor.Context) {
 // process decodes and handles the frames of rcv from the first-th on. It
 // stops before a frame when the peer is blocked, sending the replies so far
 // and returning the index of that frame; otherwise it acknowledges rcv with
-// one Send carrying all replies, and returns len(rcv.Frames).
-func (p *peer) process(ctx actor.Context, rcv *transport.Received, first int) int {
+// one Send carrying all replies (rcv is then io's again: not to be
+// touched) and reports acked.
+func (p *peer) process(ctx actor.Context, rcv *transport.Received, first int) (next int, acked bool) {
 	now := p.clock()
 	p.lastRecv = now.UnixNano()
 	if first == 0 {
@@ -453,7 +454,7 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received, first int) in
 		if i > first && p.blocked() && !p.closed {
 			p.report(&t)
 			p.send(ctx, nil, data, reason)
-			return i
+			return i, false
 		}
 		f := &rcv.Frames[i]
 		var outs []machine.Output
@@ -475,7 +476,7 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received, first int) in
 	}
 	p.report(&t)
 	p.send(ctx, rcv, data, reason)
-	return len(rcv.Frames)
+	return 0, true
 }
 
 // tally is what one batch of frames keeps while in hand: the nonces and

@@ -101,6 +101,8 @@ type harness struct {
 	wait   time.Duration
 	// level is the least level logged (Debug unless infoLogs).
 	level zapcore.Level
+	// routes puts a real dispatcher keeping routes before disp (withRoutes).
+	routes bool
 }
 
 type harnessOpt func(*harness, *Config)
@@ -134,13 +136,13 @@ func newHarness(t *testing.T, nonces *Nonces, opts ...harnessOpt) *harness {
 		UserAgent: "/actornode-test:0.1/",
 		Nonces:    nonces,
 	}
-	h.io, h.disp, h.events = newProbe(system, h.wait), newProbe(system, h.wait), newProbe(system, h.wait)
 	for _, o := range opts {
 		o(h, &cfg)
 	}
-	cfg.IO = h.io.pid
-	if cfg.Dispatcher == nil {
-		cfg.Dispatcher = h.disp.pid
+	h.io, h.disp, h.events = newProbe(system, h.wait), newProbe(system, h.wait), newProbe(system, h.wait)
+	cfg.IO, cfg.Dispatcher = h.io.pid, h.disp.pid
+	if h.routes {
+		h.routeThroughDispatcher(&cfg)
 	}
 	core, logs := observer.New(h.level)
 	h.logs = logs

@@ -15,8 +15,11 @@
 //     batch is acknowledged exactly once with one *transport.Send carrying
 //     every reply (Ack set), even when there is nothing to say.
 //   - *transport.SendPaused / *transport.SendResumed: while paused, batches
-//     wait unacknowledged (Core's fPauseSend), so io's receive limit stops
-//     reading the socket.
+//     wait unacknowledged (Core's ProcessMessages returns at once on
+//     fPauseSend), so io's receive limit stops reading the socket.
+//   - *dispatcher.Handled: a handler is done with a message the peer
+//     forwarded, perhaps leaving the rest of the work for later
+//     (dispatcher.Deliver's Continue).
 //   - *transport.Closed: the connection ended; the peer logs the reason and
 //     stops.
 //   - *SendMessage (encode and send), *Disconnect, *GetInfo (answered with
@@ -27,14 +30,42 @@
 //   - *transport.Send and *transport.Close to Config.IO.
 //   - *Handshaken to its parent once version and verack went both ways.
 //   - *dispatcher.Deliver to Config.Dispatcher for every message after the
-//     handshake that the machine does not handle itself.
+//     handshake that the machine does not handle itself and that has a
+//     handler (Config.Routes); a handler's work left for later goes back to
+//     that handler alone.
 //
-// Frames that fail to decode are counted and dropped, like Core; a malformed
-// first version closes the connection, and so, after the handshake, does a
-// list longer than its message allows (protocol.ErrTooMany: addr over 1000,
-// inv over 50,000, a locator over 101, ...), which Core treats as
-// misbehaviour. Disconnects carry a Reason (an error; errors.As recovers it
-// from transport.Closed).
+// # Decoding only what is used
+//
+// Before it decodes a frame the peer asks its machine (machine.Admit),
+// which answers from the command alone, in Core's order: before the
+// remote's version only version is decoded, before verack only the
+// negotiation messages; after it, a command nobody handles (tx, while we
+// keep no mempool) or that the protocol does not know is dropped unparsed,
+// counted in bytesrecv_per_msg (unknown ones as "*other*"), never copied;
+// a request for a service we do not offer (bloom filters and mempool
+// without NODE_BLOOM, compact filters without NODE_COMPACT_FILTERS)
+// disconnects. Frames that fail to decode are counted and dropped, like
+// Core; a malformed first version closes the connection, and so, after the
+// handshake, does a list longer than its message allows (protocol.ErrTooMany:
+// addr over 1000, inv over 50,000, a locator over 101, ...), which Core
+// treats as misbehaviour, but not a notfound, which Core reads and ignores.
+// Disconnects carry a Reason (an error; errors.As recovers it from
+// transport.Closed).
+//
+// # Bounded work
+//
+// A forwarded message counts against its peer until every handler is done
+// with it (Core counts a message in m_msg_process_queue_size until it is
+// processed): past 8 messages or 1 MB in flight, or while sending is
+// paused, or while a handler's work left for later is pending (Core serves
+// a peer's getdata queue before it polls its next message), the peer stops
+// processing what it received, in the middle of a batch if need be, and
+// leaves the batches unacknowledged, so io stops reading the socket at its
+// receive limit. Work left for later (the rest of a getdata, one block
+// being served per pass) is handed back to its handler only while sending
+// is not paused. So what one peer can make the node hold is bounded by the
+// receive limit, the send limit and the bound in flight, and one peer
+// keeps at most 8 messages in the queues it shares with the others.
 //
 // # Using it
 //
@@ -71,8 +102,9 @@
 //     peer when its dispatcher provides one (workpool.Pool does) or
 //     WithTimerWheel names one, so an idle peer holds no runtime timer;
 //     else it has a timer of its own.
-//   - Per-command byte counters, the derived logger, the queue of a paused
-//     peer and output buffers are allocated only when used. The byte
+//   - Per-command byte counters, the derived logger, the queue of a blocked
+//     peer, its count of messages in flight and output buffers are
+//     allocated only when used. The byte
 //     counters are 16-byte entries keyed by command id, searched in order
 //     (cmdbytes.go); commands the protocol does not know count as
 //     "*other*", as in Core's getpeerinfo.

@@ -93,7 +93,9 @@ func TestContinuationWaitsForSendResumed(t *testing.T) {
 
 // withRoutes puts a real dispatcher, keeping routes, between the peer and
 // the dispatcher probe, which handles inv only.
-func withRoutes(h *harness, c *Config) {
+func withRoutes(h *harness, _ *Config) { h.routes = true }
+
+func (h *harness) routeThroughDispatcher(c *Config) {
 	routes := dispatcher.NewRoutes()
 	d := h.system.Root.Spawn(dispatcher.Props(dispatcher.WithRoutes(routes)))
 	h.system.Root.Send(d, &dispatcher.Register{Command: protocol.CmdInv, Handler: h.disp.pid})

@@ -7,7 +7,11 @@
 // method that carries the current time (Start, Received, Tick, Disconnect,
 // Closed); each appends what to do to a caller's slice of Output: send a
 // message, disconnect for a Reason, report an Event, forward a message to the
-// dispatcher, or wake the machine at a time. The peer actor is a thin shell
+// dispatcher, or wake the machine at a time. Admit decides, before a frame
+// is decoded, whether it will be used at all (Core's order of checks, the
+// services we offer, the commands someone handles), and DecodeFailed what a
+// malformed message costs, so that every rule about what the remote may
+// send sits here. The peer actor is a thin shell
 // that decodes frames, feeds the machine and carries out its outputs; tests
 // drive it with plain time values.
 //
