@@ -235,8 +235,18 @@ func flagUsage(key string) string {
 		return "RPC user name"
 	case "rpcpassword":
 		return "RPC password (default: a cookie file .cookie in the data directory)"
+	case "rpcauth":
+		return "RPC user USER:SALT$HASH as Core's -rpcauth (share/rpcauth/rpcauth.py; repeatable)"
+	case "rpcthreads":
+		return fmt.Sprintf("RPC requests run at once (default %d)", d.RPCThreads)
+	case "rpcworkqueue":
+		return fmt.Sprintf("RPC requests waiting for a thread before 503 (default %d)", d.RPCWorkQueue)
+	case "rpcservertimeout":
+		return fmt.Sprintf("drop an idle RPC or debug HTTP client after this many seconds (default %d)", int(d.RPCServerTimeout.Seconds()))
 	case "debugaddr":
-		return fmt.Sprintf("debug HTTP endpoint IP:port, or off (default %s)", d.DebugAddr)
+		return fmt.Sprintf("debug HTTP endpoint IP:port, or off (default %s; non-loopback needs -debugallowip)", d.DebugAddr)
+	case "debugallowip":
+		return "admit debug endpoint clients from this IP, IP/bits or IP/netmask besides loopback (repeatable)"
 	}
 	return strings.ReplaceAll(key, "_", " ")
 }

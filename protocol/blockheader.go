@@ -1,6 +1,9 @@
 package protocol
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // BlockHeaderSize is the wire size of a BlockHeader.
 const BlockHeaderSize = 80
@@ -19,6 +22,20 @@ type BlockHeader struct {
 	Bits uint32
 	// Nonce is the proof-of-work nonce.
 	Nonce uint32
+}
+
+// AppendBlockHeader appends the 80-byte wire serialization of h to dst.
+func AppendBlockHeader(dst []byte, h *BlockHeader) []byte { return appendBlockHeader(dst, h) }
+
+// ParseBlockHeader reads a header from the first BlockHeaderSize bytes of
+// b; a shorter b wraps ErrShortInput.
+func ParseBlockHeader(b []byte) (BlockHeader, error) {
+	var h BlockHeader
+	if len(b) < BlockHeaderSize {
+		return h, fmt.Errorf("block header: %d bytes, want %d: %w", len(b), BlockHeaderSize, ErrShortInput)
+	}
+	parseBlockHeader(&h, b)
+	return h, nil
 }
 
 // appendBlockHeader appends the 80-byte serialization of h.

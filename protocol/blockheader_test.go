@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"errors"
 	"testing"
 )
 
@@ -40,5 +41,21 @@ func TestGenesisBlockHeaders(t *testing.T) {
 	h := mainnetGenesisHeader(t)
 	if allocs := testing.AllocsPerRun(100, func() { _ = h.BlockHash() }); allocs != 0 {
 		t.Fatalf("BlockHash: %v allocs", allocs)
+	}
+}
+
+func TestParseAndAppendBlockHeader(t *testing.T) {
+	raw := unhex(t, mainnetGenesisHeaderHex)
+	h, err := ParseBlockHeader(append(raw, 0xff)) // bytes past 80 are not read
+	if err != nil || h != mainnetGenesisHeader(t) {
+		t.Fatalf("ParseBlockHeader: %+v, %v", h, err)
+	}
+	if got := AppendBlockHeader([]byte{7}, &h); string(got) != "\x07"+string(raw) {
+		t.Fatalf("AppendBlockHeader = %x", got)
+	}
+	for n := range BlockHeaderSize {
+		if _, err := ParseBlockHeader(raw[:n]); !errors.Is(err, ErrShortInput) {
+			t.Fatalf("%d bytes: %v, want %v", n, err, ErrShortInput)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/netip"
+	"time"
 )
 
 // Params describes one Bitcoin network: what a node needs to find and talk to
@@ -37,7 +38,62 @@ type Params struct {
 	// getheaders with an empty headers message while its tip has less).
 	// Zero on regtest. Network builds a fresh value on every call.
 	MinimumChainWork *big.Int
+	// Consensus holds the rules a block header of this network must follow.
+	Consensus Consensus
 }
+
+// Consensus is the part of Core's Consensus::Params that block headers are
+// checked against: proof of work, difficulty adjustment and the heights at
+// which BIP34, BIP66 and BIP65 raised the minimum block version. Core keeps
+// no checkpoints any more; signet's block signature (BIP325) is checked on
+// blocks, not headers, and is not described here.
+type Consensus struct {
+	// PowLimit is the easiest target a block may have (Core's powLimit), a
+	// 256-bit number stored as Core stores a uint256: little-endian, so
+	// String prints it as Core's source writes it.
+	PowLimit Hash
+	// PowTargetSpacing is the intended time between blocks (Core's
+	// nPowTargetSpacing): 10 minutes on every network.
+	PowTargetSpacing time.Duration
+	// PowTargetTimespan is the time a difficulty period should take (Core's
+	// nPowTargetTimespan): two weeks, one day on regtest. The period is
+	// PowTargetTimespan/PowTargetSpacing blocks (2016; 144 on regtest).
+	PowTargetTimespan time.Duration
+	// PowAllowMinDifficultyBlocks: a block more than twice the spacing after
+	// its parent may have the easiest difficulty (testnet3, testnet4,
+	// regtest; Core's fPowAllowMinDifficultyBlocks).
+	PowAllowMinDifficultyBlocks bool
+	// PowNoRetargeting: the difficulty never changes (regtest; Core's
+	// fPowNoRetargeting).
+	PowNoRetargeting bool
+	// EnforceBIP94: testnet4's rules. A retarget starts from the bits of
+	// the period's first block, and the first block of a period may not be
+	// more than 10 minutes older than its parent (Core's enforce_BIP94).
+	EnforceBIP94 bool
+	// BIP34Height, BIP66Height and BIP65Height are the first heights whose
+	// blocks must have version 2, 3 and 4 or more (Core's BIP34Height,
+	// BIP66Height, BIP65Height).
+	BIP34Height, BIP66Height, BIP65Height int32
+}
+
+// DifficultyAdjustmentInterval is the number of blocks of a difficulty
+// period (Core's DifficultyAdjustmentInterval): 2016, or 144 on regtest.
+func (c Consensus) DifficultyAdjustmentInterval() int64 {
+	return int64(c.PowTargetTimespan / c.PowTargetSpacing)
+}
+
+// Durations and limits shared by every network's Consensus.
+const (
+	powTargetSpacing  = 10 * time.Minute
+	powTargetTimespan = 14 * 24 * time.Hour
+)
+
+// Proof-of-work limits (Core's powLimit of each network).
+var (
+	bitcoinPowLimit = mustHash("00000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffff")
+	signetPowLimit  = mustHash("00000377ae000000000000000000000000000000000000000000000000000000")
+	regtestPowLimit = mustHash("7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff")
+)
 
 // Canonical network names.
 const (
@@ -79,6 +135,14 @@ func Network(name string) (Params, error) {
 			GenesisHash:      mustHash("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"),
 			GenesisBlock:     satoshiGenesisBlock(1231006505, 2083236893, 0x1d00ffff),
 			MinimumChainWork: mustWork("0000000000000000000000000000000000000001128750f82f4c366153a3a030"),
+			Consensus: Consensus{
+				PowLimit:          bitcoinPowLimit,
+				PowTargetSpacing:  powTargetSpacing,
+				PowTargetTimespan: powTargetTimespan,
+				BIP34Height:       227931,
+				BIP66Height:       363725,
+				BIP65Height:       388381,
+			},
 		}, nil
 	case NameTestnet3, "testnet":
 		return Params{
@@ -97,6 +161,15 @@ func Network(name string) (Params, error) {
 			GenesisHash:      mustHash("000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943"),
 			GenesisBlock:     satoshiGenesisBlock(1296688602, 414098458, 0x1d00ffff),
 			MinimumChainWork: mustWork("0000000000000000000000000000000000000000000017dde1c649f3708d14b6"),
+			Consensus: Consensus{
+				PowLimit:                    bitcoinPowLimit,
+				PowTargetSpacing:            powTargetSpacing,
+				PowTargetTimespan:           powTargetTimespan,
+				PowAllowMinDifficultyBlocks: true,
+				BIP34Height:                 21111,
+				BIP66Height:                 330776,
+				BIP65Height:                 581885,
+			},
 		}, nil
 	case NameTestnet4:
 		return Params{
@@ -119,6 +192,16 @@ func Network(name string) (Params, error) {
 				bits:         0x1d00ffff,
 			}),
 			MinimumChainWork: mustWork("0000000000000000000000000000000000000000000009a0fe15d0177d086304"),
+			Consensus: Consensus{
+				PowLimit:                    bitcoinPowLimit,
+				PowTargetSpacing:            powTargetSpacing,
+				PowTargetTimespan:           powTargetTimespan,
+				PowAllowMinDifficultyBlocks: true,
+				EnforceBIP94:                true,
+				BIP34Height:                 1,
+				BIP66Height:                 1,
+				BIP65Height:                 1,
+			},
 		}, nil
 	case NameSignet:
 		// The default signet (Core's built-in challenge); a custom signet
@@ -137,6 +220,15 @@ func Network(name string) (Params, error) {
 			GenesisHash:      mustHash("00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6"),
 			GenesisBlock:     satoshiGenesisBlock(1598918400, 52613770, 0x1e0377ae),
 			MinimumChainWork: mustWork("00000000000000000000000000000000000000000000000000000b463ea0a4b8"),
+			// Signet retargets as mainnet does, from its own limit.
+			Consensus: Consensus{
+				PowLimit:          signetPowLimit,
+				PowTargetSpacing:  powTargetSpacing,
+				PowTargetTimespan: powTargetTimespan,
+				BIP34Height:       1,
+				BIP66Height:       1,
+				BIP65Height:       1,
+			},
 		}, nil
 	case NameRegtest:
 		// No seeds: a regtest network is whatever nodes the user connects.
@@ -147,6 +239,17 @@ func Network(name string) (Params, error) {
 			GenesisHash:      mustHash("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"),
 			GenesisBlock:     satoshiGenesisBlock(1296688602, 2, 0x207fffff),
 			MinimumChainWork: new(big.Int),
+			// Core's regtest takes -test=bip94 to set EnforceBIP94; off here.
+			Consensus: Consensus{
+				PowLimit:                    regtestPowLimit,
+				PowTargetSpacing:            powTargetSpacing,
+				PowTargetTimespan:           24 * time.Hour,
+				PowAllowMinDifficultyBlocks: true,
+				PowNoRetargeting:            true,
+				BIP34Height:                 1,
+				BIP66Height:                 1,
+				BIP65Height:                 1,
+			},
 		}, nil
 	}
 	return Params{}, fmt.Errorf("network %q: %w (want one of %v)", name, ErrUnknownNetwork, NetworkNames())

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -38,9 +39,25 @@ type Source struct {
 	Log LogLevels
 	// Metrics serves GET /metrics; nil: the route answers 404.
 	Metrics http.Handler
+	// Listen is the address the endpoint listens on, port resolved: a
+	// request must name it (or localhost, or a loopback IP, with its port)
+	// in its Host. The zero value admits loopback names on any port.
+	Listen netip.AddrPort
+	// AllowIP are the client networks admitted besides loopback
+	// (debugallowip).
+	AllowIP []netip.Prefix
+	// Refused, when set, is told of each request refused by the checks
+	// above or as cross-site, and why.
+	Refused func(r *http.Request, why string)
 }
 
-// Handler returns the endpoint's routes.
+// Handler returns the endpoint's routes behind its checks: the client must
+// be loopback or in AllowIP; the Host must name the endpoint (no DNS
+// rebinding); a browser request from another origin (Sec-Fetch-Site,
+// Origin) is refused; a change (PUT, POST) must be JSON, which no form and
+// no cross-origin fetch without a preflight can send; the profiles are
+// refused to browsers that do not say where a request comes from; and
+// /debug/pprof/cmdline hides secrets.
 func Handler(src Source) http.Handler {
 	if src.Timeout <= 0 {
 		src.Timeout = 2 * time.Second
@@ -60,12 +77,16 @@ func Handler(src Source) http.Handler {
 	mux.HandleFunc("GET /debug/nat", src.nat)
 	mux.HandleFunc("GET /debug/addrbook", src.addrBook)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/cmdline", cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return mux
+	return &guard{listen: src.Listen, allowIP: src.AllowIP, refused: src.Refused,
+		next: http.MaxBytesHandler(mux, maxBodyBytes)}
 }
+
+// maxBodyBytes bounds a request body: the endpoint takes only small JSON.
+const maxBodyBytes = 64 << 10
 
 func index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -74,7 +95,7 @@ func index(w http.ResponseWriter, _ *http.Request) {
 		"/debug/actors  the live actor tree (JSON)\n"+
 		"/debug/peers   connected peers, in the shape of getpeerinfo (JSON)\n"+
 		"/debug/net     the node's network state, in the shape of getnetworkinfo (JSON)\n"+
-		"/debug/log     debug log categories; PUT or POST ?debug=net,addrman to change them\n"+
+		"/debug/log     debug log categories; PUT or POST JSON {\"debug\":[\"net\"]} to change them\n"+
 		"/metrics       Prometheus metrics\n"+
 		"/debug/nat     port mapping: protocol, gateway, external address, renewals, last error (JSON)\n"+
 		"/debug/addrbook the address book: new and tried counts, entries (JSON)\n"+

@@ -1,7 +1,10 @@
 package debughttp
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -49,35 +52,75 @@ func (s Source) currentLog() logState {
 	return logState{Debug: list}
 }
 
-// setLogLevels changes the debug categories at run time: ?debug=net,addrman
-// replaces the set (debug=none or an empty value: none; debug=all: every
-// category); ?include=net and ?exclude=net add and remove single ones, as
-// Core's logging RPC does. It answers with the new set.
+// logChange is the JSON body of a change to /debug/log; each list is an
+// array of names or one comma-separated string.
+type logChange struct {
+	Debug   *names `json:"debug"`
+	Include names  `json:"include"`
+	Exclude names  `json:"exclude"`
+}
+
+// names are category names given as ["net","addrman"] or "net,addrman".
+type names []string
+
+func (n *names) UnmarshalJSON(data []byte) error {
+	var one string
+	if err := json.Unmarshal(data, &one); err == nil {
+		*n = splitList([]string{one})
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(data, &list); err != nil {
+		return fmt.Errorf("want a string or an array of strings: %w", err)
+	}
+	*n = splitList(list)
+	return nil
+}
+
+// setLogLevels changes the debug categories at run time, from a JSON body
+// {"debug": [...]} replacing the set (["none"] or []: none; ["all"]: every
+// category), {"include": [...], "exclude": [...]} adding and removing
+// some, as Core's logging RPC does; the same keys also work as query
+// parameters. The request must say Content-Type: application/json (the
+// guard refuses it otherwise). It answers with the new set.
 func (s Source) setLogLevels(w http.ResponseWriter, r *http.Request) {
 	if s.Log == nil {
 		http.Error(w, "no log categories", http.StatusServiceUnavailable)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, fmt.Sprintf("parse form: %v", err), http.StatusBadRequest)
+	var change logChange
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("read body: %v", err), http.StatusBadRequest)
 		return
 	}
-	_, replace := r.Form["debug"]
-	include, exclude := splitList(r.Form["include"]), splitList(r.Form["exclude"])
-	if !replace && len(include) == 0 && len(exclude) == 0 {
-		http.Error(w, "give debug=CATEGORY,..., include=CATEGORY or exclude=CATEGORY", http.StatusBadRequest)
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := json.Unmarshal(body, &change); err != nil {
+			http.Error(w, fmt.Sprintf("parse body: %v", err), http.StatusBadRequest)
+			return
+		}
+	}
+	q := r.URL.Query()
+	if _, ok := q["debug"]; ok {
+		d := names(splitList(q["debug"]))
+		change.Debug = &d
+	}
+	change.Include = append(change.Include, splitList(q["include"])...)
+	change.Exclude = append(change.Exclude, splitList(q["exclude"])...)
+	if change.Debug == nil && len(change.Include) == 0 && len(change.Exclude) == 0 {
+		http.Error(w, `give {"debug": [CATEGORY, ...]}, {"include": [...]} or {"exclude": [...]}`, http.StatusBadRequest)
 		return
 	}
 	set := s.Log.List()
-	if replace {
-		set = splitList(r.Form["debug"])
+	if change.Debug != nil {
+		set = *change.Debug
 	}
-	for _, c := range include {
+	for _, c := range change.Include {
 		if !slices.Contains(set, c) {
 			set = append(set, c)
 		}
 	}
-	set = slices.DeleteFunc(set, func(c string) bool { return slices.Contains(exclude, c) })
+	set = slices.DeleteFunc(set, func(c string) bool { return slices.Contains(change.Exclude, c) })
 	s.Log.Set(set)
 	writeJSON(w, s.currentLog())
 }

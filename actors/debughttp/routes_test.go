@@ -110,16 +110,16 @@ func TestRoutesAgainstANodeWithAPeer(t *testing.T) {
 			t.Fatalf("initial debug categories %v", st.Debug)
 		}
 		for _, step := range []struct {
-			method, query string
-			want          []string
+			method, query, body string
+			want                []string
 		}{
-			{http.MethodPut, "debug=net,addrman", []string{"addrman", "net"}},
-			{http.MethodPost, "include=msg&exclude=net", []string{"addrman", "msg"}},
-			{http.MethodPut, "debug=none", []string{}},
+			{http.MethodPut, "", `{"debug":["net","addrman"]}`, []string{"addrman", "net"}},
+			{http.MethodPost, "", `{"include":"msg","exclude":["net"]}`, []string{"addrman", "msg"}},
+			{http.MethodPut, "debug=none", "", []string{}},
 		} {
-			status, _, body := get(t, step.method, base+"/debug/log?"+step.query)
+			status, body := send(t, step.method, base+"/debug/log?"+step.query, "application/json", step.body, nil)
 			if status != 200 {
-				t.Fatalf("%s ?%s: HTTP %d %s", step.method, step.query, status, body)
+				t.Fatalf("%s ?%s %s: HTTP %d %s", step.method, step.query, step.body, status, body)
 			}
 			got := debug.List()
 			slices.Sort(got)
@@ -130,7 +130,7 @@ func TestRoutesAgainstANodeWithAPeer(t *testing.T) {
 				t.Fatalf("after %s ?%s: categories %v, want %v", step.method, step.query, got, step.want)
 			}
 		}
-		if status, _, _ := get(t, http.MethodPut, base+"/debug/log"); status != http.StatusBadRequest {
+		if status, _ := send(t, http.MethodPut, base+"/debug/log", "application/json", "", nil); status != http.StatusBadRequest {
 			t.Fatalf("PUT without a change: HTTP %d, want 400", status)
 		}
 	})

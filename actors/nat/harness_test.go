@@ -375,7 +375,8 @@ func startNode(t *testing.T, n *testNet, args ...string) *node {
 	dir := t.TempDir()
 	base := []string{"netns", "exec", n.lan, env.binary, "-regtest", "-dnsseed=0", "-fixedseeds=0",
 		"-datadir=" + dir, "-debug=net",
-		fmt.Sprintf("-bind=%s:%d", lanIP, nodePort), fmt.Sprintf("-debugaddr=%s:%d", lanIP, debugPort)}
+		fmt.Sprintf("-bind=%s:%d", lanIP, nodePort), fmt.Sprintf("-debugaddr=%s:%d", lanIP, debugPort),
+		"-debugallowip=" + lanIP.String()} // the test's client is in the namespace, at lanIP
 	nd := &node{net: n, done: make(chan struct{}), log: filepath.Join(dir, "node.log"), http: nsHTTPClient(t, n.lan)}
 	logf, err := os.Create(nd.log)
 	if err != nil {

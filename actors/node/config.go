@@ -155,10 +155,29 @@ type Config struct {
 	// start, removes it at stop, and accepts only it.
 	RPCUser     string `yaml:"rpcuser"`
 	RPCPassword string `yaml:"rpcpassword"`
+	// RPCAuth lists further RPC users, "USER:SALT$HASH" as Core's
+	// -rpcauth (share/rpcauth/rpcauth.py makes them), accepted beside the
+	// cookie or the password. Default none.
+	RPCAuth []string `yaml:"rpcauth"`
+	// RPCThreads is how many RPC requests run at once, as Core's
+	// -rpcthreads. Default 16.
+	RPCThreads int `yaml:"rpcthreads"`
+	// RPCWorkQueue is how many RPC requests may wait for a thread; one more
+	// is answered 503, as Core's -rpcworkqueue. Default 64.
+	RPCWorkQueue int `yaml:"rpcworkqueue"`
+	// RPCServerTimeout drops an HTTP client (RPC or debug endpoint) idle
+	// this long, as Core's -rpcservertimeout: "30" (seconds, Core's form)
+	// or a duration such as "30s". Default 30s.
+	RPCServerTimeout time.Duration `yaml:"rpcservertimeout"`
 
 	// DebugAddr is where the debug HTTP endpoint listens. Default
-	// 127.0.0.1:8335; "" or "off" turns it off.
+	// 127.0.0.1:8335; "" or "off" turns it off. An address other than
+	// loopback needs DebugAllowIP.
 	DebugAddr string `yaml:"debugaddr"`
+	// DebugAllowIP lists the client networks the debug endpoint admits
+	// besides loopback, "IP", "IP/bits" or "IP/netmask", as RPCAllowIP.
+	// Default none.
+	DebugAllowIP []string `yaml:"debugallowip"`
 	// ShutdownTimeout bounds an orderly stop. Default 5s.
 	ShutdownTimeout time.Duration `yaml:"shutdowntimeout"`
 }
@@ -183,6 +202,9 @@ func DefaultConfig() Config {
 		MaxSendBuffer:    1000,
 		LogFormat:        "console",
 		DebugAddr:        "127.0.0.1:8335",
+		RPCThreads:       16,
+		RPCWorkQueue:     64,
+		RPCServerTimeout: 30 * time.Second,
 		ShutdownTimeout:  5 * time.Second,
 	}
 }
@@ -379,7 +401,12 @@ func configFields(c *Config) map[string]field {
 		"rpcallowip":       list("rpcallowip", &c.RPCAllowIP),
 		"rpcuser":          str(&c.RPCUser),
 		"rpcpassword":      str(&c.RPCPassword),
+		"rpcauth":          field{list: true, strs: &c.RPCAuth, set: func(s string) error { c.RPCAuth = append(c.RPCAuth, s); return nil }},
+		"rpcthreads":       integer("rpcthreads", &c.RPCThreads),
+		"rpcworkqueue":     integer("rpcworkqueue", &c.RPCWorkQueue),
+		"rpcservertimeout": seconds("rpcservertimeout", &c.RPCServerTimeout),
 		"debugaddr":        str(&c.DebugAddr),
+		"debugallowip":     list("debugallowip", &c.DebugAllowIP),
 		"shutdowntimeout":  duration("shutdowntimeout", &c.ShutdownTimeout),
 	}
 }
@@ -499,12 +526,7 @@ func (c *Config) Validate() error {
 	if err := c.validateRPC(); err != nil {
 		return err
 	}
-	if c.DebugAddr != "" && c.DebugAddr != "off" {
-		if _, err := netip.ParseAddrPort(c.DebugAddr); err != nil {
-			return keyErr("debugaddr", "%q is not IP:PORT", c.DebugAddr)
-		}
-	}
-	return nil
+	return c.validateDebug()
 }
 
 // Params returns the network parameters the config names.

@@ -95,12 +95,14 @@ func TestStopSavesDespiteHungHTTPRequests(t *testing.T) {
 		return logs.FilterMessageSnippet("password").Len() > 0
 	})
 
-	debugConn, err := net.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(n.DebugURL(), "/debug/"), "http://"))
+	debugHost := strings.TrimPrefix(strings.TrimSuffix(n.DebugURL(), "/debug/"), "http://")
+	debugConn, err := net.Dial("tcp", debugHost)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer debugConn.Close()
-	fmt.Fprintf(debugConn, "GET /debug/pprof/profile?seconds=60 HTTP/1.1\r\nHost: x\r\n\r\n")
+	// The endpoint answers only a Host that names it.
+	fmt.Fprintf(debugConn, "GET /debug/pprof/profile?seconds=60 HTTP/1.1\r\nHost: %s\r\n\r\n", debugHost)
 	nodetest.Eventually(t, 5*time.Second, "the profile request in its handler", func() bool {
 		buf := make([]byte, 1<<20)
 		return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "net/http/pprof.Profile")

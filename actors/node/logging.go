@@ -10,6 +10,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/exp/zapslog"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/actornode/actornode/actors/internal/logratelimit"
 )
 
 // Log categories, like Core's -debug=<category>. A logger's category is the
@@ -124,7 +126,10 @@ func (c *categoryCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore
 }
 
 // NewLogger builds the node's logger: human-readable console lines or JSON,
-// Info and up for every category plus Debug for the enabled ones.
+// Info and up for every category plus Debug for the enabled ones. Lines at
+// Info and up are rate-limited per source location as Core's are (1 MiB
+// per hour, package logratelimit): a peer or an RPC client that makes the
+// node log cannot fill the disk. Debug lines are not limited.
 func NewLogger(format string, w io.Writer, debug *DebugCategories) *zap.Logger {
 	if w == nil {
 		w = os.Stderr
@@ -139,7 +144,8 @@ func NewLogger(format string, w io.Writer, debug *DebugCategories) *zap.Logger {
 		enc = zapcore.NewConsoleEncoder(encCfg)
 	}
 	core := zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), zapcore.DebugLevel)
-	return zap.New(&categoryCore{Core: core, debug: debug})
+	limited := logratelimit.Wrap(&categoryCore{Core: core, debug: debug}, logratelimit.Config{Encoder: enc})
+	return zap.New(limited)
 }
 
 // actorSystemLogger routes protoactor-go's slog output through zap, at Warn

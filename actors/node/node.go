@@ -24,6 +24,7 @@ import (
 	"github.com/actornode/actornode/actors/debughttp"
 	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/internal/httplimit"
 	"github.com/actornode/actornode/actors/internal/workpool"
 	"github.com/actornode/actornode/actors/metrics"
 	"github.com/actornode/actornode/actors/peer"
@@ -416,24 +417,39 @@ func (n *Node) startDebug() error {
 	if n.cfg.DebugAddr == "" || n.cfg.DebugAddr == "off" {
 		return nil
 	}
+	allow, err := n.cfg.DebugAllowNets()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", n.cfg.DebugAddr)
 	if err != nil {
 		return fmt.Errorf("start debug endpoint on %s: %w", n.cfg.DebugAddr, err)
 	}
 	n.debugLn = ln
-	n.debugSrv = &http.Server{
-		Handler: debughttp.Handler(debughttp.Source{
-			Root: n.system.Root, Top: n.root, ConnMgr: n.pids.connmgr, AddrBook: n.pids.addrbook,
-			NAT:   n.pids.nat,
-			Stats: n.counters.Stats, Identity: n.identity(), Log: n.opts.debug,
-			Metrics: n.metrics.Handler(),
-		}),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
+	log := n.logger.Named(CategoryNode).Named("debughttp")
+	listen, _ := netip.ParseAddrPort(ln.Addr().String())
+	n.debugSrv = httplimit.Server(debughttp.Handler(debughttp.Source{
+		Root: n.system.Root, Top: n.root, ConnMgr: n.pids.connmgr, AddrBook: n.pids.addrbook,
+		NAT:   n.pids.nat,
+		Stats: n.counters.Stats, Identity: n.identity(), Log: n.opts.debug,
+		Metrics: n.metrics.Handler(),
+		Listen:  listen, AllowIP: allow,
+		Refused: func(r *http.Request, why string) {
+			log.Warn("debug endpoint: request refused", zap.String("remote", r.RemoteAddr),
+				zap.String("host", r.Host), zap.String("path", r.URL.Path), zap.String("why", why))
+		},
+	}), n.cfg.RPCServerTimeout, zap.NewStdLog(log))
+	limited := httplimit.Listen(ln, debugMaxConns, func(remote net.Addr) {
+		log.Warn("debug endpoint: connection limit reached, closing a new connection",
+			zap.Stringer("remote", remote), zap.Int("max", debugMaxConns))
+	})
 	go func() {
-		if err := n.debugSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			n.logger.Named(CategoryNode).Error("debug endpoint stopped", zap.Error(err))
+		if err := n.debugSrv.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("debug endpoint stopped", zap.Error(err))
 		}
 	}()
 	return nil
 }
+
+// debugMaxConns caps the debug endpoint's open connections.
+const debugMaxConns = 64

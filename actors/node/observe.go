@@ -164,6 +164,10 @@ func (n *Node) startRPC() error {
 		AllowIP:   allow,
 		User:      n.cfg.RPCUser,
 		Password:  n.cfg.RPCPassword,
+		Auth:      n.cfg.RPCAuth,
+		Threads:   n.cfg.RPCThreads,
+		WorkQueue: n.cfg.RPCWorkQueue,
+		Timeout:   n.cfg.RPCServerTimeout,
 		CookieDir: n.cfg.DataDirOrDefault(),
 		Backend: rpc.Backend{
 			Root: n.system.Root, ConnMgr: n.pids.connmgr, AddrBook: n.pids.addrbook, IO: n.pids.io,

@@ -2,6 +2,8 @@ package node
 
 import (
 	"net/netip"
+	"strconv"
+	"time"
 
 	"github.com/actornode/actornode/actors/rpc"
 )
@@ -25,7 +27,70 @@ func (c *Config) validateRPC() error {
 	if _, err := c.RPCAllowNets(); err != nil {
 		return err
 	}
+	for _, line := range c.RPCAuth {
+		if _, _, _, err := rpc.ParseRPCAuth(line); err != nil {
+			return keyErr("rpcauth", "%v", err)
+		}
+	}
+	if c.RPCThreads < 1 {
+		return keyErr("rpcthreads", "%d is less than 1", c.RPCThreads)
+	}
+	if c.RPCWorkQueue < 1 {
+		return keyErr("rpcworkqueue", "%d is less than 1", c.RPCWorkQueue)
+	}
+	if c.RPCServerTimeout < time.Second {
+		return keyErr("rpcservertimeout", "%v is shorter than 1s (clients must not hold connections forever)", c.RPCServerTimeout)
+	}
 	return nil
+}
+
+// validateDebug checks the debug endpoint's keys: as rpcbind, a
+// non-loopback debugaddr (0.0.0.0 included) needs debugallowip, since the
+// endpoint shows the peers and the profiles and changes the log.
+func (c *Config) validateDebug() error {
+	if c.DebugAddr == "" || c.DebugAddr == "off" {
+		return nil
+	}
+	ap, err := netip.ParseAddrPort(c.DebugAddr)
+	if err != nil {
+		return keyErr("debugaddr", "%q is not IP:PORT", c.DebugAddr)
+	}
+	if !ap.Addr().IsLoopback() && len(c.DebugAllowIP) == 0 {
+		return keyErr("debugaddr", "%q is not loopback: give debugallowip too (the endpoint is not authenticated)", c.DebugAddr)
+	}
+	if _, err := c.DebugAllowNets(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// DebugAllowNets parses DebugAllowIP, as RPCAllowNets.
+func (c *Config) DebugAllowNets() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(c.DebugAllowIP))
+	for _, s := range c.DebugAllowIP {
+		p, ok := rpc.ParseSubnet(s)
+		if !ok {
+			return nil, keyErr("debugallowip", "%q is not IP, IP/bits or IP/netmask", s)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// seconds is a duration key that also takes Core's bare number of seconds.
+func seconds(key string, p *time.Duration) field {
+	return field{set: func(s string) error {
+		if n, err := strconv.Atoi(s); err == nil {
+			*p = time.Duration(n) * time.Second
+			return nil
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return keyErr(key, "%q is not a number of seconds or a duration such as 30s", s)
+		}
+		*p = d
+		return nil
+	}}
 }
 
 // RPCListenPort is RPCPort or Core's default RPC port for the network.

@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -73,17 +72,4 @@ func trimNewline(s string) string {
 		s = s[:len(s)-1]
 	}
 	return s
-}
-
-// credentials are the accepted "user:password" strings.
-type credentials []string
-
-// match compares in constant time against every accepted credential.
-func (c credentials) match(user, password string) bool {
-	got := []byte(user + ":" + password)
-	ok := 0
-	for _, want := range c {
-		ok |= subtle.ConstantTimeCompare(got, []byte(want))
-	}
-	return ok == 1
 }

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,19 +13,30 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/actornode/actornode/actors/internal/httplimit"
 )
 
 const (
-	// maxBodyBytes bounds a request body (Core's MAX_SIZE for HTTP bodies
-	// is 32 MB; our calls are small).
-	maxBodyBytes = 1 << 20
-	// authFailDelay slows password guessing, as Core's 250 ms sleep after
-	// a failed authentication.
-	authFailDelay = 250 * time.Millisecond
+	// DefaultThreads is how many requests run at once, Core's
+	// DEFAULT_HTTP_THREADS (-rpcthreads).
+	DefaultThreads = 16
+	// DefaultWorkQueue is how many requests may wait for a thread, Core's
+	// DEFAULT_HTTP_WORKQUEUE (-rpcworkqueue); beyond it a request is
+	// answered 503.
+	DefaultWorkQueue = 64
+	// DefaultMaxConns caps the server's open connections (Core has no
+	// cap; ours keeps clients from spending the descriptors peers need).
+	DefaultMaxConns = 256
+	// DefaultAuthFailDelay slows password guessing: Core sleeps 250 ms on
+	// the worker after a failed authentication, so guesses cannot go
+	// faster than the threads can sleep.
+	DefaultAuthFailDelay = 250 * time.Millisecond
 	// maxBatch bounds the calls of one batch request.
 	maxBatch = 1000
 )
@@ -62,6 +74,25 @@ type Config struct {
 	// credentials (-rpcuser, -rpcpassword). Without a Password a cookie is
 	// written to CookieDir and is the credential.
 	User, Password string
+	// Auth are further users, -rpcauth lines "USER:SALT$HASH" (see
+	// ParseRPCAuth), accepted beside the cookie or the password.
+	Auth []string
+	// Threads is how many requests run at once (-rpcthreads); 0 means
+	// DefaultThreads.
+	Threads int
+	// WorkQueue is how many requests may wait for a thread (-rpcworkqueue);
+	// one more is answered 503 at once. 0 means DefaultWorkQueue.
+	WorkQueue int
+	// Timeout drops a client that sends nothing this long, in its headers,
+	// its body or between requests, and bounds the answer to a request
+	// (-rpcservertimeout); 0 means 30 s.
+	Timeout time.Duration
+	// MaxConns caps the open connections of each address; one more is
+	// closed at once. 0 means DefaultMaxConns.
+	MaxConns int
+	// AuthFailDelay is the pause, on the worker, after a wrong password;
+	// 0 means DefaultAuthFailDelay.
+	AuthFailDelay time.Duration
 	// CookieDir is the data directory, where the cookie goes.
 	CookieDir string
 	// Backend answers the methods.
@@ -78,8 +109,10 @@ type Server struct {
 	creds   credentials
 	srv     *http.Server
 
+	queue *workQueue
+
 	mu         sync.Mutex
-	listeners  []net.Listener
+	listeners  []*httplimit.Listener
 	cookiePath string
 }
 
@@ -97,16 +130,33 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, methods: methodTable()}
+	for _, v := range []*int{&cfg.Threads, &cfg.WorkQueue, &cfg.MaxConns} {
+		if *v < 0 {
+			return nil, fmt.Errorf("rpc: negative threads, work queue or connection cap")
+		}
+	}
+	cfg.Threads = cmp.Or(cfg.Threads, DefaultThreads)
+	cfg.WorkQueue = cmp.Or(cfg.WorkQueue, DefaultWorkQueue)
+	cfg.MaxConns = cmp.Or(cfg.MaxConns, DefaultMaxConns)
+	cfg.Timeout = cmp.Or(cfg.Timeout, httplimit.DefaultTimeout)
+	cfg.AuthFailDelay = cmp.Or(cfg.AuthFailDelay, DefaultAuthFailDelay)
+	s := &Server{cfg: cfg, log: cfg.Logger, methods: methodTable(), queue: newWorkQueue(cfg.Threads, cfg.WorkQueue)}
+	for _, line := range cfg.Auth {
+		user, salt, hash, err := ParseRPCAuth(line)
+		if err != nil {
+			return nil, fmt.Errorf("rpc: %w", err)
+		}
+		s.creds = append(s.creds, authEntry{user: user, salt: salt, hash: hash})
+	}
 	if cfg.Password != "" {
-		s.creds = credentials{cfg.User + ":" + cfg.Password}
+		e, err := newSecretEntry(cfg.User, cfg.Password)
+		if err != nil {
+			return nil, err
+		}
+		s.creds = append(s.creds, e)
 	}
-	s.srv = &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Core's -rpcservertimeout is 30 s.
-		IdleTimeout: 30 * time.Second,
-	}
+	s.srv = httplimit.Server(s, cfg.Timeout, zap.NewStdLog(cfg.Logger))
+	s.srv.WriteTimeout = cfg.Timeout
 	return s, nil
 }
 
@@ -118,12 +168,18 @@ func (s *Server) Start() error {
 		if err != nil {
 			return fmt.Errorf("start rpc: %w", err)
 		}
-		s.creds = credentials{cred}
+		user, password, _ := strings.Cut(cred, ":")
+		e, err := newSecretEntry(user, password)
+		if err != nil {
+			_ = os.Remove(filepath.Join(s.cfg.CookieDir, CookieFile))
+			return fmt.Errorf("start rpc: %w", err)
+		}
+		s.creds = append(s.creds, e)
 		s.mu.Lock()
 		s.cookiePath = filepath.Join(s.cfg.CookieDir, CookieFile)
 		s.mu.Unlock()
 	}
-	var lns []net.Listener
+	var lns []*httplimit.Listener
 	for _, addr := range s.cfg.Bind {
 		ln, err := net.Listen("tcp", addr.String())
 		if err != nil {
@@ -137,7 +193,10 @@ func (s *Server) Start() error {
 			s.removeCookie()
 			return fmt.Errorf("start rpc: bind %s: %w", addr, err)
 		}
-		lns = append(lns, ln)
+		lns = append(lns, httplimit.Listen(ln, s.cfg.MaxConns, func(remote net.Addr) {
+			s.log.Warn("rpc: connection limit reached, closing a new connection",
+				zap.Stringer("remote", remote), zap.Int("max", s.cfg.MaxConns))
+		}))
 	}
 	if len(lns) == 0 {
 		s.removeCookie()
@@ -170,10 +229,15 @@ func (s *Server) Addrs() []netip.AddrPort {
 	return out
 }
 
+// WorkStats are the requests running on the threads and those waiting for
+// one.
+func (s *Server) WorkStats() (running, waiting int) { return s.queue.stats() }
+
 // Shutdown stops serving, waits for the calls in progress within ctx and
 // removes the cookie file.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
+	s.queue.close()
 	s.removeCookie()
 	if err != nil {
 		return fmt.Errorf("stop rpc: %w", err)
@@ -186,6 +250,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // has run out.
 func (s *Server) Close() {
 	_ = s.srv.Close()
+	s.queue.close()
 	s.removeCookie()
 }
 
@@ -244,33 +309,71 @@ type reply2 struct {
 	ID      json.RawMessage `json:"id"`
 }
 
-// ServeHTTP is Core's HTTP JSON-RPC front: POST only, admitted clients,
-// basic authentication, then one call or a batch.
+// ServeHTTP is Core's HTTP JSON-RPC front. A client outside -rpcallowip is
+// refused here; every other request goes to the work queue (503 when it is
+// full), and on a worker, as in Core: POST only, basic authentication (a
+// wrong password costs the worker AuthFailDelay, so guessing is bounded
+// by the threads, not by the connections), then the body, read within
+// Timeout and 32 MiB, then one call or a batch. The answer is written
+// here, after the worker is free.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.allowed(r.RemoteAddr) {
 		s.log.Warn("rpc: client not allowed", zap.String("remote", r.RemoteAddr))
 		http.Error(w, "", http.StatusForbidden)
 		return
 	}
-	user, password, ok := r.BasicAuth()
-	if !ok || !s.creds.match(user, password) {
-		if ok {
-			s.log.Warn("rpc: incorrect password", zap.String("remote", r.RemoteAddr))
-			select {
-			case <-time.After(authFailDelay):
-			case <-r.Context().Done():
-			}
+	out := newBuffered()
+	if err := s.queue.do(func() { s.handle(out, r) }); err != nil {
+		if errors.Is(err, errQueueFull) {
+			s.log.Warn("rpc: request rejected because the work queue is full; -rpcworkqueue raises it",
+				zap.String("remote", r.RemoteAddr), zap.Int("rpcworkqueue", s.cfg.WorkQueue))
 		}
-		w.Header().Set("WWW-Authenticate", `Basic realm="jsonrpc"`)
-		w.WriteHeader(http.StatusUnauthorized)
+		// Core's words, capitalized as Core answers them.
+		msg := "Request rejected during server shutdown"
+		if errors.Is(err, errQueueFull) {
+			msg = "Work queue depth exceeded"
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, msg, http.StatusServiceUnavailable)
 		return
+	}
+	out.copyTo(w)
+}
+
+// handle runs one request on a worker.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	if r.Context().Err() != nil {
+		return // the client is gone
 	}
 	if r.Method != http.MethodPost {
 		http.Error(w, "JSONRPC server handles only POST requests", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if r.Header.Get("Authorization") == "" {
+		w.Header().Set("WWW-Authenticate", `Basic realm="jsonrpc"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	user, password, ok := r.BasicAuth()
+	if !ok || !s.creds.match(user, password) {
+		s.log.Warn("rpc: incorrect password attempt", zap.String("remote", r.RemoteAddr))
+		// On the worker and whole even if the client leaves, as Core's
+		// UninterruptibleSleep: guesses cost threads' time.
+		time.Sleep(s.cfg.AuthFailDelay)
+		w.Header().Set("WWW-Authenticate", `Basic realm="jsonrpc"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if httplimit.TooLarge(r, httplimit.MaxBodyBytes) {
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, httplimit.MaxBodyBytes))
 	if err != nil {
+		if httplimit.IsTooLarge(err) {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
 		writeReply(w, http.StatusBadRequest, reply{Error: errorf(CodeParseError, "read request: %v", err)})
 		return
 	}

@@ -1,0 +1,135 @@
+package headerchain
+
+import (
+	"github.com/actornode/actornode/protocol"
+)
+
+// MaxHeadersResults is the most headers one headers message carries (Core's
+// MAX_HEADERS_RESULTS).
+const MaxHeadersResults = 2000
+
+// TipChange describes a move of the best chain from one tip to another:
+// the blocks after Fork on the old chain are disconnected (a reorg when
+// there are any), those after Fork up to New connected.
+type TipChange struct {
+	Old, New BlockRef
+	// Fork is the last block both chains share.
+	Fork BlockRef
+	// Disconnected lists the old chain's blocks after Fork, the old tip
+	// first.
+	Disconnected []BlockRef
+	// Connected lists the new chain's blocks after Fork, in height order,
+	// ending with New.
+	Connected []BlockRef
+}
+
+// setTip makes the entry at pos the end of the best chain: it walks back
+// from pos to the best chain and replaces what lies above that fork.
+func (ix *Index) setTip(pos uint32) {
+	e := &ix.entries[pos]
+	// The common case: pos extends the tip.
+	if e.parent == ix.best[len(ix.best)-1] {
+		ix.best = append(ix.best, pos)
+		return
+	}
+	top := int(e.height-ix.base) + 1
+	if top > len(ix.best) {
+		ix.best = append(ix.best, make([]uint32, top-len(ix.best))...)
+	} else {
+		ix.best = ix.best[:top]
+	}
+	for p := pos; p != none && ix.best[ix.entries[p].height-ix.base] != p; p = ix.entries[p].parent {
+		ix.best[ix.entries[p].height-ix.base] = p
+	}
+}
+
+// tipChange describes the move from oldTip, which may no longer be on the
+// best chain, to newTip, the current tip.
+func (ix *Index) tipChange(oldTip, newTip uint32) *TipChange {
+	tc := &TipChange{Old: ix.ref(oldTip), New: ix.ref(newTip)}
+	// Walk the old tip back to the best chain: those blocks are
+	// disconnected; where it meets the chain is the fork.
+	p := oldTip
+	for !ix.onBest(p) {
+		tc.Disconnected = append(tc.Disconnected, ix.ref(p))
+		p = ix.entries[p].parent
+	}
+	tc.Fork = ix.ref(p)
+	for h := tc.Fork.Height + 1; h <= tc.New.Height; h++ {
+		tc.Connected = append(tc.Connected, ix.ref(ix.best[h-ix.base]))
+	}
+	return tc
+}
+
+// FindFork returns the last block both a peer's locator and our best chain
+// hold (Core's FindForkInGlobalIndex): the first locator hash on the best
+// chain, or genesis when none is. Core also answers its tip for a locator
+// hash that descends from the tip; the index holds no such header, since
+// one would have more work than the tip and be the tip.
+func (ix *Index) FindFork(locator []protocol.Hash) BlockRef {
+	for i := range locator {
+		if pos, ok := ix.table.find(&locator[i], ix.entries); ok && ix.onBest(pos) {
+			return ix.ref(pos)
+		}
+	}
+	return ix.ref(ix.best[0])
+}
+
+// AppendHeadersAfter appends to dst the answer to a getheaders from the best
+// chain (Core's getheaders handler): with an empty locator, the header of
+// stop when it is on the best chain, else nothing; otherwise the headers
+// after FindFork(locator), up to and including stop or max of them. max
+// is normally MaxHeadersResults. Whether to answer at all (Core sends an
+// empty headers message while its tip has less than the minimum chain work)
+// is the caller's choice.
+func (ix *Index) AppendHeadersAfter(dst []protocol.BlockHeader, locator []protocol.Hash, stop protocol.Hash, max int) []protocol.BlockHeader {
+	if len(locator) == 0 {
+		pos, ok := ix.table.find(&stop, ix.entries)
+		if !ok || !ix.onBest(pos) {
+			return dst
+		}
+		return append(dst, ix.header(pos))
+	}
+	fork := ix.FindFork(locator)
+	for h := fork.Height + 1; h-ix.base < int32(len(ix.best)) && max > 0; h++ {
+		pos := ix.best[h-ix.base]
+		dst = append(dst, ix.header(pos))
+		max--
+		if ix.entries[pos].hash == stop {
+			break
+		}
+	}
+	return dst
+}
+
+// Locator returns a block locator for the header with this hash (Core's
+// GetLocator): its hash and its ancestors', the first ten one apart, then
+// doubling the step, ending with genesis. It returns nil for an unknown
+// hash.
+func (ix *Index) Locator(hash protocol.Hash) []protocol.Hash {
+	pos, ok := ix.table.find(&hash, ix.entries)
+	if !ok {
+		return nil
+	}
+	return ix.locator(pos)
+}
+
+// TipLocator returns the block locator of the best chain's tip, for a
+// getheaders to a peer.
+func (ix *Index) TipLocator() []protocol.Hash { return ix.locator(ix.best[len(ix.best)-1]) }
+
+func (ix *Index) locator(pos uint32) []protocol.Hash {
+	have := make([]protocol.Hash, 0, 32)
+	step := int32(1)
+	for {
+		e := &ix.entries[pos]
+		have = append(have, e.hash)
+		if e.height == ix.base {
+			return have
+		}
+		pos = ix.ancestor(pos, max(e.height-step, ix.base))
+		if len(have) > 10 {
+			step *= 2
+		}
+	}
+}

@@ -1,0 +1,31 @@
+// Package headerstore keeps the node's block headers on disk: one
+// append-only file in a directory, read back at start. It knows bytes and
+// checksums, not consensus: headers it loads go to a function (the chain's
+// headerchain.Index.Restore) that checks them again.
+//
+// # File
+//
+// headers.dat starts with a 16-byte file header: "AHS1", the network's
+// message start (so a store of another network is refused), four zero bytes
+// and a CRC-32C of those twelve. Records follow, 84 bytes each: a block
+// header as the wire carries it and the CRC-32C (Castagnoli) of those 80
+// bytes. Records are in the order the headers were accepted, so each
+// header's parent comes before it; forks are kept too.
+//
+// # Writes and crashes
+//
+// Append writes a batch with one write and one fsync. A kill at any moment
+// leaves whole records followed by at most one torn batch: a partial record,
+// or records whose bytes did not all reach the disk. Load keeps every record
+// before the first one that is cut short or fails its checksum, when no
+// record after it is whole and valid: that tail is what a torn append
+// leaves, and Load truncates it (and fsyncs) before the store takes new
+// appends. A bad record followed by good ones is not a torn append but
+// damage: Load stops with a *CorruptError and changes nothing. A record the
+// load function refuses (a header that does not link, or fails a rule)
+// stops Load with a *RecordError, also changing nothing; the owner may then
+// Truncate at that record and sync the rest again from peers.
+//
+// A Store is used by one goroutine at a time. Its calls block on the disk:
+// an actor runs them in a goroutine of its own and reports back by message.
+package headerstore
