@@ -133,3 +133,14 @@ func (ix *Index) locator(pos uint32) []protocol.Hash {
 		}
 	}
 }
+
+// Ancestor returns the ancestor at height of the header with this hash (the
+// header itself at its own height). It is false for an unknown hash or a
+// height outside the header's branch.
+func (ix *Index) Ancestor(hash protocol.Hash, height int32) (BlockRef, bool) {
+	pos, ok := ix.table.find(&hash, ix.entries)
+	if !ok || height < ix.base || height > ix.entries[pos].height {
+		return BlockRef{}, false
+	}
+	return ix.ref(ix.ancestor(pos, height)), true
+}

@@ -446,3 +446,25 @@ func TestEntrySize(t *testing.T) {
 		t.Errorf("entry is %d bytes, want 120", n)
 	}
 }
+
+func TestAncestor(t *testing.T) {
+	ix, p, m := regtestIndex(t)
+	hs := m.chain(p.GenesisHash, 1296688602, 5)
+	if _, err := ix.Add(hs, farFuture); err != nil {
+		t.Fatal(err)
+	}
+	top := hs[len(hs)-1].BlockHash()
+	for h := int32(0); h <= 5; h++ {
+		got, ok := ix.Ancestor(top, h)
+		want, _ := ix.AtHeight(h)
+		if !ok || got.Hash != want.Hash || got.Height != h {
+			t.Errorf("Ancestor(tip, %d) = %v %v, want %v", h, got, ok, want.Hash)
+		}
+	}
+	if _, ok := ix.Ancestor(top, 6); ok {
+		t.Error("Ancestor above the header's height is found")
+	}
+	if _, ok := ix.Ancestor(protocol.Hash{1}, 0); ok {
+		t.Error("Ancestor of an unknown hash is found")
+	}
+}
