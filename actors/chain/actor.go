@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -55,7 +56,8 @@ type Config struct {
 	// Clock is the time source; nil means time.Now.
 	Clock func() time.Time
 	// ConnMgr receives *connmgr.Misbehaved for a peer that sent invalid
-	// headers; nil sends the peer *peer.Disconnect instead.
+	// headers; nil means the sender of the last *connmgr.PeerReady, and
+	// with none the peer is sent *peer.Disconnect instead.
 	ConnMgr *actor.PID
 	// Metrics receives the header height, sync rate and reorgs; nil means
 	// none.
@@ -64,6 +66,9 @@ type Config struct {
 	TickInterval, ProgressInterval time.Duration
 	// Gate is the low-work headers presync (machine.Gate); nil means none.
 	Gate machine.Gate
+	// Height, when set, is kept at the best header's height: the start
+	// height peers announce in their version messages.
+	Height *atomic.Int32
 }
 
 // Props returns the chain actor's props. Every incarnation loads the
@@ -291,6 +296,7 @@ func (a *handler) onLoaded(ctx actor.Context, msg *loaded) {
 	a.log.Info("header chain loaded", zap.String("network", a.cfg.Network.Name), zap.Int32("height", tip.Height),
 		zap.Stringer("best", tip.Hash), zap.Int64("records", a.sinfo.Loaded), zap.String("store", a.sinfo.Path))
 	a.cfg.Metrics.HeaderTip(tip.Height)
+	a.setHeight(tip.Height)
 	a.prog = progress{at: a.cfg.Clock(), height: tip.Height}
 	early := a.early
 	a.early = nil
@@ -346,6 +352,9 @@ func (a *handler) peerReady(ctx actor.Context, r *connmgr.PeerReady) {
 			a.early = append(a.early, r)
 		}
 		return
+	}
+	if a.cfg.ConnMgr == nil && r.ConnMgr != nil {
+		a.cfg.ConnMgr = r.ConnMgr
 	}
 	a.peers[r.ID] = r.PID
 	ctx.Watch(r.PID)
@@ -465,6 +474,7 @@ func (a *handler) apply(ctx actor.Context, out []machine.Action) {
 func (a *handler) newTip(act *machine.Action) {
 	tc := act.Tip
 	a.cfg.Metrics.HeaderTip(tc.New.Height)
+	a.setHeight(tc.New.Height)
 	if n := len(tc.Disconnected); n > 0 {
 		a.cfg.Metrics.Reorg(n)
 		a.log.Info("header chain reorganized", zap.Int32("fork", tc.Fork.Height), zap.Int("disconnected", n),
@@ -478,6 +488,12 @@ func (a *handler) newTip(act *machine.Action) {
 		return
 	}
 	a.logProgress(false)
+}
+
+func (a *handler) setHeight(h int32) {
+	if a.cfg.Height != nil {
+		a.cfg.Height.Store(h)
+	}
 }
 
 // logProgress logs Core's "Synchronizing blockheaders" line at most once

@@ -367,7 +367,7 @@ func (c *connMgr) handshaken(ctx actor.Context, now time.Time, msg *peer.Handsha
 		zap.Int32("version", msg.Version.ProtocolVersion), zap.String("user_agent", msg.Version.UserAgent))
 	if len(c.cfg.PeerWatchers) > 0 {
 		row, _ := c.m.Peer(msg.ID)
-		ready := &PeerReady{ID: msg.ID, PID: pid, ConnType: row.ConnType, Inbound: msg.Inbound, Version: msg.Version}
+		ready := &PeerReady{ID: msg.ID, PID: pid, ConnMgr: ctx.Self(), ConnType: row.ConnType, Inbound: msg.Inbound, Version: msg.Version}
 		for _, w := range c.cfg.PeerWatchers {
 			ctx.Send(w, ready)
 		}

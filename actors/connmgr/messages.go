@@ -85,10 +85,12 @@ type BanEntry = machine.BanEntry
 
 // PeerReady is sent to each of Config.PeerWatchers when a peer has
 // finished its handshake: the peer's actor, its connection type (ConnInbound,
-// ConnOutboundFullRelay, ...) and its version message.
+// ConnOutboundFullRelay, ...) and its version message. ConnMgr is the
+// sender, which takes *Misbehaved about the peer.
 type PeerReady struct {
 	ID       uint64
 	PID      *actor.PID
+	ConnMgr  *actor.PID
 	ConnType string
 	Inbound  bool
 	Version  protocol.MsgVersion

@@ -67,13 +67,14 @@ func (r *rootActor) start(ctx actor.Context) {
 	p := childPIDs{}
 	p.io = spawn("io", n.opts.ioProps(n.ioConfig()))
 	p.dispatcher = spawn("dispatcher", dispatcher.Props(dispatcher.WithLogger(n.logger.Named(CategoryMsg).Named("dispatcher")), dispatcher.WithRoutes(n.routes)))
-	// The chain handler serves the blocks we have (the genesis block), which
-	// is what makes our NODE_NETWORK service bit true.
-	ctx.Send(p.dispatcher, &dispatcher.Spawn{
-		Name:     "chain",
-		Props:    n.counted(chain.Props(chain.Config{Network: n.params, Logger: n.logger.Named(CategoryMsg).Named("chain")})),
-		Commands: chain.Commands(),
-	})
+	// The chain actor follows the header chain (syncs, persists, serves
+	// headers) and serves the blocks we have (the genesis block). It is
+	// the root's child, so that connmgr can be told to report ready peers
+	// to it, and registers with the dispatcher for its commands.
+	p.chain = spawn("chain", chain.Props(n.chainConfig()))
+	for _, cmd := range chain.Commands() {
+		ctx.Send(p.dispatcher, &dispatcher.Register{Command: cmd, Handler: p.chain})
+	}
 	p.addrbook = spawn("addrbook", addrbook.Props(n.addrbookConfig(p)))
 	p.connmgr = spawn("connmgr", connmgr.Props(n.connmgrConfig(p)))
 	if n.cfg.NATActorOn() {
@@ -88,7 +89,9 @@ func (r *rootActor) beginStop(ctx actor.Context) {
 		return
 	}
 	r.stopping = true
-	r.stopQueue = []*actor.PID{r.pids.connmgr, r.pids.io, r.pids.addrbook, r.pids.dispatcher}
+	// The chain after connmgr (no peer left to feed it), its last headers
+	// written before it stops.
+	r.stopQueue = []*actor.PID{r.pids.connmgr, r.pids.chain, r.pids.io, r.pids.addrbook, r.pids.dispatcher}
 	if r.pids.nat != nil {
 		// First: the port mapping is deleted (within its own bound) while
 		// connmgr can still hear the external address withdrawn.
@@ -177,10 +180,22 @@ func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 		IO:             p.io,
 		AddrBook:       p.addrbook,
 		Dispatcher:     p.dispatcher,
+		PeerWatchers:   []*actor.PID{p.chain},
 		PeerTemplate:   n.peerTemplate(),
 		PeerProps:      n.opts.peerProps,
 		Logger:         n.logger.Named(CategoryNet).Named("connmgr"),
 		Clock:          n.opts.clock,
+	}
+}
+
+func (n *Node) chainConfig() chain.Config {
+	return chain.Config{
+		Network: n.params,
+		Logger:  n.logger.Named(CategoryMsg).Named("chain"),
+		DataDir: n.cfg.DataDirOrDefault(),
+		Clock:   n.opts.clock,
+		Metrics: n.metrics,
+		Height:  &n.height,
 	}
 }
 

@@ -116,6 +116,7 @@ func newCommon(cfg Config, o options) *common {
 		Services:         cfg.Services,
 		UserAgent:        cfg.UserAgent,
 		StartHeight:      cfg.StartHeight,
+		Height:           cfg.Height,
 		Relay:            cfg.Relay,
 		Rand:             o.rand,
 		HandshakeTimeout: cfg.HandshakeTimeout,
@@ -137,7 +138,7 @@ func (c *common) sameNodeWide(cfg *Config) bool {
 	return a.IO == cfg.IO && a.Dispatcher == cfg.Dispatcher && a.Nonces == cfg.Nonces && a.Routes == cfg.Routes &&
 		a.Network.Magic == cfg.Network.Magic && a.Network.Name == cfg.Network.Name &&
 		a.Services == cfg.Services && a.UserAgent == cfg.UserAgent && a.Relay == cfg.Relay &&
-		a.StartHeight == cfg.StartHeight && a.HandshakeTimeout == cfg.HandshakeTimeout &&
+		a.StartHeight == cfg.StartHeight && a.Height == cfg.Height && a.HandshakeTimeout == cfg.HandshakeTimeout &&
 		a.PingInterval == cfg.PingInterval && a.PingTimeout == cfg.PingTimeout
 }
 

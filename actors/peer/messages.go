@@ -2,6 +2,7 @@ package peer
 
 import (
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -40,8 +41,11 @@ type Config struct {
 	UserAgent string
 	// Relay is the version message's relay flag (BIP37): whether we want tx inv.
 	Relay bool
-	// StartHeight is the best height we announce (0: we keep no chain yet).
+	// StartHeight is the best height we announce, unless Height is set.
 	StartHeight int32
+	// Height, when set, is read at each handshake for the height we
+	// announce (the chain actor keeps it at its best header's height).
+	Height *atomic.Int32
 	// Nonces is the node-wide set of version nonces of our own outbound
 	// handshakes, used to detect a connection to ourselves.
 	Nonces *Nonces

@@ -2,6 +2,7 @@ package machine
 
 import (
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/actornode/actornode/protocol"
@@ -49,8 +50,11 @@ type Settings struct {
 	Services protocol.ServiceFlag
 	// UserAgent is our BIP14 user agent.
 	UserAgent string
-	// StartHeight is the best height we announce.
+	// StartHeight is the best height we announce, unless Height is set.
 	StartHeight int32
+	// Height, when set, is read when our version message is made: the
+	// height we announce, kept current by the node's chain.
+	Height *atomic.Int32
 	// Relay is our version's relay flag (BIP37).
 	Relay bool
 	// Nonces, when set, receives the nonce of our outbound version until
@@ -546,9 +550,17 @@ func (m *Machine) ourVersion(now time.Time) *protocol.MsgVersion {
 		},
 		Nonce:       m.ourNonce,
 		UserAgent:   m.cfg.UserAgent,
-		StartHeight: m.cfg.StartHeight,
+		StartHeight: m.startHeight(),
 		Relay:       m.cfg.Relay,
 	}
+}
+
+// startHeight is the height our version message announces.
+func (m *Machine) startHeight() int32 {
+	if m.cfg.Height != nil {
+		return m.cfg.Height.Load()
+	}
+	return m.cfg.StartHeight
 }
 
 // NextWake is when Tick next has something to check, or the zero time when
