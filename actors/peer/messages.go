@@ -132,6 +132,13 @@ type Info struct {
 	// Permissions are Core's net permissions of the connection (-whitebind,
 	// -whitelist); none here.
 	Permissions []string `json:"permissions"`
+	// SyncedHeaders is the height of the best header the peer is known to
+	// have, -1 if none; SyncedBlocks the last block we share, -1 (we
+	// download no blocks); Inflight the blocks in flight from it (none).
+	// Filled from the chain actor (nodeinfo.AddChainState).
+	SyncedHeaders int32   `json:"synced_headers"`
+	SyncedBlocks  int32   `json:"synced_blocks"`
+	Inflight      []int32 `json:"inflight"`
 	// TransportProtocolType is "v1" (BIP324's v2 is not spoken yet).
 	TransportProtocolType string `json:"transport_protocol_type,omitempty"`
 	// SessionID is the BIP324 session id, "" on a v1 connection.
