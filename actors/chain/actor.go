@@ -126,8 +126,8 @@ type handler struct {
 	// meanwhile.
 	loading bool
 	early   []*connmgr.PeerReady
-	store *headerstore.Store
-	sinfo StoreInfo
+	store   *headerstore.Store
+	sinfo   StoreInfo
 	// pending are headers to persist; writing is set while a goroutine
 	// appends, writeDone is closed when it ends.
 	pending   []protocol.BlockHeader

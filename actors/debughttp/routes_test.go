@@ -56,6 +56,21 @@ func TestRoutesAgainstANodeWithAPeer(t *testing.T) {
 		}
 	})
 
+	t.Run("chain", func(t *testing.T) {
+		var st map[string]any
+		nodetest.Eventually(t, 10*time.Second, "the chain loaded", func() bool {
+			getJSON(t, base+"/debug/chain", &st)
+			return st["ready"] == true
+		})
+		if st["network"] != "regtest" || st["headers"] != 0.0 || st["blocks"] != 0.0 || st["best_header"] != a.Params().GenesisHash.String() ||
+			st["tips"] == nil || st["store"] == nil || st["sync"] == nil || st["peers"] == nil {
+			t.Fatalf("/debug/chain = %v", st)
+		}
+		if store := st["store"].(map[string]any); !strings.HasSuffix(store["path"].(string), "headers.dat") {
+			t.Fatalf("store %v", store)
+		}
+	})
+
 	t.Run("actors", func(t *testing.T) {
 		var tree inspect.Node
 		getJSON(t, base+"/debug/actors", &tree)

@@ -437,7 +437,7 @@ func (n *Node) startDebug() error {
 	listen, _ := netip.ParseAddrPort(ln.Addr().String())
 	n.debugSrv = httplimit.Server(debughttp.Handler(debughttp.Source{
 		Root: n.system.Root, Top: n.root, ConnMgr: n.pids.connmgr, AddrBook: n.pids.addrbook,
-		NAT:   n.pids.nat,
+		NAT: n.pids.nat, Chain: n.pids.chain,
 		Stats: n.counters.Stats, Identity: n.identity(), Log: n.opts.debug,
 		Metrics: n.metrics.Handler(),
 		Listen:  listen, AllowIP: allow,

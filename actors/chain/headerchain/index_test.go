@@ -424,7 +424,9 @@ func TestReorgToFewerHeavierBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := func(hs []protocol.BlockHeader, i int) BlockRef { return BlockRef{Hash: hashOf(hs[i]), Height: int32(i + 1)} }
+	ref := func(hs []protocol.BlockHeader, i int) BlockRef {
+		return BlockRef{Hash: hashOf(hs[i]), Height: int32(i + 1)}
+	}
 	checkTipChange(t, "fast", res.Tip, &TipChange{
 		Old: ref(slow, 5), New: ref(fast, 3), Fork: BlockRef{Hash: hashOf(root)},
 		Disconnected: []BlockRef{ref(slow, 5), ref(slow, 4), ref(slow, 3), ref(slow, 2), ref(slow, 1), ref(slow, 0)},

@@ -374,5 +374,3 @@ func (g *holdGate) Headers(_ uint64, _ headerchain.Entry, hs []protocol.BlockHea
 }
 
 func (g *holdGate) PeerGone(uint64) { g.gone = true }
-
-
