@@ -1,0 +1,105 @@
+package node_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/actornode/actornode/actors/actortest"
+	"github.com/actornode/actornode/actors/chain/headerchain"
+	"github.com/actornode/actornode/actors/node/nodetest"
+	"github.com/actornode/actornode/protocol"
+)
+
+// mineHeaders returns n valid regtest headers after prev, a minute apart
+// from start; salt tells branches apart.
+func mineHeaders(t *testing.T, prev protocol.Hash, start time.Time, n int, salt byte) []protocol.BlockHeader {
+	t.Helper()
+	p, _ := protocol.Network(protocol.NameRegtest)
+	hs := make([]protocol.BlockHeader, n)
+	for i := range hs {
+		h := protocol.BlockHeader{Version: 4, PrevBlock: prev, Timestamp: uint32(start.Add(time.Duration(i) * time.Minute).Unix()), Bits: 0x207fffff}
+		h.MerkleRoot[0] = salt
+		for !headerchain.CheckProofOfWork(h.BlockHash(), h.Bits, p.Consensus) {
+			h.Nonce++
+		}
+		hs[i], prev = h, h.BlockHash()
+	}
+	return hs
+}
+
+// TestHeaderSyncOverInMemoryNetwork: node a syncs from a scripted peer
+// (a full headers message, then the rest), asks with getheaders for
+// headers that do not connect, follows a reorg to a branch with more
+// work, and node b syncs the same chain from a and follows what a learns.
+func TestHeaderSyncOverInMemoryNetwork(t *testing.T) {
+	params, err := protocol.Network("regtest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := actortest.NewNetwork(params.Magic)
+	lis := actortest.ListenRemote(t, actortest.NewSystem(t), net, netip.MustParseAddrPort("127.0.0.9:18444"))
+
+	cfg := nodetest.Regtest(t, "127.0.0.1:18444")
+	cfg.Connect = []string{lis.Addr().String()}
+	a := nodetest.Start(t, cfg, onNetwork(net, "127.0.0.1"))
+	r := lis.Accept(t, 10*time.Second)
+	r.SetAutoPong(true)
+	v := r.NewVersion()
+	v.StartHeight = 2100
+	if ours := r.Handshake(t, v); ours.StartHeight != 0 {
+		t.Fatalf("a's start height %d before any header", ours.StartHeight)
+	}
+
+	// Initial sync: genesis locator, a full message asks for more.
+	gh := actortest.ExpectMsg[*protocol.MsgGetHeaders](t, r, 10*time.Second)
+	if len(gh.BlockLocatorHashes) != 1 || gh.BlockLocatorHashes[0] != params.GenesisHash {
+		t.Fatalf("initial getheaders locator %v", gh.BlockLocatorHashes)
+	}
+	hs := mineHeaders(t, params.GenesisHash, time.Now().Add(-2200*time.Minute), 2100, 1)
+	r.Send(&protocol.MsgHeaders{Headers: hs[:2000]})
+	gh = actortest.ExpectMsg[*protocol.MsgGetHeaders](t, r, 10*time.Second)
+	if gh.BlockLocatorHashes[0] != hs[1999].BlockHash() {
+		t.Fatalf("continuation locator starts %v", gh.BlockLocatorHashes[0])
+	}
+	r.Send(&protocol.MsgHeaders{Headers: hs[2000:]})
+	waitHeaders(t, a, 2100, hs[2099].BlockHash().String(), 10*time.Second)
+
+	// Headers that do not connect: a asks from its best header.
+	more := mineHeaders(t, hs[2099].BlockHash(), time.Now().Add(-90*time.Minute), 3, 1)
+	r.Send(&protocol.MsgHeaders{Headers: more[1:]})
+	gh = actortest.ExpectMsg[*protocol.MsgGetHeaders](t, r, 10*time.Second)
+	if gh.BlockLocatorHashes[0] != hs[2099].BlockHash() {
+		t.Fatalf("getheaders after unconnecting headers starts %v", gh.BlockLocatorHashes[0])
+	}
+	r.Send(&protocol.MsgHeaders{Headers: more})
+	waitHeaders(t, a, 2103, more[2].BlockHash().String(), 10*time.Second)
+	if in := chainInfo(t, a); in.Stats.Unconnecting != 1 {
+		t.Fatalf("unconnecting %d", in.Stats.Unconnecting)
+	}
+
+	// A branch from 2095 with more work: a reorganizes.
+	fork := mineHeaders(t, hs[2094].BlockHash(), time.Now().Add(-80*time.Minute), 10, 2)
+	r.Send(&protocol.MsgHeaders{Headers: fork})
+	waitHeaders(t, a, 2105, fork[9].BlockHash().String(), 10*time.Second)
+	if in := chainInfo(t, a); in.Stats.Reorgs != 1 {
+		t.Fatalf("reorgs %d", in.Stats.Reorgs)
+	}
+
+	// Node b dials a and syncs the same chain from it.
+	bcfg := nodetest.Regtest(t, "127.0.0.2:18444")
+	bcfg.Connect = []string{"127.0.0.1:18444"}
+	b := nodetest.Start(t, bcfg, onNetwork(net, "127.0.0.2"))
+	waitHeaders(t, b, 2105, fork[9].BlockHash().String(), 20*time.Second)
+
+	// What a learns next, b hears of: a announces it.
+	next := mineHeaders(t, fork[9].BlockHash(), time.Now().Add(-time.Minute), 1, 2)
+	r.Send(&protocol.MsgHeaders{Headers: next})
+	waitHeaders(t, b, 2106, next[0].BlockHash().String(), 10*time.Second)
+	if in := chainInfo(t, a); in.Stats.Announcements == 0 {
+		t.Fatalf("a announced nothing: %+v", in.Stats)
+	}
+	if v := net.Violations(); len(v) != 0 {
+		t.Errorf("io contract violations: %v", v)
+	}
+}
