@@ -35,8 +35,7 @@ const (
 	// checked (Core runs SendMessages about every 100 ms; its timeouts
 	// are minutes).
 	DefaultTickInterval = time.Second
-	// DefaultProgressInterval is how often the progress line is logged
-	// while headers arrive.
+	// DefaultProgressInterval is how often the sync rate is measured.
 	DefaultProgressInterval = 10 * time.Second
 )
 
@@ -62,7 +61,9 @@ type Config struct {
 	// Metrics receives the header height, sync rate and reorgs; nil means
 	// none.
 	Metrics metrics.Chain
-	// TickInterval and ProgressInterval: zero means the defaults.
+	// TickInterval is how often the machine's timers run;
+	// ProgressInterval how often the sync rate is measured. Zero means
+	// the defaults.
 	TickInterval, ProgressInterval time.Duration
 	// Gate is the low-work headers presync (machine.Gate); nil means none.
 	Gate machine.Gate
@@ -316,7 +317,7 @@ func (a *handler) onTick(ctx actor.Context) {
 		return
 	}
 	a.apply(ctx, a.m.Tick(a.cfg.Clock(), a.acts[:0]))
-	a.logProgress(false)
+	a.updateRate()
 	a.armTick(ctx)
 }
 
@@ -481,13 +482,19 @@ func (a *handler) newTip(act *machine.Action) {
 			zap.Int("connected", len(tc.Connected)), zap.Int32("height", tc.New.Height), zap.Stringer("best", tc.New.Hash),
 			zap.Uint64("peer", act.Peer))
 	}
-	if !a.m.InitialSync(a.cfg.Clock()) {
+	a.updateRate()
+	now := a.cfg.Clock()
+	if !a.m.InitialSync(now) {
 		// Caught up: one line per new best header, like Core's UpdateTip.
 		a.log.Info("new best header", zap.Int32("height", tc.New.Height), zap.Stringer("best", tc.New.Hash),
 			zap.Uint64("peer", act.Peer))
 		return
 	}
-	a.logProgress(false)
+	// Core's "Synchronizing blockheaders, height: %d (~%.2f%%)", logged
+	// for every headers message that moves the best header while syncing.
+	a.log.Info("synchronizing block headers", zap.Int32("height", tc.New.Height),
+		zap.String("progress", fmt.Sprintf("~%.2f%%", 100*a.progress(now))),
+		zap.Float64("headers_per_s", a.prog.rate), zap.Uint64("peer", act.Peer))
 }
 
 func (a *handler) setHeight(h int32) {
@@ -496,27 +503,18 @@ func (a *handler) setHeight(h int32) {
 	}
 }
 
-// logProgress logs Core's "Synchronizing blockheaders" line at most once
-// per ProgressInterval while headers arrive, and updates the rate.
-func (a *handler) logProgress(force bool) {
+// updateRate measures the headers added per second once per
+// ProgressInterval (the sync rate gauge and the progress line's figure).
+func (a *handler) updateRate() {
 	now := a.cfg.Clock()
 	el := now.Sub(a.prog.at)
-	if !force && el < a.cfg.ProgressInterval {
+	if el < a.cfg.ProgressInterval {
 		return
 	}
-	tip := a.m.Index().Tip()
-	added := tip.Height - a.prog.height
-	if el > 0 {
-		a.prog.rate = float64(added) / el.Seconds()
-		a.cfg.Metrics.HeaderSyncRate(a.prog.rate)
-	}
-	a.prog.at, a.prog.height = now, tip.Height
-	if added <= 0 && !force {
-		return
-	}
-	a.log.Info("synchronizing block headers", zap.Int32("height", tip.Height),
-		zap.String("progress", fmt.Sprintf("%.2f%%", 100*a.progress(now))),
-		zap.Float64("headers_per_s", a.prog.rate), zap.Stringer("best", tip.Hash))
+	h := a.m.Index().Tip().Height
+	a.prog.rate = float64(h-a.prog.height) / el.Seconds()
+	a.cfg.Metrics.HeaderSyncRate(a.prog.rate)
+	a.prog.at, a.prog.height = now, h
 }
 
 // progress estimates header sync progress by time, as Core does: the

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/chain"
@@ -190,5 +193,28 @@ func TestStoreAcrossRestarts(t *testing.T) {
 	}
 	if aside, err := os.ReadFile(path + ".damaged"); err != nil || len(aside) != len(b) {
 		t.Fatalf("copy aside: %d bytes, %v", len(aside), err)
+	}
+}
+
+// While syncing old headers, each headers message that moves the best
+// header logs Core's progress line.
+func TestProgressLine(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	system := newSystem(t)
+	params := network(t, protocol.NameRegtest)
+	pid := system.Root.Spawn(chain.Props(chain.Config{Network: params, Logger: zap.New(core)}))
+	t.Cleanup(func() { _ = system.Root.StopFuture(pid).Wait() })
+	f := &syncFixture{system: system, chain: pid, params: params}
+	f.waitReady(t)
+	p := f.ready(t, 1, connmgr.ConnOutboundFullRelay)
+	expectGetHeaders(t, p)
+	hs := mine(t, params.GenesisHash, time.Unix(1296688602+60, 0), 10, 1)
+	f.deliver(1, p, &protocol.MsgHeaders{Headers: hs})
+	actortest.Eventually(t, wait, "the progress line", func() bool {
+		return logs.FilterMessage("synchronizing block headers").Len() == 1
+	})
+	e := logs.FilterMessage("synchronizing block headers").All()[0].ContextMap()
+	if e["height"] != int32(10) || !strings.HasPrefix(e["progress"].(string), "~0.00") {
+		t.Fatalf("progress line %v", e)
 	}
 }

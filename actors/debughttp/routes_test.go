@@ -164,7 +164,8 @@ func TestRoutesAgainstANodeWithAPeer(t *testing.T) {
 		for _, name := range []string{"actornode_peers", "actornode_messages_total", "actornode_message_bytes_total",
 			"actornode_handshake_duration_seconds", "actornode_ping_seconds", "actornode_mailbox_depth",
 			"actornode_actor_restarts_total", "actornode_addrbook_addresses", "actornode_io_wakeups_total",
-			"actornode_io_batch_frames", "actornode_actors"} {
+			"actornode_io_batch_frames", "actornode_actors", "actornode_header_height", "actornode_header_sync_rate",
+			"actornode_headers_added_total", "actornode_header_reorgs_total", "actornode_header_reorg_depth"} {
 			if _, ok := families[name]; !ok {
 				t.Errorf("no family %s", name)
 			}
