@@ -402,7 +402,9 @@ func (a *handler) deliver(ctx actor.Context, d *dispatcher.Deliver) {
 // sync hands a header message to the machine.
 func (a *handler) sync(ctx actor.Context, from dispatcher.Sender, msg protocol.Message) {
 	if _, ok := a.peers[from.ID]; !ok {
-		a.peers[from.ID] = from.PID // a message before connmgr's PeerReady
+		// A message before connmgr's PeerReady: watch the peer from now.
+		a.peers[from.ID] = from.PID
+		ctx.Watch(from.PID)
 	}
 	now := a.cfg.Clock()
 	if a.m == nil {
