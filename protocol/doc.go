@@ -17,7 +17,10 @@
 // A writer appends whole frames to a buffer with AppendFrame (a typed
 // Message) or AppendRawFrame (a command and payload): the payload is encoded
 // in place and the header filled in after it, so batching many replies into
-// one buffer costs no allocation beyond the buffer's growth.
+// one buffer costs no allocation beyond the buffer's growth. AppendPong is
+// the answer to a ping for every sender (peer actors, test doubles, load
+// generators): it builds the frame without a message value and reuses the
+// ping's checksum when given it, so a pong costs no hashing.
 //
 // # Messages
 //

@@ -37,8 +37,15 @@ const (
 	// bookkeeping per queued message.
 	MessageOverhead = 100
 	// ReadBufferSize is the size of the one read buffer io shares between all
-	// connections. A frame larger than it is read into a buffer of its own.
+	// connections. A frame larger than it is read into a buffer of its own,
+	// grown as the frame arrives (RecvAhead).
 	ReadBufferSize = 64 << 10
+	// RecvAhead is how far the buffer of a frame larger than the read
+	// buffer is allocated ahead of the bytes received (its capacity then
+	// doubles, so a frame costs copying in proportion to its size): as
+	// Core's V1Transport::readData allocates at most 256 KiB ahead, a header
+	// announcing 4 MB followed by a trickle costs 256 KiB, not 4 MB.
+	RecvAhead = 256 << 10
 )
 
 // Config configures the io actor. The zero value of each field selects its

@@ -37,9 +37,12 @@
 // # Framing and limits
 //
 // Frames are cut by Deframe, which the in-memory network of actors/actortest
-// reuses. As in Bitcoin Core, a wrong magic (protocol.ErrBadMagic) or a length
-// above protocol.MaxPayloadSize (protocol.ErrPayloadTooLarge) closes the
-// connection; a bad checksum or malformed command bytes drop that frame.
+// reuses. As in Bitcoin Core, a wrong magic (protocol.ErrBadMagic) or a
+// length above protocol.MaxPayloadSize (protocol.ErrPayloadTooLarge) closes
+// the connection; a bad checksum or malformed command bytes drop that
+// frame. A frame larger than the read buffer is read into a buffer that
+// grows as its bytes arrive (RecvAhead, then doubling), never allocated at
+// the length its header announces, as Core's V1Transport does.
 //
 // Nothing between io and a peer blocks or drops: io counts the bytes of the
 // Receiveds it posted and not yet saw acknowledged, plus MessageOverhead per
@@ -86,5 +89,12 @@
 //
 // Other systems get a portable io over the net package with a reader and a
 // writer goroutine per connection, serving the same messages; the build tag
-// transport_portable selects it on Linux too, so its tests run there.
+// transport_portable makes Props return it on Linux too, and PortableProps
+// returns it on every system.
+//
+// # One contract
+//
+// Package transport/iotest holds the io message contract as tests, run
+// against the epoll io, the portable io and the in-memory network of
+// actors/actortest alike (TestContract here, and in actortest).
 package transport

@@ -100,10 +100,12 @@ type conn struct {
 // connRare is the part of a connection's state that only some connections
 // need, some of the time: an idle connection does without these words.
 type connRare struct {
-	// big is a frame larger than the read buffer, being filled (len is its
-	// size); bigHave the bytes of it filled.
+	// big holds a frame larger than the read buffer, being filled: bigSize
+	// is the frame's size, header included; big grows towards it as bytes
+	// arrive (see growBig); bigHave is the bytes of it filled.
 	big     []byte
 	bigHave int
+	bigSize int
 	// stallSince is when the queue last made progress while bytes
 	// remained, in Unix nanoseconds (set only when a write leaves bytes, so
 	// an idle connection never reads the clock).
@@ -781,10 +783,11 @@ func (a *ioActor) read(c *conn) {
 	switch {
 	case d.Next > ReadBufferSize:
 		// A frame larger than the read buffer gets a buffer of its own,
-		// sized from its header (at most MaxPayloadSize plus the header).
+		// grown as its bytes arrive up to the size its header announced
+		// (at most MaxPayloadSize plus the header).
 		r := c.extra()
-		r.big = a.pool.get(d.Next)[:d.Next]
-		r.bigHave = copy(r.big, rest)
+		r.bigSize = d.Next
+		a.growBig(r, rest)
 	case len(rest) > 0:
 		if c.partial == nil {
 			c.partial = a.pool.get(len(rest))
@@ -796,16 +799,19 @@ func (a *ioActor) read(c *conn) {
 // readBig reads into c's large-frame buffer and posts the frame once whole.
 func (a *ioActor) readBig(c *conn) {
 	r := c.rare
+	if r.bigHave == len(r.big) {
+		a.growBig(r, r.big[:r.bigHave])
+	}
 	n, err := unix.Read(c.fd, r.big[r.bigHave:])
 	if !a.readOK(c, n, err) {
 		return
 	}
 	r.bigHave += n
-	if r.bigHave < len(r.big) {
+	if r.bigHave < r.bigSize {
 		return
 	}
 	big := r.big
-	r.big, r.bigHave = nil, 0
+	r.big, r.bigHave, r.bigSize = nil, 0, 0
 	d, ferr := Deframe(big, a.cfg.Magic, a.frames[:0])
 	a.frames = d.Frames[:0]
 	a.badChecksums += uint64(d.BadChecksums)
@@ -818,6 +824,22 @@ func (a *ioActor) readBig(c *conn) {
 	if ferr != nil {
 		a.closeConn(c, ferr)
 	}
+}
+
+// growBig gives r a larger buffer for its big frame holding have, its bytes
+// so far: RecvAhead bytes at first, then twice the last, never more than the
+// frame (Core's V1Transport::readData allocates 256 KiB ahead of the data,
+// into a vector whose capacity doubles). A remote announcing a large frame
+// thus costs memory as it sends it, not as it announces it.
+func (a *ioActor) growBig(r *connRare, have []byte) {
+	want := min(r.bigSize, max(len(have)+1, RecvAhead, 2*cap(r.big)))
+	b := a.pool.get(want)
+	b = b[:min(cap(b), r.bigSize)]
+	r.bigHave = copy(b, have)
+	if r.big != nil {
+		a.pool.put(r.big)
+	}
+	r.big = b
 }
 
 // readOK handles a read's outcome: it reports whether n bytes arrived, and

@@ -1,5 +1,3 @@
-//go:build !linux || transport_portable
-
 package transport
 
 import (
@@ -17,11 +15,12 @@ import (
 	"go.uber.org/zap"
 )
 
-// Props returns the props of an io actor configured by cfg. This portable
-// build (every system but Linux) serves the same messages over the net
-// package with a reader and a writer goroutine per connection; Linux gets
-// the epoll loop.
-func Props(cfg Config) *actor.Props {
+// PortableProps returns the props of the portable io actor configured by
+// cfg. It serves the same messages as the epoll io over the net package,
+// with a reader and a writer goroutine per connection. It is built on every
+// system, so that its tests run on Linux too; Props returns it on every
+// system but Linux (and on Linux with the transport_portable build tag).
+func PortableProps(cfg Config) *actor.Props {
 	cfg = cfg.withDefaults()
 	return actor.PropsFromProducer(func() actor.Actor { return newPortableIO(cfg) })
 }
@@ -404,8 +403,12 @@ func (a *portableIO) reader(c *pconn) {
 			return
 		}
 		buf = append(buf[:0], buf[d.Used:]...)
-		if d.Next > cap(buf) {
-			buf = append(make([]byte, 0, d.Next), buf...)
+		if d.Next > cap(buf) && len(buf) == cap(buf) {
+			// A frame larger than the buffer: grow it as its bytes
+			// arrive, RecvAhead at a time then doubling, not to the
+			// announced size at once (Core's V1Transport::readData).
+			grown := min(d.Next, max(len(buf)+RecvAhead, 2*cap(buf)))
+			buf = append(make([]byte, 0, grown), buf...)
 		}
 	}
 }

@@ -38,8 +38,12 @@
 //
 // The replacement speaks io's messages under io's contract (Listen and
 // Listening, Dial and Dialed, Accepted, Attach, Received acknowledged by
-// Send, Close and Closed) and cuts frames with the transport package's own
-// deframer, so framing errors close connections as they do on sockets.
+// Send, SendPaused and SendResumed, Close and Closed, Stats) and cuts frames
+// with the transport package's own deframer, so framing errors close
+// connections as they do on sockets. Its receive and send limits and send
+// timeout are io's defaults unless NewNetwork is given WithRecvLimit,
+// WithSendLimit or WithSendTimeout. Package transport/iotest runs the same
+// contract tests against it as against io.
 // Network.Conns, Network.Violations and Network.Drop let a test look at and
 // break connections.
 //

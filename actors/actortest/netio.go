@@ -1,13 +1,16 @@
 package actortest
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"syscall"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )
 
@@ -33,20 +36,33 @@ const scribble = 0xA5
 //   - *transport.Attach: from then on the connection's input goes to the
 //     peer as *transport.Received, all complete frames of one delivery in
 //     one message; bytes that arrived before are held until then. Attach for
-//     a connection that has already ended answers the peer with
-//     *transport.Closed (ErrUnknownConn).
+//     a connection that has already ended is dropped and counted in
+//     Stats.Stale, as io does: its owner has had the Closed.
 //   - *transport.Send: Data goes to the other end, whose io cuts it into
 //     frames with the transport package's deframer: a wrong magic or an
 //     oversized length closes the connection as io does, a frame with a bad
 //     checksum is dropped. Ack acknowledges a Received; its payloads are
 //     then overwritten. While the bytes (plus transport.MessageOverhead per
-//     frame) posted to a peer and not acknowledged reach
-//     transport.DefaultRecvLimit, further input is held, as io stops
-//     reading the socket.
+//     frame) posted to a peer and not acknowledged reach the receive limit
+//     (WithRecvLimit, transport.DefaultRecvLimit by default), further input
+//     is held, as io stops reading the socket.
+//   - Send limit: bytes sent on a connection and not yet taken by the other
+//     end's io (held there before Attach or past its receive limit) are
+//     the connection's send queue. When it passes the send limit
+//     (WithSendLimit, transport.DefaultSendLimit by default) the peer gets
+//     *transport.SendPaused, and *transport.SendResumed once the other end
+//     takes enough of it. There are no socket buffers in between, so the
+//     queue fills as soon as the other end stops reading. A queue that
+//     holds bytes with none taken for the send timeout (WithSendTimeout,
+//     transport.DefaultSendTimeout by default) closes the connection with
+//     transport.ErrSendTimeout, counted in Stats.SendTimeouts.
 //   - *transport.Close: the connection ends after what was sent is
 //     delivered; both ends' peers and owners get *transport.Closed. This end
 //     gets the Close reason (transport.ErrCloseRequested if none), the other
-//     end an error wrapping io.EOF that names it.
+//     end an error wrapping io.EOF that names it, once its peer has had the
+//     input it held (as a socket reads the data before the end of stream).
+//     A Send, Attach or Close naming an ended connection is dropped and
+//     counted in Stats.Stale.
 //   - *transport.GetStats: answered with *transport.Stats.
 //   - *inspect.Describe: answered with *inspect.Description of kind "io".
 //
@@ -55,8 +71,8 @@ const scribble = 0xA5
 // transport.ErrStopped, the other ends an error wrapping io.EOF.
 //
 // A peer that is also the connection's owner gets each *transport.Closed
-// once. *transport.SendPaused and *transport.SendResumed are never sent:
-// the network has no send queue.
+// once. The contract is tested by package transport/iotest, for this
+// network as for the io actors.
 func (n *Network) Props(host netip.Addr) *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
 		return &netIO{net: n, host: host.Unmap()}
@@ -73,6 +89,11 @@ type netIO struct {
 	bytesRead    uint64
 	bytesWritten uint64
 	badChecksums uint64
+	badCommands  uint64
+	stale        uint64
+	sendTimeouts uint64
+	nAccepted    uint64
+	nDialed      uint64
 }
 
 // Messages between the io replacements of a Network.
@@ -87,11 +108,18 @@ type (
 		conn transport.ConnID
 		data []byte
 	}
-	// netClosed tells conn's io to report its end with reason.
+	// netClosed tells conn's io to report its end with reason; with drain
+	// set, after the input it holds is delivered.
 	netClosed struct {
 		conn   transport.ConnID
 		reason error
+		drain  bool
 	}
+	// netDrained tells conn's io that the other end took bytes of conn's
+	// send queue: it may be back under the send limit.
+	netDrained struct{ conn transport.ConnID }
+	// netStallCheck asks conn's io to check its send timeout.
+	netStallCheck struct{ conn transport.ConnID }
 	// netDialFrom is a Dial from a chosen local address (port 0: any), used
 	// by the scripted remotes of this package.
 	netDialFrom struct {
@@ -129,6 +157,10 @@ func (a *netIO) Receive(ctx actor.Context) {
 		a.deliver(ctx, msg)
 	case *netClosed:
 		a.closed(ctx, msg)
+	case *netDrained:
+		a.drained(ctx, msg)
+	case *netStallCheck:
+		a.stallCheck(ctx, msg)
 	}
 }
 
@@ -162,7 +194,7 @@ func (a *netIO) shutdown(ctx actor.Context) {
 		peers = append(peers, [2]*actor.PID{h.peer, h.owner})
 		if o := h.other; o.ep != a.ep && !o.closing {
 			o.closing = true
-			remote.toIO(o.ep, &netClosed{conn: o.id, reason: remoteClosedError(transport.ErrStopped)})
+			remote.toIO(o.ep, &netClosed{conn: o.id, reason: remoteClosedError(transport.ErrStopped), drain: true})
 		}
 	}
 	n.mu.Unlock()
@@ -215,6 +247,7 @@ func (a *netIO) dial(ctx actor.Context, msg *transport.Dial, local netip.AddrPor
 		ctx.Send(owner, &transport.Dialed{Tag: msg.Tag, Addr: msg.Addr, Err: fmt.Errorf("dial %s: %w", msg.Addr, err)})
 		return
 	}
+	a.nDialed++
 	ctx.Send(owner, &transport.Dialed{Tag: msg.Tag, Addr: msg.Addr, Conn: id, Local: localAddr})
 }
 
@@ -292,6 +325,7 @@ func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
 	}
 	n.mu.Unlock()
 	if ok {
+		a.nAccepted++
 		ctx.Send(msg.owner, accepted)
 	}
 }
@@ -302,16 +336,21 @@ func (a *netIO) attach(ctx actor.Context, msg *transport.Attach) {
 	h, ok := n.halves[msg.Conn]
 	if ok && h.ep != a.ep {
 		n.violationLocked("attach %d: connection of another node's io", msg.Conn)
-		ok = false
-	}
-	if !ok {
 		n.mu.Unlock()
-		ctx.Send(msg.Peer, &transport.Closed{Conn: msg.Conn, Reason: ErrUnknownConn})
+		return
+	}
+	if !ok || h.stopRead {
+		a.stale++
+		n.mu.Unlock()
 		return
 	}
 	h.peer = msg.Peer
+	paused := h.sendPaused
 	rcv, ps := a.frameLocked(h)
 	n.mu.Unlock()
+	if paused {
+		ctx.Send(msg.Peer, &transport.SendPaused{Conn: msg.Conn})
+	}
 	a.post(ctx, msg.Peer, rcv)
 	ps.send()
 }
@@ -324,15 +363,25 @@ func (a *netIO) send(ctx actor.Context, msg *transport.Send) {
 	h, ok := n.halves[msg.Conn]
 	if ok && h.ep != a.ep {
 		n.violationLocked("send %d: connection of another node's io", msg.Conn)
-		ok = false
+		n.mu.Unlock()
+		return
 	}
 	if ok && msg.Ack != nil {
 		rcv, ps = a.ackLocked(h, msg.Ack)
 	}
+	if !ok {
+		a.stale++
+	}
+	paused := false
 	if ok && len(msg.Data) > 0 && !h.closing {
 		h.bytesOut += uint64(len(msg.Data))
 		a.bytesWritten += uint64(len(msg.Data))
+		h.other.inTransit += len(msg.Data)
 		ps.toIO(h.other.ep, &netDeliver{conn: h.other.id, data: msg.Data})
+		if !h.sendPaused && h.queued() > n.sendLimit {
+			h.sendPaused = true
+			paused = h.peer != nil
+		}
 	}
 	var peer *actor.PID
 	if ok {
@@ -340,6 +389,9 @@ func (a *netIO) send(ctx actor.Context, msg *transport.Send) {
 	}
 	n.mu.Unlock()
 	a.post(ctx, peer, rcv)
+	if paused {
+		ctx.Send(peer, &transport.SendPaused{Conn: msg.Conn})
+	}
 	ps.send()
 }
 
@@ -352,17 +404,27 @@ func (a *netIO) ackLocked(h *half, ack *transport.Received) (*transport.Received
 		return nil, nil
 	}
 	delete(h.outstanding, ack)
+	h.unacked -= cost(ack)
 	for i := range buf {
 		buf[i] = scribble
 	}
 	return a.frameLocked(h)
 }
 
+// cost is what r counts against its connection's receive limit, as io
+// counts it.
+func cost(r *transport.Received) int { return r.Size + transport.MessageOverhead*len(r.Frames) }
+
 func (a *netIO) deliver(ctx actor.Context, msg *netDeliver) {
 	n := a.net
 	n.mu.Lock()
 	h, ok := n.halves[msg.conn]
-	if !ok || h.stopRead {
+	if !ok {
+		n.mu.Unlock()
+		return
+	}
+	h.inTransit -= len(msg.data)
+	if h.stopRead {
 		n.mu.Unlock()
 		return
 	}
@@ -374,53 +436,107 @@ func (a *netIO) deliver(ctx actor.Context, msg *netDeliver) {
 		h.in = append(h.in, msg.data...)
 	}
 	rcv, ps := a.frameLocked(h)
+	if len(h.in) > h.read {
+		n.watchStallLocked(h.other)
+	}
 	peer := h.peer
 	n.mu.Unlock()
 	a.post(ctx, peer, rcv)
 	ps.send()
 }
 
-// frameLocked cuts the complete frames h holds into a Received for its peer,
-// if it is attached and under the receive limit. A framing error closes the
-// connection, after the frames cut before it: the returned posts tell both
-// ends' io.
+// frameLocked reads what h holds, as io reads a socket, if h is attached
+// and under the receive limit: it cuts complete frames into a Received for
+// h's peer until their cost reaches the limit. A framing error closes the
+// connection, after the frames cut before it. What it read leaves the
+// other end's send queue, whose io is told when that may end its pause; a
+// close by the other end waiting for h's input is reported once none is
+// left. The returned posts carry those messages.
 func (a *netIO) frameLocked(h *half) (*transport.Received, posts) {
-	if h.peer == nil || len(h.in) == 0 || h.stopRead || a.unackedLocked(h) >= transport.DefaultRecvLimit {
+	if h.peer == nil || h.stopRead {
 		return nil, nil
 	}
+	n := a.net
 	buf := h.in
-	d, err := transport.Deframe(buf, a.net.magic, nil)
-	a.badChecksums += uint64(d.BadChecksums)
+	var frames []transport.Frame
+	used, wire := 0, 0
+	full := false // stopped at the receive limit
+	var ferr error
+	for len(buf)-used >= protocol.HeaderSize {
+		if h.unacked+wire+transport.MessageOverhead*len(frames) >= n.recvLimit {
+			full = true
+			break
+		}
+		rest := buf[used:]
+		// One frame at a time, so that reading stops at the limit.
+		size := len(rest)
+		if l := binary.LittleEndian.Uint32(rest[16:20]); l <= protocol.MaxPayloadSize && protocol.HeaderSize+int(l) < size {
+			size = protocol.HeaderSize + int(l)
+		}
+		d, err := transport.Deframe(rest[:size], n.magic, frames)
+		frames = d.Frames
+		a.badChecksums += uint64(d.BadChecksums)
+		a.badCommands += uint64(d.BadCommands)
+		used += d.Used
+		wire += d.Wire
+		if err != nil {
+			ferr = err
+			break
+		}
+		if d.Used == 0 {
+			break // an incomplete frame
+		}
+	}
 	var ps posts
 	switch {
-	case err != nil:
+	case ferr != nil:
 		h.stopRead = true
-		h.in = nil
+		h.in, h.read = nil, 0
 		if !h.closing {
-			ps = a.net.closeLocked(h, err, resetError(err))
+			ps = n.closeLocked(h, ferr, resetError(ferr), false)
 		}
-	case d.Used == 0: // only a partial frame: keep it as it is
-	case d.Used < len(buf):
-		h.in = append([]byte(nil), buf[d.Used:]...)
+	case used < len(buf):
+		if used > 0 {
+			h.in = append([]byte(nil), buf[used:]...)
+		}
+		h.read = len(h.in)
+		if full {
+			h.read = 0
+		}
 	default:
-		h.in = nil
+		h.in, h.read = nil, 0
 	}
-	if len(d.Frames) == 0 { // nothing complete, or only frames dropped
-		return nil, ps
+	if used > 0 {
+		h.other.progress = time.Now()
 	}
-	rcv := &transport.Received{Conn: h.id, Frames: d.Frames, Size: d.Wire}
-	h.outstanding[rcv] = buf[:d.Used:d.Used]
+	var rcv *transport.Received
+	if len(frames) > 0 {
+		rcv = &transport.Received{Conn: h.id, Frames: frames, Size: wire}
+		h.outstanding[rcv] = buf[:used:used]
+		h.unacked += cost(rcv)
+	}
+	if o := h.other; o.sendPaused && o.queued() <= n.sendLimit {
+		ps.toIO(o.ep, &netDrained{conn: o.id})
+	}
+	if h.eof != nil && ferr == nil && !full {
+		ps = append(ps, a.closedPostsLocked(h, h.eof)...)
+	}
 	return rcv, ps
 }
 
-// unackedLocked is what h's outstanding Received count against the receive
-// limit: their wire bytes plus transport.MessageOverhead per frame.
-func (a *netIO) unackedLocked(h *half) int {
-	total := 0
-	for rcv := range h.outstanding {
-		total += rcv.Size + len(rcv.Frames)*transport.MessageOverhead
+// closedPostsLocked forgets h and returns the Closed its peer and owner
+// are to get.
+func (a *netIO) closedPostsLocked(h *half, reason error) posts {
+	a.net.forgetHalfLocked(h)
+	c := &transport.Closed{Conn: h.id, Reason: reason}
+	var ps posts
+	if h.peer != nil {
+		ps = append(ps, post{root: a.ep.root, pid: h.peer, msg: c})
 	}
-	return total
+	if h.owner != nil && !h.owner.Equal(h.peer) {
+		ps = append(ps, post{root: a.ep.root, pid: h.owner, msg: c})
+	}
+	return ps
 }
 
 // post sends rcv, if any, to peer.
@@ -442,12 +558,25 @@ func (a *netIO) close(ctx actor.Context, msg *transport.Close) {
 		n.violationLocked("close %d: connection of another node's io", msg.Conn)
 		ok = false
 	}
+	if !ok {
+		a.stale++
+	}
+	if ok && h.eof != nil && !h.stopRead {
+		// The other end has closed; this end was delivering what it held
+		// before reporting that. Closing it now ends that, as closing a
+		// socket discards what it has not read.
+		h.stopRead = true
+		ps := a.closedPostsLocked(h, reason)
+		n.mu.Unlock()
+		ps.send()
+		return
+	}
 	if !ok || h.closing {
 		n.mu.Unlock()
 		return
 	}
 	h.stopRead = true
-	ps := n.closeLocked(h, reason, remoteClosedError(reason))
+	ps := n.closeLocked(h, reason, remoteClosedError(reason), true)
 	n.mu.Unlock()
 	ps.send()
 }
@@ -456,13 +585,96 @@ func (a *netIO) closed(ctx actor.Context, msg *netClosed) {
 	n := a.net
 	n.mu.Lock()
 	h, ok := n.halves[msg.conn]
-	if ok {
-		n.forgetHalfLocked(h)
+	if !ok {
+		n.mu.Unlock()
+		return
+	}
+	if msg.drain && !h.stopRead && h.peer != nil && len(h.in) > h.read {
+		// Input is held for the peer: the end of stream comes after it.
+		// (An end not attached yet is closed at once: its owner learns it
+		// without attaching. The epoll io, which does not read such a
+		// socket, sees the close only after an Attach.)
+		h.eof = msg.reason
+		n.mu.Unlock()
+		return
+	}
+	n.forgetHalfLocked(h)
+	n.mu.Unlock()
+	notifyClosed(ctx, &transport.Closed{Conn: msg.conn, Reason: msg.reason}, h.peer, h.owner)
+}
+
+// drained ends the send pause of conn if its queue is back under the limit.
+func (a *netIO) drained(ctx actor.Context, msg *netDrained) {
+	n := a.net
+	n.mu.Lock()
+	h, ok := n.halves[msg.conn]
+	resume := ok && h.sendPaused && h.queued() <= n.sendLimit
+	if resume {
+		h.sendPaused = false
 	}
 	n.mu.Unlock()
-	if ok {
-		notifyClosed(ctx, &transport.Closed{Conn: msg.conn, Reason: msg.reason}, h.peer, h.owner)
+	if resume && h.peer != nil {
+		ctx.Send(h.peer, &transport.SendResumed{Conn: msg.conn})
 	}
+}
+
+// watchStallLocked makes sure the send timeout of h, whose queue holds
+// bytes the other end does not take (it is not attached, or past its
+// receive limit), is checked: as io watches a queue only once a write left
+// bytes in it, a connection whose bytes are taken as they come costs no
+// timer.
+func (n *Network) watchStallLocked(h *half) {
+	if h.stallTimer || h.closing {
+		return
+	}
+	h.stallTimer = true
+	h.progress = time.Now()
+	n.checkStallAfter(h, n.sendTimeout)
+}
+
+// checkStallAfter has h's io check h's send timeout after d, unless that
+// io has stopped by then.
+func (n *Network) checkStallAfter(h *half, d time.Duration) {
+	ep, conn := h.ep, h.id
+	time.AfterFunc(d, func() {
+		n.mu.Lock()
+		var ps posts
+		ps.toIO(ep, &netStallCheck{conn: conn})
+		n.mu.Unlock()
+		ps.send()
+	})
+}
+
+// stallCheck closes conn with transport.ErrSendTimeout if its send queue
+// has held bytes, none taken, for the send timeout (Core's "socket sending
+// timeout"); else it checks again while bytes remain.
+func (a *netIO) stallCheck(ctx actor.Context, msg *netStallCheck) {
+	n := a.net
+	n.mu.Lock()
+	h, ok := n.halves[msg.conn]
+	if !ok || h.ep != a.ep {
+		n.mu.Unlock()
+		return
+	}
+	h.stallTimer = false
+	queued := h.queued()
+	if h.closing || queued == 0 {
+		n.mu.Unlock()
+		return
+	}
+	at := h.progress.Add(n.sendTimeout)
+	if wait := time.Until(at); wait > 0 {
+		h.stallTimer = true
+		n.checkStallAfter(h, wait)
+		n.mu.Unlock()
+		return
+	}
+	a.sendTimeouts++
+	reason := fmt.Errorf("%w: %d bytes unread for %v", transport.ErrSendTimeout, queued, n.sendTimeout)
+	h.stopRead = true
+	ps := n.closeLocked(h, reason, remoteClosedError(reason), true)
+	n.mu.Unlock()
+	ps.send()
 }
 
 func (a *netIO) stats(ctx actor.Context, msg *transport.GetStats) {
@@ -470,6 +682,11 @@ func (a *netIO) stats(ctx actor.Context, msg *transport.GetStats) {
 		BytesRead:    a.bytesRead,
 		BytesWritten: a.bytesWritten,
 		BadChecksums: a.badChecksums,
+		BadCommands:  a.badCommands,
+		Stale:        a.stale,
+		SendTimeouts: a.sendTimeouts,
+		Accepted:     a.nAccepted,
+		Dialed:       a.nDialed,
 	}
 	n := a.net
 	n.mu.Lock()
@@ -479,8 +696,17 @@ func (a *netIO) stats(ctx actor.Context, msg *transport.GetStats) {
 		}
 	}
 	for _, h := range n.halves {
-		if h.ep == a.ep {
-			s.Conns++
+		if h.ep != a.ep {
+			continue
+		}
+		s.Conns++
+		s.BytesQueued += h.queued()
+		s.InFlight += len(h.outstanding)
+		if h.unacked >= n.recvLimit {
+			s.ReadsPaused++
+		}
+		if h.sendPaused {
+			s.SendsPaused++
 		}
 	}
 	n.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -25,10 +26,6 @@ const (
 // Errors the Network gives besides the transport package's (ErrStopped,
 // ErrCloseRequested) and the framing errors of the transport deframer.
 var (
-	// ErrUnknownConn is the reason of the *transport.Closed sent to a peer
-	// attached to a connection that no longer exists (it ended before the
-	// Attach arrived), so that the peer stops as it would after any close.
-	ErrUnknownConn = errors.New("actortest: attach: unknown or closed connection")
 	// ErrViolation marks the errors Violations returns.
 	ErrViolation = errors.New("actortest: io contract violation")
 )
@@ -48,7 +45,10 @@ var (
 // posts to an actor it posts with that actor's own system, remembered per
 // node when its io replacement starts.
 type Network struct {
-	magic uint32
+	magic       uint32
+	recvLimit   int
+	sendLimit   int
+	sendTimeout time.Duration
 
 	mu        sync.Mutex
 	listeners map[netip.AddrPort]*listener
@@ -96,9 +96,31 @@ type half struct {
 	// in holds received bytes not yet cut into frames: everything until the
 	// half is attached, then a trailing partial frame.
 	in []byte
+	// read is how many leading bytes of in this end's io has read: a
+	// trailing partial frame, taken while attached and under the receive
+	// limit. The rest of in, and inTransit, are still the other end's send
+	// queue, as bytes a socket has not read stay in the sender's.
+	read int
+	// inTransit counts the bytes sent to this end that have not reached its
+	// io yet.
+	inTransit int
 	// outstanding are the Received posted to peer and not acknowledged,
-	// with the buffer their payloads alias.
+	// with the buffer their payloads alias; unacked is what they count
+	// against the receive limit.
 	outstanding map[*transport.Received][]byte
+	unacked     int
+	// sendPaused is set while this end's send queue (see queued) is above
+	// the send limit and its peer was told SendPaused.
+	sendPaused bool
+	// stallTimer is set while a check of the send timeout is pending;
+	// progress is when the other end last took bytes of this end's queue
+	// (or the queue began to fill).
+	stallTimer bool
+	progress   time.Time
+	// eof is the reason of a close by the other end, set when it came while
+	// this end still held input its peer has not had: the close is reported
+	// once that input is delivered, as a socket reads its data before EOF.
+	eof error
 	// closing is set when the connection is closing: sends on it are
 	// dropped. The half stays known until its own io has reported the close,
 	// so bytes already on their way to it are still delivered.
@@ -110,17 +132,68 @@ type half struct {
 	bytesOut uint64
 }
 
+// NetworkOption changes a Network's defaults.
+type NetworkOption func(*Network)
+
+// WithRecvLimit sets the receive limit of every connection end, in bytes
+// counting transport.MessageOverhead per frame, as transport.Config's
+// RecvLimit does for io. Zero or less means transport.DefaultRecvLimit.
+func WithRecvLimit(bytes int) NetworkOption {
+	return func(n *Network) {
+		if bytes > 0 {
+			n.recvLimit = bytes
+		}
+	}
+}
+
+// WithSendLimit sets the send limit of every connection end, in queued
+// bytes, as transport.Config's SendLimit does for io. Zero or less means
+// transport.DefaultSendLimit.
+func WithSendLimit(bytes int) NetworkOption {
+	return func(n *Network) {
+		if bytes > 0 {
+			n.sendLimit = bytes
+		}
+	}
+}
+
+// WithSendTimeout sets how long a connection end's send queue may hold
+// bytes with none of them taken by the other end before the end is closed
+// with transport.ErrSendTimeout, as transport.Config's SendTimeout does for
+// io. Zero or less means transport.DefaultSendTimeout.
+func WithSendTimeout(d time.Duration) NetworkOption {
+	return func(n *Network) {
+		if d > 0 {
+			n.sendTimeout = d
+		}
+	}
+}
+
 // NewNetwork returns an empty network whose nodes speak the network with
 // message start magic (protocol.Params.Magic).
-func NewNetwork(magic uint32) *Network {
-	return &Network{
-		magic:      magic,
-		listeners:  make(map[netip.AddrPort]*listener),
-		halves:     make(map[transport.ConnID]*half),
-		localUse:   make(map[netip.AddrPort]int),
-		nextListen: make(map[netip.Addr]uint16),
-		nextEphem:  make(map[netip.Addr]uint16),
+func NewNetwork(magic uint32, opts ...NetworkOption) *Network {
+	n := &Network{
+		magic:       magic,
+		recvLimit:   transport.DefaultRecvLimit,
+		sendLimit:   transport.DefaultSendLimit,
+		sendTimeout: transport.DefaultSendTimeout,
+		listeners:   make(map[netip.AddrPort]*listener),
+		halves:      make(map[transport.ConnID]*half),
+		localUse:    make(map[netip.AddrPort]int),
+		nextListen:  make(map[netip.Addr]uint16),
+		nextEphem:   make(map[netip.Addr]uint16),
 	}
+	for _, o := range opts {
+		o(n)
+	}
+	return n
+}
+
+// queued is h's send queue: the bytes it sent that the other end's io has
+// not read, on their way or held there.
+func (h *half) queued() int {
+	o := h.other
+	return o.inTransit + len(o.in) - o.read
 }
 
 // Magic is the message start the network's io replacements accept.
@@ -218,7 +291,7 @@ func (n *Network) Drop(conn transport.ConnID) bool {
 		return false
 	}
 	reason := fmt.Errorf("actortest: connection dropped: %w", syscall.ECONNRESET)
-	posts := n.closeLocked(h, reason, reason)
+	posts := n.closeLocked(h, reason, reason, false)
 	n.mu.Unlock()
 	posts.send()
 	return true
@@ -226,12 +299,14 @@ func (n *Network) Drop(conn transport.ConnID) bool {
 
 // closeLocked begins closing h's connection: both ends stop sending, and
 // each end's io is told to report the close with its reason (after what it
-// already has to deliver).
-func (n *Network) closeLocked(h *half, here, there error) posts {
+// already has to deliver). With drain set, the other end first delivers the
+// input it holds, as after an orderly close of a socket; else it is
+// dropped, as after a reset.
+func (n *Network) closeLocked(h *half, here, there error, drain bool) posts {
 	h.closing, h.other.closing = true, true
 	var ps posts
 	ps.toIO(h.ep, &netClosed{conn: h.id, reason: here})
-	ps.toIO(h.other.ep, &netClosed{conn: h.other.id, reason: there})
+	ps.toIO(h.other.ep, &netClosed{conn: h.other.id, reason: there, drain: drain})
 	return ps
 }
 

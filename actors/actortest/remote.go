@@ -349,7 +349,7 @@ func (r *Remote) handle(frames []transport.Frame) []byte {
 			continue
 		}
 		if ping, ok := msg.(*protocol.MsgPing); ok && r.autoPong.Load() {
-			replies = protocol.AppendFrame(replies, r.magic, &protocol.MsgPong{Nonce: ping.Nonce}, pver)
+			replies = protocol.AppendPong(replies, r.magic, ping.Nonce, f.Checksum)
 			r.box.record(msg)
 			continue
 		}

@@ -126,8 +126,9 @@ type addrBook struct {
 	outbound int
 	seed     seeder
 	relay    relayer
-	// caches are the getaddr answers, for IPv4 and IPv6 askers.
-	caches [2]addrCache
+	// caches are the getaddr answers, one per network of the asker and
+	// local socket it reached (Core's m_addr_response_caches).
+	caches map[cacheKey]*addrCache
 	// processed and rateLimited count gossiped addresses.
 	processed, rateLimited uint64
 
@@ -141,6 +142,7 @@ type addrBook struct {
 type conn struct {
 	pid       *actor.PID
 	addr      netip.AddrPort
+	bind      netip.AddrPort // our end of the connection; zero: unknown
 	inbound   bool
 	addrFetch bool
 	feeler    bool
@@ -159,9 +161,32 @@ type conn struct {
 	tokens      tokenBucket
 	known       *knownSet // made at the first address it knows
 	// local is our address as the peer sees it; nextLocal when it is
-	// announced again, Unix nanoseconds (zero: not scheduled).
+	// announced again, Unix nanoseconds (zero: never announced yet).
 	local     netip.AddrPort
 	nextLocal int64
+	// toSend are the addresses waiting for the next addr message to the
+	// peer (Core's m_addrs_to_send). nextSend is when it may go, Unix
+	// nanoseconds (m_next_addr_send); zero: the first one goes at once.
+	// flush is the timer that sends it.
+	toSend   []queuedAddr
+	nextSend int64
+	flush    *time.Timer
+}
+
+// queuedAddr is an address waiting in conn.toSend, with its hash for the
+// known filter.
+type queuedAddr struct {
+	addr protocol.NetAddressV2
+	hash uint64
+}
+
+// stopTimers stops the connection's timers.
+func (c *conn) stopTimers() {
+	for _, t := range []*time.Timer{c.wait, c.flush} {
+		if t != nil {
+			t.Stop()
+		}
+	}
 }
 
 // remember notes that the peer knows the address of hash h.
@@ -189,8 +214,10 @@ type seeder struct {
 // Timer messages to the actor itself.
 type (
 	getAddrTimeout struct{ id uint64 }
-	housekeeping   struct{}
-	saveNow        struct{}
+	// flushAddrs: the addresses queued for peer id may go.
+	flushAddrs   struct{ id uint64 }
+	housekeeping struct{}
+	saveNow      struct{}
 	// saved reports a save done on a goroutine.
 	saved struct {
 		err     error
@@ -207,6 +234,7 @@ func newAddrBook(cfg Config) *addrBook {
 		rng:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		allowLocal: cfg.Network.Name == "regtest",
 		conns:      make(map[uint64]*conn),
+		caches:     make(map[cacheKey]*addrCache),
 		relay:      relayer{seed: maphash.MakeSeed()},
 	}
 	a.seed.names = cfg.Network.DNSSeeds
@@ -246,6 +274,8 @@ func (a *addrBook) Receive(ctx actor.Context) {
 		a.describe(ctx, msg)
 	case *getAddrTimeout:
 		a.getAddrTimeout(ctx, msg)
+	case *flushAddrs:
+		a.flushAddrs(ctx, msg)
 	case *housekeeping:
 		a.housekeeping(ctx)
 	case *saveNow:
@@ -306,9 +336,7 @@ func (a *addrBook) stopping(ctx actor.Context) {
 		}
 	}
 	for _, c := range a.conns {
-		if c.wait != nil {
-			c.wait.Stop()
-		}
+		c.stopTimers()
 	}
 	if a.cfg.File == "" {
 		return
@@ -339,10 +367,15 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 	}
 	first := !c.connected
 	c.pid, c.addr, c.inbound, c.wantsV2, c.connected = msg.Peer, unmap(msg.Addr), msg.Inbound, msg.WantsAddrV2, true
+	c.bind = unmap(msg.LocalSocket)
 	c.addrFetch, c.feeler, c.local = msg.AddrFetch, msg.Feeler, msg.Local
 	if first {
 		c.since = now.UnixNano()
-		// Inbound peers hear our address with the daily announcements.
+	}
+	if first && msg.Inbound {
+		// Inbound peers hear our address with the daily announcements
+		// (Core tells them at once when they join address relay; see
+		// advertiseSelf).
 		c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
 	}
 	if msg.Feeler && first {
@@ -356,6 +389,9 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 		if !msg.AddrFetch {
 			a.outbound++
 			c.relayOK = true
+			// Core's first pass over the peer's address queue happens at
+			// the handshake, with nothing in it.
+			c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
 		}
 		k := keyFromAddrPort(c.addr)
 		// An address we dialled and shook hands with is a live node: keep it
@@ -365,12 +401,14 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 			a.book.add(k, msg.Services, now, netip.Addr{}, 0, now, a.rng)
 		}
 		a.book.good(k, msg.Services, true, now)
-		// Core tells every outbound peer our own address and asks it for
-		// addresses, once, right after the handshake.
-		a.advertiseSelf(ctx, msg.ID, c, now)
+		// Core asks every outbound peer for addresses, once, with its
+		// verack, and then tells it our own address. In that order the
+		// peer's first address message is the getaddr, which it answers at
+		// once; an addr first would start its send timer.
 		ctx.Send(msg.Peer, &peer.SendMessage{Msg: &protocol.MsgGetAddr{}})
 		c.getAddrSent = true
 		c.tokens.tokens += getAddrCredit
+		a.advertiseSelf(ctx, msg.ID, c, now)
 		a.log.Debug("asking for addresses", zap.Uint64("peer", msg.ID), zap.Stringer("addr", msg.Addr),
 			zap.Bool("addr_fetch", msg.AddrFetch))
 	}
@@ -390,9 +428,7 @@ func (a *addrBook) disconnected(msg *Disconnected) {
 		}
 		a.book.connected(keyFromAddrPort(c.addr), a.now())
 	}
-	if c.wait != nil {
-		c.wait.Stop()
-	}
+	c.stopTimers()
 	delete(a.conns, msg.ID)
 }
 
@@ -493,7 +529,7 @@ func (a *addrBook) housekeeping(ctx actor.Context) {
 			if now.Sub(time.Unix(0, c.since)) > addrFetchLifetime {
 				ctx.Send(c.pid, &peer.Disconnect{Reason: ErrAddrFetchTimeout})
 			}
-		case c.relayOK && c.nextLocal != 0 && now.UnixNano() > c.nextLocal:
+		case c.relayOK && now.UnixNano() > c.nextLocal:
 			a.advertiseSelf(ctx, id, c, now)
 		}
 	}

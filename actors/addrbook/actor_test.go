@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -97,16 +98,16 @@ func TestGossipAddsUsableAddresses(t *testing.T) {
 	system.Root.Send(book, &dispatcher.Deliver{From: from, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{
 		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("1.2.3.4"), Port: 8333},
 		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("10.0.0.1"), Port: 8333},
-		{Timestamp: now, Addr: netip.MustParseAddr("1.2.3.5"), Port: 0},
-		{Timestamp: now, Addr: netip.IPv6Unspecified(), Port: 8333},
-		{Timestamp: now, Addr: netip.MustParseAddr("2a01:4f8::2"), Port: 18333},
+		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("1.2.3.5"), Port: 0},
+		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.IPv6Unspecified(), Port: 8333},
+		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("2a01:4f8::2"), Port: 18333},
 	}}})
 	var onion protocol.NetAddressV2
-	onion.Network, onion.Port, onion.Timestamp = protocol.NetTorV3, 8333, now
+	onion.Network, onion.Port, onion.Timestamp, onion.Services = protocol.NetTorV3, 8333, now, protocol.SFNodeNetwork
 	onion.Addr[0] = 0xAB
 	system.Root.Send(book, &dispatcher.Deliver{From: from, Msg: &protocol.MsgAddrV2{AddrList: []protocol.NetAddressV2{
 		onion,
-		protocol.NetAddressV2From(protocol.NetAddress{Timestamp: now, Addr: netip.MustParseAddr("5.6.7.8"), Port: 8333}),
+		protocol.NetAddressV2From(protocol.NetAddress{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("5.6.7.8"), Port: 8333}),
 	}}})
 	got := snapshot(t, system, book, p)
 	want := []string{"1.2.3.4:8333", "[2a01:4f8::2]:18333", "5.6.7.8:8333"}
@@ -133,82 +134,93 @@ func TestGossipAddsUsableAddresses(t *testing.T) {
 	}
 }
 
+// TestGetAddrAnsweredOncePerInboundConnection runs in a synctest bubble:
+// answers wait in the peer's address queue for their send time.
 func TestGetAddrAnsweredOncePerInboundConnection(t *testing.T) {
-	system := newSystem(t)
-	p := actortest.NewProbe(t, system)
-	book := spawnBook(t, system, Config{})
-	addrs := make([]protocol.NetAddress, 0, 20)
-	for i := range 20 {
-		addrs = append(addrs, protocol.NetAddress{Services: protocol.SFNodeNetwork,
-			Addr: netip.AddrFrom4([4]byte{byte(i + 1), 1, 1, 1}), Port: 8333})
-	}
-	system.Root.Send(book, &Add{Addrs: addrs})
-	const answer = 23 * 21 / 100 // 23% of the book, as Core (mainnet)
-	in := dispatcher.Sender{ID: 1, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.8.8:50000"), Inbound: true}
-	system.Root.Send(book, &Connected{ID: 1, Peer: p.PID(), Addr: in.Remote, Inbound: true})
-	// The asker announces itself: its address is never sent back to it.
-	system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{
-		{Timestamp: uint32(time.Now().Unix()), Addr: netip.MustParseAddr("8.8.8.8"), Port: 8333},
-	}}})
-	system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
-	sm := actortest.Expect[*peer.SendMessage](t, p, wait)
-	m, ok := sm.Msg.(*protocol.MsgAddr)
-	if !ok {
-		t.Fatalf("answer is %T, want *protocol.MsgAddr", sm.Msg)
-	}
-	if len(m.AddrList) != answer && len(m.AddrList) != answer-1 {
-		t.Fatalf("answer holds %d addresses, want %d (or one fewer without the asker's own)", len(m.AddrList), answer)
-	}
-	for _, na := range m.AddrList {
-		if na.Addr == in.Remote.Addr() {
-			t.Fatalf("answer holds the asker's own address %v", na.Addr)
+	synctest.Test(t, func(t *testing.T) {
+		system := newSystem(t)
+		p := actortest.NewProbe(t, system)
+		book := spawnBook(t, system, Config{})
+		addrs := make([]protocol.NetAddress, 0, 20)
+		for i := range 20 {
+			addrs = append(addrs, protocol.NetAddress{Services: protocol.SFNodeNetwork,
+				Addr: netip.AddrFrom4([4]byte{byte(i + 1), 1, 1, 1}), Port: 8333})
 		}
-	}
-	// A second getaddr on the same connection is ignored.
-	system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
-	actortest.ExpectNone[*peer.SendMessage](t, p, 200*time.Millisecond)
-
-	// A peer that sent sendaddrv2 gets addrv2, even when its getaddr
-	// overtakes connmgr's Connected.
-	in2 := dispatcher.Sender{ID: 2, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.4.4:50000"), Inbound: true}
-	system.Root.Send(book, &dispatcher.Deliver{From: in2, Msg: &protocol.MsgGetAddr{}})
-	system.Root.Send(book, &Connected{ID: 2, Peer: p.PID(), Addr: in2.Remote, Inbound: true, WantsAddrV2: true})
-	sm = actortest.Expect[*peer.SendMessage](t, p, wait)
-	v2, ok := sm.Msg.(*protocol.MsgAddrV2)
-	if !ok || len(v2.AddrList) < answer-1 {
-		t.Fatalf("answer = %#v, want addrv2 with about %d addresses", sm.Msg, answer)
-	}
-	// Both come from one cache, built at the first getaddr: the first
-	// answer is the second without the first asker's own address.
-	inV2 := map[netip.AddrPort]bool{}
-	for _, na := range v2.AddrList {
-		ap, _ := na.AddrPort()
-		inV2[ap] = true
-	}
-	for _, na := range m.AddrList {
-		if !inV2[na.AddrPort()] {
-			t.Fatalf("%v in the first answer but not the second: not one cache", na.AddrPort())
+		system.Root.Send(book, &Add{Addrs: addrs})
+		const answer = 23 * 21 / 100 // 23% of the book, as Core (mainnet)
+		in := dispatcher.Sender{ID: 1, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.8.8:50000"), Inbound: true}
+		system.Root.Send(book, &Connected{ID: 1, Peer: p.PID(), Addr: in.Remote, Inbound: true})
+		// The asker announces itself: its address is never sent back to it.
+		system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{
+			{Timestamp: uint32(time.Now().Unix()), Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("8.8.8.8"), Port: 8333},
+		}}})
+		system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
+		// Its addr message started the peer's address timer (Core's first
+		// pass over its queue), so the answer waits for the next send time:
+		// exponential, mean 30 s.
+		synctest.Wait()
+		actortest.ExpectNone[*peer.SendMessage](t, p, 10*time.Millisecond)
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		sm := actortest.Expect[*peer.SendMessage](t, p, wait)
+		m, ok := sm.Msg.(*protocol.MsgAddr)
+		if !ok {
+			t.Fatalf("answer is %T, want *protocol.MsgAddr", sm.Msg)
 		}
-	}
-
-	// On regtest a tiny book is answered whole, and anew for each asker as
-	// it grows.
-	small := spawnBook(t, system, Config{Network: mustNetwork(t, "regtest")})
-	for i := range 3 {
-		system.Root.Send(small, &Add{Addrs: addrs[i : i+1]})
-		asker := dispatcher.Sender{ID: uint64(10 + i), PID: p.PID(), Remote: netip.AddrPortFrom(netip.AddrFrom4([4]byte{7, 7, 7, byte(i)}), 1), Inbound: true}
-		system.Root.Send(small, &Connected{ID: asker.ID, Peer: p.PID(), Addr: asker.Remote, Inbound: true})
-		system.Root.Send(small, &dispatcher.Deliver{From: asker, Msg: &protocol.MsgGetAddr{}})
-		got := actortest.Expect[*peer.SendMessage](t, p, wait).Msg.(*protocol.MsgAddr)
-		if len(got.AddrList) != i+1 {
-			t.Fatalf("a book of %d answered %d addresses, want all", i+1, len(got.AddrList))
+		if len(m.AddrList) != answer && len(m.AddrList) != answer-1 {
+			t.Fatalf("answer holds %d addresses, want %d (or one fewer without the asker's own)", len(m.AddrList), answer)
 		}
-	}
+		for _, na := range m.AddrList {
+			if na.Addr == in.Remote.Addr() {
+				t.Fatalf("answer holds the asker's own address %v", na.Addr)
+			}
+		}
+		// A second getaddr on the same connection is ignored.
+		system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
+		actortest.ExpectNone[*peer.SendMessage](t, p, 200*time.Millisecond)
 
-	// getaddr from an outbound peer is ignored.
-	out := dispatcher.Sender{ID: 3, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.4.5:8333")}
-	system.Root.Send(book, &dispatcher.Deliver{From: out, Msg: &protocol.MsgGetAddr{}})
-	actortest.ExpectNone[*peer.SendMessage](t, p, 200*time.Millisecond)
+		// A peer that sent sendaddrv2 gets addrv2, even when its getaddr
+		// overtakes connmgr's Connected.
+		in2 := dispatcher.Sender{ID: 2, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.4.4:50000"), Inbound: true}
+		system.Root.Send(book, &dispatcher.Deliver{From: in2, Msg: &protocol.MsgGetAddr{}})
+		system.Root.Send(book, &Connected{ID: 2, Peer: p.PID(), Addr: in2.Remote, Inbound: true, WantsAddrV2: true})
+		sm = actortest.Expect[*peer.SendMessage](t, p, wait)
+		v2, ok := sm.Msg.(*protocol.MsgAddrV2)
+		if !ok || len(v2.AddrList) < answer-1 {
+			t.Fatalf("answer = %#v, want addrv2 with about %d addresses", sm.Msg, answer)
+		}
+		// Both come from one cache, built at the first getaddr: the first
+		// answer is the second without the first asker's own address.
+		inV2 := map[netip.AddrPort]bool{}
+		for _, na := range v2.AddrList {
+			ap, _ := na.AddrPort()
+			inV2[ap] = true
+		}
+		for _, na := range m.AddrList {
+			if !inV2[na.AddrPort()] {
+				t.Fatalf("%v in the first answer but not the second: not one cache", na.AddrPort())
+			}
+		}
+
+		// On regtest a tiny book is answered whole, and anew for each asker as
+		// it grows.
+		small := spawnBook(t, system, Config{Network: mustNetwork(t, "regtest")})
+		for i := range 3 {
+			system.Root.Send(small, &Add{Addrs: addrs[i : i+1]})
+			asker := dispatcher.Sender{ID: uint64(10 + i), PID: p.PID(), Remote: netip.AddrPortFrom(netip.AddrFrom4([4]byte{7, 7, 7, byte(i)}), 1), Inbound: true}
+			system.Root.Send(small, &Connected{ID: asker.ID, Peer: p.PID(), Addr: asker.Remote, Inbound: true})
+			system.Root.Send(small, &dispatcher.Deliver{From: asker, Msg: &protocol.MsgGetAddr{}})
+			got := actortest.Expect[*peer.SendMessage](t, p, wait).Msg.(*protocol.MsgAddr)
+			if len(got.AddrList) != i+1 {
+				t.Fatalf("a book of %d answered %d addresses, want all", i+1, len(got.AddrList))
+			}
+		}
+
+		// getaddr from an outbound peer is ignored.
+		out := dispatcher.Sender{ID: 3, PID: p.PID(), Remote: netip.MustParseAddrPort("8.8.4.5:8333")}
+		system.Root.Send(book, &dispatcher.Deliver{From: out, Msg: &protocol.MsgGetAddr{}})
+		actortest.ExpectNone[*peer.SendMessage](t, p, 200*time.Millisecond)
+	})
 }
 
 func TestOutboundConnectedGetsGetAddrAndIsMarkedGood(t *testing.T) {
@@ -347,5 +359,59 @@ func TestGetAddrSmallBookOnRegtest(t *testing.T) {
 				t.Fatalf("answer %#v, want addr with %d entries", sm.Msg, tc.want)
 			}
 		})
+	}
+}
+
+// TestGetAddrCachePerNetworkAndLocalSocket: as Core's GetAddresses, the
+// answer is kept per network class of the asker and local socket it
+// reached: askers of one network on one socket get the same answer (a
+// 6to4 asker counts as IPv4), another socket or network gets its own.
+func TestGetAddrCachePerNetworkAndLocalSocket(t *testing.T) {
+	system := newSystem(t)
+	p := actortest.NewProbe(t, system)
+	book := spawnBook(t, system, Config{})
+	addrs := make([]protocol.NetAddress, 0, 200)
+	for i := range 200 {
+		addrs = append(addrs, protocol.NetAddress{Services: protocol.SFNodeNetwork,
+			Addr: netip.AddrFrom4([4]byte{byte(i + 1), 2, 2, 2}), Port: 8333})
+	}
+	system.Root.Send(book, &Add{Addrs: addrs})
+	answer := func(id uint64, remote, bind string) map[netip.AddrPort]bool {
+		t.Helper()
+		from := dispatcher.Sender{ID: id, PID: p.PID(), Remote: netip.MustParseAddrPort(remote), Inbound: true}
+		system.Root.Send(book, &Connected{ID: id, Peer: p.PID(), Addr: from.Remote, Inbound: true,
+			LocalSocket: netip.MustParseAddrPort(bind)})
+		system.Root.Send(book, &dispatcher.Deliver{From: from, Msg: &protocol.MsgGetAddr{}})
+		m := actortest.Expect[*peer.SendMessage](t, p, wait).Msg.(*protocol.MsgAddr)
+		out := map[netip.AddrPort]bool{}
+		for _, na := range m.AddrList {
+			out[na.AddrPort()] = true
+		}
+		// 23% of the book, which may have lost a few to bucket collisions.
+		if len(out) < 40 || len(out) > 200*maxGetAddrPct/100 {
+			t.Fatalf("answer of %d addresses, want about %d", len(out), 200*maxGetAddrPct/100)
+		}
+		return out
+	}
+	same := func(x, y map[netip.AddrPort]bool) bool {
+		for ap := range x {
+			if !y[ap] {
+				return false
+			}
+		}
+		return len(x) == len(y)
+	}
+	a := answer(1, "8.8.8.8:50000", "1.1.1.1:8333")
+	if b := answer(2, "8.8.4.4:50000", "1.1.1.1:8333"); !same(a, b) {
+		t.Error("two IPv4 askers on one socket got different answers")
+	}
+	if d := answer(3, "[2002:808:808::1]:50000", "1.1.1.1:8333"); !same(a, d) {
+		t.Error("a 6to4 asker (class IPv4) got another answer than IPv4 askers")
+	}
+	if c := answer(4, "8.8.4.5:50000", "1.1.1.2:8333"); same(a, c) {
+		t.Error("askers on two local sockets share an answer")
+	}
+	if e := answer(5, "[2a01:4f8::1]:50000", "1.1.1.1:8333"); same(a, e) {
+		t.Error("an IPv6 asker shares the IPv4 askers' answer")
 	}
 }

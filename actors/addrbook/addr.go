@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/protocol/netaddr"
 )
 
 // addrKey names one address of any BIP155 network: the book's map key.
@@ -74,97 +75,46 @@ func (k addrKey) v2(seen time.Time, services protocol.ServiceFlag) protocol.NetA
 // String is host:port, with .onion and .b32.i2p names for Tor and I2P.
 func (k addrKey) String() string { return k.v2(time.Time{}, 0).String() }
 
-// valid reports whether the key names an address the book may hold:
-// allowLocal admits loopback and private IP addresses (regtest).
+// netAddr is the key's address in protocol/netaddr's terms, which hold
+// the network's rules (an IPv6 key in the internal range is an internal
+// name there, as in Core).
+func (k addrKey) netAddr() netaddr.Addr {
+	a, _ := netaddr.FromBIP155(uint8(k.net), k.bytes())
+	return a
+}
+
+// valid reports whether the key names an address the book may hold: one
+// Core's address manager would take (routable; allowLocal, on regtest,
+// also admits loopback and private addresses) with a port, or, for I2P,
+// port 0 (SAM 3.1 has no ports: Core gossips 0).
 func (k addrKey) valid(allowLocal bool) bool {
-	switch k.net {
-	case protocol.NetIPv4, protocol.NetIPv6:
-		ap, _ := k.addrPort()
-		return usable(ap, allowLocal)
-	case protocol.NetCJDNS:
-		ap := netip.AddrPortFrom(netip.AddrFrom16([16]byte(k.addr[:16])), k.port)
-		return cjdnsPrefix.Contains(ap.Addr()) && k.port != 0
-	case protocol.NetTorV3:
-		return k.port != 0
-	case protocol.NetI2P:
-		return k.port == 0 // SAM 3.1 has no ports: Core gossips 0
+	if !k.netAddr().IsRoutableOrLocal(allowLocal) {
+		return false
 	}
-	return false
+	if k.net == protocol.NetI2P {
+		return k.port == 0
+	}
+	return k.port != 0
 }
 
-// cjdnsPrefix is where every CJDNS address lies.
-var cjdnsPrefix = netip.MustParsePrefix("fc00::/8")
-
-// internalPrefix is the range seedSource draws from (Core's internal
-// addresses, fd6b:88c0:8724::/48).
-var internalPrefix = netip.MustParsePrefix("fd6b:88c0:8724::/48")
-
-// heNetPrefix is Hurricane Electric's tunnel range, which Core groups by /36
-// instead of /32: one organisation hands out many /32s there.
-var heNetPrefix = netip.MustParsePrefix("2001:470::/32")
-
-// Group classes: the first byte of a group, so groups of different kinds
-// never compare equal.
-const (
-	groupUnroutable byte = 0
-	groupIPv4       byte = 1
-	groupIPv6       byte = 2
-	groupLocal      byte = 0xfe
-	groupInternal   byte = 0xfd
-	groupOther      byte = 0x80 // + the BIP155 network id
-)
-
-// netGroup appends the network group of an IP address to dst, in the manner
-// of Core's NetGroupManager::GetGroup without an AS map: /16 for IPv4, /32
-// for IPv6 (/36 in Hurricane Electric's range), one group for all local
-// addresses, one for all unroutable ones, and one per internal name.
-func netGroup(dst []byte, ip netip.Addr) []byte {
-	ip = ip.Unmap()
-	switch {
-	case !ip.IsValid():
-		return append(dst, groupUnroutable)
-	case ip.IsLoopback() || ip.IsUnspecified():
-		return append(dst, groupLocal)
-	case internalPrefix.Contains(ip):
-		b := ip.As16()
-		return append(append(dst, groupInternal), b[6:]...)
-	case !usable(netip.AddrPortFrom(ip, 1), false):
-		return append(dst, groupUnroutable)
-	case ip.Is4():
-		b := ip.As4()
-		return append(dst, groupIPv4, b[0], b[1])
-	case heNetPrefix.Contains(ip):
-		b := ip.As16()
-		return append(dst, groupIPv6, b[0], b[1], b[2], b[3], b[4]&0xf0)
-	default:
-		b := ip.As16()
-		return append(dst, groupIPv6, b[0], b[1], b[2], b[3])
-	}
-}
-
-// group appends the network group of k to dst: netGroup for IP addresses,
-// the whole network for Tor v3, I2P and CJDNS. Local addresses (loopback,
-// private, link-local), which only regtest stores, are each a group of
-// their own, address and port: a test network on one machine or LAN has
-// no groups to defend, and in one group all its nodes would crowd into a
-// single bucket of 64 slots and push each other out.
+// group appends the network group of k to dst: Core's GetGroup, except
+// that a local address (loopback, private, link-local), which only
+// regtest stores, is a group of its own, address and port: a test network
+// on one machine or LAN has no groups to defend, and in one group all its
+// nodes would crowd into a single bucket of 64 slots and push each other
+// out.
 func (k addrKey) group(dst []byte) []byte {
-	if ap, ok := k.addrPort(); ok {
-		if ip := ap.Addr(); ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() {
-			return k.appendTo(append(dst, groupLocal))
-		}
-		return netGroup(dst, ap.Addr())
-	}
-	return append(dst, groupOther+byte(k.net))
+	return netaddr.AppendTestGroup(dst, k.netAddr(), k.port)
 }
 
-// sourceGroup appends the group of source, the peer that told us of k; an
-// address we found ourselves (no source) is its own source, as in Core.
+// sourceGroup appends the group of source, the peer that told us of k
+// (Core's GetGroup); an address we found ourselves (no source) is its own
+// source, as in Core.
 func sourceGroup(dst []byte, source netip.Addr, k addrKey) []byte {
 	if !source.IsValid() {
 		return k.group(dst)
 	}
-	return netGroup(dst, source)
+	return netaddr.AppendGroup(dst, netaddr.FromIP(source))
 }
 
 // appendKey appends the key's bytes for hashing: network, address, port.

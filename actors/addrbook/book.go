@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/protocol/netaddr"
 )
 
 // The shape of the tables and the rules of the book, as Core's addrman
@@ -522,7 +523,8 @@ func pickIP(list []*entry, n int, rng *rand.Rand) *entry {
 // candidates returns up to max distinct IP addresses worth dialling, none in
 // exclude nor waiting out a retry backoff. Like Core's connection loop, an
 // address tried in the last recentTry is taken only after 30 picks found
-// nothing better. The tried address of a pending collision comes first: the
+// nothing better, one on another service's port (netaddr.IsBadPort) only
+// after badPortTries. The tried address of a pending collision comes first: the
 // dial is its test.
 func (b *book) candidates(max int, exclude map[netip.AddrPort]bool, now time.Time, rng *rand.Rand) []netip.AddrPort {
 	if max <= 0 {
@@ -531,7 +533,7 @@ func (b *book) candidates(max int, exclude map[netip.AddrPort]bool, now time.Tim
 	out := make([]netip.AddrPort, 0, min(max, b.ipNew+b.ipTried))
 	taken := make(map[addrKey]bool, max)
 	if k, ok := b.collisionToTest(rng); ok {
-		if ap, isIP := k.addrPort(); isIP && !exclude[ap] && now.Sub(b.entries[k].lastTry) > time.Minute {
+		if ap, isIP := k.addrPort(); isIP && !exclude[ap] && !netaddr.IsBadPort(ap.Port()) && now.Sub(b.entries[k].lastTry) > time.Minute {
 			out = append(out, ap)
 			taken[k] = true
 		}
@@ -542,7 +544,7 @@ func (b *book) candidates(max int, exclude map[netip.AddrPort]bool, now time.Tim
 			break
 		}
 		ap, _ := e.key.addrPort()
-		if taken[e.key] || exclude[ap] {
+		if taken[e.key] || exclude[ap] || (tries < badPortTries && netaddr.IsBadPort(ap.Port())) {
 			continue
 		}
 		if e.attempts > 0 && now.Sub(e.lastTry) < e.backoff() {
@@ -556,6 +558,11 @@ func (b *book) candidates(max int, exclude map[netip.AddrPort]bool, now time.Tim
 	}
 	return out
 }
+
+// badPortTries is how many picks pass over addresses on ports of other
+// services (netaddr.IsBadPort) before one may be dialled, as Core's
+// ThreadOpenConnections skips them for its first 50 tries.
+const badPortTries = 50
 
 // feelerCandidate returns the address for a feeler connection, picked as
 // Core's connection loop picks one: the tried address a pending collision
@@ -571,7 +578,7 @@ func (b *book) feelerCandidate(exclude map[netip.AddrPort]bool, now time.Time, r
 			switch e := b.entries[k]; {
 			case exclude[ap]:
 				b.good(k, 0, false, now)
-			case now.Sub(e.lastTry) > time.Minute:
+			case now.Sub(e.lastTry) > time.Minute && !netaddr.IsBadPort(ap.Port()):
 				return ap, true
 			}
 		}
@@ -583,6 +590,9 @@ func (b *book) feelerCandidate(exclude map[netip.AddrPort]bool, now time.Time, r
 		}
 		ap, _ := e.key.addrPort()
 		if exclude[ap] || (e.attempts > 0 && now.Sub(e.lastTry) < e.backoff()) {
+			continue
+		}
+		if tries < badPortTries && netaddr.IsBadPort(ap.Port()) {
 			continue
 		}
 		if tries < 30 && now.Sub(e.lastTry) < recentTry {

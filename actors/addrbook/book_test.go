@@ -24,7 +24,7 @@ func v4(a, b, c, d byte) addrKey {
 	return keyFromAddrPort(netip.AddrPortFrom(netip.AddrFrom4([4]byte{a, b, c, d}), 8333))
 }
 
-func TestUsable(t *testing.T) {
+func TestValid(t *testing.T) {
 	tests := []struct {
 		name       string
 		addr       string
@@ -35,31 +35,46 @@ func TestUsable(t *testing.T) {
 		{name: "public v6", addr: "[2a01:4f8::1]:8333", want: true},
 		{name: "port 0", addr: "1.2.3.4:0", want: false},
 		{name: "unspecified", addr: "0.0.0.0:8333", want: false},
+		{name: "broadcast", addr: "255.255.255.255:8333", allowLocal: true, want: false},
 		{name: "private", addr: "10.1.2.3:8333", want: false},
 		{name: "private on regtest", addr: "10.1.2.3:8333", allowLocal: true, want: true},
 		{name: "loopback", addr: "127.0.0.1:8333", want: false},
 		{name: "loopback on regtest", addr: "127.0.0.1:8333", allowLocal: true, want: true},
 		{name: "documentation", addr: "203.0.113.9:8333", want: false},
+		{name: "documentation on regtest", addr: "203.0.113.9:8333", allowLocal: true, want: false},
 		{name: "unique local v6", addr: "[fc00::1]:8333", want: false},
-		{name: "multicast", addr: "224.0.0.1:8333", allowLocal: true, want: false},
 		{name: "mapped public", addr: "[::ffff:1.2.3.4]:8333", want: true},
+		// Core's IsRoutable counts these routable, and so does the book.
+		{name: "teredo", addr: "[2001::1]:8333", want: true},
+		{name: "6to4", addr: "[2002:102:304::1]:8333", want: true},
+		{name: "nat64", addr: "[64:ff9b::102:304]:8333", want: true},
+		{name: "multicast", addr: "224.0.0.1:8333", want: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := usable(netip.MustParseAddrPort(tt.addr), tt.allowLocal); got != tt.want {
-				t.Fatalf("usable(%s, %v) = %v, want %v", tt.addr, tt.allowLocal, got, tt.want)
+			if got := ipKey(tt.addr).valid(tt.allowLocal); got != tt.want {
+				t.Fatalf("valid(%s, %v) = %v, want %v", tt.addr, tt.allowLocal, got, tt.want)
 			}
 		})
 	}
+	i2p := addrKey{net: protocol.NetI2P, addr: [32]byte{1}}
+	if !i2p.valid(false) {
+		t.Error("an I2P address on port 0 is not valid")
+	}
+	i2p.port = 8333
+	if i2p.valid(false) {
+		t.Error("an I2P address with a port is valid")
+	}
 }
 
-func TestNetGroup(t *testing.T) {
-	group := func(s string) string { return string(netGroup(nil, netip.MustParseAddr(s))) }
+func TestGroup(t *testing.T) {
+	group := func(s string) string { return string(ipKey(s).group(nil)) }
 	same := [][2]string{
-		{"1.2.3.4", "1.2.200.9"},
-		{"2a01:4f8::1", "2a01:4f8:ffff::2"},
-		{"127.0.0.1", "127.0.0.9"},
-		{"2001:470:1000::1", "2001:470:1fff::1"},
+		{"1.2.3.4:8333", "1.2.200.9:8333"},
+		{"[2a01:4f8::1]:8333", "[2a01:4f8:ffff::2]:8333"},
+		{"[2001:470:1000::1]:8333", "[2001:470:1fff::1]:8333"},
+		{"1.2.3.4:8333", "[2002:102:909::1]:8333"},  // 6to4 of 1.2.9.9
+		{"1.2.3.4:8333", "[64:ff9b::102:909]:8333"}, // NAT64 of 1.2.9.9
 	}
 	for _, p := range same {
 		if group(p[0]) != group(p[1]) {
@@ -67,26 +82,35 @@ func TestNetGroup(t *testing.T) {
 		}
 	}
 	differ := [][2]string{
-		{"1.2.3.4", "1.3.3.4"},
-		{"2a01:4f8::1", "2a01:4f9::1"},
-		{"2001:470:1000::1", "2001:470:2000::1"},
-		{"127.0.0.1", "10.0.0.1"},
-		{"1.2.3.4", "::ffff:1.3.0.0"},
+		{"1.2.3.4:8333", "1.3.3.4:8333"},
+		{"[2a01:4f8::1]:8333", "[2a01:4f9::1]:8333"},
+		{"[2001:470:1000::1]:8333", "[2001:470:2000::1]:8333"},
+		{"127.0.0.1:8333", "10.0.0.1:8333"},
+		{"1.2.3.4:8333", "[::ffff:1.3.0.0]:8333"},
+		// On regtest, local addresses are groups of their own.
+		{"127.0.0.2:1", "127.0.0.2:2"},
 	}
 	for _, p := range differ {
 		if group(p[0]) == group(p[1]) {
 			t.Errorf("%s and %s share a group", p[0], p[1])
 		}
 	}
-	// On regtest, local addresses are groups of their own.
-	if string(ipKey("127.0.0.2:1").group(nil)) == string(ipKey("127.0.0.2:2").group(nil)) {
-		t.Error("two local endpoints share a group")
-	}
+	// Tor, I2P and CJDNS are grouped by the first 4 bits of their keys
+	// (12 for CJDNS), as in Core.
 	onion := addrKey{net: protocol.NetTorV3, port: 8333}
 	other := onion
-	other.addr[0] = 0xff
+	other.addr[0] = 0x0f
 	if string(onion.group(nil)) != string(other.group(nil)) {
-		t.Error("two Tor addresses are in different groups; the whole network is one")
+		t.Error("two Tor addresses of the same first 4 bits are in different groups")
+	}
+	other.addr[0] = 0xf0
+	if string(onion.group(nil)) == string(other.group(nil)) {
+		t.Error("two Tor addresses of different first 4 bits share a group")
+	}
+	// A source is grouped as Core does: all local sources are one group.
+	k := ipKey("1.2.3.4:8333")
+	if string(sourceGroup(nil, netip.MustParseAddr("127.0.0.1"), k)) != string(sourceGroup(nil, netip.MustParseAddr("10.0.0.1"), k)) {
+		t.Error("two local sources are in different groups")
 	}
 }
 
@@ -516,4 +540,32 @@ func triedRival(t *testing.T, b *book, k addrKey) addrKey {
 	}
 	t.Skip("no rival address found for the slot")
 	return addrKey{}
+}
+
+// TestCandidatesPassOverBadPorts: as Core's connection loop, picks skip an
+// address on another service's port (SSH here) for the first 50 tries, so
+// it is dialled only when nothing else turns up.
+func TestCandidatesPassOverBadPorts(t *testing.T) {
+	b, rng := testBook(7)
+	ssh := ipKey("11.0.0.1:22")
+	b.add(ssh, protocol.SFNodeNetwork, t0, netip.Addr{}, 0, t0, rng)
+	for i := range 20 {
+		b.add(v4(20+byte(i), 1, 1, 1), protocol.SFNodeNetwork, t0, netip.Addr{}, 0, t0, rng)
+	}
+	now := t0.Add(time.Hour)
+	for range 50 {
+		for _, ap := range b.candidates(8, nil, now, rng) {
+			if ap.Port() == 22 {
+				t.Fatalf("candidates gave %s while others were left", ap)
+			}
+		}
+		if ap, ok := b.feelerCandidate(nil, now, rng); ok && ap.Port() == 22 {
+			t.Fatalf("feeler candidate %s while others were left", ap)
+		}
+	}
+	alone, rng := testBook(8)
+	alone.add(ssh, protocol.SFNodeNetwork, t0, netip.Addr{}, 0, t0, rng)
+	if got := alone.candidates(1, nil, now, rng); len(got) != 1 || got[0].Port() != 22 {
+		t.Fatalf("candidates of a book holding only %s: %v; want it after 50 tries", ssh, got)
+	}
 }

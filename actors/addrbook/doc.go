@@ -6,8 +6,9 @@
 //
 // A new and a tried table in the manner of Core's addrman (book.go): 1024
 // new buckets and 256 tried buckets of 64 slots. An address's new bucket is
-// chosen by a keyed hash of its network group (/16 for IPv4, /32 for IPv6,
-// the whole network for Tor v3, I2P and CJDNS) and of the group of the peer
+// chosen by a keyed hash of its network group (Core's GetGroup, from
+// protocol/netaddr: /16 for IPv4 and IPv6 that carries IPv4, /32 for IPv6,
+// the first 4 bits of Tor v3 and I2P keys) and of the group of the peer
 // that told us, so one source group reaches at most 64 new buckets and one
 // address group at most 8 tried buckets: no source and no group can fill
 // the book. The key is a secret made on first start and kept in the file.
@@ -43,14 +44,22 @@
 //     1000 more when we ask getaddr); the rest are dropped and counted
 //     (Addrs.RateLimited). Usable addresses are added with the peer as
 //     source, second-hand ones aged by two hours; unspecified, port-0 and
-//     non-routable addresses are skipped, except that regtest accepts local
-//     ones. Fresh news (seen in the last 10 minutes, in a message of at most
-//     10) is relayed to the one or two peers chosen for that address for
-//     the day, skipping those known to have it.
+//     addresses Core's IsRoutable refuses are skipped (regtest accepts
+//     local ones), and so are those whose services hold neither
+//     NODE_NETWORK nor NODE_NETWORK_LIMITED. Fresh news (seen in the last
+//     10 minutes, in a message of at most 10) is relayed to the one or two
+//     peers chosen for that address for the day, skipping those known to
+//     have it.
+//   - What a peer is sent (relayed news, getaddr answers) waits in its
+//     queue of up to 1000 addresses and goes in one message at its next
+//     send time, exponential with mean 30 s (Core's m_addrs_to_send and
+//     m_next_addr_send); the first message to a peer goes at once.
 //   - A getaddr from an inbound peer is answered once per connection, as
 //     *peer.SendMessage carrying addr, or addrv2 when the peer sent
-//     sendaddrv2, from an answer built once and kept for about a day: 23%
-//     of the book, at most 1000, never the peer's own address. On regtest
+//     sendaddrv2, from an answer built once and kept for about a day, one
+//     per network of the asker and local socket it reached
+//     (Connected.LocalSocket), as Core's: 23% of the book, at most 1000,
+//     never the peer's own address. On regtest
 //     only, a book of up to 16 is given whole (and rebuilt while it grows),
 //     so that a young local network finds itself; Core gives nothing below
 //     5 addresses.
@@ -60,9 +69,12 @@
 //     from -seednode, is told to disconnect once it answers, or after 5
 //     minutes), *Disconnected when it ends, *Attempt after each dial, and
 //     *Candidates to fill its outbound slots (tried or new with even odds,
-//     addresses not tried lately first, never the same address twice in a
-//     row while there are others).
-//   - Our own address is announced again to each peer about daily.
+//     addresses not tried lately first, those on another service's port
+//     (netaddr.IsBadPort) only after 50 picks, never the same address
+//     twice in a row while there are others).
+//   - Our own address is told to an outbound full-relay peer at the
+//     handshake, in a message of its own, and to every peer in address
+//     relay about daily through its queue (Core's MaybeSendAddr).
 //   - *Add adds addresses from elsewhere; *GetAddrs returns a snapshot (the
 //     debug endpoint's GET /debug/addrbook); *inspect.Describe is answered
 //     with kind "addrbook".

@@ -10,6 +10,7 @@ import (
 	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/protocol/netaddr"
 )
 
 // relayItem is an address to relay.
@@ -55,8 +56,11 @@ func (a *addrBook) deliver(ctx actor.Context, d *dispatcher.Deliver) {
 func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protocol.NetAddress, v2 []protocol.NetAddressV2) {
 	now := a.now()
 	c := a.connFor(from, now)
-	if c.inbound {
-		c.relayOK = true // an inbound peer that gossips takes part in relay
+	if c.inbound && !c.relayOK {
+		// An inbound peer that gossips takes part in relay; Core's first
+		// pass over its (empty) address queue follows this message.
+		c.relayOK = true
+		c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
 	}
 	c.tokens.refill(now)
 	n := min(len(v1)+len(v2), protocol.MaxAddrPerMsg)
@@ -76,7 +80,7 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 			na = v2[i-len(v1)]
 		}
 		k, ok := keyFromV2(&na)
-		if !ok {
+		if !ok || !mayServeAddrs(na.Services) {
 			continue
 		}
 		c.remember(a.relay.addrHash(k))
@@ -107,6 +111,16 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 	a.relayAddrs(ctx, from.ID, relay, now)
 }
 
+// mayServeAddrs reports whether a gossiped address is worth keeping for
+// its services: its node serves blocks, all of them (NODE_NETWORK) or the
+// recent ones (NODE_NETWORK_LIMITED). Core's ProcessAddrs keeps an address
+// when MayHaveUsefulAddressDB or HasAllDesirableServiceFlags holds, and
+// every desirable set includes one of the two, so this is the same rule.
+// Core does not even remember such an address as known to the peer.
+func mayServeAddrs(s protocol.ServiceFlag) bool {
+	return s&(protocol.SFNodeNetwork|protocol.SFNodeNetworkLimited) != 0
+}
+
 // fixStamp turns an addr timestamp into the time the address was seen:
 // absurd stamps (before 1973 or in the future) become five days ago.
 func fixStamp(ts uint32, now time.Time) time.Time {
@@ -125,9 +139,10 @@ func (a *addrBook) relayAddrs(ctx actor.Context, origin uint64, items []relayIte
 	}
 	type pick struct {
 		score uint64
+		id    uint64
 		c     *conn
 	}
-	batches := make(map[*conn][]protocol.NetAddressV2)
+	targets := make(map[uint64]*conn)
 	for _, it := range items {
 		h := a.relay.addrHash(it.key)
 		base, n := a.relay.relayScore(h, it.key.ip(), now)
@@ -139,22 +154,91 @@ func (a *addrBook) relayAddrs(ctx actor.Context, origin uint64, items []relayIte
 			s := a.relay.peerScore(base, id)
 			switch {
 			case s > best[0].score:
-				best[1], best[0] = best[0], pick{s, c}
+				best[1], best[0] = best[0], pick{s, id, c}
 			case s > best[1].score:
-				best[1] = pick{s, c}
+				best[1] = pick{s, id, c}
 			}
 		}
 		for _, p := range best[:n] {
-			if p.c == nil || p.c.known.has(h) {
-				continue
+			if p.c != nil {
+				a.pushAddr(p.c, it.key.v2(it.seen, it.services), h)
+				targets[p.id] = p.c
 			}
-			p.c.remember(h)
-			batches[p.c] = append(batches[p.c], it.key.v2(it.seen, it.services))
 		}
 	}
-	for c, list := range batches {
-		a.sendAddrs(ctx, c, list)
+	for id, c := range targets {
+		a.scheduleSend(ctx, id, c, now)
 	}
+}
+
+// pushAddr queues an address for the peer's next addr message, as Core's
+// PushAddress: one the peer knows is left out (and checked again when the
+// message goes), one it cannot read (Tor, I2P, CJDNS without addrv2) too,
+// and in a full queue a random entry makes way. scheduleSend then sets the
+// message going.
+func (a *addrBook) pushAddr(c *conn, na protocol.NetAddressV2, h uint64) {
+	if c.known.has(h) || (!c.wantsV2 && !v1Compatible(&na)) {
+		return
+	}
+	q := queuedAddr{addr: na, hash: h}
+	if len(c.toSend) >= maxGetAddrReply {
+		c.toSend[a.rng.IntN(len(c.toSend))] = q
+	} else {
+		c.toSend = append(c.toSend, q)
+	}
+}
+
+// scheduleSend sends the peer's queued addresses at its next send time
+// (Core's m_next_addr_send, renewed by an exponential interval of mean
+// addrSendInterval at each send): at once for the first message, else
+// on a timer.
+func (a *addrBook) scheduleSend(ctx actor.Context, id uint64, c *conn, now time.Time) {
+	if len(c.toSend) == 0 || c.flush != nil {
+		return
+	}
+	if c.nextSend == 0 {
+		a.sendQueued(ctx, c, now)
+		return
+	}
+	if now.UnixNano() >= c.nextSend {
+		// Core's timer ran on while the queue was empty: by the Poisson
+		// process's lack of memory, the next pass is an interval away.
+		c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
+	}
+	c.flush = a.after(ctx, time.Duration(c.nextSend-now.UnixNano()), &flushAddrs{id: id})
+}
+
+// flushAddrs sends the peer's queued addresses when its timer fires.
+func (a *addrBook) flushAddrs(ctx actor.Context, msg *flushAddrs) {
+	c := a.conns[msg.id]
+	if c == nil {
+		return
+	}
+	c.flush = nil
+	a.sendQueued(ctx, c, a.now())
+}
+
+// sendQueued sends the queued addresses the peer does not know yet in one
+// message, notes them as known, and sets the next send time an
+// exponential interval of mean addrSendInterval away (Core's
+// MaybeSendAddr).
+func (a *addrBook) sendQueued(ctx actor.Context, c *conn, now time.Time) {
+	c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
+	list := make([]protocol.NetAddressV2, 0, len(c.toSend))
+	for _, q := range c.toSend {
+		if c.known.has(q.hash) {
+			continue
+		}
+		c.remember(q.hash)
+		list = append(list, q.addr)
+	}
+	c.toSend = nil
+	a.sendAddrs(ctx, c, list)
+}
+
+// v1Compatible reports whether an address fits an addr (v1) message.
+func v1Compatible(na *protocol.NetAddressV2) bool {
+	return na.Network == protocol.NetIPv4 || na.Network == protocol.NetIPv6
 }
 
 // sendAddrs sends c the addresses as addrv2, or as addr (IP ones only)
@@ -213,12 +297,13 @@ func (a *addrBook) getAddrTimeout(ctx actor.Context, msg *getAddrTimeout) {
 	a.answerGetAddr(ctx, msg.id, c)
 	if !c.connected {
 		// Connected never came (the peer is likely gone): drop the state
-		// so it cannot pile up.
+		// so it cannot pile up (and an answer still queued with it).
+		c.stopTimers()
 		delete(a.conns, msg.id)
 	}
 }
 
-// answerGetAddr sends c the cached answer, without c's own address.
+// answerGetAddr queues the cached answer for c, without c's own address.
 func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 	c.pending, c.answered = false, true
 	if c.wait != nil {
@@ -226,32 +311,46 @@ func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 		c.wait = nil
 	}
 	now := a.now()
-	cache := a.cache(c.addr.Addr(), now)
-	list := make([]protocol.NetAddressV2, 0, len(cache.addrs))
+	cache := a.cache(c, now)
 	self := keyFromAddrPort(c.addr)
 	for i := range cache.addrs {
 		k, _ := keyFromV2(&cache.addrs[i])
-		h := a.relay.addrHash(k)
 		// Never tell a peer its own address: the one it connects from, or
-		// any it told us (its self-announcement), as Core's known filter.
-		if k == self || c.known.has(h) {
-			continue
+		// any it told us (its self-announcement, in its known filter).
+		if k != self {
+			a.pushAddr(c, cache.addrs[i], a.relay.addrHash(k))
 		}
-		c.remember(h)
-		list = append(list, cache.addrs[i])
 	}
-	sent := a.sendAddrs(ctx, c, list)
+	queued := len(c.toSend)
+	// As in Core, the answer joins the peer's address queue: it goes at
+	// once when it is the first message, else at the next send time.
+	a.scheduleSend(ctx, id, c, now)
 	a.log.Debug("answered getaddr", zap.Uint64("peer", id), zap.Stringer("addr", c.addr),
-		zap.Bool("addrv2", c.wantsV2), zap.Int("count", sent), zap.Time("cache_expires", cache.expires))
+		zap.Bool("addrv2", c.wantsV2), zap.Int("queued", queued), zap.Time("cache_expires", cache.expires))
 }
 
-// cache returns the getaddr answer for askers of asker's family, built
-// anew when it has expired.
-func (a *addrBook) cache(asker netip.Addr, now time.Time) *addrCache {
-	c := &a.caches[0]
-	if asker.Unmap().Is6() {
-		c = &a.caches[1]
+// cacheKey names a getaddr answer: the network class of the asker's
+// address (Core's ConnectedThroughNetwork) and the local socket it
+// reached (Core's m_network_key of an inbound connection).
+type cacheKey struct {
+	class netaddr.Network
+	bind  netip.AddrPort
+}
+
+// cache returns the getaddr answer for askers of c's network on c's local
+// socket, built anew when it has expired.
+func (a *addrBook) cache(c *conn, now time.Time) *addrCache {
+	key := cacheKey{class: netaddr.FromAddrPort(c.addr).NetClass(), bind: c.bind}
+	ac := a.caches[key]
+	if ac == nil {
+		ac = &addrCache{}
+		a.caches[key] = ac
 	}
+	return a.refresh(ac, now)
+}
+
+// refresh builds the answer c anew when it is stale.
+func (a *addrBook) refresh(c *addrCache, now time.Time) *addrCache {
 	if size := a.book.len(); c.stale(now, size) {
 		least := 0
 		if a.allowLocal { // regtest
@@ -275,16 +374,32 @@ func unixStamp(t time.Time) uint32 {
 	return uint32(t.Unix())
 }
 
-// advertiseSelf sends peer id our own address, when we listen and the
+// advertiseSelf tells peer id our own address, when we listen and the
 // address is one the network would store, and schedules the next
-// announcement about a day later (Core's AdvertiseLocal).
+// announcement about a day later (Core's MaybeSendAddr with
+// AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL). The first (an outbound peer's,
+// at the handshake) goes at once in a message of its own; a later one
+// joins the peer's address queue after its known filter is cleared, so
+// that it does go out, as Core does. Core also tells an inbound peer at
+// once when it joins address relay; here an inbound peer first hears it
+// about a day after connecting.
 func (a *addrBook) advertiseSelf(ctx actor.Context, id uint64, c *conn, now time.Time) {
+	first := c.nextLocal == 0
 	c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
-	if !c.local.IsValid() || !usable(c.local, a.allowLocal) {
+	if !first {
+		c.known = nil
+	}
+	if !c.local.IsValid() || c.local.Port() == 0 || !netaddr.FromAddrPort(c.local).IsRoutableOrLocal(a.allowLocal) {
 		return
 	}
 	k := keyFromAddrPort(c.local)
-	c.remember(a.relay.addrHash(k))
-	a.sendAddrs(ctx, c, []protocol.NetAddressV2{k.v2(now, a.cfg.Services)})
-	a.log.Debug("advertising our address", zap.Uint64("peer", id), zap.Stringer("local", c.local))
+	h := a.relay.addrHash(k)
+	if first {
+		c.remember(h)
+		a.sendAddrs(ctx, c, []protocol.NetAddressV2{k.v2(now, a.cfg.Services)})
+	} else {
+		a.pushAddr(c, k.v2(now, a.cfg.Services), h)
+		a.scheduleSend(ctx, id, c, now)
+	}
+	a.log.Debug("advertising our address", zap.Uint64("peer", id), zap.Stringer("local", c.local), zap.Bool("first", first))
 }

@@ -164,40 +164,56 @@ func relayedTo(t *testing.T, probes []*actortest.Probe, want int) map[int]int {
 	return got
 }
 
+// TestRelayFreshAddressToTwoPeers runs in a synctest bubble: relayed
+// addresses wait for each peer's send time.
 func TestRelayFreshAddressToTwoPeers(t *testing.T) {
-	system, book, probes := relayNet(t, 6, false)
-	p := probes[0]
-	origin := sender(0, p, netip.MustParseAddrPort("20.1.1.1:8333"))
-	fresh := protocol.NetAddress{Timestamp: uint32(time.Now().Unix()), Services: protocol.SFNodeNetwork,
-		Addr: netip.MustParseAddr("77.1.2.3"), Port: 8333}
-	system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{fresh}}})
-	got := relayedTo(t, probes, 2)
-	if len(got) != 2 || got[0] != 0 {
-		t.Fatalf("relayed to %v, want two peers other than the origin", got)
-	}
-	for i, n := range got {
-		if n != 1 {
-			t.Fatalf("peer %d got %d addresses, want 1", i, n)
+	synctest.Test(t, func(t *testing.T) {
+		system, book, probes := relayNet(t, 6, false)
+		p := probes[0]
+		origin := sender(0, p, netip.MustParseAddrPort("20.1.1.1:8333"))
+		fresh := protocol.NetAddress{Timestamp: uint32(time.Now().Unix()), Services: protocol.SFNodeNetwork,
+			Addr: netip.MustParseAddr("77.1.2.3"), Port: 8333}
+		system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{fresh}}})
+		// Not at once: the news waits for each peer's next send time (Core's
+		// m_next_addr_send, exponential with mean 30 s).
+		synctest.Wait()
+		if got := relayedTo(t, probes, 0); len(got) != 0 {
+			t.Fatalf("relayed at once to %v", got)
 		}
-	}
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		got := relayedTo(t, probes, 2)
+		if len(got) != 2 || got[0] != 0 {
+			t.Fatalf("relayed to %v, want two peers other than the origin", got)
+		}
+		for i, n := range got {
+			if n != 1 {
+				t.Fatalf("peer %d got %d addresses, want 1", i, n)
+			}
+		}
 
-	// The same news again: the chosen peers know it, nobody gets it twice.
-	system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{fresh}}})
-	syncBook(t, system, book, p)
-	if got := relayedTo(t, probes, 0); len(got) != 0 {
-		t.Fatalf("repeat relayed to %v, want nobody", got)
-	}
+		// The same news again: the chosen peers know it, nobody gets it twice.
+		system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{fresh}}})
+		syncBook(t, system, book, p)
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		if got := relayedTo(t, probes, 0); len(got) != 0 {
+			t.Fatalf("repeat relayed to %v, want nobody", got)
+		}
 
-	// Stale news, and large messages (getaddr answers), are not relayed.
-	stale := fresh
-	stale.Addr, stale.Timestamp = netip.MustParseAddr("77.1.2.4"), uint32(time.Now().Add(-time.Hour).Unix())
-	big := floodAddrs(0, relayMaxBatch+1, time.Now())
-	system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{stale}}})
-	system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: big}})
-	syncBook(t, system, book, p)
-	if got := relayedTo(t, probes, 0); len(got) != 0 {
-		t.Fatalf("stale or bulk addresses relayed to %v", got)
-	}
+		// Stale news, and large messages (getaddr answers), are not relayed.
+		stale := fresh
+		stale.Addr, stale.Timestamp = netip.MustParseAddr("77.1.2.4"), uint32(time.Now().Add(-time.Hour).Unix())
+		big := floodAddrs(0, relayMaxBatch+1, time.Now())
+		system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{stale}}})
+		system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: big}})
+		syncBook(t, system, book, p)
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		if got := relayedTo(t, probes, 0); len(got) != 0 {
+			t.Fatalf("stale or bulk addresses relayed to %v", got)
+		}
+	})
 }
 
 // syncBook waits until the book has handled everything sent before.
@@ -319,5 +335,116 @@ func TestOwnAddressAnnouncedAboutDaily(t *testing.T) {
 		p.Stop()
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
+	})
+}
+
+// TestGossipKeepsOnlyBlockServers: like Core's ProcessAddrs, an address
+// whose node serves no blocks (neither NODE_NETWORK nor
+// NODE_NETWORK_LIMITED) is not stored; one on a port of another service
+// (netaddr.IsBadPort) is stored, and only dialling passes it over.
+func TestGossipKeepsOnlyBlockServers(t *testing.T) {
+	system := newSystem(t)
+	p := actortest.NewProbe(t, system)
+	book := spawnBook(t, system, Config{})
+	from := dispatcher.Sender{ID: 1, PID: p.PID(), Remote: netip.MustParseAddrPort("9.9.9.9:8333")}
+	system.Root.Send(book, &Connected{ID: 1, Peer: p.PID(), Addr: from.Remote})
+	now := uint32(time.Now().Unix())
+	gossip := []protocol.NetAddress{
+		{Timestamp: now, Services: protocol.SFNodeNetwork | protocol.SFNodeWitness, Addr: netip.MustParseAddr("11.0.0.1"), Port: 8333},
+		{Timestamp: now, Services: protocol.SFNodeNetworkLimited, Addr: netip.MustParseAddr("12.0.0.1"), Port: 8333},
+		{Timestamp: now, Services: protocol.SFNodeWitness | protocol.SFNodeBloom, Addr: netip.MustParseAddr("13.0.0.1"), Port: 8333},
+		{Timestamp: now, Services: 0, Addr: netip.MustParseAddr("14.0.0.1"), Port: 8333},
+		{Timestamp: now, Services: protocol.SFNodeNetwork, Addr: netip.MustParseAddr("15.0.0.1"), Port: 22},
+	}
+	system.Root.Send(book, &dispatcher.Deliver{From: from, Msg: &protocol.MsgAddr{AddrList: gossip}})
+	st := bookStats(t, system, book, p)
+	held := map[string]bool{}
+	for _, e := range st.List {
+		held[e.Addr.Addr().String()] = true
+	}
+	for ip, want := range map[string]bool{
+		"11.0.0.1": true, "12.0.0.1": true, "13.0.0.1": false, "14.0.0.1": false, "15.0.0.1": true,
+	} {
+		if held[ip] != want {
+			t.Errorf("%s held: %v, want %v (book: %v)", ip, held[ip], want, held)
+		}
+	}
+}
+
+// TestRelayBatchedOnPoissonTimer: addresses relayed to a peer go out in
+// batches at exponential intervals of mean 30 s (Core's
+// AVG_ADDRESS_BROADCAST_INTERVAL), not one message each: 600 addresses
+// arriving one a second reach each peer in about 20 messages.
+func TestRelayBatchedOnPoissonTimer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		system, book, probes := relayNet(t, 3, false)
+		origin := sender(0, probes[0], netip.MustParseAddrPort("20.1.1.1:8333"))
+		for i := range 600 {
+			fresh := protocol.NetAddress{Timestamp: uint32(time.Now().Unix()), Services: protocol.SFNodeNetwork,
+				Addr: netip.AddrFrom4([4]byte{77, byte(i / 200), byte(i % 200), 1}), Port: 8333}
+			system.Root.Send(book, &dispatcher.Deliver{From: origin, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{fresh}}})
+			time.Sleep(time.Second)
+		}
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		for _, i := range []int{1, 2} {
+			msgs, addrs := 0, 0
+			for range len(probes[i].Pending()) {
+				sm, ok := probes[i].ExpectAny(t, wait).(*peer.SendMessage)
+				if !ok {
+					continue // the dispatcher's Handled, for instance
+				}
+				if m, isAddr := sm.Msg.(*protocol.MsgAddr); isAddr {
+					msgs++
+					addrs += len(m.AddrList)
+				}
+			}
+			if addrs != 600 {
+				t.Errorf("peer %d got %d addresses, want all 600", i, addrs)
+			}
+			if msgs < 8 || msgs > 45 {
+				t.Errorf("peer %d got them in %d messages, want about 20 (one per 30 s)", i, msgs)
+			}
+		}
+	})
+}
+
+// TestInboundHearsOurAddressAboutDaily: an inbound peer in address relay
+// hears our address about daily (Poisson, mean 24 h), through its address
+// queue, and not at all while it takes no part in relay.
+func TestInboundHearsOurAddressAboutDaily(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		system := newSystem(t)
+		p := actortest.NewProbe(t, system)
+		book := spawnBook(t, system, Config{})
+		system.Root.Send(book, &Add{Addrs: floodAddrs(0, 50, time.Now())})
+		local := netip.MustParseAddrPort("8.8.8.8:8333")
+		in := dispatcher.Sender{ID: 1, PID: p.PID(), Remote: netip.MustParseAddrPort("9.9.9.9:50000"), Inbound: true}
+		system.Root.Send(book, &Connected{ID: 1, Peer: p.PID(), Addr: in.Remote, Inbound: true, Local: local})
+		time.Sleep(3 * 24 * time.Hour)
+		synctest.Wait()
+		if n := len(p.Pending()); n != 0 {
+			t.Fatalf("%d messages to an inbound peer outside address relay, want none", n)
+		}
+		system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
+		answer := actortest.Expect[*peer.SendMessage](t, p, wait).Msg.(*protocol.MsgAddr)
+		if len(answer.AddrList) < 5 {
+			t.Fatalf("getaddr answer of %d addresses, want about 23%% of 50", len(answer.AddrList))
+		}
+		time.Sleep(20 * 24 * time.Hour)
+		synctest.Wait()
+		n := 0
+		for range len(p.Pending()) {
+			sm, ok := p.ExpectAny(t, wait).(*peer.SendMessage)
+			if !ok {
+				continue
+			}
+			if m, isAddr := sm.Msg.(*protocol.MsgAddr); isAddr && len(m.AddrList) == 1 && m.AddrList[0].AddrPort() == local {
+				n++
+			}
+		}
+		if n < 5 || n > 45 {
+			t.Errorf("%d announcements in 20 days, want about 20", n)
+		}
 	})
 }

@@ -32,6 +32,13 @@ type Connected struct {
 	// every peer we relay to is told it again about daily. The zero value:
 	// nothing to announce.
 	Local netip.AddrPort
+	// LocalSocket is our end of the connection: the address and port our
+	// socket is bound to. getaddr answers are kept per network of the
+	// asker and local socket, as Core keys them, so a node listening on
+	// several addresses (or networks) cannot be recognised as one by its
+	// answers. The zero value: unknown; all askers of one network share an
+	// answer.
+	LocalSocket netip.AddrPort
 	// AddrFetch marks a -seednode connection (Core's ADDR_FETCH): the book
 	// asks it for addresses and has the peer disconnect once they come (or
 	// after 5 minutes). It takes no outbound slot and gets no relays.

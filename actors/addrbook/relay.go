@@ -25,6 +25,11 @@ const (
 	// relayMaxBatch: only messages of at most this many addresses are
 	// relayed; larger ones are getaddr answers, not news (Core: 10).
 	relayMaxBatch = 10
+	// addrSendInterval is the mean time between two addr messages to one
+	// peer (AVG_ADDRESS_BROADCAST_INTERVAL): relayed addresses and getaddr
+	// answers wait in its queue for the next, Poisson-timed, so that when
+	// an address arrives says little about where it came from.
+	addrSendInterval = 30 * time.Second
 	// relayRotate is how long the peers chosen to relay one address stay
 	// the same (ROTATE_ADDR_RELAY_DEST_INTERVAL).
 	relayRotate = 24 * time.Hour

@@ -2,7 +2,6 @@ package addrbook
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/protocol/netaddr"
 )
 
 // Seeding intervals.
@@ -115,14 +115,12 @@ var (
 )
 
 // seedSource is the source recorded for addresses from seed name: like
-// Core, an address in the internal range fd6b:88c0:8724::/48 made from a
-// hash of the name, so addresses from one seed share a source.
+// Core, the name's internal address (in fd6b:88c0:8724::/48, made from a
+// hash of the name), so addresses from one seed share a source.
 func seedSource(name string) netip.Addr {
-	h := sha256.Sum256([]byte(name))
-	var b [16]byte
-	copy(b[:6], []byte{0xfd, 0x6b, 0x88, 0xc0, 0x87, 0x24})
-	copy(b[6:], h[:10])
-	return netip.AddrFrom16(b)
+	a, _ := netaddr.FromName(name)
+	ip, _ := a.V1()
+	return ip
 }
 
 // seedState names what seeding is doing, for Describe.

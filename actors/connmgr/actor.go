@@ -296,7 +296,7 @@ func (c *connMgr) apply(ctx actor.Context, now time.Time, out []machine.Action) 
 		case machine.ReportConnected:
 			ctx.Send(c.cfg.AddrBook, &addrbook.Connected{
 				ID: a.ID, Peer: c.pid(a.ID), Addr: a.Addr, Inbound: a.Inbound, Services: a.Services,
-				WantsAddrV2: a.WantsAddrV2, Local: a.Local, AddrFetch: a.ConnType == ConnAddrFetch,
+				WantsAddrV2: a.WantsAddrV2, Local: a.Local, LocalSocket: a.Socket, AddrFetch: a.ConnType == ConnAddrFetch,
 				Feeler: a.ConnType == ConnFeeler,
 			})
 		case machine.ReportDisconnected:

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/actornode/actornode/actors/internal/atomicfile"
+	"github.com/actornode/actornode/protocol/netaddr"
 )
 
 // The ban list file is Bitcoin Core's banlist.json: an object whose
@@ -43,7 +44,7 @@ func encodeBans(bans []BanEntry) ([]byte, error) {
 	for _, b := range bans {
 		f.BannedNets = append(f.BannedNets, banFileEntry{
 			Version: banFileVersion, BanCreated: b.Since.Unix(), BannedUntil: b.Until.Unix(),
-			Address: b.Subnet.String(),
+			Address: subnetText(b.Subnet),
 		})
 	}
 	data, err := json.MarshalIndent(f, "", "    ")
@@ -53,9 +54,20 @@ func encodeBans(bans []BanEntry) ([]byte, error) {
 	return append(data, '\n'), nil
 }
 
-// decodeBans parses the file's JSON. Entries of another version or with a
-// subnet that does not parse are skipped and described in dropped, as Core
-// drops them; a file that is not such JSON at all is an error.
+// subnetText is a subnet as Core writes it (CSubNet::ToString).
+func subnetText(p netip.Prefix) string {
+	if sub, ok := netaddr.SubnetFromPrefix(p); ok {
+		return sub.String()
+	}
+	return p.String()
+}
+
+// decodeBans parses the file's JSON, reading subnets as Core's
+// LookupSubNet does (netaddr.ParseSubnet). Entries of another version or
+// with a subnet that does not parse are skipped and described in dropped,
+// as Core drops them, and so are bans of a Tor, I2P or CJDNS address,
+// which our ban list (IP subnets) cannot hold; a file that is not such
+// JSON at all is an error.
 func decodeBans(data []byte) (bans []BanEntry, dropped []string, err error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -74,28 +86,19 @@ func decodeBans(data []byte) (bans []BanEntry, dropped []string, err error) {
 			dropped = append(dropped, fmt.Sprintf("%s: unknown version %d", e.Address, e.Version))
 			continue
 		}
-		subnet, err := parseSubnet(e.Address)
+		sub, err := netaddr.ParseSubnet(e.Address)
 		if err != nil {
 			dropped = append(dropped, fmt.Sprintf("%q: %v", e.Address, err))
 			continue
 		}
-		bans = append(bans, BanEntry{Subnet: subnet, Since: time.Unix(e.BanCreated, 0), Until: time.Unix(e.BannedUntil, 0)})
+		subnet, ok := sub.Prefix()
+		if !ok {
+			dropped = append(dropped, fmt.Sprintf("%q: not an IP subnet; only IP bans are kept", e.Address))
+			continue
+		}
+		bans = append(bans, BanEntry{Subnet: normalize(subnet), Since: time.Unix(e.BanCreated, 0), Until: time.Unix(e.BannedUntil, 0)})
 	}
 	return bans, dropped, nil
-}
-
-// parseSubnet reads a subnet as Core writes it, "1.2.3.0/24", or a bare
-// address (one host).
-func parseSubnet(s string) (netip.Prefix, error) {
-	if p, err := netip.ParsePrefix(s); err == nil {
-		return normalize(p), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, errors.New("not an address or subnet")
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // loadBans reads Config.BanFile into the machine's ban list, which drops

@@ -62,6 +62,13 @@ func newRig(t *testing.T, cfg Config) *rig {
 	if cfg.Network.Name == "" {
 		cfg.Network = mustNetwork(t, "mainnet")
 	}
+	if cfg.FeelerInterval == 0 {
+		// Feelers on (they keep a slot out of the inbound ones) but far
+		// apart unless a test asks: an exponential timer with Core's mean
+		// may fire at any moment and put a feeler's ask among a test's
+		// messages.
+		cfg.FeelerInterval = 1000 * time.Hour
+	}
 	if cfg.IO == nil {
 		cfg.IO = r.io.PID()
 	}

@@ -280,7 +280,10 @@ func TestNeverReadingPeerTimesOut(t *testing.T) {
 		t.Fatalf("queued %d bytes past a send limit of %d", s1.BytesQueued, sendLimit)
 	}
 	roundTrips(t, other, 20)
-	if s2 := ioStats(t, n); s2.SendTimeouts == 0 && s2.BytesQueued > s1.BytesQueued+transport.ReadBufferSize {
+	// The pause reaches the peer by message, so it may still answer a few
+	// batches it held when io paused it: the queue stays within the same
+	// bound, never growing with the flood.
+	if s2 := ioStats(t, n); s2.SendTimeouts == 0 && s2.BytesQueued > sendLimit+transport.DefaultRecvLimit {
 		t.Fatalf("queue kept growing while paused: %d then %d bytes", s1.BytesQueued, s2.BytesQueued)
 	}
 	eventually(t, "the deaf peer disconnected", func() bool { return ioStats(t, n).SendTimeouts == 1 })

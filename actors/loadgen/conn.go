@@ -153,7 +153,16 @@ func (c *Conn) Next() (string, []byte, error) {
 		cmd := h.CommandName()
 		if cmd == protocol.CmdPing {
 			c.PingsAnswered++
-			if err := c.write(protocol.AppendRawFrame(c.out[:0], c.magic, protocol.CmdPong, payload)); err != nil {
+			var out []byte
+			if len(payload) == 8 {
+				// The ping's checksum was not verified here: AppendPong
+				// hashes the nonce (zero sum) rather than echo it.
+				out = protocol.AppendPong(c.out[:0], c.magic, binary.LittleEndian.Uint64(payload), [4]byte{})
+			} else {
+				// Not a BIP31 ping: its payload echoed as it came.
+				out = protocol.AppendRawFrame(c.out[:0], c.magic, protocol.CmdPong, payload)
+			}
+			if err := c.write(out); err != nil {
 				return "", nil, err
 			}
 			continue

@@ -14,6 +14,7 @@ import (
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/nat/machine"
+	"github.com/actornode/actornode/protocol/netaddr"
 	"github.com/actornode/actornode/transport/portmap"
 )
 
@@ -606,7 +607,7 @@ func (a *natActor) startDiscover(ctx actor.Context) {
 		}
 		for _, ad := range addrs {
 			if ipn, ok := ad.(*net.IPNet); ok {
-				if ip, ok := netip.AddrFromSlice(ipn.IP); ok && Routable(ip.Unmap()) {
+				if ip, ok := netip.AddrFromSlice(ipn.IP); ok && netaddr.FromIP(ip).IsRoutable() {
 					res.addrs = append(res.addrs, ip.Unmap())
 				}
 			}
@@ -628,33 +629,4 @@ func (a *natActor) discovered(ctx actor.Context, msg *discovered) {
 	if len(msg.addrs) > 0 {
 		a.log.Info("discovered own addresses", zap.Int("count", len(msg.addrs)))
 	}
-}
-
-// unroutable are ranges never reachable from the Internet, as Core's
-// CNetAddr::IsRoutable sees them.
-var unroutable = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("10.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("127.0.0.0/8"),
-	netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("192.168.0.0/16"),
-	netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("198.51.100.0/24"),
-	netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("224.0.0.0/3"),
-	netip.MustParsePrefix("::/128"), netip.MustParsePrefix("::1/128"),
-	netip.MustParsePrefix("2001:db8::/32"), netip.MustParsePrefix("fc00::/7"),
-	netip.MustParsePrefix("fe80::/10"), netip.MustParsePrefix("ff00::/8"),
-	netip.MustParsePrefix("2001:10::/28"), netip.MustParsePrefix("2001:20::/28"),
-}
-
-// Routable reports whether ip could be reached from the public Internet.
-func Routable(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	if !ip.IsValid() || ip.IsUnspecified() {
-		return false
-	}
-	for _, p := range unroutable {
-		if p.Contains(ip) {
-			return false
-		}
-	}
-	return true
 }

@@ -184,15 +184,3 @@ func TestActorStopDeadline(t *testing.T) {
 		t.Fatalf("stop took %v with a 200ms bound", d)
 	}
 }
-
-func TestRoutable(t *testing.T) {
-	for addr, want := range map[string]bool{
-		"1.2.3.4": true, "8.8.8.8": true, "2a01:4f8::1": true,
-		"10.1.2.3": false, "192.168.1.1": false, "100.64.0.1": false, "127.0.0.1": false,
-		"198.51.100.2": false, "203.0.113.1": false, "fe80::1": false, "fd00::1": false, "0.0.0.0": false,
-	} {
-		if got := nat.Routable(netip.MustParseAddr(addr)); got != want {
-			t.Errorf("Routable(%s) = %v, want %v", addr, got, want)
-		}
-	}
-}

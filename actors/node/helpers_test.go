@@ -18,7 +18,9 @@ func addToBook(t *testing.T, n *node.Node, addrs ...string) {
 	for _, a := range addrs {
 		ap := netip.MustParseAddrPort(a)
 		msg.Addrs = append(msg.Addrs, protocol.NetAddress{
-			Timestamp: uint32(time.Now().Unix()), Addr: ap.Addr(), Port: ap.Port(),
+			// The services Core's addpeeraddress gives: gossip keeps only block servers.
+			Timestamp: uint32(time.Now().Unix()), Services: protocol.SFNodeNetwork | protocol.SFNodeWitness,
+			Addr: ap.Addr(), Port: ap.Port(),
 		})
 	}
 	n.System().Root.Send(n.AddrBook(), msg)

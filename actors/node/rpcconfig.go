@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/actornode/actornode/actors/rpc"
+	"github.com/actornode/actornode/protocol/netaddr"
 )
 
 // validateRPC checks the RPC keys. Unlike Core, which ignores -rpcbind
@@ -66,15 +67,7 @@ func (c *Config) validateDebug() error {
 
 // DebugAllowNets parses DebugAllowIP, as RPCAllowNets.
 func (c *Config) DebugAllowNets() ([]netip.Prefix, error) {
-	out := make([]netip.Prefix, 0, len(c.DebugAllowIP))
-	for _, s := range c.DebugAllowIP {
-		p, ok := rpc.ParseSubnet(s)
-		if !ok {
-			return nil, keyErr("debugallowip", "%q is not IP, IP/bits or IP/netmask", s)
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return allowNets("debugallowip", c.DebugAllowIP)
 }
 
 // seconds is a duration key that also takes Core's bare number of seconds.
@@ -121,11 +114,21 @@ func (c *Config) RPCBindAddrs() []netip.AddrPort {
 
 // RPCAllowNets parses RPCAllowIP: "IP", "IP/bits" or "IP/netmask".
 func (c *Config) RPCAllowNets() ([]netip.Prefix, error) {
-	out := make([]netip.Prefix, 0, len(c.RPCAllowIP))
-	for _, s := range c.RPCAllowIP {
-		p, ok := rpc.ParseSubnet(s)
+	return allowNets("rpcallowip", c.RPCAllowIP)
+}
+
+// allowNets reads the subnets of an allow list (key names it in errors)
+// as Core's LookupSubNet does; they must be IP subnets.
+func allowNets(key string, list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, s := range list {
+		sub, err := netaddr.ParseSubnet(s)
+		if err != nil {
+			return nil, keyErr(key, "%q is not IP, IP/bits or IP/netmask", s)
+		}
+		p, ok := sub.Prefix()
 		if !ok {
-			return nil, keyErr("rpcallowip", "%q is not IP, IP/bits or IP/netmask", s)
+			return nil, keyErr(key, "%q is not an IP address or subnet", s)
 		}
 		out = append(out, p)
 	}

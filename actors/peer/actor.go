@@ -622,29 +622,18 @@ func (p *peer) send(ctx actor.Context, ack *transport.Received, data []byte, rea
 	}
 }
 
-// appendPong appends a pong carrying nonce to data (its caller counts it). Its
-// payload is the nonce, as its ping's was: the ping's checksum, kept in t in
-// the order of the batch, serves again.
+// appendPong appends a pong carrying nonce to data (its caller counts it),
+// framed by protocol.AppendPong. Its ping's checksum, kept in t in the
+// order of the batch, serves again when the nonces match; otherwise it is
+// computed.
 func (p *peer) appendPong(now time.Time, data []byte, nonce uint64, t *tally) []byte {
-	var payload [pingSize]byte
-	binary.LittleEndian.PutUint64(payload[:], nonce)
 	var sum [4]byte
-	if t.next < len(t.sums) && t.sums[t.next].nonce == nonce && t.sums[t.next].sum != ([4]byte{}) {
-		// A zero checksum is what a hand-built Frame carries: hash then.
+	if t.next < len(t.sums) && t.sums[t.next].nonce == nonce {
 		sum = t.sums[t.next].sum
 		t.next++
-	} else {
-		sum = protocol.Checksum(payload[:])
 	}
-	data = binary.LittleEndian.AppendUint32(data, p.c.cfg.Network.Magic)
-	var cmd [protocol.CommandSize]byte
-	copy(cmd[:], protocol.CmdPong)
-	data = append(data, cmd[:]...)
-	data = binary.LittleEndian.AppendUint32(data, pingSize)
-	data = append(data, sum[:]...)
-	data = append(data, payload[:]...)
 	p.lastSend = now.UnixNano()
-	return data
+	return protocol.AppendPong(data, p.c.cfg.Network.Magic, nonce, sum)
 }
 
 // appendFrame encodes msg onto data and counts it.

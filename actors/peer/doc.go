@@ -115,8 +115,9 @@
 //     handshakes leave enough garbage to set the heap goal; without it the
 //     node's RSS per idle peer fell from 4.2 to 3.0 KiB.
 //
-// Pings are answered on a path that neither decodes nor hashes: the pong
-// reuses its ping's checksum (transport.Frame.Checksum), the checksums of a
+// Pings are answered on a path that neither decodes nor hashes: the pong,
+// framed by protocol.AppendPong, reuses its ping's checksum
+// (transport.Frame.Checksum), the checksums of a
 // batch live on the stack, the replies go into the buffer io handed out
 // with the batch (transport.Received.Out), and byte counters and metrics
 // are updated once per batch. The path depends on the logger telling the

@@ -20,6 +20,7 @@ import (
 	"github.com/actornode/actornode/actors/node/nodeinfo"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/protocol/netaddr"
 	"github.com/actornode/actornode/transport"
 )
 
@@ -265,49 +266,16 @@ func getAddedNodeInfo(_ context.Context, s *Server, a args) (any, error) {
 	return out, nil
 }
 
-// ParseSubnet reads Core's subnet forms (setban, -rpcallowip): an IP,
-// IP/bits or IP/netmask with contiguous ones; false when s is none of them.
-func ParseSubnet(s string) (netip.Prefix, bool) {
-	ipPart, maskPart, hasMask := strings.Cut(s, "/")
-	ip, err := netip.ParseAddr(ipPart)
-	if err != nil {
+// banSubnet reads setban's first argument as Core does: with a "/" it is
+// a subnet (LookupSubNet), without one an address that must be valid
+// (so "0.0.0.0" is refused). Our ban list holds IP subnets only, so a Tor,
+// I2P or CJDNS address is refused too, where Core would ban it.
+func banSubnet(s string) (netip.Prefix, bool) {
+	sub, err := netaddr.ParseSubnet(s)
+	if err != nil || (!strings.Contains(s, "/") && !sub.Network().IsValid()) {
 		return netip.Prefix{}, false
 	}
-	ip = ip.Unmap()
-	if !hasMask {
-		return netip.PrefixFrom(ip, ip.BitLen()), true
-	}
-	if p, err := netip.ParsePrefix(ip.String() + "/" + maskPart); err == nil {
-		return p.Masked(), true
-	}
-	mask, err := netip.ParseAddr(maskPart)
-	if err != nil || mask.BitLen() != ip.BitLen() {
-		return netip.Prefix{}, false
-	}
-	bits, ok := maskBits(mask.AsSlice())
-	if !ok {
-		return netip.Prefix{}, false
-	}
-	return netip.PrefixFrom(ip, bits).Masked(), true
-}
-
-// maskBits counts the leading ones of a contiguous netmask.
-func maskBits(mask []byte) (int, bool) {
-	bits, ended := 0, false
-	for _, b := range mask {
-		for i := 7; i >= 0; i-- {
-			one := b&(1<<i) != 0
-			switch {
-			case one && ended:
-				return 0, false
-			case one:
-				bits++
-			default:
-				ended = true
-			}
-		}
-	}
-	return bits, true
+	return sub.Prefix()
 }
 
 func (s *Server) bans() ([]connmgr.BanEntry, error) {
@@ -323,7 +291,7 @@ func setBan(_ context.Context, s *Server, a args) (any, error) {
 	if command != "add" && command != "remove" {
 		return nil, errorf(CodeMiscError, "%s", s.methods["setban"].help)
 	}
-	subnet, ok := ParseSubnet(a.str(0))
+	subnet, ok := banSubnet(a.str(0))
 	if !ok {
 		return nil, errorf(CodeClientInvalidIPOrSubnet, "Error: Invalid IP/Subnet")
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/huin/goupnp/dcps/internetgateway2"
 	"github.com/huin/goupnp/soap"
 
+	"github.com/actornode/actornode/protocol/netaddr"
 	"github.com/actornode/actornode/transport/portmap"
 )
 
@@ -280,14 +281,10 @@ func classify(action string, err error) error {
 	return fmt.Errorf("%w: %v", portmap.ErrTimeout, err)
 }
 
-// public reports whether ip can be a gateway's public address: not
-// private, shared (RFC 6598), loopback, link-local or unspecified.
-func public(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	cgnat := netip.MustParsePrefix("100.64.0.0/10")
-	return ip.IsValid() && !ip.IsUnspecified() && !ip.IsPrivate() && !ip.IsLoopback() &&
-		!ip.IsLinkLocalUnicast() && !ip.IsMulticast() && !cgnat.Contains(ip)
-}
+// public reports whether ip can be a gateway's public address: one Core
+// would take as a local address (AddLocal: IsRoutable), so not private,
+// shared (RFC 6598), loopback, link-local, documentation or unspecified.
+func public(ip netip.Addr) bool { return netaddr.FromIP(ip).IsRoutable() }
 
 // FromURL returns a client of the gateway whose device description is at
 // loc (such as http://192.168.1.1:5000/rootDesc.xml), skipping SSDP.

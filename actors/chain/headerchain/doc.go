@@ -51,7 +51,7 @@
 // 132 bytes measured for a million headers loaded into an index sized with
 // WithCapacity, 151 grown one by one.
 //
-// Not here yet: Core's headers presync (headerssync.cpp, the low-work
-// anti-DoS download) and the minimum chain work gate; Restore is for
+// Core's headers presync (headerssync.cpp, the low-work anti-DoS download)
+// and its work threshold are in the subpackage presync. Restore is for
 // headers read back from our own store.
 package headerchain

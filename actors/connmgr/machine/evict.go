@@ -26,7 +26,7 @@ type evictCandidate struct {
 	// group is the network group; keyed its keyed hash (Core's
 	// nKeyedNetGroup), so an attacker cannot predict which groups the
 	// protection picks.
-	group netip.Prefix
+	group string
 	keyed uint64
 	// local: the peer is on a loopback address (Core's m_is_local).
 	local bool
@@ -73,7 +73,7 @@ func selectEvict(cands []evictCandidate) (uint64, bool) {
 		n      int
 		newest evictCandidate
 	}
-	groups := make(map[netip.Prefix]*groupInfo)
+	groups := make(map[string]*groupInfo)
 	for _, c := range cands {
 		g := groups[c.group]
 		if g == nil {

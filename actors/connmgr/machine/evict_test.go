@@ -10,9 +10,8 @@ import (
 func cand(id uint64, addr string, since int, ping time.Duration) evictCandidate {
 	a := netip.MustParseAddr(addr)
 	g := evictGroup(a)
-	b, _ := g.MarshalBinary()
 	var keyed uint64
-	for _, x := range b {
+	for _, x := range []byte(g) {
 		keyed = keyed*131 + uint64(x)
 	}
 	return evictCandidate{id: id, since: time.Unix(int64(since), 0), minPing: ping, group: g, keyed: keyed}
@@ -82,5 +81,19 @@ func TestGroupProtectionMayShareAGroup(t *testing.T) {
 	}
 	if id < 4 {
 		t.Fatalf("evicted %d, one of the four peers of the highest keyed group", id)
+	}
+}
+
+// TestEvictGroupsAreCores: eviction balances by Core's GetGroup, in which
+// every local address shares one group, and 6to4 counts as its IPv4 /16.
+func TestEvictGroupsAreCores(t *testing.T) {
+	if evictGroup(netip.MustParseAddr("127.0.0.1")) != evictGroup(netip.MustParseAddr("127.9.9.9")) {
+		t.Error("two loopback addresses in different eviction groups")
+	}
+	if evictGroup(netip.MustParseAddr("2002:102:304::1")) != evictGroup(netip.MustParseAddr("1.2.9.9")) {
+		t.Error("6to4 address not grouped by its IPv4 /16")
+	}
+	if netGroup(netip.MustParseAddrPort("127.0.0.1:1")) == netGroup(netip.MustParseAddrPort("127.0.0.1:2")) {
+		t.Error("two local nodes share an outbound group")
 	}
 }

@@ -143,3 +143,12 @@ func TestParseNode(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectedCarriesLocalSocket: the address book hears the connection's
+// local end, which keys its getaddr answer cache as Core's does.
+func TestConnectedCarriesLocalSocket(t *testing.T) {
+	m := listeningMachine(t)
+	if got := find(t, m.Handshaken(t0, 0, Handshake{}, nil), ReportConnected).Socket; got != ap("192.168.1.5:8333") {
+		t.Fatalf("socket %v, want the connection's local end 192.168.1.5:8333", got)
+	}
+}

@@ -90,7 +90,7 @@ type Config struct {
 	// GroupKey is the keyed hash of a network group that eviction protects
 	// by (Core's nKeyedNetGroup, SipHash with a secret key). nil means
 	// hash/maphash with a random seed.
-	GroupKey func(netip.Prefix) uint64
+	GroupKey func(group string) uint64
 }
 
 // withDefaults fills the zero values of c.
@@ -110,10 +110,7 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GroupKey == nil {
 		seed := maphash.MakeSeed()
-		c.GroupKey = func(g netip.Prefix) uint64 {
-			b, _ := g.MarshalBinary()
-			return maphash.Bytes(seed, b)
-		}
+		c.GroupKey = func(g string) uint64 { return maphash.String(seed, g) }
 	}
 	return c
 }
@@ -464,7 +461,7 @@ func (m *Machine) Handshaken(now time.Time, id uint64, hs Handshake, out []Actio
 	if m.cfg.AddrBook {
 		out = append(out, Action{Kind: ReportConnected, ID: p.id, Addr: p.remote, Inbound: p.inbound,
 			ConnType: p.connType, Services: hs.Services, WantsAddrV2: hs.WantsAddrV2,
-			Local: m.advertisable(p, hs.AddrRecv)})
+			Local: m.advertisable(p, hs.AddrRecv), Socket: p.local})
 	}
 	if p.connType == ConnFeeler {
 		out = note(out, LevelDebug, "feeler connection completed; disconnecting", fPeer(p.id), fAddr(p.remote))

@@ -25,10 +25,9 @@ func newTest(cfg Config) *Machine {
 		cfg.DefaultPort = 8333
 	}
 	cfg.Rand = rand.New(rand.NewPCG(1, 2))
-	cfg.GroupKey = func(g netip.Prefix) uint64 {
-		b, _ := g.MarshalBinary()
+	cfg.GroupKey = func(g string) uint64 {
 		var k uint64
-		for _, x := range b {
+		for _, x := range []byte(g) {
 			k = k*131 + uint64(x)
 		}
 		return k

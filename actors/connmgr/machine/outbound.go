@@ -141,18 +141,14 @@ func (m *Machine) Candidates(now time.Time, addrs []netip.AddrPort, feeler bool,
 		return out
 	}
 	free := m.cfg.MaxOutbound - m.outboundFull()
-	groups := make(map[netip.Prefix]bool)
+	groups := make(map[string]bool)
 	for _, p := range m.peers {
 		if !p.inbound {
-			if g, ok := netGroup(p.remote.Addr()); ok {
-				groups[g] = true
-			}
+			groups[netGroup(p.remote)] = true
 		}
 	}
 	for _, d := range m.dials {
-		if g, ok := netGroup(d.addr.Addr()); ok {
-			groups[g] = true
-		}
+		groups[netGroup(d.addr)] = true
 	}
 	for _, addr := range addrs {
 		if free <= 0 {
@@ -162,13 +158,11 @@ func (m *Machine) Candidates(now time.Time, addrs []netip.AddrPort, feeler bool,
 		if m.busy(addr) || m.bans.banned(addr.Addr(), now) || m.discouraged.has(addr.Addr()) {
 			continue
 		}
-		g, grouped := netGroup(addr.Addr())
-		if grouped && groups[g] {
+		g := netGroup(addr)
+		if groups[g] {
 			continue // one outbound per group, as Core does
 		}
-		if grouped {
-			groups[g] = true
-		}
+		groups[g] = true
 		out = m.dial(addr, ConnOutboundFullRelay, "", out)
 		free--
 	}

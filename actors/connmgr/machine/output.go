@@ -83,7 +83,10 @@ type Action struct {
 	Addr netip.AddrPort
 	// Local is the connection's local end (Spawn) or our address as the
 	// peer can reach it (ReportConnected).
-	Local   netip.AddrPort
+	Local netip.AddrPort
+	// Socket is the connection's local end (ReportConnected): the address
+	// book caches its getaddr answers per local socket, as Core does.
+	Socket  netip.AddrPort
 	Inbound bool
 	// ConnType is one of the Conn* connection types.
 	ConnType string

@@ -142,19 +142,18 @@ func (w *world) do(out []Action) {
 // share a network group, and returns how many are open.
 func (w *world) outboundGroups() int {
 	w.t.Helper()
-	seen := map[netip.Prefix]netip.AddrPort{}
+	seen := map[string]netip.AddrPort{}
 	n := 0
 	for _, p := range w.m.Peers() {
 		if p.ConnType != ConnOutboundFullRelay {
 			continue
 		}
 		n++
-		if g, ok := netGroup(p.Remote.Addr()); ok {
-			if other, dup := seen[g]; dup {
-				w.t.Fatalf("at %v: outbound %s and %s share group %s", w.now.Sub(t0), other, p.Remote, g)
-			}
-			seen[g] = p.Remote
+		g := netGroup(p.Remote)
+		if other, dup := seen[g]; dup {
+			w.t.Fatalf("at %v: outbound %s and %s share group %x", w.now.Sub(t0), other, p.Remote, g)
 		}
+		seen[g] = p.Remote
 	}
 	return n
 }

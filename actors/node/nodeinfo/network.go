@@ -10,6 +10,7 @@ import (
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/protocol/netaddr"
 )
 
 // Identity is what a node says about itself in getnetworkinfo.
@@ -125,19 +126,12 @@ func Network(root *actor.RootContext, connMgr *actor.PID, id Identity, timeout t
 }
 
 // NetworkClass is Core's name for the network of addr in getpeerinfo's
-// "network": "ipv4", "ipv6" or "not_publicly_routable" (loopback, private
-// and other reserved ranges).
+// "network" (ConnectedThroughNetwork, netaddr's NetClass): "ipv4" (also
+// for IPv6 that carries IPv4: 6to4, Teredo, NAT64), "ipv6" or
+// "not_publicly_routable"; "" for no address.
 func NetworkClass(addr netip.Addr) string {
-	addr = addr.Unmap()
-	switch {
-	case !addr.IsValid():
+	if !addr.IsValid() {
 		return ""
-	case addr.IsLoopback(), addr.IsPrivate(), addr.IsLinkLocalUnicast(), addr.IsUnspecified(),
-		addr.IsMulticast(), addr.IsInterfaceLocalMulticast():
-		return "not_publicly_routable"
-	case addr.Is4():
-		return "ipv4"
-	default:
-		return "ipv6"
 	}
+	return netaddr.FromIP(addr).NetClass().String()
 }

@@ -28,7 +28,12 @@ func TestNetworkClass(t *testing.T) {
 		{addr: "::1", want: "not_publicly_routable"},
 		{addr: "fc00::1", want: "not_publicly_routable"},
 		{addr: "fe80::1", want: "not_publicly_routable"},
-		{addr: "ff02::1", want: "not_publicly_routable"},
+		{addr: "192.0.2.1", want: "not_publicly_routable"},
+		// Core's GetNetClass: multicast counts routable; tunnelled IPv6
+		// that carries IPv4 is ipv4.
+		{addr: "ff02::1", want: "ipv6"},
+		{addr: "2002:808:808::1", want: "ipv4"},
+		{addr: "2001::1", want: "ipv4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {

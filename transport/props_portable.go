@@ -1,0 +1,9 @@
+//go:build !linux || transport_portable
+
+package transport
+
+import "github.com/asynkron/protoactor-go/actor"
+
+// Props returns the props of an io actor configured by cfg: on this build,
+// the portable one (see PortableProps); on Linux, the epoll loop.
+func Props(cfg Config) *actor.Props { return PortableProps(cfg) }
