@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/actornode/actornode/actors/chain/headerchain"
+	"github.com/actornode/actornode/actors/chain/headerchain/presync"
 	"github.com/actornode/actornode/actors/chain/headerstore"
 	"github.com/actornode/actornode/actors/chain/machine"
 	"github.com/actornode/actornode/actors/connmgr"
@@ -65,8 +66,10 @@ type Config struct {
 	// ProgressInterval how often the sync rate is measured. Zero means
 	// the defaults.
 	TickInterval, ProgressInterval time.Duration
-	// Gate is the low-work headers presync (machine.Gate); nil means none.
-	Gate machine.Gate
+	// NoPresync turns off Core's low-work headers presync (package
+	// presync): headers of a chain with little work then go straight to
+	// the index.
+	NoPresync bool
 	// Height, when set, is kept at the best header's height: the start
 	// height peers announce in their version messages.
 	Height *atomic.Int32
@@ -292,7 +295,11 @@ func (a *handler) onLoaded(ctx actor.Context, msg *loaded) {
 		return
 	}
 	a.store, a.sinfo = msg.store, msg.info
-	a.m = machine.New(msg.ix, machine.Config{Params: a.cfg.Network, Gate: a.cfg.Gate})
+	mcfg := machine.Config{Params: a.cfg.Network}
+	if !a.cfg.NoPresync {
+		mcfg.Rand = presync.NewRand
+	}
+	a.m = machine.New(msg.ix, mcfg)
 	tip := msg.ix.Tip()
 	a.log.Info("header chain loaded", zap.String("network", a.cfg.Network.Name), zap.Int32("height", tip.Height),
 		zap.Stringer("best", tip.Hash), zap.Int64("records", a.sinfo.Loaded), zap.String("store", a.sinfo.Path))

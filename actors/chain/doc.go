@@ -10,7 +10,10 @@
 // connect, when a sync peer stalls, when an outbound peer's chain is too
 // old (ConsiderEviction), what to announce. This actor is its shell: it
 // feeds it peers, messages and ticks, sends what it says, persists what it
-// adds, and answers questions about the chain.
+// adds, and answers questions about the chain. Core's low-work headers
+// presync (package headerchain/presync) guards the index: a chain with
+// less work than the anti-DoS threshold is downloaded twice before it is
+// stored (Config.NoPresync turns that off).
 //
 // # Use
 //

@@ -59,12 +59,15 @@
 // New best headers are announced to each ready peer (Announce), once the
 // best header is recent, with the headers the peer is not known to have.
 //
-// # The presync seam
+// # Presync
 //
-// Core downloads a chain with less than the minimum chain work twice
+// Core downloads a chain with less than the anti-DoS work threshold twice
 // (headerssync.cpp, HeadersSyncState) before it lets it into the index, so
-// a peer cannot fill memory with cheap headers. Gate is where that plugs
-// in: given connecting headers not already on our best chain, it may take
-// them (and ask for more itself) or hand back headers to process. Without
-// a Gate headers go straight to the index.
+// a peer cannot fill memory with cheap headers. With Config.Rand set, the
+// machine does the same with package presync, wired as Core's
+// ProcessHeadersMessage does: a sync in progress takes the peer's headers
+// first; connecting headers whose chain has less work than the threshold
+// (the minimum chain work, or our best header's work less 144 of its
+// blocks) start a sync when the message is full and are dropped when not;
+// what a sync releases goes to the index without the threshold test.
 package machine

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/actornode/actornode/actors/chain/headerchain"
+	"github.com/actornode/actornode/actors/chain/headerchain/presync"
 	"github.com/actornode/actornode/protocol"
 )
 
@@ -120,27 +121,14 @@ type Action struct {
 	Tip     *headerchain.TipChange
 }
 
-// Gate is the seam for Core's low-work headers presync (HeadersSyncState):
-// headers from a peer that connect to the index and are not already on our
-// best chain are offered to it before they reach the index.
-type Gate interface {
-	// Headers is offered a peer's connecting headers; start is the
-	// indexed parent of the first, full says the message was full (the
-	// peer may have more). took false leaves hs to be processed as usual;
-	// true means the gate handled them: process (possibly empty) goes to
-	// the index now and next, when not nil, is the locator of the
-	// getheaders to send the peer.
-	Headers(peer uint64, start headerchain.Entry, hs []protocol.BlockHeader, full bool) (process []protocol.BlockHeader, next []protocol.Hash, took bool)
-	// PeerGone forgets the peer's presync state.
-	PeerGone(peer uint64)
-}
-
 // Config is what the machine is born with.
 type Config struct {
 	// Params are the network's parameters (minimum chain work, spacing).
 	Params protocol.Params
-	// Gate, when set, is offered headers before the index (see Gate).
-	Gate Gate
+	// Rand, when set, gives each low-work headers sync its secret salt
+	// and offset (presync.NewRand); nil turns presync off: every
+	// connecting header goes straight to the index.
+	Rand func() presync.Rand
 }
 
 // Stats are the machine's counters.
@@ -156,6 +144,10 @@ type Stats struct {
 	Misbehaving      uint64 `json:"misbehaving"`
 	Disconnects      uint64 `json:"disconnects"`
 	Announcements    uint64 `json:"announcements"`
+	// Presyncs counts low-work headers syncs started; LowWorkIgnored
+	// short low-work messages dropped.
+	Presyncs       uint64 `json:"presyncs"`
+	LowWorkIgnored uint64 `json:"low_work_ignored"`
 }
 
 // PeerState is what the machine knows of one peer, for getpeerinfo.
@@ -166,6 +158,10 @@ type PeerState struct {
 	SyncedHeaders int32 `json:"synced_headers"`
 	SyncStarted   bool  `json:"sync_started"`
 	Protected     bool  `json:"protected"`
+	// Presync is the state of the peer's low-work headers sync, "" if
+	// none; PresyncHeight how far its presync got.
+	Presync       string `json:"presync,omitempty"`
+	PresyncHeight int64  `json:"presync_height,omitempty"`
 }
 
 type known struct {
@@ -200,6 +196,9 @@ type peerState struct {
 	// sent is the best header we sent or announced (pindexBestHeaderSent).
 	sent *protocol.Hash
 	cs   chainSync
+	// presync is the peer's low-work headers sync (Core's
+	// m_headers_sync), nil if none.
+	presync *presync.Sync
 }
 
 // Machine is the header sync state machine. It is not safe for concurrent
@@ -217,6 +216,10 @@ type Machine struct {
 	spacing        time.Duration
 	stats          Stats
 	minWork        headerchain.Uint256
+	// presync are the network's presync parameters; presyncOn is false
+	// without Config.Rand or for a network without them.
+	presync   presync.Params
+	presyncOn bool
 }
 
 // New returns a machine following the chain of ix, which it owns from now
@@ -228,6 +231,11 @@ func New(ix *headerchain.Index, cfg Config) *Machine {
 	}
 	if cfg.Params.MinimumChainWork != nil {
 		m.minWork = headerchain.Uint256FromBig(cfg.Params.MinimumChainWork)
+	}
+	if cfg.Rand != nil {
+		if ps, err := presync.NetworkParams(cfg.Params.Name); err == nil {
+			m.presync, m.presyncOn = ps, true
+		}
 	}
 	return m
 }
@@ -259,6 +267,9 @@ func (m *Machine) Peer(id uint64) (PeerState, bool) {
 	s := PeerState{ID: id, SyncedHeaders: -1, SyncStarted: p.syncStarted, Protected: p.cs.protect}
 	if p.best != nil {
 		s.SyncedHeaders = p.best.ref.Height
+	}
+	if p.presync != nil {
+		s.Presync, s.PresyncHeight = p.presync.State().String(), p.presync.PresyncHeight()
 	}
 	return s, true
 }
@@ -321,9 +332,6 @@ func (m *Machine) PeerGone(now time.Time, id uint64, out []Action) []Action {
 	}
 	if p.cs.protect {
 		m.nProtected--
-	}
-	if m.cfg.Gate != nil {
-		m.cfg.Gate.PeerGone(id)
 	}
 	for _, q := range m.sortedPeers() {
 		out = m.maybeStartSync(now, q, out)
@@ -438,8 +446,10 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 		return out
 	}
 	if len(hs) == 0 {
-		// An answer with nothing: the getheaders is answered.
+		// An answer with nothing: the getheaders is answered, and a
+		// low-work sync with the peer is over.
 		p.lastGetHeaders = time.Time{}
+		p.presync = nil
 		return out
 	}
 	m.stats.HeadersReceived += uint64(len(hs))
@@ -451,6 +461,22 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 		}
 		if i > 0 && hs[i].PrevBlock != hs[i-1].BlockHash() {
 			return m.misbehave(p, headerchain.ErrNotContinuous, out)
+		}
+	}
+	full := len(hs) == headerchain.MaxHeadersResults
+	// A low-work sync in progress takes the message first (Core's
+	// IsContinuationOfLowWorkHeadersSync); what it releases has shown
+	// enough work.
+	validated := false
+	if p.presync != nil {
+		var ok bool
+		var released []protocol.BlockHeader
+		out, released, ok = m.continuePresync(now, p, hs, full, out)
+		if ok {
+			if len(released) == 0 {
+				return out
+			}
+			hs, validated = released, true
 		}
 	}
 	last := hs[len(hs)-1].BlockHash()
@@ -471,22 +497,32 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 	if !viaCompact {
 		p.lastGetHeaders = time.Time{}
 	}
-	full := len(hs) == headerchain.MaxHeadersResults
 	lastEntry, lastKnown := m.ix.Lookup(last)
-	gated := false
-	if m.cfg.Gate != nil && !(lastKnown && lastEntry.Best) {
+	if m.presyncOn && !validated && !(lastKnown && lastEntry.Best) {
+		// Core's TryLowWorkHeadersSync: a chain with less work than the
+		// anti-DoS threshold is not stored; a full message starts a
+		// low-work sync with the peer, a short one is dropped.
 		start, _ := m.ix.Lookup(hs[0].PrevBlock)
-		process, next, took := m.cfg.Gate.Headers(p.ID, start, hs, full)
-		if took {
-			gated = true
-			if next != nil {
-				p.lastGetHeaders = time.Time{}
-				out, _ = m.maybeSendGetHeaders(now, p, next, out)
-			}
-			if len(process) == 0 {
+		tip, _ := m.ix.Lookup(m.ix.Tip().Hash)
+		threshold := presync.AntiDoSThreshold(tip.Work, tip.Header.Bits, m.minWork)
+		if presync.NeedsPresync(start.Work, hs, threshold) {
+			if !full {
+				m.stats.LowWorkIgnored++
 				return out
 			}
-			hs = process
+			st, err := presync.StartAt(m.ix, hs[0].PrevBlock)
+			if err != nil {
+				return out
+			}
+			sync, err := presync.New(presync.Config{Consensus: m.cfg.Params.Consensus, Params: m.presync, Start: st,
+				MinimumWork: threshold, Now: now, Rand: m.cfg.Rand()})
+			if err != nil {
+				return out
+			}
+			p.presync = sync
+			m.stats.Presyncs++
+			out, _, _ = m.continuePresync(now, p, hs, full, out)
+			return out
 		}
 	}
 	res, err := m.ix.Add(hs, now)
@@ -510,10 +546,33 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 		}
 		return m.misbehave(p, fmt.Errorf("invalid header received: %w", err), out)
 	}
-	if full && !gated {
+	if full && p.presync == nil {
 		out, _ = m.maybeSendGetHeaders(now, p, m.ix.Locator(res.Last.Hash), out)
 	}
 	return m.updatePeerState(now, p, full, out)
+}
+
+// continuePresync hands a headers message to the peer's low-work sync
+// (Core's IsContinuationOfLowWorkHeadersSync): it asks for more when the
+// sync says so and drops the sync once it is final. ok says the message
+// was a valid continuation; released are the headers the sync lets into
+// the index. Otherwise the sync has ended and the message is processed as
+// if there had been none.
+func (m *Machine) continuePresync(now time.Time, p *peerState, hs []protocol.BlockHeader, full bool, out []Action) ([]Action, []protocol.BlockHeader, bool) {
+	res := p.presync.ProcessNextHeaders(hs, full)
+	if res.Err == nil {
+		p.lastGetHeaders = time.Time{}
+	}
+	if res.RequestMore && len(res.Locator) > 0 {
+		out, _ = m.maybeSendGetHeaders(now, p, res.Locator, out)
+	}
+	if res.State == presync.Final {
+		p.presync = nil
+	}
+	if res.Err != nil {
+		return out, nil, false
+	}
+	return out, res.Headers, true
 }
 
 // updatePeerState is Core's UpdatePeerStateForReceivedHeaders after the

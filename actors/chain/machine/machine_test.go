@@ -1,10 +1,12 @@
 package machine
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/actornode/actornode/actors/chain/headerchain"
+	"github.com/actornode/actornode/actors/chain/headerchain/presync"
 	"github.com/actornode/actornode/protocol"
 )
 
@@ -342,35 +344,75 @@ func TestInsufficientWork(t *testing.T) {
 	wantReason(t, find(out, Disconnect, 1), ErrInsufficientWork)
 }
 
-// The Gate sees connecting headers first and may hold them back.
-func TestGateSeam(t *testing.T) {
+// answer is a peer's reply to a getheaders over chain (which starts on
+// genesis): the headers after the locator's first hash it has.
+func answer(genesis protocol.Hash, chain []protocol.BlockHeader, locator []protocol.Hash) []protocol.BlockHeader {
+	from := 0
+	if locator[0] != genesis {
+		for i := range chain {
+			if chain[i].BlockHash() == locator[0] {
+				from = i + 1
+			}
+		}
+	}
+	return chain[from:min(from+headerchain.MaxHeadersResults, len(chain))]
+}
+
+// Core's low-work headers sync: a chain below the minimum chain work is
+// downloaded without being stored; one that ends short is dropped, one
+// that reaches the work is downloaded again and released to the index.
+func TestPresync(t *testing.T) {
 	p := regtest(t)
-	g := &holdGate{}
-	ix, _ := headerchain.New(p)
-	m := New(ix, Config{Params: p, Gate: g})
+	chain := mine(t, p.GenesisHash, t0.Add(-3000*10*time.Minute), 3000, 1)
+	proof := headerchain.BlockProof(0x207fffff)
+	workOf := func(n int) headerchain.Uint256 {
+		w := proof // genesis
+		for range n {
+			w = w.Add(proof)
+		}
+		return w
+	}
+	for _, tc := range []struct {
+		name    string
+		minWork headerchain.Uint256
+		height  int32
+	}{
+		{"chain too short", workOf(5000), 0},
+		{"chain with enough work", workOf(3000), 3000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := p
+			q.MinimumChainWork = tc.minWork.Big()
+			ix, _ := headerchain.New(q)
+			m := New(ix, Config{Params: q, Rand: func() presync.Rand { return rand.NewPCG(1, 2) }})
+			out := m.PeerReady(t0, outbound(1), nil)
+			gh := getHeaders(out, 1)
+			for range 10 {
+				if gh == nil {
+					break
+				}
+				out = m.Headers(t0, 1, answer(p.GenesisHash, chain, gh.BlockLocatorHashes), nil)
+				if a := find(out, Persist, 1); a != nil && m.Index().Tip().Height < 3000 && tc.height == 0 {
+					t.Fatalf("low-work headers stored: %d", len(a.Headers))
+				}
+				gh = getHeaders(out, 1)
+			}
+			if got := m.Index().Tip().Height; got != tc.height {
+				t.Fatalf("index height %d, want %d", got, tc.height)
+			}
+			if m.Stats().Presyncs != 1 {
+				t.Fatalf("presyncs %d", m.Stats().Presyncs)
+			}
+		})
+	}
+	// A short low-work message is ignored, no sync started.
+	q := p
+	q.MinimumChainWork = workOf(5000).Big()
+	ix, _ := headerchain.New(q)
+	m := New(ix, Config{Params: q, Rand: func() presync.Rand { return rand.NewPCG(1, 2) }})
 	m.PeerReady(t0, outbound(1), nil)
-	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 2, 1)
-	out := m.Headers(t0, 1, hs, nil)
-	if g.seen != 2 || find(out, Persist, 1) != nil || m.Index().Tip().Height != 0 {
-		t.Fatalf("gate saw %d, out %+v", g.seen, out)
-	}
-	if gh := getHeaders(out, 1); gh == nil || gh.BlockLocatorHashes[0] != hs[1].BlockHash() {
-		t.Fatalf("the gate's getheaders: %+v", out)
-	}
-	m.PeerGone(t0, 1, nil)
-	if !g.gone {
-		t.Fatal("gate not told the peer left")
+	m.Headers(t0, 1, chain[:10], nil)
+	if st := m.Stats(); st.Presyncs != 0 || st.LowWorkIgnored != 1 || m.Index().Tip().Height != 0 {
+		t.Fatalf("short low-work message: %+v, height %d", st, m.Index().Tip().Height)
 	}
 }
-
-type holdGate struct {
-	seen int
-	gone bool
-}
-
-func (g *holdGate) Headers(_ uint64, _ headerchain.Entry, hs []protocol.BlockHeader, _ bool) ([]protocol.BlockHeader, []protocol.Hash, bool) {
-	g.seen += len(hs)
-	return nil, []protocol.Hash{hs[len(hs)-1].BlockHash()}, true
-}
-
-func (g *holdGate) PeerGone(uint64) { g.gone = true }
