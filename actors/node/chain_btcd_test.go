@@ -101,7 +101,7 @@ func (m *miner) generate(t *testing.T, n int) string {
 	return last
 }
 
-func chainInfo(t *testing.T, n *node.Node) *chain.Info {
+func chainInfo(t testing.TB, n *node.Node) *chain.Info {
 	t.Helper()
 	r, err := inspect.Ask(n.System().Root, n.Chain(), func(to *actor.PID) any { return &chain.GetInfo{ReplyTo: to} }, 5*time.Second)
 	if err != nil {
@@ -111,7 +111,7 @@ func chainInfo(t *testing.T, n *node.Node) *chain.Info {
 }
 
 // waitHeaders waits until the node's best header is hash at height.
-func waitHeaders(t *testing.T, n *node.Node, height int32, hash string, within time.Duration) {
+func waitHeaders(t testing.TB, n *node.Node, height int32, hash string, within time.Duration) {
 	t.Helper()
 	var last *chain.Info
 	nodetest.Eventually(t, within, fmt.Sprintf("best header %d %s", height, hash), func() bool {
@@ -131,8 +131,10 @@ func TestHeadersFromBtcd(t *testing.T) {
 
 	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.Connect = []string{a.addr.String()}
+	began := time.Now()
 	n := nodetest.Start(t, cfg)
 	waitHeaders(t, n, 3000, tip, 60*time.Second)
+	t.Logf("started and synced 3000 headers from btcd in %v", time.Since(began))
 	in := chainInfo(t, n)
 	if in.Blocks != 0 || in.InitialSync || in.SyncPeers == nil || in.Stats.HeadersAdded != 3000 || in.Stats.GetHeadersSent < 2 {
 		t.Fatalf("after sync: blocks %d, initial %v, sync peers %v, stats %+v", in.Blocks, in.InitialSync, in.SyncPeers, in.Stats)
