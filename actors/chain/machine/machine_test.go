@@ -416,3 +416,26 @@ func TestPresync(t *testing.T) {
 		t.Fatalf("short low-work message: %+v, height %d", st, m.Index().Tip().Height)
 	}
 }
+
+// A compact block's header: one that connects is added; one that does not
+// asks for headers only once sync is recent (Core's cmpctblock handler).
+func TestCompactBlockHeader(t *testing.T) {
+	p := regtest(t)
+	m := newMachine(t, p)
+	m.PeerReady(t0, outbound(1), nil)
+	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 3, 1)
+	m.Headers(t0, 1, nil, nil) // answers the initial getheaders
+	// Behind (genesis from 2011): an unconnecting one is dropped.
+	if out := m.CompactBlock(t0, 1, hs[2], nil); len(out) != 0 {
+		t.Fatalf("unconnecting compact block while behind: %+v", out)
+	}
+	out := m.CompactBlock(t0, 1, hs[0], nil)
+	if find(out, Persist, 1) == nil || m.Index().Tip().Height != 1 {
+		t.Fatalf("connecting compact block: %+v", out)
+	}
+	// Recent now: an unconnecting one asks for headers.
+	out = m.CompactBlock(t0, 1, hs[2], nil)
+	if gh := getHeaders(out, 1); gh == nil || gh.BlockLocatorHashes[0] != hs[0].BlockHash() {
+		t.Fatalf("unconnecting compact block once recent: %+v", out)
+	}
+}
