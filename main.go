@@ -205,6 +205,8 @@ func flagUsage(key string) string {
 		return "use the built-in seed addresses when DNS gives nothing (default 1)"
 	case "blocksonly":
 		return "ask peers not to relay transactions (default 0)"
+	case "regtestservices":
+		return "regtest only: announce these services (NETWORK,WITNESS,...) though the node serves no blocks; for tests (default none)"
 	case "natpmp":
 		return "map the listening port on the gateway with PCP, then NAT-PMP (default 0: see README)"
 	case "upnp":

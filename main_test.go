@@ -78,6 +78,8 @@ func TestBadValuesNameTheKeyAndExit2(t *testing.T) {
 		{"receive buffer past 32 bits", []string{"-regtest", "-maxreceivebuffer=5000000"}, []string{"config maxreceivebuffer:", "outside 1..4294967"}},
 		{"send buffer past int", []string{"-regtest", "-maxsendbuffer=99999999999999999999"}, []string{"config maxsendbuffer:", "out of range"}},
 		{"bad addnode", []string{"-regtest", "-addnode=bad host"}, []string{"config addnode:", "is not HOST"}},
+		{"regtestservices on testnet4", []string{"-testnet4", "-regtestservices=NETWORK,WITNESS"},
+			[]string{"config regtestservices:", "only with -regtest"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stderr := runBinary(t, tc.args...)

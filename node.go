@@ -103,6 +103,10 @@ func runDemo(dir string) error {
 		cfg.DNSSeed = false
 		cfg.FixedSeeds = false
 		cfg.PingInterval = 10 * time.Second
+		// node3 reaches node1 through an automatic outbound slot, which
+		// requires NETWORK and WITNESS of the peer: the demo nodes claim
+		// them, though they serve no blocks past genesis.
+		cfg.RegtestServices = []string{"NETWORK", "WITNESS"}
 		if d.addnode != "" {
 			cfg.AddNode = []string{d.addnode}
 		}

@@ -159,6 +159,9 @@ var (
 	// transactions (Core: "differential value overflow", "indexes
 	// overflowed 16 bits").
 	ErrIndexOverflow = errors.New("index overflows 16 bits")
+	// ErrBadAnnounce: a sendcmpct's announce byte is neither 0 nor 1
+	// (BIP152; Core: "invalid sendcmpct announce field").
+	ErrBadAnnounce = errors.New("announce is neither 0 nor 1")
 	// ErrUnknownNetwork: Network was given a name it does not know.
 	ErrUnknownNetwork = errors.New("unknown network")
 )

@@ -22,11 +22,17 @@ func (m *MsgSendCmpct) AppendPayload(dst []byte, _ uint32) []byte {
 	return binary.LittleEndian.AppendUint64(append(dst, announce), m.Version)
 }
 
-// DecodePayload reads the announce flag (any non-zero byte is true, as in
-// Core) and the version.
+// DecodePayload reads the announce flag and the version. An announce byte
+// other than 0 or 1 is refused with ErrBadAnnounce once the whole payload
+// is read (BIP152 says it MUST be one of them; Core reads both fields,
+// then calls the peer Misbehaving for it).
 func (m *MsgSendCmpct) DecodePayload(b []byte, _ uint32) error {
 	r := newReader(CmdSendCmpct, b)
-	m.Announce = r.u8("announce") != 0
+	announce := r.u8("announce")
+	m.Announce = announce != 0
 	m.Version = r.u64("version")
+	if announce > 1 {
+		r.fail("announce", ErrBadAnnounce)
+	}
 	return r.finish()
 }

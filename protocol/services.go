@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"fmt"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -72,3 +73,18 @@ func (f ServiceFlag) String() string {
 
 // Has reports whether every bit of want is set in f.
 func (f ServiceFlag) Has(want ServiceFlag) bool { return f&want == want }
+
+// ParseServiceName returns the bit Core's name stands for (the names Names
+// returns: NETWORK, BLOOM, WITNESS, COMPACT_FILTERS, NETWORK_LIMITED,
+// P2P_V2), in any letter case. Another name is an error.
+func ParseServiceName(name string) (ServiceFlag, error) {
+	want := strings.ToUpper(strings.TrimSpace(name))
+	for bit := range 64 {
+		f := ServiceFlag(1) << bit
+		if n := serviceBitName(bit); !strings.HasPrefix(n, "UNKNOWN") && n == want {
+			return f, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown service %q (known: %s)", name,
+		(SFNodeNetwork | SFNodeBloom | SFNodeWitness | SFNodeCompactFilters | SFNodeNetworkLimited | SFNodeP2PV2).String())
+}

@@ -35,3 +35,26 @@ func TestServiceFlagNames(t *testing.T) {
 		t.Error("Has is wrong")
 	}
 }
+
+func TestParseServiceName(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want ServiceFlag
+		ok   bool
+	}{
+		{name: "NETWORK", want: SFNodeNetwork, ok: true},
+		{name: "witness", want: SFNodeWitness, ok: true},
+		{name: " NETWORK_LIMITED ", want: SFNodeNetworkLimited, ok: true},
+		{name: "P2P_V2", want: SFNodeP2PV2, ok: true},
+		{name: "NONE"},
+		{name: "UNKNOWN[2^1]"},
+		{name: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseServiceName(tc.name)
+			if (err == nil) != tc.ok || got != tc.want {
+				t.Errorf("ParseServiceName(%q) = %v, %v; want %v, ok %v", tc.name, got, err, tc.want, tc.ok)
+			}
+		})
+	}
+}

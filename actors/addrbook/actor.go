@@ -47,6 +47,12 @@ type Config struct {
 	File string
 	// Services are our own service bits, announced with our address.
 	Services protocol.ServiceFlag
+	// InitialBlockDownload reports whether the node is still in initial
+	// block download at now (chain.IBD's Active); while it is, the book
+	// does not announce our own address, as Core's MaybeSendAddr. It is
+	// called only from the book's actor. Nil: never (a book with no chain
+	// behind it).
+	InitialBlockDownload func(now time.Time) bool
 	// Dispatcher is where the book registers for addr, addrv2 and getaddr.
 	// Nil: the book gets no gossip (tests, or a node without dispatcher).
 	Dispatcher *actor.PID
@@ -131,6 +137,8 @@ type addrBook struct {
 	caches map[cacheKey]*addrCache
 	// processed and rateLimited count gossiped addresses.
 	processed, rateLimited uint64
+	// bans is connmgr's latest BanFilter (nil: none yet).
+	bans *BanFilter
 
 	tick, saveTick *time.Timer
 	saving         bool
@@ -268,6 +276,8 @@ func (a *addrBook) Receive(ctx actor.Context) {
 		a.candidates(ctx, msg)
 	case *Add:
 		a.add(msg)
+	case *BanFilter:
+		a.bans = msg
 	case *GetAddrs:
 		ctx.Send(msg.ReplyTo, a.snapshot())
 	case *inspect.Describe:

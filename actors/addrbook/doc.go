@@ -74,7 +74,14 @@
 //     twice in a row while there are others).
 //   - Our own address is told to an outbound full-relay peer at the
 //     handshake, in a message of its own, and to every peer in address
-//     relay about daily through its queue (Core's MaybeSendAddr).
+//     relay about daily through its queue (Core's MaybeSendAddr); never
+//     while Config.InitialBlockDownload says the node is in initial block
+//     download, as Core.
+//   - connmgr sends *BanFilter whenever its bans or discouraged addresses
+//     change: gossip of a banned or discouraged address is dropped (the
+//     peer is still remembered to know it), and getaddr answers built from
+//     then on leave such addresses out, as Core's ProcessAddrs and
+//     GetAddresses ask BanMan.
 //   - *Add adds addresses from elsewhere; *GetAddrs returns a snapshot (the
 //     debug endpoint's GET /debug/addrbook); *inspect.Describe is answered
 //     with kind "addrbook".

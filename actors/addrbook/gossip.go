@@ -84,6 +84,10 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 			continue
 		}
 		c.remember(a.relay.addrHash(k))
+		if a.excluded(k, now) {
+			processed-- // banned or discouraged: Core neither counts nor keeps it
+			continue
+		}
 		if !k.valid(a.allowLocal) {
 			continue
 		}
@@ -359,7 +363,9 @@ func (a *addrBook) refresh(c *addrCache, now time.Time) *addrCache {
 		sample := a.book.sample(maxGetAddrReply, maxGetAddrPct, least, now, a.rng)
 		c.addrs = make([]protocol.NetAddressV2, 0, len(sample))
 		for _, e := range sample {
-			c.addrs = append(c.addrs, e.key.v2(e.lastSeen, e.services))
+			if !a.excluded(e.key, now) {
+				c.addrs = append(c.addrs, e.key.v2(e.lastSeen, e.services))
+			}
 		}
 		c.expires = now.Add(cacheLifetime + time.Duration(a.rng.Int64N(int64(cacheJitter))))
 		c.whole, c.bookSize = size <= least, size
@@ -382,8 +388,14 @@ func unixStamp(t time.Time) uint32 {
 // joins the peer's address queue after its known filter is cleared, so
 // that it does go out, as Core does. Core also tells an inbound peer at
 // once when it joins address relay; here an inbound peer first hears it
-// about a day after connecting.
+// about a day after connecting. While the node is in initial block
+// download nothing is sent and nothing changes, as in Core: the
+// announcement stays due and goes out at the first housekeeping tick
+// after the node leaves it.
 func (a *addrBook) advertiseSelf(ctx actor.Context, id uint64, c *conn, now time.Time) {
+	if a.cfg.InitialBlockDownload != nil && a.cfg.InitialBlockDownload(now) {
+		return
+	}
 	first := c.nextLocal == 0
 	c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
 	if !first {

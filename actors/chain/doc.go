@@ -15,6 +15,12 @@
 // less work than the anti-DoS threshold is downloaded twice before it is
 // stored (Config.NoPresync turns that off).
 //
+// It is also the one home of the initial block download rule
+// (InitialBlockDownload, IBD): a node whose tip is older than MaxTipAge or
+// has less work than the network's MinimumChainWork is still downloading,
+// and, like Core, does not announce its own address meanwhile. A chain of
+// only genesis is in initial block download on every network.
+//
 // # Use
 //
 // Start the actor, register it with the dispatcher for Commands

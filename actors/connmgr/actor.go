@@ -216,6 +216,8 @@ func (c *connMgr) Receive(ctx actor.Context) {
 		out = c.handshaken(ctx, now, msg)
 	case *peer.PingTime:
 		c.m.PingTime(msg.ID, msg.MinPing)
+	case *peer.Misbehaved:
+		out = c.misbehaved(now, msg)
 	case *addrbook.CandidatesReply:
 		out = c.m.Candidates(now, msg.Addrs, msg.Feeler, out)
 	case *resolved:
@@ -305,6 +307,8 @@ func (c *connMgr) apply(ctx actor.Context, now time.Time, out []machine.Action) 
 			if !c.saveBans(a.Bans) {
 				c.m.BansNotSaved()
 			}
+		case machine.Filter:
+			ctx.Send(c.cfg.AddrBook, banFilter(a))
 		case machine.Wake:
 			c.wakeAt(ctx, a.At.Sub(now))
 		case machine.Log:
@@ -375,6 +379,30 @@ func (c *connMgr) handshaken(ctx actor.Context, now time.Time, msg *peer.Handsha
 	return c.m.Handshaken(now, msg.ID, machine.Handshake{
 		Services: msg.Version.Services, WantsAddrV2: msg.WantsAddrV2, AddrRecv: msg.Version.AddrRecv.Addr,
 	}, nil)
+}
+
+// misbehaved passes a peer's report of misbehaviour to the machine, which
+// decides, unless it comes from an actor that is not that peer. The peer
+// may have left the table already (its termination overtakes the report):
+// the machine still knows it.
+func (c *connMgr) misbehaved(now time.Time, msg *peer.Misbehaved) []machine.Action {
+	if pid := c.pid(msg.ID); pid != nil && msg.PID != nil && !msg.PID.Equal(pid) {
+		return nil
+	}
+	c.log.Debug("peer misbehaved", zap.Uint64("peer", msg.ID), zap.Stringer("addr", msg.Remote),
+		zap.String("reason", msg.Reason.String()))
+	return c.m.Misbehaved(now, msg.ID, nil)
+}
+
+// banFilter turns a Filter action into the address book's message; the
+// discouraged addresses are shared, as the machine never changes a list
+// it gave out.
+func banFilter(a *machine.Action) *addrbook.BanFilter {
+	f := &addrbook.BanFilter{Bans: make([]addrbook.BannedSubnet, len(a.Bans)), Discouraged: a.Discouraged}
+	for i, b := range a.Bans {
+		f.Bans[i] = addrbook.BannedSubnet{Subnet: b.Subnet, Until: b.Until}
+	}
+	return f
 }
 
 // terminated handles a peer actor that has stopped.

@@ -46,10 +46,22 @@
 //
 // An automatic outbound or addr-fetch peer that does not offer NODE_NETWORK
 // and NODE_WITNESS is closed at its handshake (ReasonMissingServices), as
-// Core does. A peer reported *Misbehaved is closed and, unless manual or on
-// loopback, its address discouraged (Core's BanMan discouragement): not
-// dialled, refused inbound when the inbound slots are nearly full, evicted
-// first otherwise.
+// Core does. A peer that breaks a rule Core calls Misbehaving for reports
+// itself with *peer.Misbehaved (an operator or a test may send *Misbehaved):
+// as Core's MaybeDiscourageAndDisconnect, a manual peer is kept, a loopback
+// one closed, any other closed with every connection from its address, and
+// the address discouraged (Core's BanMan discouragement): not dialled,
+// refused inbound when the inbound slots are nearly full, evicted first
+// otherwise. The report counts even when the peer's end was handled first
+// (its termination, a system message, overtakes it): the machine remembers
+// the last 1024 peers that left. Like Core, discouragement shows in no RPC:
+// listbanned lists bans only, getpeerinfo has no field for it, clearbanned
+// leaves it.
+//
+// The address book hears of every change of the bans and of the
+// discouraged addresses (*addrbook.BanFilter, at most every 500 ms, and
+// every minute while not empty): it neither stores nor hands out such
+// addresses.
 //
 // A connection ends with io's *transport.Closed, sent to both connmgr and
 // the peer, which then stops. System messages overtake user messages, so

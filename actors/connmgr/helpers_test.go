@@ -14,6 +14,7 @@ import (
 
 	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/peer"
+	peermachine "github.com/actornode/actornode/actors/peer/machine"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )
@@ -135,6 +136,10 @@ type (
 	fakeStop struct{}
 	// fakeCrash makes it panic.
 	fakeCrash struct{}
+	// fakeMisbehave makes it report *peer.Misbehaved to its parent, as a
+	// peer does for a rule Core calls Misbehaving for, then stop itself
+	// at once when stop is set (the remote hung up right after).
+	fakeMisbehave struct{ stop bool }
 )
 
 // fakePeer stands in for a peer actor: it reports its config, stops when
@@ -164,6 +169,12 @@ func (f *fakePeer) Receive(ctx actor.Context) {
 		ctx.Stop(ctx.Self())
 	case *fakeCrash:
 		panic("fake peer crash")
+	case *fakeMisbehave:
+		ctx.Send(ctx.Parent(), &peer.Misbehaved{ID: f.cfg.ID, PID: ctx.Self(), Conn: f.cfg.Conn,
+			Remote: f.cfg.Remote, Reason: peermachine.TooManyEntries})
+		if msg.stop {
+			ctx.Stop(ctx.Self())
+		}
 	}
 }
 

@@ -52,12 +52,15 @@ type Ban struct {
 }
 
 // Misbehaved reports that peer ID broke the protocol's rules (Core's
-// Misbehaving, acted on as MaybeDiscourageAndDisconnect does): connmgr
-// closes it and, unless it is a manual or a loopback peer, discourages its
-// address: every connection from it is closed, it is not dialled, and its
-// inbound connections are refused while the inbound slots are nearly full
-// and evicted first otherwise. Unlike a ban, discouragement is not listed,
-// saved or timed; the oldest of 50,000 addresses is forgotten.
+// Misbehaving, acted on as MaybeDiscourageAndDisconnect does), as a peer
+// reports itself with *peer.Misbehaved: a manual peer is kept (and a
+// warning logged); a loopback one is closed, its address not discouraged;
+// any other is closed with every connection from its address, and the
+// address discouraged: not dialled, its inbound connections refused while
+// the inbound slots are nearly full and evicted first otherwise, its
+// gossip not stored and not handed out by the address book. Unlike a ban,
+// discouragement is not listed, saved or timed, as in Core; the oldest of
+// 50,000 addresses is forgotten.
 type Misbehaved struct {
 	ID uint64
 }

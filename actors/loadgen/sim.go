@@ -144,7 +144,9 @@ func Sim(ctx context.Context, cfg SimConfig) (SimResult, error) {
 	var handshaken, frames atomic.Int64
 	nonces := peer.NewNonces()
 	template := peer.Config{
-		Network: params, Services: protocol.SFNodeNetwork | protocol.SFNodeWitness,
+		// The simulated peers serve nothing, so they announce no services;
+		// the node asks none of inbound peers.
+		Network: params, Services: 0,
 		UserAgent: "/actornode-sim:0.1/", Nonces: nonces,
 		PingInterval: cfg.PingInterval, PingTimeout: 4 * cfg.PingInterval,
 	}

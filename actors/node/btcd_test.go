@@ -154,14 +154,31 @@ func freePort(t *testing.T) uint16 {
 
 func isBtcd(p *peer.Info) bool { return strings.Contains(p.SubVer, "btcd") }
 
+// TestBtcdRefusesUsAsOutboundPeer: btcd keeps only outbound peers that
+// offer NODE_NETWORK; our node announces none, since it serves no blocks
+// past genesis, so btcd turns its connection to us down.
+func TestBtcdRefusesUsAsOutboundPeer(t *testing.T) {
+	t.Parallel()
+	cfg := nodetest.Regtest(t, "127.0.0.1:0")
+	cfg.MaxOutbound = 0
+	n := nodetest.Start(t, cfg)
+	b := startBtcd(t, "--addpeer="+nodetest.ListenAddr(t, n).String())
+	nodetest.Eventually(t, 20*time.Second, "btcd to reject us for missing services", func() bool {
+		return len(b.lines("Rejecting peer", "not providing desired services")) > 0
+	})
+}
+
 // TestBtcdConnectsToUs: btcd dials actornode (--addpeer); the handshake
 // completes, both sides' pings are answered, btcd's getaddr gets our answer,
-// and the connection survives a minute of idling with pings every 2 s.
+// and the connection survives a minute of idling with pings every 2 s. Our
+// node claims NETWORK and WITNESS (-regtestservices), which btcd requires
+// of its outbound peers.
 func TestBtcdConnectsToUs(t *testing.T) {
 	t.Parallel()
 	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.PingInterval = 2 * time.Second
 	cfg.MaxOutbound = 0
+	nodetest.ClaimFullServices(&cfg)
 	n := nodetest.Start(t, cfg)
 	ours := nodetest.ListenAddr(t, n)
 	// Something to answer getaddr with (regtest keeps loopback addresses).

@@ -154,11 +154,14 @@ func TestHeadersFromBtcd(t *testing.T) {
 		t.Fatalf("btcd peers %d", len(ps))
 	}
 
-	// A restart loads the headers from the store.
+	// A restart loads the headers from the store. The node now claims
+	// NETWORK and WITNESS (a regtest-only setting), which btcd requires of
+	// a peer it dials and of a sync peer.
 	if err := n.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Connect = nil
+	cfg.RegtestServices = []string{"NETWORK", "WITNESS"}
 	n2 := nodetest.Start(t, cfg)
 	nodetest.Eventually(t, 20*time.Second, "the store loaded", func() bool { return chainInfo(t, n2).Ready })
 	if in := chainInfo(t, n2); in.Headers != 3023 || in.HeaderTip.Hash.String() != tip || in.Store.Loaded != 3023 {

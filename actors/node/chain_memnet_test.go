@@ -45,6 +45,9 @@ func TestHeaderSyncOverInMemoryNetwork(t *testing.T) {
 
 	cfg := nodetest.Regtest(t, "127.0.0.1:18444")
 	cfg.Connect = []string{lis.Addr().String()}
+	// a claims NETWORK (a regtest-only setting): b syncs only from a peer
+	// that serves blocks, as Core does.
+	cfg.RegtestServices = []string{"NETWORK", "WITNESS"}
 	a := nodetest.Start(t, cfg, onNetwork(net, "127.0.0.1"))
 	r := lis.Accept(t, 10*time.Second)
 	r.SetAutoPong(true)

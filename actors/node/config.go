@@ -74,6 +74,14 @@ type Config struct {
 	// BlocksOnly asks peers not to relay transactions (version relay flag
 	// false), like Core's -blocksonly. Default false.
 	BlocksOnly bool `yaml:"blocksonly"`
+	// RegtestServices, on regtest only, replaces the service bits the node
+	// announces (none: see Node's services) with these names (NETWORK,
+	// WITNESS, NETWORK_LIMITED, ...), so that tests and the demo can run
+	// nodes of ours that dial each other through automatic outbound
+	// connections, which require NETWORK and WITNESS of the peer. It is a
+	// claim the node does not back (it serves no blocks past genesis),
+	// hence refused on any other network. Default none.
+	RegtestServices []string `yaml:"regtestservices"`
 
 	// NATPMP maps the listening port on the gateway with PCP, falling back
 	// to NAT-PMP, as Core's -natpmp, and advertises the external address
@@ -379,6 +387,7 @@ func configFields(c *Config) map[string]field {
 		"dnsresolver":      str(&c.DNSResolver),
 		"fixedseeds":       boolean("fixedseeds", &c.FixedSeeds),
 		"blocksonly":       boolean("blocksonly", &c.BlocksOnly),
+		"regtestservices":  list("regtestservices", &c.RegtestServices),
 		"natpmp":           boolean("natpmp", &c.NATPMP),
 		"upnp":             boolean("upnp", &c.UPnP),
 		"natpmpgateway":    str(&c.NATPMPGateway),
@@ -490,6 +499,9 @@ func (c *Config) Validate() error {
 	if c.PingTimeout < c.PingInterval {
 		return keyErr("pingtimeout", "%v is shorter than pinginterval %v", c.PingTimeout, c.PingInterval)
 	}
+	if err := c.validateRegtestServices(); err != nil {
+		return err
+	}
 	if c.NATPMPGateway != "" {
 		if _, err := netip.ParseAddr(c.NATPMPGateway); err != nil {
 			return keyErr("natpmpgateway", "%q is not an IP address", c.NATPMPGateway)
@@ -527,6 +539,39 @@ func (c *Config) Validate() error {
 		return err
 	}
 	return c.validateDebug()
+}
+
+// validateRegtestServices refuses RegtestServices off regtest and any
+// name that is not a service.
+func (c *Config) validateRegtestServices() error {
+	if len(c.RegtestServices) == 0 {
+		return nil
+	}
+	if c.Network != "regtest" {
+		return keyErr("regtestservices", "only with -regtest (network is %s): elsewhere the node announces only what it serves", c.Network)
+	}
+	for _, name := range c.RegtestServices {
+		if _, err := protocol.ParseServiceName(name); err != nil {
+			return keyErr("regtestservices", "%v", err)
+		}
+	}
+	return nil
+}
+
+// LocalServices are the service bits the node announces: none, or on
+// regtest those RegtestServices names (unknown names, refused by Validate,
+// are skipped).
+func (c *Config) LocalServices() protocol.ServiceFlag {
+	if c.Network != "regtest" {
+		return 0
+	}
+	var f protocol.ServiceFlag
+	for _, name := range c.RegtestServices {
+		if bit, err := protocol.ParseServiceName(name); err == nil {
+			f |= bit
+		}
+	}
+	return f
 }
 
 // Params returns the network parameters the config names.

@@ -43,6 +43,11 @@ func TestConfigFaultsNameTheKeyAndTheProblem(t *testing.T) {
 		{"seednode bracketed IPv4", "seednode: ['[1.2.3.4]:8333']\n", []string{"config seednode:", "not an IPv6"}},
 		{"dnsresolver without port", "dnsresolver: 1.1.1.1\n", []string{"config dnsresolver:", "needs a port"}},
 		{"peers", "addnode: ['[2001:db8::1]:8333', seed.example.org, '::1']\nconnect: ['127.0.0.1:18444']\n", nil},
+		{"regtestservices off regtest", "regtestservices: [NETWORK, WITNESS]\n",
+			[]string{"config regtestservices:", "only with -regtest (network is mainnet)"}},
+		{"regtestservices unknown name", "network: regtest\nregtestservices: [NETWORK, FAST]\n",
+			[]string{"config regtestservices:", `unknown service "FAST"`}},
+		{"regtestservices on regtest", "network: regtest\nregtestservices: [network, WITNESS]\n", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := node.DefaultConfig()

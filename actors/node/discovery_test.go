@@ -29,12 +29,19 @@ import (
 // of them knowing only the first one's address (as a DNS seed would give
 // it), find each other through the automatic outbound slots, getaddr,
 // self-announcements and addr relay: every book ends up holding every
-// other node's listening address.
+// other node's listening address. Each claims the services automatic
+// outbound connections require, and judges initial block download from a
+// recent tip, so that it announces itself as a synced node does.
 func TestTenNodesLearnEachOther(t *testing.T) {
 	const count = 10
 	nodes := make([]*node.Node, count)
 	addrs := make([]netip.AddrPort, count)
-	nodes[0] = nodetest.Start(t, nodetest.Regtest(t, "127.0.0.1:0"))
+	start := func(bind string) *node.Node {
+		cfg := nodetest.Regtest(t, bind)
+		nodetest.ClaimFullServices(&cfg)
+		return nodetest.Start(t, cfg, node.WithRecentTip())
+	}
+	nodes[0] = start("127.0.0.1:0")
 	addrs[0] = nodetest.ListenAddr(t, nodes[0])
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -42,7 +49,7 @@ func TestTenNodesLearnEachOther(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n := nodetest.Start(t, nodetest.Regtest(t, fmt.Sprintf("127.0.0.%d:0", i+1)))
+			n := start(fmt.Sprintf("127.0.0.%d:0", i+1))
 			mu.Lock()
 			nodes[i], addrs[i] = n, nodetest.ListenAddr(t, n)
 			mu.Unlock()
@@ -190,6 +197,7 @@ func TestAddressBookKeptAcrossRestarts(t *testing.T) {
 func TestSeedNodeFetchesAddressesAndDisconnects(t *testing.T) {
 	seedCfg := nodetest.Regtest(t, "127.0.0.1:0")
 	seedCfg.MaxOutbound = 0
+	nodetest.ClaimFullServices(&seedCfg) // an addr-fetch peer must offer them
 	seed := nodetest.Start(t, seedCfg)
 	known := []string{"1.2.3.4:18444", "5.6.7.8:18444", "9.10.11.12:18444"}
 	addToBook(t, seed, known...)

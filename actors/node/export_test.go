@@ -1,6 +1,13 @@
 package node
 
-import "github.com/asynkron/protoactor-go/actor"
+import (
+	"math/big"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/actornode/actornode/actors/chain"
+)
 
 // Crash is a message that makes any child of the root panic with
 // "test crash" (through WithCrashHook).
@@ -18,6 +25,18 @@ func WithCrashHook() Option {
 				next(c, env)
 			}
 		})
+		return nil
+	}
+}
+
+// WithRecentTip makes the node judge initial block download from a tip
+// mined at the moment it is built, with more work than the network's
+// minimum, instead of its genesis block: the node is then out of initial
+// block download and announces its own address, as a synced node would.
+// The chain actor still serves only genesis.
+func WithRecentTip() Option {
+	return func(o *options) error {
+		o.chainTip = &chain.Tip{Time: time.Now(), Work: new(big.Int).Lsh(big.NewInt(1), 255)}
 		return nil
 	}
 }

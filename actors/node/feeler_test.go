@@ -13,8 +13,11 @@ import (
 // slot, and a feeler tests the other, whose address then sits in the tried
 // table beside the first's, while the slot keeps its one peer.
 func TestFeelerMovesAnAnsweringAddressToTried(t *testing.T) {
-	b := nodetest.Start(t, nodetest.Regtest(t, "127.0.0.2:0"))
-	c := nodetest.Start(t, nodetest.Regtest(t, "127.0.0.3:0"))
+	// Either may fill the outbound slot, which requires NETWORK and WITNESS.
+	cfgB, cfgC := nodetest.Regtest(t, "127.0.0.2:0"), nodetest.Regtest(t, "127.0.0.3:0")
+	nodetest.ClaimFullServices(&cfgB)
+	nodetest.ClaimFullServices(&cfgC)
+	b, c := nodetest.Start(t, cfgB), nodetest.Start(t, cfgC)
 	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.MaxOutbound = 1
 	cfg.FeelerInterval = 100 * time.Millisecond

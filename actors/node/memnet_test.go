@@ -52,7 +52,7 @@ func TestNodesOverInMemoryNetwork(t *testing.T) {
 	// A scripted remote is one more peer of a on the same network.
 	r := actortest.DialRemote(t, a.System(), net, netip.MustParseAddrPort("127.0.0.9:40000"), aAddr)
 	theirs := r.Handshake(t, nil)
-	if theirs.UserAgent != "/actornode:"+node.Version+"/" || theirs.Services&protocol.SFNodeNetwork == 0 {
+	if theirs.UserAgent != "/actornode:"+node.Version+"/" || theirs.Services != 0 {
 		t.Errorf("a's version: user agent %q services %v", theirs.UserAgent, theirs.Services)
 	}
 	r.Send(&protocol.MsgPing{Nonce: 42})

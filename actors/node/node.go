@@ -388,13 +388,18 @@ func (n *Node) stopHTTP(ctx context.Context) {
 
 func (n *Node) userAgent() string { return "/actornode:" + n.opts.version + "/" }
 
-// services are the service bits we announce, Core's defaults for a node
-// that does not prune: NETWORK, WITNESS and NETWORK_LIMITED. The chain
-// handler backs them by serving every block we have (today the genesis
-// block, witness form included); like Core in initial block download, we
-// announce them before we have synced.
+// services are the service bits we announce, in version messages, in our
+// self-announcements and in getnetworkinfo and /debug: only what the node
+// really serves, so none. It serves headers and the genesis block and
+// nothing more, so not NODE_NETWORK (the whole chain) nor
+// NODE_NETWORK_LIMITED (BIP159: the last 288 blocks). Core sets
+// NODE_WITNESS on every node, but the bit means peers may ask us for blocks
+// and transactions with their witness data (BIP144), and we have neither
+// past genesis nor a mempool, so we leave it off too. On regtest,
+// -regtestservices replaces the set (tests and the demo, where our nodes
+// must accept each other as outbound peers).
 func (n *Node) services() protocol.ServiceFlag {
-	return protocol.SFNodeNetwork | protocol.SFNodeWitness | protocol.SFNodeNetworkLimited
+	return n.cfg.LocalServices()
 }
 
 func (n *Node) ioConfig() transport.Config {

@@ -41,9 +41,12 @@ func TestTwoNodesHandshakeAndPing(t *testing.T) {
 }
 
 // TestThreeNodesFindEachOther: c knows only b, b knows only a; through
-// getaddr c learns a's address and connects to it.
+// getaddr c learns a's address and connects to it (an automatic outbound
+// connection, so a claims the services one requires).
 func TestThreeNodesFindEachOther(t *testing.T) {
-	a := nodetest.Start(t, nodetest.Regtest(t, "127.0.0.1:0"))
+	cfgA := nodetest.Regtest(t, "127.0.0.1:0")
+	nodetest.ClaimFullServices(&cfgA)
+	a := nodetest.Start(t, cfgA)
 	aAddr := nodetest.ListenAddr(t, a)
 
 	cfgB := nodetest.Regtest(t, "127.0.0.2:0")

@@ -7,6 +7,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 
+	"github.com/actornode/actornode/actors/chain"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/transport"
 )
@@ -24,6 +25,9 @@ type options struct {
 	// childMiddleware wraps the Receive of every child of the root (tests
 	// make them panic with it; see export_test.go).
 	childMiddleware []actor.ReceiverMiddleware
+	// chainTip, when set, replaces the genesis tip in the initial block
+	// download decision (tests give a recent one; see export_test.go).
+	chainTip *chain.Tip
 }
 
 // WithLogger makes the node log through l instead of a logger built from

@@ -155,10 +155,25 @@ func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 		SeedNodes:  len(seedNodes(&n.cfg)) > 0 && len(n.cfg.Connect) == 0,
 		File:       n.addrBookFile(),
 		Services:   n.services(),
-		Dispatcher: p.dispatcher,
-		Logger:     n.logger.Named(CategoryAddrman),
-		Clock:      n.opts.clock,
+		// The chain's tip is its genesis block, so on every network the node
+		// stays in initial block download and does not announce itself.
+		InitialBlockDownload: n.initialBlockDownload(),
+		Dispatcher:           p.dispatcher,
+		Logger:               n.logger.Named(CategoryAddrman),
+		Clock:                n.opts.clock,
 	}
+}
+
+// initialBlockDownload is the address book's view of the chain's initial
+// block download state (chain.IBD), from the tip of the chain of blocks
+// the chain actor has: its genesis block (it keeps headers only), or no
+// tip when that block is unusable.
+func (n *Node) initialBlockDownload() func(time.Time) bool {
+	tip, _ := chain.GenesisTip(n.params) // an unusable genesis: no tip, so IBD
+	if n.opts.chainTip != nil {
+		tip = *n.opts.chainTip
+	}
+	return chain.NewIBD(tip, n.params).Active
 }
 
 func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {

@@ -457,6 +457,7 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received, first int) (n
 		if i > first && p.blocked() && !p.closed {
 			p.report(&t)
 			p.send(ctx, nil, data, reason)
+			p.reportMisbehaved(ctx, &t)
 			return i, false
 		}
 		f := &rcv.Frames[i]
@@ -479,7 +480,27 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received, first int) (n
 	}
 	p.report(&t)
 	p.send(ctx, rcv, data, reason)
+	p.reportMisbehaved(ctx, &t)
 	return 0, true
+}
+
+// reportMisbehaved tells the parent of the batch's misbehaviour, if any
+// (see Misbehaved). It is sent while the peer runs, before any report of
+// the connection's end could make the peer stop: connmgr hears it even
+// if the remote closes at once (and if the peer's termination, a system
+// message, overtakes it, connmgr still knows the peer for a while).
+func (p *peer) reportMisbehaved(ctx actor.Context, t *tally) {
+	r := t.misbehaved
+	if r == machine.ReasonNone {
+		return
+	}
+	t.misbehaved = machine.ReasonNone
+	if p.debug() {
+		p.logger().Debug("misbehaving", zap.String("reason", r.String()))
+	}
+	if parent := ctx.Parent(); parent != nil {
+		ctx.Send(parent, &Misbehaved{ID: p.id, PID: ctx.Self(), Conn: p.conn, Remote: p.m.RemoteAddr(), Reason: r})
+	}
 }
 
 // tally is what one batch of frames keeps while in hand: the nonces and
@@ -493,6 +514,9 @@ type tally struct {
 	sums         []pongSum
 	next         int
 	pings, pongs int
+	// misbehaved is the first rule of the batch that Core calls
+	// Misbehaving for, reported to the parent once the replies went out.
+	misbehaved machine.Reason
 }
 
 // tallySums is the number of ping checksums a batch keeps on the stack.
@@ -580,6 +604,7 @@ func (p *peer) flush(ctx actor.Context, now time.Time, ack *transport.Received, 
 	data, reason := p.apply(ctx, now, outs, data, nil, &t, 0)
 	p.report(&t)
 	p.send(ctx, ack, data, reason)
+	p.reportMisbehaved(ctx, &t)
 }
 
 // apply carries out outs: Sends are appended to data (pongs counted in t),
@@ -596,8 +621,17 @@ func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, da
 			data = p.appendPong(now, data, o.Nonce, t)
 			t.pongs++
 		case machine.Disconnect:
-			if reason == nil {
+			switch {
+			case o.Reason.Discourages() && ctx.Parent() != nil:
+				// The parent decides (see Misbehaved); once per batch.
+				if t.misbehaved == machine.ReasonNone {
+					t.misbehaved = o.Reason
+				}
+			case reason == nil:
 				reason = o.Reason
+				if o.Reason.Discourages() {
+					p.m.Closed() // no parent to decide: close like any rule
+				}
 			}
 		case machine.Event:
 			p.event(ctx, o)
@@ -803,6 +837,14 @@ func (p *peer) resumed(ctx actor.Context) {
 }
 
 func (p *peer) disconnect(ctx actor.Context, msg *Disconnect) {
+	if r := (machine.Reason(0)); errors.As(msg.Reason, &r) && r.Discourages() && ctx.Parent() != nil {
+		// A handler found misbehaviour: the parent decides, as for the
+		// machine's own rules.
+		if p.m.Phase() != machine.PhaseClosed && !p.closing && !p.closed {
+			p.reportMisbehaved(ctx, &tally{misbehaved: r})
+		}
+		return
+	}
 	var buf [outBuf]machine.Output
 	p.m.Disconnect(machine.Requested, buf[:0])
 	reason := error(machine.Requested)

@@ -2,6 +2,7 @@ package peer
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -157,7 +158,7 @@ func newHarness(t *testing.T, nonces *Nonces, opts ...harnessOpt) *harness {
 			}
 			ctx.Watch(pid)
 			spawned <- pid
-		case *Handshaken, *actor.Terminated:
+		case *Handshaken, *Misbehaved, *actor.Terminated:
 			h.events.ch <- msg
 		}
 	}))
@@ -475,17 +476,73 @@ func TestTooManyEntriesDisconnectsAfterHandshake(t *testing.T) {
 	}
 	expectEmpty(t, h.disp)
 
-	// Too many entries: disconnect; what follows in the batch is dropped.
+	// Too many entries is misbehaviour (Core's Misbehaving): the peer
+	// reports it to its parent, which decides, and goes on meanwhile; the
+	// oversized addr itself is dropped.
+	var wire []byte
+	wire = append(wire, h.tooManyAddr()...)
+	wire = protocol.AppendFrame(wire, h.params.Magic, &protocol.MsgPing{Nonce: 6}, protocol.ProtocolVersion)
+	wire = append(wire, h.tooManyAddr()...)
+	rcv = h.postWire(wire)
+	if msgs := h.expectSend(rcv); len(msgs) != 1 || msgs[0].(*protocol.MsgPong).Nonce != 6 {
+		t.Fatalf("replied %v to an oversized addr and a ping", commands(msgs))
+	}
+	mb := expect[*Misbehaved](t, h.events)
+	if mb.ID != 1 || mb.Conn != conn || !mb.PID.Equal(h.peer) || mb.Remote != remoteAddr || mb.Reason != machine.TooManyEntries {
+		t.Fatalf("misbehaved = %+v", mb)
+	}
+	expectEmpty(t, h.events) // once per batch
+	expectEmpty(t, h.io)     // no close: the parent's decision
+	expectEmpty(t, h.disp)
+	h.closed(machine.TooManyEntries)
+}
+
+// A handler that finds misbehaviour (a *Disconnect whose reason
+// discourages) gets the peer reported to its parent, not closed; a plain
+// reason closes.
+func TestHandlerMisbehaviourReported(t *testing.T) {
+	h := newHarness(t, NewNonces())
+	defer h.stop()
+	h.handshakeOutbound()
+	h.system.Root.Send(h.peer, &Disconnect{Reason: fmt.Errorf("bad headers: %w", machine.TooManyEntries)})
+	if mb := expect[*Misbehaved](t, h.events); mb.Reason != machine.TooManyEntries || mb.ID != 1 {
+		t.Fatalf("misbehaved = %+v", mb)
+	}
+	expectEmpty(t, h.io)
+	h.system.Root.Send(h.peer, &Disconnect{Reason: errors.New("locator too large")})
+	h.expectClose(machine.Requested)
+	expectEmpty(t, h.events)
+}
+
+// A peer without a parent has nobody to decide: misbehaviour closes the
+// connection like a plain rule.
+func TestMisbehaviourWithoutParentCloses(t *testing.T) {
+	params, err := protocol.Network("regtest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(slog.DiscardHandler)
+	}))
+	defer system.Shutdown()
+	io := newProbe(system, realWait)
+	defer system.Root.Stop(io.pid)
+	h := &harness{t: t, system: system, params: params, io: io}
+	pid := system.Root.Spawn(Props(Config{ID: 1, Conn: conn, Remote: remoteAddr, Network: params,
+		Services: protocol.SFNodeNetwork, IO: io.pid, Nonces: NewNonces()}))
+	h.peer = pid
+	defer system.Root.Stop(pid)
+	wantCommands(t, h.expectSend(nil), "version")
+	rcv := h.post(remoteVersion(9), &protocol.MsgVerack{})
+	h.expectSend(rcv)
 	var wire []byte
 	wire = append(wire, h.tooManyAddr()...)
 	wire = protocol.AppendFrame(wire, h.params.Magic, &protocol.MsgPing{Nonce: 6}, protocol.ProtocolVersion)
 	rcv = h.postWire(wire)
 	if msgs := h.expectSend(rcv); len(msgs) != 0 {
-		t.Fatalf("replied %v to an oversized addr", commands(msgs))
+		t.Fatalf("replied %v after closing", commands(msgs))
 	}
-	h.expectClose(machine.ProtocolViolation)
-	expectEmpty(t, h.disp)
-	h.closed(machine.ProtocolViolation)
+	h.expectClose(machine.TooManyEntries)
 }
 
 func TestBeforeHandshakeIgnoredUnparsed(t *testing.T) {

@@ -28,7 +28,9 @@
 // # What it emits
 //
 //   - *transport.Send and *transport.Close to Config.IO.
-//   - *Handshaken to its parent once version and verack went both ways.
+//   - *Handshaken to its parent once version and verack went both ways;
+//     *PingTime when its best ping time drops; *Misbehaved when the remote
+//     broke a rule Core calls Misbehaving for (see Misbehaviour).
 //   - *dispatcher.Deliver to Config.Dispatcher for every message after the
 //     handshake that the machine does not handle itself and that has a
 //     handler (Config.Routes); a handler's work left for later goes back to
@@ -46,11 +48,27 @@
 // without NODE_BLOOM, compact filters without NODE_COMPACT_FILTERS)
 // disconnects. Frames that fail to decode are counted and dropped, like
 // Core; a malformed first version closes the connection, and so, after the
-// handshake, does a list longer than its message allows (protocol.ErrTooMany:
-// addr over 1000, inv over 50,000, a locator over 101, ...), which Core
-// treats as misbehaviour, but not a notfound, which Core reads and ignores.
+// handshake, does a locator over 101 hashes; a list longer than its
+// message allows in addr (1000), inv and getdata (50,000) or headers
+// (2000) is misbehaviour; too long a notfound Core reads and ignores.
 // Disconnects carry a Reason (an error; errors.As recovers it from
 // transport.Closed).
+//
+// # Misbehaviour
+//
+// Each Reason says whether Core discourages for the rule it names
+// (Reason.Discourages, true where Core calls Misbehaving: oversized addr,
+// addrv2, inv, getdata and headers, a sendcmpct announce byte other than 0
+// or 1); the others close the connection and nothing more (Core's
+// fDisconnect). For a discouraging rule the peer does not close the
+// connection: it drops the message, goes on, and sends its parent
+// *Misbehaved (once per batch of frames), for the connection manager
+// decides, as Core's MaybeDiscourageAndDisconnect: a manual peer is kept,
+// a local one disconnected, any other disconnected and its address
+// discouraged. A handler reports misbehaviour the same way, with a
+// *Disconnect whose Reason wraps a discouraging Reason. The report is sent
+// while the peer runs, before anything could stop it. A peer spawned
+// without a parent closes the connection instead.
 //
 // # Bounded work
 //

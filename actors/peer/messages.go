@@ -71,7 +71,10 @@ type AnnounceBlocks struct {
 	Headers []protocol.BlockHeader
 }
 
-// Disconnect asks the peer to close its connection for Reason.
+// Disconnect asks the peer to close its connection for Reason. A handler
+// that found misbehaviour (a rule Core calls Misbehaving for) wraps a
+// Reason that Discourages: the peer then reports *Misbehaved to its parent,
+// which decides, instead of closing.
 type Disconnect struct {
 	Reason error
 }
@@ -156,4 +159,20 @@ type Ping struct{}
 type PingTime struct {
 	ID      uint64
 	MinPing time.Duration
+}
+
+// Misbehaved is sent to the peer's parent (connmgr) when the remote broke
+// a rule Core calls Misbehaving for (Reason.Discourages): the peer does not
+// close the connection itself, for the parent decides, as Core's
+// MaybeDiscourageAndDisconnect does (a manual peer is kept, a local one
+// only disconnected, any other disconnected and its address discouraged).
+// The peer goes on until the parent closes the connection. It is sent
+// while the peer still runs, at most once per batch of frames; a peer
+// without a parent closes the connection for Reason instead.
+type Misbehaved struct {
+	ID     uint64
+	PID    *actor.PID
+	Conn   transport.ConnID
+	Remote netip.AddrPort
+	Reason Reason
 }

@@ -251,7 +251,8 @@ func TestNetworkMethods(t *testing.T) {
 	var ni nodeinfo.NetworkInfo
 	c.call("getnetworkinfo", "[]", &ni)
 	if ni.Connections != 1 || ni.ConnectionsIn != 1 || ni.ProtocolVersion != 70016 ||
-		ni.SubVersion != "/actornode:0.1.0/" || ni.LocalServices != "0000000000000409" || ni.Version != 100 ||
+		ni.SubVersion != "/actornode:0.1.0/" || ni.LocalServices != "0000000000000000" || ni.LocalServicesNames == nil ||
+		len(ni.LocalServicesNames) != 0 || ni.Version != 100 ||
 		len(ni.Networks) != 5 || ni.LocalAddresses == nil {
 		t.Fatalf("getnetworkinfo = %+v", ni)
 	}

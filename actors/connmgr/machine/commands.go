@@ -39,8 +39,9 @@ func (m *Machine) Ban(now time.Time, subnet netip.Prefix, until time.Time, out [
 		until = now.Add(DefaultBanTime)
 	}
 	m.bans.add(subnet, now, until)
-	m.bansDirty = true
+	m.bansDirty, m.filterDirty = true, true
 	out = m.saveBans(now, out)
+	out = m.sendFilter(now, out, true)
 	out = note(out, LevelInfo, "banned", fSubnet(NormalizeSubnet(subnet)), fUntil(until))
 	for _, p := range m.peers {
 		if m.bans.banned(p.remote.Addr(), now) {
@@ -54,8 +55,9 @@ func (m *Machine) Ban(now time.Time, subnet netip.Prefix, until time.Time, out [
 // Unban lifts the ban of exactly subnet.
 func (m *Machine) Unban(now time.Time, subnet netip.Prefix, out []Action) []Action {
 	if m.bans.remove(subnet) {
-		m.bansDirty = true
+		m.bansDirty, m.filterDirty = true, true
 		out = m.saveBans(now, out)
+		out = m.sendFilter(now, out, true)
 	}
 	return out
 }
@@ -63,8 +65,9 @@ func (m *Machine) Unban(now time.Time, subnet netip.Prefix, out []Action) []Acti
 // ClearBans lifts every ban.
 func (m *Machine) ClearBans(now time.Time, out []Action) []Action {
 	m.bans = banList{}
-	m.bansDirty = true
-	return m.saveBans(now, out)
+	m.bansDirty, m.filterDirty = true, true
+	out = m.saveBans(now, out)
+	return m.sendFilter(now, out, true)
 }
 
 // Bans lists the bans in force at now, sorted by subnet.

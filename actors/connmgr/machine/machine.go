@@ -158,6 +158,13 @@ type Machine struct {
 	discouraged discouraged
 	// bansDirty says the ban list changed since it was last saved.
 	bansDirty bool
+	// filterDirty says the bans or the discouraged addresses changed since
+	// the address book's filter was last sent (at filterAt, excluding
+	// something when filterNonEmpty).
+	filterDirty, filterNonEmpty bool
+	filterAt                    time.Time
+	// gone are the last peers that left the table (see Misbehaved).
+	gone goneRing
 
 	listeners []*listener
 	// locals are our own addresses (SetLocalAddr), strongest first.
@@ -236,6 +243,7 @@ func New(cfg Config) *Machine {
 func (m *Machine) LoadBans(now time.Time, bans []BanEntry, rewrite bool) {
 	for _, b := range bans {
 		m.bans.add(b.Subnet, b.Since, b.Until)
+		m.filterDirty = true
 	}
 	if m.bans.sweep(now) || rewrite {
 		m.bansDirty = true
@@ -250,6 +258,7 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 	}
 	m.started = true
 	out = m.saveBans(now, out)
+	out = m.sendFilter(now, out, false)
 	if m.cfg.Listen {
 		binds := m.cfg.Bind
 		if len(binds) == 0 {
@@ -297,9 +306,10 @@ func (m *Machine) Tick(now time.Time, out []Action) []Action {
 		return out
 	}
 	if m.bans.sweep(now) {
-		m.bansDirty = true
+		m.bansDirty, m.filterDirty = true, true
 	}
 	out = m.saveBans(now, out)
+	out = m.sendFilter(now, out, false)
 	out = m.forgetClosing(now, out)
 	for _, key := range m.manualKeys() {
 		if n := m.manual[key]; n != nil && n.state == manualIdle && !now.Before(n.next) {
@@ -512,6 +522,7 @@ func (m *Machine) PeerStopped(now time.Time, id uint64, out []Action) []Action {
 // remove takes p out of the table and its slot counts.
 func (m *Machine) remove(p *peer) {
 	delete(m.peers, p.id)
+	m.gone.add(gonePeer{id: p.id, remote: p.remote, connType: p.connType})
 	switch p.connType {
 	case ConnOutboundFullRelay:
 		m.fullRelayPeers--

@@ -52,12 +52,16 @@ const (
 	Wake
 	// Log: write Note to the log.
 	Log
+	// Filter: give the address book Bans and Discouraged (an AddrFilter),
+	// the addresses it must neither take from gossip nor hand out. Sent
+	// when either changes and, while not empty, every minute.
+	Filter
 )
 
 var kindNames = [...]string{
 	Listen: "listen", ListenFailed: "listen-failed", Dial: "dial", Resolve: "resolve", Spawn: "spawn",
 	Close: "close", AskCandidates: "ask-candidates", ReportAttempt: "attempt", ReportConnected: "connected",
-	ReportDisconnected: "disconnected", SaveBans: "save-bans", Wake: "wake", Log: "log",
+	ReportDisconnected: "disconnected", SaveBans: "save-bans", Wake: "wake", Log: "log", Filter: "filter",
 }
 
 // String names the kind.
@@ -105,8 +109,12 @@ type Action struct {
 	// Key, Host and Port make up a lookup (Resolve).
 	Key, Host string
 	Port      uint16
-	// Bans is the list to save (SaveBans).
+	// Bans is the list to save (SaveBans) or the bans in force, sorted by
+	// subnet (Filter).
 	Bans []BanEntry
+	// Discouraged are the discouraged addresses, sorted (Filter). Shared:
+	// do not change.
+	Discouraged []netip.Addr
 	// Err is the failure (ListenFailed).
 	Err error
 	// At is when to call Tick (Wake).

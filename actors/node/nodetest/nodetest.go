@@ -53,6 +53,15 @@ func Regtest(t testing.TB, bind string) node.Config {
 	return cfg
 }
 
+// ClaimFullServices makes cfg announce NETWORK and WITNESS
+// (-regtestservices), though the node serves no blocks past genesis: the
+// services our automatic outbound and -seednode connections, and btcd's
+// outbound ones, require of a peer. Give it to every node that another of
+// ours, or btcd, dials that way.
+func ClaimFullServices(cfg *node.Config) {
+	cfg.RegtestServices = []string{"NETWORK", "WITNESS"}
+}
+
 // Start builds and starts a node logging to the test, and stops it when the
 // test ends. Options go after the test logger, so WithLogger may replace it.
 func Start(t testing.TB, cfg node.Config, opts ...node.Option) *node.Node {

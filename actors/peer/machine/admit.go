@@ -98,20 +98,33 @@ func (m *Machine) serviceRule(cmd string) Reason {
 }
 
 // DecodeFailed tells the machine that a message Admit let through did not
-// decode (err from protocol.Decode). Like Core, most are dropped and the
-// connection goes on; a malformed first version disconnects (there is no
-// connection without one), and so, after the handshake, does a list longer
-// than its message allows (protocol.ErrTooMany: addr over 1000, inv or
-// getdata over 50,000, headers over 2000, a locator over 101), which Core
-// treats as misbehaviour; but not notfound, which Core reads whatever its
-// length and ignores when too long.
+// decode (err from protocol.Decode). Like Core, which drops a message whose
+// deserialization throws, most are dropped and the connection goes on; a
+// malformed first version disconnects (there is no connection without
+// one). After the handshake, a list longer than its message allows
+// (protocol.ErrTooMany) costs what Core makes it cost: addr and addrv2
+// over 1000, inv and getdata over 50,000 and headers over 2000 are
+// misbehaviour (TooManyEntries, which discourages); a getheaders or
+// getblocks locator over 101 disconnects (ProtocolViolation); in any other
+// message (notfound, which Core reads whatever its length, or a count past
+// the largest CompactSize, which Core's reader refuses) it is dropped. A
+// sendcmpct whose announce byte is not 0 or 1 (protocol.ErrBadAnnounce) is
+// misbehaviour, before the handshake's verack as after it, as in Core.
 func (m *Machine) DecodeFailed(cmd string, err error, out []Output) []Output {
 	switch {
 	case m.phase == PhaseNew || m.phase == PhaseClosed:
 		return out
 	case cmd == protocol.CmdVersion && m.remote == nil:
 		return m.disconnect(ProtocolViolation, out)
-	case m.phase == PhaseReady && cmd != protocol.CmdNotFound && errors.Is(err, protocol.ErrTooMany):
+	case cmd == protocol.CmdSendCmpct && m.remote != nil && errors.Is(err, protocol.ErrBadAnnounce):
+		return m.disconnect(InvalidSendCmpct, out)
+	case m.phase != PhaseReady || !errors.Is(err, protocol.ErrTooMany):
+		return out
+	}
+	switch cmd {
+	case protocol.CmdAddr, protocol.CmdAddrV2, protocol.CmdInv, protocol.CmdGetData, protocol.CmdHeaders:
+		return m.disconnect(TooManyEntries, out)
+	case protocol.CmdGetHeaders, protocol.CmdGetBlocks:
 		return m.disconnect(ProtocolViolation, out)
 	}
 	return out

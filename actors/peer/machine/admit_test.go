@@ -187,8 +187,8 @@ func TestDecodeFailed(t *testing.T) {
 	handshake(t, m)
 	wantNothing(t, m.DecodeFailed(protocol.CmdVersion, short, nil))
 	wantNothing(t, m.DecodeFailed(protocol.CmdGetData, short, nil))
-	wantDisconnect(t, m.DecodeFailed(protocol.CmdGetData, tooMany, nil), ProtocolViolation)
-	wantNothing(t, m.DecodeFailed(protocol.CmdGetData, tooMany, nil)) // closed: once
+	wantDisconnect(t, m.DecodeFailed(protocol.CmdGetHeaders, tooMany, nil), ProtocolViolation)
+	wantNothing(t, m.DecodeFailed(protocol.CmdGetHeaders, tooMany, nil)) // closed: once
 
 	m = machineWith(protocol.SFNodeNetwork, nil)
 	m.Start(t0, nil)

@@ -387,7 +387,8 @@ func (m *Machine) Tick(now time.Time, out []Output) []Output {
 
 // Disconnect closes the connection from our side for reason (a handler's
 // request, a malformed message the caller could not decode). It emits one
-// Disconnect output unless the machine is already closed.
+// Disconnect output unless the machine is already closed; a reason that
+// Discourages leaves the machine open (see Output's Disconnect).
 func (m *Machine) Disconnect(reason Reason, out []Output) []Output {
 	if m.phase == PhaseClosed {
 		return out
@@ -508,7 +509,14 @@ func (m *Machine) maybePing(now time.Time, out []Output) []Output {
 	return append(out, Output{Kind: Send, Msg: &protocol.MsgPing{Nonce: nonce}})
 }
 
+// disconnect emits the Disconnect of a broken rule. A rule that discourages
+// (Core's Misbehaving) leaves the machine as it was: the message is dropped,
+// and whether the connection ends is the connection manager's decision
+// (Core goes on with a manual peer). Any other closes the machine.
 func (m *Machine) disconnect(reason Reason, out []Output) []Output {
+	if reason.Discourages() {
+		return append(out, Output{Kind: Disconnect, Reason: reason})
+	}
 	m.phase = PhaseClosed
 	m.reason = reason
 	m.releaseNonce()

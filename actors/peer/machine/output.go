@@ -13,7 +13,12 @@ type Kind uint8
 const (
 	// Send: encode Msg and write it to the remote.
 	Send Kind = iota + 1
-	// Disconnect: close the connection for Reason. The machine is closed
+	// Disconnect: the remote broke a rule. When Reason.Discourages (Core's
+	// Misbehaving), report the peer to the connection manager, which
+	// decides (Core's MaybeDiscourageAndDisconnect: a manual peer stays
+	// connected, a local one is only disconnected, any other is
+	// disconnected and its address discouraged); the machine goes on.
+	// Otherwise close the connection for Reason: the machine is closed
 	// afterwards and produces nothing more.
 	Disconnect
 	// Event: report Event (with Version or RTT) to whoever watches the peer.

@@ -1,0 +1,69 @@
+package node_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/actornode/actornode/actors/actortest"
+	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/actors/node/nodetest"
+	"github.com/actornode/actornode/protocol"
+)
+
+// TestSelfAnnouncementWaitsForIBD: right after the handshake with an
+// outbound peer, a node sends its own address and then getaddr, both
+// through the same peer actor, so the address arrives first if it comes
+// at all. A node whose chain is its genesis block is in initial block
+// download and sends getaddr alone, as Core does; with a recent tip it
+// announces itself first.
+func TestSelfAnnouncementWaitsForIBD(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		opts     []node.Option
+		announce bool
+	}{
+		{name: "genesis tip: in IBD, silent"},
+		{name: "recent tip: announces", opts: []node.Option{node.WithRecentTip()}, announce: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			params, err := protocol.Network("regtest")
+			if err != nil {
+				t.Fatal(err)
+			}
+			net := actortest.NewNetwork(params.Magic)
+			ours := netip.MustParseAddrPort("127.0.0.1:18444")
+			cfg := nodetest.Regtest(t, ours.String())
+			cfg.MaxOutbound = 0
+			// The remote listener starts in the node's actor system, so the
+			// node starts first with an -addnode the listener then takes.
+			remoteAddr := netip.MustParseAddrPort("127.0.0.9:18444")
+			cfg.AddNode = []string{remoteAddr.String()}
+			n := nodetest.Start(t, cfg, append([]node.Option{onNetwork(net, "127.0.0.1")}, tc.opts...)...)
+			ln := actortest.ListenRemote(t, n.System(), net, remoteAddr)
+			r := ln.Accept(t, 20*time.Second)
+			r.Handshake(t, nil)
+			r.Expect(t, protocol.CmdGetAddr, 10*time.Second)
+			announced := 0
+			for _, m := range r.Pending() {
+				switch m := m.(type) {
+				case *protocol.MsgAddr:
+					for _, na := range m.AddrList {
+						if na.AddrPort() == ours {
+							announced++
+						}
+					}
+				case *protocol.MsgAddrV2:
+					for _, na := range m.AddrList {
+						if ap, ok := na.AddrPort(); ok && ap == ours {
+							announced++
+						}
+					}
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.announce]; announced != want {
+				t.Fatalf("own address sent %d times before getaddr, want %d; pending %v", announced, want, r.Pending())
+			}
+		})
+	}
+}
