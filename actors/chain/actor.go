@@ -134,14 +134,16 @@ type handler struct {
 	sinfo   StoreInfo
 	// pending are headers to persist; writing is set while a goroutine
 	// appends, writeDone is closed when it ends.
-	pending   []protocol.BlockHeader
-	writing   bool
-	writeDone chan struct{}
-	tick      *time.Timer
-	outs      []protocol.Message
-	acts      []machine.Action
-	prog      progress
-	unknown   map[string]uint64
+	pending []protocol.BlockHeader
+	// storeFailed is set once a write failed: nothing more is written.
+	storeFailed bool
+	writing     bool
+	writeDone   chan struct{}
+	tick        *time.Timer
+	outs        []protocol.Message
+	acts        []machine.Action
+	prog        progress
+	unknown     map[string]uint64
 }
 
 // progress tracks the sync rate and when the progress line was logged.
@@ -337,7 +339,7 @@ func (a *handler) stopping() {
 		a.writing = false
 	}
 	if a.store != nil {
-		if len(a.pending) > 0 {
+		if len(a.pending) > 0 && !a.storeFailed {
 			if err := a.store.Append(a.pending); err != nil {
 				a.log.Error("header store: final write failed", zap.Error(err))
 			}
@@ -545,7 +547,7 @@ func (a *handler) progress(now time.Time) float64 {
 // persist queues headers for the store; one goroutine at a time appends
 // what is queued, one write and one fsync per batch.
 func (a *handler) persist(ctx actor.Context, hs []protocol.BlockHeader) {
-	if a.store == nil {
+	if a.store == nil || a.storeFailed {
 		return
 	}
 	a.pending = append(a.pending, hs...)
@@ -583,6 +585,7 @@ func (a *handler) onWritten(ctx actor.Context, msg *written) {
 		a.log.Error("header store: write failed; headers are no longer persisted", zap.Error(msg.err))
 		a.sinfo.Err = msg.err.Error()
 		a.pending = nil
+		a.storeFailed = true
 		return
 	}
 	if a.store != nil {
