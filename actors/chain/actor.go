@@ -369,7 +369,7 @@ func (a *handler) peerReady(ctx actor.Context, r *connmgr.PeerReady) {
 	a.peers[r.ID] = r.PID
 	ctx.Watch(r.PID)
 	a.apply(ctx, a.m.PeerReady(a.cfg.Clock(), machine.Peer{ID: r.ID, Conn: r.ConnType,
-		Services: r.Version.Services, StartHeight: r.Version.StartHeight}, a.acts[:0]))
+		Services: r.Version.Services, StartHeight: r.Version.StartHeight, Version: r.Version.ProtocolVersion}, a.acts[:0]))
 }
 
 func (a *handler) peerGone(ctx actor.Context, t *actor.Terminated) {

@@ -53,11 +53,11 @@ func mine(t testing.TB, prev protocol.Hash, start time.Time, n int, salt byte) [
 }
 
 func outbound(id uint64) Peer {
-	return Peer{ID: id, Conn: ConnOutboundFullRelay, Services: protocol.SFNodeNetwork}
+	return Peer{ID: id, Conn: ConnOutboundFullRelay, Services: protocol.SFNodeNetwork, Version: int32(protocol.ProtocolVersion)}
 }
 
 func inbound(id uint64) Peer {
-	return Peer{ID: id, Conn: ConnInbound, Services: protocol.SFNodeNetwork}
+	return Peer{ID: id, Conn: ConnInbound, Services: protocol.SFNodeNetwork, Version: int32(protocol.ProtocolVersion)}
 }
 
 // getHeaders returns the getheaders sent to peer among out, or nil.

@@ -73,6 +73,8 @@ type Peer struct {
 	Services protocol.ServiceFlag
 	// StartHeight is the height the remote announced.
 	StartHeight int32
+	// Version is the remote's protocol version.
+	Version int32
 }
 
 // canServe reports whether the peer serves blocks (Core's CanServeBlocks).
@@ -193,6 +195,8 @@ type peerState struct {
 	lastUnknown *protocol.Hash
 	// invTriggered is m_inv_triggered_getheaders_before_sync.
 	invTriggered bool
+	// sentSendHeaders is m_sent_sendheaders.
+	sentSendHeaders bool
 	// sent is the best header we sent or announced (pindexBestHeaderSent).
 	sent *protocol.Hash
 	cs   chainSync
@@ -549,7 +553,8 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 	if full && p.presync == nil {
 		out, _ = m.maybeSendGetHeaders(now, p, m.ix.Locator(res.Last.Hash), out)
 	}
-	return m.updatePeerState(now, p, full, out)
+	out = m.updatePeerState(now, p, full, out)
+	return m.maybeSendSendHeaders(p, out)
 }
 
 // continuePresync hands a headers message to the peer's low-work sync
@@ -573,6 +578,21 @@ func (m *Machine) continuePresync(now time.Time, p *peerState, hs []protocol.Blo
 		return out, nil, false
 	}
 	return out, res.Headers, true
+}
+
+// maybeSendSendHeaders sends sendheaders (BIP130) once the peer has shown
+// a chain with more than the minimum chain work (Core's
+// MaybeSendSendHeaders): not before, so that announcements do not race
+// the initial headers sync.
+func (m *Machine) maybeSendSendHeaders(p *peerState, out []Action) []Action {
+	if p.sentSendHeaders || !p.ready || p.disconnecting || min(uint32(p.Version), protocol.ProtocolVersion) < protocol.SendHeadersVersion {
+		return out
+	}
+	if p.best == nil || p.best.work.Cmp(m.minWork) <= 0 {
+		return out
+	}
+	p.sentSendHeaders = true
+	return append(out, Action{Kind: Send, Peer: p.ID, Msg: &protocol.MsgSendHeaders{}})
 }
 
 // updatePeerState is Core's UpdatePeerStateForReceivedHeaders after the
@@ -721,6 +741,7 @@ func (m *Machine) Tick(now time.Time, out []Action) []Action {
 		}
 		m.processAvailability(p)
 		out = m.maybeStartSync(now, p, out)
+		out = m.maybeSendSendHeaders(p, out)
 		out = m.checkSyncTimeout(now, p, out)
 		if p.disconnecting {
 			continue

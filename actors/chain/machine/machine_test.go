@@ -439,3 +439,36 @@ func TestCompactBlockHeader(t *testing.T) {
 		t.Fatalf("unconnecting compact block once recent: %+v", out)
 	}
 }
+
+// sendheaders goes to a peer once, after it showed a chain with more than
+// the minimum chain work (Core's MaybeSendSendHeaders), and never to a peer
+// too old for BIP130.
+func TestSendHeadersOnce(t *testing.T) {
+	p := regtest(t)
+	m := newMachine(t, p)
+	sendHeaders := func(out []Action, peer uint64) int {
+		n := 0
+		for _, a := range out {
+			if _, ok := a.Msg.(*protocol.MsgSendHeaders); ok && a.Peer == peer {
+				n++
+			}
+		}
+		return n
+	}
+	old := outbound(2)
+	old.Version = 70011
+	if out := m.PeerReady(t0, outbound(1), nil); sendHeaders(out, 1) != 0 {
+		t.Fatal("sendheaders before the peer showed any chain")
+	}
+	m.PeerReady(t0, old, nil)
+	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 2, 1)
+	if out := m.Headers(t0, 1, hs[:1], nil); sendHeaders(out, 1) != 1 {
+		t.Fatalf("no sendheaders after the peer's headers: %+v", out)
+	}
+	if out := append(m.Headers(t0, 1, hs[1:], nil), m.Tick(t0, nil)...); sendHeaders(out, 1) != 0 {
+		t.Fatal("sendheaders sent twice")
+	}
+	if out := append(m.BlockInv(t0, 2, []protocol.Hash{hs[1].BlockHash()}, nil), m.Tick(t0, nil)...); sendHeaders(out, 2) != 0 {
+		t.Fatal("sendheaders to a peer before BIP130")
+	}
+}

@@ -450,9 +450,9 @@ func (m *Machine) onVerack(now time.Time, out []Output) []Output {
 	}
 	m.phase = PhaseReady
 	m.releaseNonce()
-	if m.commonVersion >= protocol.SendHeadersVersion {
-		out = append(out, Output{Kind: Send, Msg: &protocol.MsgSendHeaders{}})
-	}
+	// sendheaders (BIP130) is the chain's to send, once the remote has
+	// shown a chain worth hearing announcements of (Core's
+	// MaybeSendSendHeaders).
 	out = append(out, Output{Kind: Event, Event: HandshakeComplete, Version: m.remote})
 	// Core's first ping goes out in the first SendMessages after verack,
 	// since m_ping_start starts at zero.
