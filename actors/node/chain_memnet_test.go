@@ -3,14 +3,19 @@ package node_test
 import (
 	"context"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/actornode/actornode/actors/actortest"
+	"github.com/actornode/actornode/actors/chain"
 	"github.com/actornode/actornode/actors/chain/headerchain"
+	"github.com/actornode/actornode/actors/chain/machine"
+	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/node"
 	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/protocol"
+	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 )
 
@@ -148,4 +153,79 @@ func BenchmarkHeaderSync(b *testing.B) {
 		_ = i
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "headers/s")
+}
+
+// testClock is a clock the test moves forward.
+type testClock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *testClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.off) }
+func (c *testClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+// TestOutboundPeerOnOldChainDisconnected: Core's ConsiderEviction end to
+// end. An outbound peer that never shows a chain with our tip's work gets
+// CHAIN_SYNC_TIMEOUT, then one getheaders and HEADERS_RESPONSE_TIME, then
+// is disconnected; the peer that gave us the chain stays.
+func TestOutboundPeerOnOldChainDisconnected(t *testing.T) {
+	params, _ := protocol.Network("regtest")
+	net := actortest.NewNetwork(params.Magic)
+	system := actortest.NewSystem(t)
+	good := actortest.ListenRemote(t, system, net, netip.MustParseAddrPort("127.0.0.9:18444"))
+	stale := actortest.ListenRemote(t, system, net, netip.MustParseAddrPort("127.0.0.10:18444"))
+	clock := &testClock{}
+
+	// good is a manual peer (-addnode), which ConsiderEviction spares as
+	// Core does; stale an automatic outbound one, dialled from the book.
+	cfg := nodetest.Regtest(t, "127.0.0.1:18444")
+	cfg.AddNode = []string{good.Addr().String()}
+	cfg.MaxOutbound = 1
+	cfg.PingTimeout = time.Hour
+	a := nodetest.Start(t, cfg, onNetwork(net, "127.0.0.1"), node.WithClock(clock.now))
+	addToBook(t, a, stale.Addr().String())
+	r := good.Accept(t, 10*time.Second)
+	r.SetAutoPong(true)
+	r.Handshake(t, nil)
+	actortest.ExpectMsg[*protocol.MsgGetHeaders](t, r, 10*time.Second)
+	hs := mineHeaders(t, params.GenesisHash, time.Now().Add(-time.Hour), 20, 1)
+	r.Send(&protocol.MsgHeaders{Headers: hs})
+	waitHeaders(t, a, 20, hs[19].BlockHash().String(), 10*time.Second)
+
+	// The stale peer finishes its handshake now: our tip is recent, so it
+	// is synced from too, and it never answers.
+	s := stale.Accept(t, 10*time.Second)
+	s.SetAutoPong(true)
+	s.Handshake(t, nil)
+	actortest.ExpectMsg[*protocol.MsgGetHeaders](t, s, 10*time.Second)
+	nodetest.Eventually(t, 10*time.Second, "the stale peer known to chain sync", func() bool {
+		return len(chainInfo(t, a).SyncPeers) == 2
+	})
+	// A tick sets the timeout; then the clock passes it.
+	nodetest.Eventually(t, 10*time.Second, "the stale peer's chain sync timeout set", func() bool {
+		r, err := inspect.Ask(a.System().Root, a.Chain(), func(to *actor.PID) any { return &chain.GetPeerStates{ReplyTo: to} }, 5*time.Second)
+		if err != nil {
+			return false
+		}
+		for _, st := range r.(*chain.PeerStates).Peers {
+			if st.ChainSyncDeadline != 0 {
+				return true
+			}
+		}
+		return false
+	})
+	clock.add(machine.ChainSyncTimeout + time.Second)
+	gh := actortest.ExpectMsg[*protocol.MsgGetHeaders](t, s, 10*time.Second)
+	if gh.BlockLocatorHashes[0] != hs[18].BlockHash() {
+		t.Fatalf("getheaders to verify chain work from %v, want our tip's parent", gh.BlockLocatorHashes[0])
+	}
+	clock.add(machine.HeadersResponseTime + time.Second)
+	s.ExpectClosed(t, 10*time.Second)
+	if closed, _ := r.Closed(); closed {
+		t.Fatal("the peer with our chain was disconnected too")
+	}
 }

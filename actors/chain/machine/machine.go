@@ -164,6 +164,9 @@ type PeerState struct {
 	// none; PresyncHeight how far its presync got.
 	Presync       string `json:"presync,omitempty"`
 	PresyncHeight int64  `json:"presync_height,omitempty"`
+	// ChainSyncDeadline is when ConsiderEviction next acts on the peer
+	// (Unix seconds), 0 while it is not behind.
+	ChainSyncDeadline int64 `json:"chain_sync_deadline,omitempty"`
 }
 
 type known struct {
@@ -274,6 +277,9 @@ func (m *Machine) Peer(id uint64) (PeerState, bool) {
 	}
 	if p.presync != nil {
 		s.Presync, s.PresyncHeight = p.presync.State().String(), p.presync.PresyncHeight()
+	}
+	if !p.cs.timeout.IsZero() {
+		s.ChainSyncDeadline = p.cs.timeout.Unix()
 	}
 	return s, true
 }
