@@ -26,6 +26,12 @@
 //     Config.CloseTimeout), closes, and posts *Closed{Reason} to the peer
 //     and the owner. A remote close or error is reported the same way with
 //     what io saw (io.EOF, a reset, a framing error).
+//   - *AcceptLimits{MaxUndecided, MaxInbound} caps the accepted
+//     connections io holds, as the listeners' owner (connmgr) sets: one
+//     accepted while MaxUndecided are neither attached nor closed is closed
+//     at once (Stats.AcceptDrops); while MaxInbound accepted connections are
+//     open io accepts nothing (its listeners leave the poll set), so a
+//     flood waits in the kernel's backlog, not in our descriptors.
 //   - *GetStats answers *Stats.
 //
 // Connection ids are generation<<32 | descriptor: a message naming a
@@ -54,6 +60,14 @@
 // A connection whose queue holds bytes and has written none of them for
 // Config.SendTimeout (20 minutes, Core's "socket sending timeout") is
 // closed with ErrSendTimeout: a remote that stopped reading.
+//
+// Who is admitted stays the owner's decision: io holds each accepted
+// connection, unread, until the owner attaches or closes it. What io
+// decides alone, without asking, is only to apply the owner's
+// AcceptLimits, so that a flood of connections the owner has not decided
+// on yet cannot fill the process's descriptors (Core decides in the thread
+// that accepts, and so holds none undecided). Drops are logged at Debug
+// at most once per AcceptLogInterval, with the number not logged.
 //
 // When accept fails for lack of file descriptors (EMFILE, ENFILE) the
 // listener rests for Config.AcceptPause instead of spinning on the waiting

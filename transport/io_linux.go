@@ -75,8 +75,9 @@ type conn struct {
 	// dirty, in ioActor.dirty (flush this turn); wantOut, a write left
 	// bytes (EPOLLOUT armed); sendPaused, queued passed the send limit and
 	// the peer was told SendPaused; stallTimer, a timerStall is pending for
-	// the queue.
-	readPaused, dirty, wantOut, sendPaused, stallTimer bool
+	// the queue; inbound, accepted and counted in ioActor.inbound;
+	// undecided, accepted and neither attached nor closed yet.
+	readPaused, dirty, wantOut, sendPaused, stallTimer, inbound, undecided bool
 
 	owner  *actor.PID // Listen.Owner or Dial.Owner: told Closed
 	peer   *actor.PID // set by Attach: told Received, SendPaused/Resumed, Closed
@@ -131,6 +132,8 @@ type listener struct {
 	owner  *actor.PID
 	addr   netip.AddrPort
 	paused bool // out of descriptors: not accepting until its timer fires
+	capped bool // inbound connections at AcceptLimits.MaxInbound: not accepting until one closes
+	polled bool // in the epoll set (neither paused nor capped)
 }
 
 // fdEntry is what io keeps per descriptor number.
@@ -151,6 +154,10 @@ type ioActor struct {
 	fds        []fdEntry // by descriptor
 	conns      int
 	listeners  int
+	lns        []*listener // the open listeners
+	limits     AcceptLimits
+	inbound    int // accepted connections open
+	undecided  int // accepted connections neither attached nor closed
 	dirty      []*conn
 	timers     timerHeap
 	inflight   int // Receiveds posted to peers and not acknowledged, over all connections
@@ -170,11 +177,16 @@ type ioActor struct {
 	stale                   uint64
 	accepted, dialed        uint64
 	acceptPauses            uint64
+	acceptDrops             uint64
 	sendTimeouts            uint64
 	// lastAcceptLog is when the out-of-descriptors condition was last
 	// logged; acceptQuiet counts the pauses since, not logged.
 	lastAcceptLog time.Time
 	acceptQuiet   uint64
+	// lastDropLog is when an accepted connection closed for the undecided
+	// cap was last logged; dropQuiet counts those since, not logged.
+	lastDropLog time.Time
+	dropQuiet   uint64
 }
 
 func newIOActor(l *loop) *ioActor {
@@ -194,6 +206,8 @@ func (a *ioActor) Receive(ctx actor.Context) {
 		a.dial(m)
 	case *Listen:
 		a.listen(m)
+	case *AcceptLimits:
+		a.setLimits(m)
 	case StatsRequest:
 		a.getStats(ctx, m.StatsReplyTo())
 	case *actor.Started:
@@ -319,18 +333,76 @@ func (a *ioActor) openListener(m *Listen) (*listener, error) {
 	if err := unix.Listen(fd, listenBacklog); err != nil {
 		return fail("listen", err)
 	}
-	l := &listener{id: a.newID(fd), fd: fd, owner: m.Owner, addr: localAddr(fd)}
-	if err := a.ctl(unix.EPOLL_CTL_ADD, fd, l.id, unix.EPOLLIN); err != nil {
-		return fail("epoll_ctl", err)
+	l := &listener{id: a.newID(fd), fd: fd, owner: m.Owner, addr: localAddr(fd), capped: a.inboundFull()}
+	if !l.capped {
+		if err := a.ctl(unix.EPOLL_CTL_ADD, fd, l.id, unix.EPOLLIN); err != nil {
+			return fail("epoll_ctl", err)
+		}
+		l.polled = true
 	}
 	a.register(fd, fdEntry{l: l})
 	a.listeners++
+	a.lns = append(a.lns, l)
 	return l, nil
 }
 
-// accept takes the waiting connections of l until EAGAIN (or a batch).
+// setLimits takes the owner's AcceptLimits: listeners leave or rejoin the
+// poll set as the new MaxInbound says.
+func (a *ioActor) setLimits(m *AcceptLimits) {
+	a.limits = *m
+	a.log.Debug("io: accept limits", zap.Int("max_undecided", m.MaxUndecided), zap.Int("max_inbound", m.MaxInbound))
+	a.capListeners()
+}
+
+// inboundFull reports whether the accepted connections open reached
+// AcceptLimits.MaxInbound.
+func (a *ioActor) inboundFull() bool {
+	return a.limits.MaxInbound > 0 && a.inbound >= a.limits.MaxInbound
+}
+
+// capListeners takes every listener out of the poll set while the inbound
+// connections are at AcceptLimits.MaxInbound, and puts them back once
+// below: meanwhile new connections wait in the kernel's backlog.
+func (a *ioActor) capListeners() {
+	full := a.inboundFull()
+	for _, l := range a.lns {
+		if l.capped != full {
+			l.capped = full
+			a.pollListener(l)
+		}
+	}
+}
+
+// pollListener makes l's epoll registration match whether it accepts:
+// neither resting after EMFILE nor capped.
+func (a *ioActor) pollListener(l *listener) {
+	want := !l.paused && !l.capped
+	if want == l.polled {
+		return
+	}
+	op := unix.EPOLL_CTL_DEL
+	if want {
+		op = unix.EPOLL_CTL_ADD
+	}
+	if err := a.ctl(op, l.fd, l.id, unix.EPOLLIN); err != nil {
+		a.log.Error("io: epoll_ctl listener", zap.Stringer("addr", l.addr), zap.Bool("add", want), zap.Error(err))
+		return
+	}
+	l.polled = want
+}
+
+// accept takes the waiting connections of l until EAGAIN (or a batch, or
+// the inbound cap). A connection accepted while AcceptLimits.MaxUndecided
+// are undecided is closed at once.
 func (a *ioActor) accept(l *listener) {
+	if !l.polled {
+		return // taken out of the poll set after this event was reported
+	}
 	for range acceptBatch {
+		if a.inboundFull() {
+			a.capListeners()
+			return
+		}
 		nfd, sa, err := unix.Accept4(l.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		switch {
 		case err == nil:
@@ -345,14 +417,47 @@ func (a *ioActor) accept(l *listener) {
 			a.pauseAccept(l, err)
 			return
 		}
+		if a.limits.MaxUndecided > 0 && a.undecided >= a.limits.MaxUndecided {
+			unix.Close(nfd)
+			a.dropAccepted(l, addrPortOf(sa))
+			continue
+		}
 		if err := unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 			a.log.Debug("io: TCP_NODELAY on accepted socket", zap.Error(err))
 		}
-		c := &conn{id: a.newID(nfd), fd: nfd, state: connOpen, owner: l.owner, remote: addrPortOf(sa)}
+		c := &conn{id: a.newID(nfd), fd: nfd, state: connOpen, owner: l.owner, remote: addrPortOf(sa),
+			inbound: true, undecided: true}
 		a.register(nfd, fdEntry{c: c})
 		a.conns++
+		a.inbound++
+		a.undecided++
 		a.accepted++
 		a.post(l.owner, &Accepted{Conn: c.id, Remote: c.remote, Local: localAddr(nfd)})
+	}
+}
+
+// dropAccepted counts a connection from remote closed at accept for the
+// undecided cap, and logs it at Debug at most once per AcceptLogInterval.
+func (a *ioActor) dropAccepted(l *listener, remote netip.AddrPort) {
+	a.acceptDrops++
+	now := time.Now()
+	if !a.lastDropLog.IsZero() && now.Sub(a.lastDropLog) < AcceptLogInterval {
+		a.dropQuiet++
+		return
+	}
+	a.log.Debug("io: accepted connection dropped: too many undecided",
+		zap.Stringer("addr", l.addr), zap.Stringer("remote", remote),
+		zap.Int("max_undecided", a.limits.MaxUndecided), zap.Uint64("drops_not_logged", a.dropQuiet))
+	a.lastDropLog = now
+	a.dropQuiet = 0
+}
+
+// decided counts c, if it was an undecided accepted connection, decided:
+// attached or closed.
+func (a *ioActor) decided(c *conn) {
+	if c.undecided {
+		c.undecided = false
+		a.undecided--
 	}
 }
 
@@ -373,10 +478,8 @@ func (a *ioActor) pauseAccept(l *listener, err error) {
 	} else {
 		a.acceptQuiet++
 	}
-	if err := a.ctl(unix.EPOLL_CTL_DEL, l.fd, l.id, 0); err != nil {
-		a.log.Error("io: epoll_ctl del listener", zap.Error(err))
-	}
 	l.paused = true
+	a.pollListener(l)
 	a.timers.add(timer{at: now.Add(a.cfg.AcceptPause), kind: timerAccept, id: l.id})
 }
 
@@ -390,9 +493,7 @@ func (a *ioActor) resumeAccept(id ConnID) {
 		return
 	}
 	l.paused = false
-	if err := a.ctl(unix.EPOLL_CTL_ADD, l.fd, l.id, unix.EPOLLIN); err != nil {
-		a.log.Error("io: epoll_ctl re-add listener", zap.Error(err))
-	}
+	a.pollListener(l)
 }
 
 // ---- dialing ----
@@ -485,6 +586,7 @@ func (a *ioActor) attach(m *Attach) {
 		a.stale++
 		return
 	}
+	a.decided(c)
 	c.peer = m.Peer
 	if c.sendPaused {
 		a.post(c.peer, &SendPaused{Conn: c.id})
@@ -563,6 +665,7 @@ func (a *ioActor) closeReq(m *Close) {
 	if c.state != connOpen {
 		return
 	}
+	a.decided(c)
 	reason := m.Reason
 	if reason == nil {
 		reason = ErrCloseRequested
@@ -604,6 +707,14 @@ func (a *ioActor) closeConn(c *conn, reason error) {
 	if c.sendPaused {
 		a.sendPaused--
 	}
+	a.decided(c)
+	if c.inbound {
+		c.inbound = false
+		a.inbound--
+		if a.limits.MaxInbound > 0 {
+			a.capListeners()
+		}
+	}
 	for i, b := range c.queue[c.qi:] {
 		a.pool.put(b)
 		c.queue[c.qi+i] = nil
@@ -622,6 +733,7 @@ func (a *ioActor) closeConn(c *conn, reason error) {
 // closeAll closes every connection and listener, writing what it can of
 // each queue first without waiting.
 func (a *ioActor) closeAll(reason error) {
+	a.lns = nil // closed below: no connection's close may put them back in the poll set
 	for fd := range a.fds {
 		e := a.fds[fd]
 		switch {
@@ -1064,6 +1176,9 @@ func (a *ioActor) getStats(ctx actor.Context, replyTo *actor.PID) {
 		Accepted:     a.accepted,
 		Dialed:       a.dialed,
 		AcceptPauses: a.acceptPauses,
+		Inbound:      a.inbound,
+		Undecided:    a.undecided,
+		AcceptDrops:  a.acceptDrops,
 		SendTimeouts: a.sendTimeouts,
 	}
 	if replyTo != nil {

@@ -49,6 +49,61 @@ type plistener struct {
 	owner *actor.PID
 }
 
+// acceptGate holds the portable io's accept goroutines while the accepted
+// connections open reach AcceptLimits.MaxInbound: each takes a slot before
+// it calls Accept, so the connections beyond wait in the kernel's backlog.
+type acceptGate struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	open int // slots taken: connections accepted (or being accepted) and not closed
+	max  int // 0: no cap
+	done bool
+}
+
+func newAcceptGate() *acceptGate {
+	g := &acceptGate{}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+// take waits for a free slot and takes it; false means the io is stopping.
+func (g *acceptGate) take() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for !g.done && g.max > 0 && g.open >= g.max {
+		g.cond.Wait()
+	}
+	if g.done {
+		return false
+	}
+	g.open++
+	return true
+}
+
+// release frees a slot.
+func (g *acceptGate) release() {
+	g.mu.Lock()
+	g.open--
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// setMax changes the cap (0: none).
+func (g *acceptGate) setMax(n int) {
+	g.mu.Lock()
+	g.max = max(n, 0)
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// stop lets every waiting goroutine go, for good.
+func (g *acceptGate) stop() {
+	g.mu.Lock()
+	g.done = true
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
 // pconn is one connection of the portable io. The actor owns the fields
 // above mu; mu guards those below, shared with the reader and writer.
 type pconn struct {
@@ -57,6 +112,9 @@ type pconn struct {
 	owner  *actor.PID
 	remote netip.AddrPort
 	reason error // a Close's reason, once asked
+	// inbound: accepted, holding a slot of the accept gate; undecided:
+	// accepted and neither attached nor closed yet.
+	inbound, undecided bool
 
 	mu         sync.Mutex
 	cond       *sync.Cond // signals attach, acknowledgements, new data, close
@@ -83,6 +141,11 @@ type portableIO struct {
 	conns     map[ConnID]*pconn
 	listeners []*plistener
 	stats     Stats
+	gate      *acceptGate
+	limits    AcceptLimits
+	// lastDropLog and dropQuiet rate-limit the log of AcceptDrops.
+	lastDropLog time.Time
+	dropQuiet   uint64
 
 	// Counted by the reader and writer goroutines.
 	bytesRead, bytesWritten   atomic.Uint64
@@ -90,7 +153,7 @@ type portableIO struct {
 }
 
 func newPortableIO(cfg Config) *portableIO {
-	return &portableIO{cfg: cfg, log: cfg.Logger, conns: make(map[ConnID]*pconn)}
+	return &portableIO{cfg: cfg, log: cfg.Logger, conns: make(map[ConnID]*pconn), gate: newAcceptGate()}
 }
 
 // Receive handles io's messages.
@@ -106,6 +169,9 @@ func (a *portableIO) Receive(ctx actor.Context) {
 		a.dial(m)
 	case *Listen:
 		a.listen(m)
+	case *AcceptLimits:
+		a.limits = *m
+		a.gate.setMax(m.MaxInbound)
 	case StatsRequest:
 		a.getStats(ctx, m.StatsReplyTo())
 	case *acceptedConn:
@@ -167,8 +233,12 @@ func (a *portableIO) listen(m *Listen) {
 func (a *portableIO) acceptLoop(l *plistener) {
 	defer a.wg.Done()
 	for {
+		if !a.gate.take() {
+			return
+		}
 		nc, err := l.ln.Accept()
 		if err != nil {
+			a.gate.release()
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
@@ -187,11 +257,45 @@ func (a *portableIO) acceptLoop(l *plistener) {
 func (a *portableIO) accepted(m *acceptedConn) {
 	if a.ctx.Err() != nil {
 		m.nc.Close()
+		a.gate.release()
+		return
+	}
+	if a.limits.MaxUndecided > 0 && a.stats.Undecided >= a.limits.MaxUndecided {
+		remote := addrPortOfNet(m.nc.RemoteAddr())
+		m.nc.Close()
+		a.gate.release()
+		a.dropAccepted(remote)
 		return
 	}
 	c := a.addConn(m.nc, m.l.owner)
+	c.inbound, c.undecided = true, true
+	a.stats.Inbound++
+	a.stats.Undecided++
 	a.stats.Accepted++
 	a.post(m.l.owner, &Accepted{Conn: c.id, Remote: c.remote, Local: addrPortOfNet(m.nc.LocalAddr())})
+}
+
+// dropAccepted counts a connection from remote closed at accept for the
+// undecided cap, and logs it at Debug at most once per AcceptLogInterval.
+func (a *portableIO) dropAccepted(remote netip.AddrPort) {
+	a.stats.AcceptDrops++
+	now := time.Now()
+	if !a.lastDropLog.IsZero() && now.Sub(a.lastDropLog) < AcceptLogInterval {
+		a.dropQuiet++
+		return
+	}
+	a.log.Debug("io: accepted connection dropped: too many undecided", zap.Stringer("remote", remote),
+		zap.Int("max_undecided", a.limits.MaxUndecided), zap.Uint64("drops_not_logged", a.dropQuiet))
+	a.lastDropLog = now
+	a.dropQuiet = 0
+}
+
+// decided counts c, if it was an undecided accepted connection, decided.
+func (a *portableIO) decided(c *pconn) {
+	if c.undecided {
+		c.undecided = false
+		a.stats.Undecided--
+	}
 }
 
 func (a *portableIO) dial(m *Dial) {
@@ -252,6 +356,7 @@ func (a *portableIO) attach(m *Attach) {
 		a.stats.Stale++
 		return
 	}
+	a.decided(c)
 	c.mu.Lock()
 	c.peer = m.Peer
 	paused := c.sendPaused
@@ -311,6 +416,7 @@ func (a *portableIO) closeReq(m *Close) {
 	if c.reason != nil {
 		return // already closing
 	}
+	a.decided(c)
 	c.reason = reason
 	c.mu.Lock()
 	empty := c.queued == 0
@@ -332,6 +438,12 @@ func (a *portableIO) closeReq(m *Close) {
 // closeConn closes c and reports it to its peer and owner.
 func (a *portableIO) closeConn(c *pconn, reason error) {
 	delete(a.conns, c.id)
+	a.decided(c)
+	if c.inbound {
+		c.inbound = false
+		a.stats.Inbound--
+		a.gate.release()
+	}
 	c.mu.Lock()
 	c.closed = true
 	peer := c.peer
@@ -349,6 +461,7 @@ func (a *portableIO) closeAll(reason error) {
 	if a.cancel != nil {
 		a.cancel()
 	}
+	a.gate.stop()
 	for _, l := range a.listeners {
 		l.ln.Close()
 	}

@@ -50,6 +50,34 @@ type Accepted struct {
 	Local  netip.AddrPort
 }
 
+// AcceptLimits is the admission snapshot the owner of io's listeners (the
+// connection manager) gives io, at start and whenever it changes, so that io
+// bounds the accepted sockets it holds without asking. It is only a cap: who
+// is admitted, refused or evicted stays the owner's decision (Attach or
+// Close). The zero value of a field means no cap; a later AcceptLimits
+// replaces the earlier one.
+//
+//   - MaxUndecided bounds the accepted connections io has posted as
+//     *Accepted and that are neither attached nor closed yet. A connection
+//     accepted while that many are undecided is closed at once, never
+//     posted: counted in Stats.AcceptDrops and logged at Debug (at most
+//     once per AcceptLogInterval, with the number not logged).
+//   - MaxInbound bounds the accepted connections open (undecided, attached
+//     or closing). While that many are open io does not accept at all
+//     (the epoll io takes its listeners out of the poll set): connections
+//     wait in the kernel's listen backlog, not in io's descriptors, until a
+//     slot frees or a larger cap arrives. Dials are never capped: outbound
+//     connections are the owner's own decisions.
+//
+// So the descriptors io holds for inbound connections never exceed
+// MaxInbound, whatever the rate of connections: the owner sets it to its
+// inbound slots plus MaxUndecided, which leaves room for the undecided
+// connections it may evict for.
+type AcceptLimits struct {
+	MaxUndecided int
+	MaxInbound   int
+}
+
 // Dial asks io to open an outbound connection without blocking. io answers the
 // Owner with *Dialed, carrying Tag so the Owner can match it.
 type Dial struct {
@@ -176,8 +204,16 @@ type Stats struct {
 	ReadsPaused int
 	// SendsPaused is the number of connections above the send limit.
 	SendsPaused int
-	// Accepted and Dialed count connections opened each way since start.
+	// Accepted and Dialed count connections opened each way since start
+	// (Accepted: posted as *Accepted).
 	Accepted, Dialed uint64
+	// Inbound is the accepted connections open (undecided, attached or
+	// closing), which AcceptLimits.MaxInbound bounds; Undecided those of
+	// them neither attached nor closed yet (AcceptLimits.MaxUndecided).
+	Inbound, Undecided int
+	// AcceptDrops counts the accepted connections closed at once because
+	// AcceptLimits.MaxUndecided were undecided.
+	AcceptDrops uint64
 	// AcceptPauses counts the times a listener stopped accepting for
 	// Config.AcceptPause because accept failed (out of file descriptors).
 	AcceptPauses uint64

@@ -19,6 +19,9 @@ func (s *Stats) Summary() map[string]any {
 		"accepted":      s.Accepted,
 		"dialed":        s.Dialed,
 		"accept_pauses": s.AcceptPauses,
+		"inbound":       s.Inbound,
+		"undecided":     s.Undecided,
+		"accept_drops":  s.AcceptDrops,
 		"send_timeouts": s.SendTimeouts,
 	}
 }

@@ -2,8 +2,10 @@ package actortest
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"syscall"
 	"time"
 
@@ -63,6 +65,14 @@ const scribble = 0xA5
 //     input it held (as a socket reads the data before the end of stream).
 //     A Send, Attach or Close naming an ended connection is dropped and
 //     counted in Stats.Stale.
+//   - *transport.AcceptLimits: as io, a connection dialed while
+//     MaxUndecided accepted ends are neither attached nor closed is closed
+//     at once (the dialer sees the end of stream, Stats.AcceptDrops counts
+//     it, the Owner hears nothing); while MaxInbound accepted ends are open
+//     new ones wait, in order, as in a kernel's backlog (not counted in
+//     Stats.Conns; bytes sent to them are held), and are accepted once a
+//     slot frees or a larger cap comes. One whose dialer closes while it
+//     waits is forgotten, reported to nobody.
 //   - *transport.GetStats: answered with *transport.Stats.
 //   - *inspect.Describe: answered with *inspect.Description of kind "io".
 //
@@ -94,6 +104,7 @@ type netIO struct {
 	sendTimeouts uint64
 	nAccepted    uint64
 	nDialed      uint64
+	acceptDrops  uint64
 }
 
 // Messages between the io replacements of a Network.
@@ -161,7 +172,10 @@ func (a *netIO) Receive(ctx actor.Context) {
 		a.drained(ctx, msg)
 	case *netStallCheck:
 		a.stallCheck(ctx, msg)
+	case *transport.AcceptLimits:
+		a.setLimits(msg)
 	}
+	a.admitBacklog()
 }
 
 func (a *netIO) started(ctx actor.Context) {
@@ -305,9 +319,20 @@ func (n *Network) newHalfLocked(ep *endpoint, local, remote netip.AddrPort, inbo
 	return h
 }
 
-// forgetHalfLocked removes h from the network's indexes.
+// forgetHalfLocked removes h from the network's indexes and its io's
+// inbound counts or backlog.
 func (n *Network) forgetHalfLocked(h *half) {
 	delete(n.halves, h.id)
+	ep := h.ep
+	decidedLocked(h)
+	if h.accepted {
+		h.accepted = false
+		ep.inbound--
+	}
+	if h.waiting {
+		h.waiting = false
+		ep.backlog = slices.DeleteFunc(ep.backlog, func(b backlogged) bool { return b.h == h })
+	}
 	if c := n.localUse[h.local]; c > 1 {
 		n.localUse[h.local] = c - 1
 	} else {
@@ -315,19 +340,94 @@ func (n *Network) forgetHalfLocked(h *half) {
 	}
 }
 
+// errAcceptDropped is the reason a connection end accepted while
+// AcceptLimits.MaxUndecided were undecided is closed with; nobody on this
+// side hears it (the owner never had the Accepted), the dialer sees EOF.
+var errAcceptDropped = errors.New("actortest: accepted connection dropped: too many undecided")
+
 func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
 	n := a.net
 	n.mu.Lock()
 	h, ok := n.halves[msg.conn]
-	var accepted *transport.Accepted
-	if ok {
-		accepted = &transport.Accepted{Conn: h.id, Remote: h.remote, Local: h.local}
+	if !ok {
+		n.mu.Unlock()
+		return
+	}
+	if ep := a.ep; len(ep.backlog) > 0 || inboundFullLocked(ep) {
+		// As a kernel's backlog: dialed, not accepted until a slot frees.
+		h.waiting = true
+		h.owner = nil
+		ep.backlog = append(ep.backlog, backlogged{h: h, owner: msg.owner})
+		n.mu.Unlock()
+		return
+	}
+	ps := a.acceptLocked(h, msg.owner)
+	n.mu.Unlock()
+	ps.send()
+}
+
+// acceptLocked posts Accepted for h to owner, or closes h at once when
+// AcceptLimits.MaxUndecided accepted ends are undecided.
+func (a *netIO) acceptLocked(h *half, owner *actor.PID) posts {
+	ep := a.ep
+	if ep.limits.MaxUndecided > 0 && ep.undecided >= ep.limits.MaxUndecided {
+		a.acceptDrops++
+		h.owner = nil
+		h.stopRead = true
+		return a.net.closeLocked(h, errAcceptDropped, remoteClosedError(errAcceptDropped), true)
+	}
+	h.owner = owner
+	h.accepted, h.undecided = true, true
+	ep.inbound++
+	ep.undecided++
+	a.nAccepted++
+	return posts{{root: ep.root, pid: owner, msg: &transport.Accepted{Conn: h.id, Remote: h.remote, Local: h.local}}}
+}
+
+// inboundFullLocked reports whether ep's accepted ends open reached its
+// AcceptLimits.MaxInbound.
+func inboundFullLocked(ep *endpoint) bool {
+	return ep.limits.MaxInbound > 0 && ep.inbound >= ep.limits.MaxInbound
+}
+
+// decidedLocked counts h, if it was an undecided accepted end, decided:
+// attached or closed.
+func decidedLocked(h *half) {
+	if h.undecided {
+		h.undecided = false
+		h.ep.undecided--
+	}
+}
+
+// setLimits takes the owner's AcceptLimits; a larger MaxInbound lets the
+// backlog in (admitBacklog, after every message).
+func (a *netIO) setLimits(msg *transport.AcceptLimits) {
+	a.net.mu.Lock()
+	a.ep.limits = *msg
+	a.net.mu.Unlock()
+}
+
+// admitBacklog accepts the ends waiting in the backlog while the inbound
+// cap allows. It runs after every message, once that message's own posts
+// are out: an Accepted that a close made room for comes after that
+// close's Closed. Only this io touches its backlog, and only under the
+// Network's lock; the unlocked look is this io's own state.
+func (a *netIO) admitBacklog() {
+	ep := a.ep
+	if ep == nil || len(ep.backlog) == 0 {
+		return
+	}
+	n := a.net
+	var ps posts
+	n.mu.Lock()
+	for len(ep.backlog) > 0 && !ep.stopped && !inboundFullLocked(ep) {
+		b := ep.backlog[0]
+		ep.backlog = ep.backlog[1:]
+		b.h.waiting = false
+		ps = append(ps, a.acceptLocked(b.h, b.owner)...)
 	}
 	n.mu.Unlock()
-	if ok {
-		a.nAccepted++
-		ctx.Send(msg.owner, accepted)
-	}
+	ps.send()
 }
 
 func (a *netIO) attach(ctx actor.Context, msg *transport.Attach) {
@@ -344,6 +444,7 @@ func (a *netIO) attach(ctx actor.Context, msg *transport.Attach) {
 		n.mu.Unlock()
 		return
 	}
+	decidedLocked(h)
 	h.peer = msg.Peer
 	paused := h.sendPaused
 	rcv, ps := a.frameLocked(h)
@@ -560,6 +661,8 @@ func (a *netIO) close(ctx actor.Context, msg *transport.Close) {
 	}
 	if !ok {
 		a.stale++
+	} else {
+		decidedLocked(h)
 	}
 	if ok && h.eof != nil && !h.stopRead {
 		// The other end has closed; this end was delivering what it held
@@ -687,16 +790,18 @@ func (a *netIO) stats(ctx actor.Context, msg *transport.GetStats) {
 		SendTimeouts: a.sendTimeouts,
 		Accepted:     a.nAccepted,
 		Dialed:       a.nDialed,
+		AcceptDrops:  a.acceptDrops,
 	}
 	n := a.net
 	n.mu.Lock()
+	s.Inbound, s.Undecided = a.ep.inbound, a.ep.undecided
 	for _, l := range n.listeners {
 		if l.ep == a.ep {
 			s.Listeners++
 		}
 	}
 	for _, h := range n.halves {
-		if h.ep != a.ep {
+		if h.ep != a.ep || h.waiting {
 			continue
 		}
 		s.Conns++
@@ -724,7 +829,7 @@ func (a *netIO) describe(ctx actor.Context, msg *inspect.Describe) {
 		}
 	}
 	for _, h := range n.halves {
-		if h.ep == a.ep {
+		if h.ep == a.ep && !h.waiting {
 			conns++
 		}
 	}

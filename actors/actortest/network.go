@@ -80,6 +80,20 @@ type endpoint struct {
 	// stopped is set, under the Network's lock, when the actor stops or
 	// restarts: nothing is posted to it afterwards.
 	stopped bool
+	// limits are the io's transport.AcceptLimits; inbound counts its
+	// accepted ends open, undecided those not attached nor closed yet.
+	limits             transport.AcceptLimits
+	inbound, undecided int
+	// backlog holds the dialed ends not accepted yet because inbound was at
+	// limits.MaxInbound, oldest first, as a kernel's listen backlog does.
+	backlog []backlogged
+}
+
+// backlogged is a connection end waiting in an io's backlog, and the
+// owner of the listener it was dialed to.
+type backlogged struct {
+	h     *half
+	owner *actor.PID
 }
 
 // half is one end of a connection, owned by the io of ep. Its fields are
@@ -130,6 +144,11 @@ type half struct {
 	stopRead bool
 	bytesIn  uint64
 	bytesOut uint64
+	// accepted: an inbound end posted as Accepted, counted in its
+	// endpoint's inbound; undecided: accepted and neither attached nor
+	// closed yet; waiting: in its endpoint's backlog (owner nil until it is
+	// accepted, so a close while it waits is reported to nobody).
+	accepted, undecided, waiting bool
 }
 
 // NetworkOption changes a Network's defaults.

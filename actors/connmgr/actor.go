@@ -56,6 +56,13 @@ type Config struct {
 	// refused at accept. 0 means DefaultMaxHandshakingPerGroup (8, as btcd);
 	// negative means no limit.
 	MaxHandshakingPerGroup int
+	// MaxUndecided bounds the accepted connections io may hold before
+	// connmgr has admitted or refused them: io closes those beyond at once,
+	// and stops accepting while it holds the inbound slots plus this many
+	// inbound connections (transport.AcceptLimits), so a flood of
+	// connections waits in the kernel's backlog, not in descriptors. 0
+	// means DefaultMaxUndecided; negative leaves io uncapped.
+	MaxUndecided int
 	// DialTimeout bounds one outbound connection attempt. 0 means 5 s
 	// (Core's DEFAULT_CONNECT_TIMEOUT).
 	DialTimeout time.Duration
@@ -114,6 +121,8 @@ const (
 	// source group (IPv4 /24, IPv6 /64) that have not finished their
 	// handshake, as btcd 0.26 does (8); see machine.
 	DefaultMaxHandshakingPerGroup = machine.DefaultMaxHandshakingPerGroup
+	// DefaultMaxUndecided is machine.DefaultMaxUndecided.
+	DefaultMaxUndecided = machine.DefaultMaxUndecided
 )
 
 // Props returns the props of a connection manager actor configured by cfg.
@@ -172,7 +181,8 @@ func machineConfig(cfg Config) machine.Config {
 		Connect: cfg.Connect, AddNode: cfg.AddNode, SeedNode: cfg.SeedNode,
 		MaxOutbound: cfg.MaxOutbound, MaxConnections: cfg.MaxConnections,
 		MaxHandshakingPerGroup: cfg.MaxHandshakingPerGroup, FeelerInterval: cfg.FeelerInterval,
-		AddrBook: cfg.AddrBook != nil, PersistBans: cfg.BanFile != "", Rand: cfg.Rand,
+		MaxUndecided: cfg.MaxUndecided,
+		AddrBook:     cfg.AddrBook != nil, PersistBans: cfg.BanFile != "", Rand: cfg.Rand,
 	}
 }
 
@@ -272,6 +282,8 @@ func (c *connMgr) apply(ctx actor.Context, now time.Time, out []machine.Action) 
 	for i := 0; i < len(out); i++ {
 		a := &out[i]
 		switch a.Kind {
+		case machine.LimitAccepts:
+			ctx.Send(c.cfg.IO, &transport.AcceptLimits{MaxUndecided: a.MaxUndecided, MaxInbound: a.MaxInbound})
 		case machine.Listen:
 			ctx.Send(c.cfg.IO, &transport.Listen{Addr: a.Addr, Owner: ctx.Self()})
 		case machine.ListenFailed:

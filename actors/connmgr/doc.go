@@ -44,6 +44,14 @@
 // protected by uptime may be loopback peers, the longest connected, as
 // Core reserves such slots for disadvantaged networks.
 //
+// So that a flood of connections cannot outrun these decisions into the
+// process's descriptors, connmgr gives io, before it listens, caps it
+// applies without asking (*transport.AcceptLimits): io closes at once a
+// connection accepted while Config.MaxUndecided (32) are undecided, and
+// accepts nothing while it holds the inbound slots plus that many inbound
+// connections; the rest waits in the kernel's listen backlog. Admission
+// itself stays here.
+//
 // An automatic outbound or addr-fetch peer that does not offer NODE_NETWORK
 // and NODE_WITNESS is closed at its handshake (ReasonMissingServices), as
 // Core does. A peer that breaks a rule Core calls Misbehaving for reports

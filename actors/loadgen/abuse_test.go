@@ -131,7 +131,7 @@ func pingFlood(magic uint32) []byte {
 // done is closed or the writes fail; it returns the bytes written.
 func flood(c *Conn, magic uint32, total int, done <-chan struct{}) int {
 	chunk := pingFlood(magic)
-	written := 0
+	written, off := 0, 0
 	for written < total {
 		select {
 		case <-done:
@@ -139,8 +139,11 @@ func flood(c *Conn, magic uint32, total int, done <-chan struct{}) int {
 		default:
 		}
 		c.SetDeadline(time.Now().Add(200 * time.Millisecond))
-		n, err := c.nc.Write(chunk)
+		// A write cut by the deadline may have sent part of the chunk:
+		// go on from there, or the stream loses its framing.
+		n, err := c.nc.Write(chunk[off:])
 		written += n
+		off = (off + n) % len(chunk)
 		var ne net.Error
 		if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
 			return written

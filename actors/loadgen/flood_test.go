@@ -45,12 +45,16 @@ func streamFor(c *Conn, chunk []byte, d, every time.Duration, written *atomic.In
 		defer t.Stop()
 		tick = t.C
 	}
+	off := 0
 	for time.Now().Before(end) {
-		if tick != nil {
+		if tick != nil && off == 0 {
 			<-tick
 		}
 		c.SetDeadline(time.Now().Add(100 * time.Millisecond))
-		n, err := c.nc.Write(chunk)
+		// A write cut by the deadline may have sent part of the chunk: go
+		// on from there, or the stream loses its framing.
+		n, err := c.nc.Write(chunk[off:])
+		off = (off + n) % len(chunk)
 		written.Add(int64(n))
 		var ne net.Error
 		if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {

@@ -50,6 +50,8 @@ func Run(t *testing.T, newIO NewIO) {
 		{"CloseWhileInputHeld", testCloseWhileHeld},
 		{"ClosedOnceToPeerThatOwns", testClosedOnce},
 		{"StaleMessagesCounted", testStale},
+		{"UndecidedCapDrops", testUndecidedCap},
+		{"InboundCapHoldsAccepts", testInboundCap},
 		{"Stats", testStats},
 		{"StopClosesEverything", testStop},
 	}

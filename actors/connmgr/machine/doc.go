@@ -9,10 +9,10 @@
 // handed. Each input is a method named for what happened (Tick, Dialed,
 // Accepted, Spawned, Handshaken, Closed, PeerStopped, Candidates, Resolved,
 // Ban, AddNode, ...) that carries the current time and appends to a
-// caller's slice the Actions to take: listen, dial, resolve a name, spawn
-// a peer, close a connection with its Reason, ask the address book for
-// candidates or report to it, save the bans, wake the machine at a time,
-// log a line. Queries (Peers, Bans, AddedNodes, LocalAddrs, Listeners,
+// caller's slice the Actions to take: cap io's accepted connections,
+// listen, dial, resolve a name, spawn a peer, close a connection with its
+// Reason, ask the address book for candidates or report to it, save the
+// bans, wake the machine at a time, log a line. Queries (Peers, Bans, AddedNodes, LocalAddrs, Listeners,
 // Summary) return values. The connmgr actor is a thin shell that turns
 // messages into inputs and actions into messages; tests drive the machine
 // with plain time values, over hours of simulated time in microseconds.

@@ -24,6 +24,15 @@ const (
 	// does (8), so that one host cannot fill the node with half-open
 	// connections. They end after the handshake timeout anyway.
 	DefaultMaxHandshakingPerGroup = 8
+	// DefaultMaxUndecided is how many accepted connections io may hold
+	// before the machine has decided on them (admitted or refused): io
+	// closes any beyond at once, and accepts nothing while the inbound
+	// connections it holds reach the inbound slots plus this many (see
+	// LimitAccepts). Core decides on each connection in the thread that
+	// accepts it, so it holds none; this leaves the machine a batch of
+	// decisions, and eviction its candidates, without letting a flood of
+	// connections outrun it into the process's descriptors.
+	DefaultMaxUndecided = 32
 )
 
 // Timing of the manager's own work.
@@ -77,6 +86,10 @@ type Config struct {
 	MaxHandshakingPerGroup int
 	// FeelerInterval: 0 means DefaultFeelerInterval, negative no feelers.
 	FeelerInterval time.Duration
+	// MaxUndecided bounds the accepted connections io holds undecided (see
+	// DefaultMaxUndecided, the value 0 means); negative leaves io
+	// uncapped.
+	MaxUndecided int
 	// AddrBook says there is an address book: it gives candidates for the
 	// automatic outbound slots and hears of outcomes. Without one there
 	// are no automatic outbound connections and no feelers.
@@ -104,6 +117,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FeelerInterval == 0 {
 		c.FeelerInterval = DefaultFeelerInterval
+	}
+	if c.MaxUndecided == 0 {
+		c.MaxUndecided = DefaultMaxUndecided
 	}
 	if c.Rand == nil {
 		c.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
@@ -260,6 +276,7 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 	out = m.saveBans(now, out)
 	out = m.sendFilter(now, out, false)
 	if m.cfg.Listen {
+		out = m.limitAccepts(out)
 		binds := m.cfg.Bind
 		if len(binds) == 0 {
 			binds = []netip.AddrPort{netip.AddrPortFrom(netip.IPv4Unspecified(), m.cfg.DefaultPort)}
@@ -279,6 +296,20 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 		m.addManual(name, true, now).addrFetch = true
 	}
 	return m.Tick(now, out)
+}
+
+// limitAccepts gives io its caps on accepted connections, before any
+// listener opens: at most MaxUndecided undecided, and at most the inbound
+// slots plus MaxUndecided open, so that a new connection still reaches
+// admission (and eviction) when the slots are full, and the descriptors
+// inbound connections hold stay bounded whatever their rate. They depend
+// on the configuration only, so they are given once.
+func (m *Machine) limitAccepts(out []Action) []Action {
+	if m.cfg.MaxUndecided < 0 {
+		return out
+	}
+	return append(out, Action{Kind: LimitAccepts, MaxUndecided: m.cfg.MaxUndecided,
+		MaxInbound: m.maxInbound + m.cfg.MaxUndecided})
 }
 
 // Stop ends the manager's work: the ban list is saved and every connection

@@ -56,12 +56,18 @@ const (
 	// the addresses it must neither take from gossip nor hand out. Sent
 	// when either changes and, while not empty, every minute.
 	Filter
+	// LimitAccepts: give io its admission snapshot, the caps it applies
+	// to accepted connections without asking: MaxUndecided accepted and
+	// neither attached nor closed, MaxInbound accepted and open (0: no
+	// cap). See transport.AcceptLimits.
+	LimitAccepts
 )
 
 var kindNames = [...]string{
 	Listen: "listen", ListenFailed: "listen-failed", Dial: "dial", Resolve: "resolve", Spawn: "spawn",
 	Close: "close", AskCandidates: "ask-candidates", ReportAttempt: "attempt", ReportConnected: "connected",
 	ReportDisconnected: "disconnected", SaveBans: "save-bans", Wake: "wake", Log: "log", Filter: "filter",
+	LimitAccepts: "limit-accepts",
 }
 
 // String names the kind.
@@ -121,6 +127,9 @@ type Action struct {
 	At time.Time
 	// Note is the line to log (Log).
 	Note Note
+	// MaxUndecided and MaxInbound are io's caps on accepted connections
+	// (LimitAccepts).
+	MaxUndecided, MaxInbound int
 }
 
 // Level is a log line's severity.
