@@ -143,7 +143,9 @@ type handler struct {
 	outs        []protocol.Message
 	acts        []machine.Action
 	prog        progress
-	unknown     map[string]uint64
+	// lastPresyncLog is when the presync line was last logged.
+	lastPresyncLog time.Time
+	unknown        map[string]uint64
 }
 
 // progress tracks the sync rate and when the progress line was logged.
@@ -430,6 +432,7 @@ func (a *handler) sync(ctx actor.Context, from dispatcher.Sender, msg protocol.M
 		out = a.m.GetHeaders(now, from.ID, m.BlockLocatorHashes, m.HashStop, out)
 	case *protocol.MsgHeaders:
 		out = a.m.Headers(now, from.ID, m.Headers, out)
+		a.logPresync(now, from.ID)
 	case *protocol.MsgCmpctBlock:
 		out = a.m.CompactBlock(now, from.ID, m.Header, out)
 	case *protocol.MsgInv:
@@ -512,6 +515,28 @@ func (a *handler) setHeight(h int32) {
 	if a.cfg.Height != nil {
 		a.cfg.Height.Store(h)
 	}
+}
+
+// logPresync logs Core's "Pre-synchronizing blockheaders" line for a peer
+// whose low-work sync is in its first pass, at most once per
+// ProgressInterval (Core: four a second, for the best presync peer only).
+func (a *handler) logPresync(now time.Time, id uint64) {
+	st, ok := a.m.Peer(id)
+	if !ok || st.Presync != "presync" || now.Sub(a.lastPresyncLog) < a.cfg.ProgressInterval {
+		return
+	}
+	a.lastPresyncLog = now
+	spacing := a.cfg.Network.Consensus.PowTargetSpacing
+	if spacing <= 0 {
+		spacing = 10 * time.Minute
+	}
+	left := max(now.Sub(time.Unix(int64(st.PresyncTime), 0))/spacing, 0)
+	progress := 1.0
+	if st.PresyncHeight+int64(left) > 0 {
+		progress = float64(st.PresyncHeight) / float64(st.PresyncHeight+int64(left))
+	}
+	a.log.Info("pre-synchronizing block headers", zap.Int64("height", st.PresyncHeight),
+		zap.String("progress", fmt.Sprintf("~%.2f%%", 100*progress)), zap.Uint64("peer", id))
 }
 
 // updateRate measures the headers added per second once per

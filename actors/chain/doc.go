@@ -63,7 +63,9 @@
 // start; while syncing, Core's "Synchronizing blockheaders" line as
 // "synchronizing block headers" with height, progress by time and
 // headers/s for every headers message that moves the best header; once
-// caught up, "new best header" per new tip; reorganizations. Metrics
+// caught up, "new best header" per new tip; reorganizations; Core's
+// "Pre-synchronizing blockheaders" line as "pre-synchronizing block
+// headers" while a low-work sync is in its first pass. Metrics
 // (metrics.Chain): header height, sync rate, headers added, reorgs.
 //
 // # Serving blocks, after Core

@@ -2,6 +2,7 @@ package chain_test
 
 import (
 	"errors"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -216,5 +217,34 @@ func TestProgressLine(t *testing.T) {
 	e := logs.FilterMessage("synchronizing block headers").All()[0].ContextMap()
 	if e["height"] != int32(10) || !strings.HasPrefix(e["progress"].(string), "~0.00") {
 		t.Fatalf("progress line %v", e)
+	}
+}
+
+// A full message of a chain below the minimum chain work starts Core's
+// presync: nothing is stored, the peer is asked for more, and the
+// pre-synchronizing line is logged.
+func TestPresyncThroughTheActor(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	system := newSystem(t)
+	params := network(t, protocol.NameRegtest)
+	params.MinimumChainWork = headerchain.BlockProof(0x207fffff).Big()
+	params.MinimumChainWork.Mul(params.MinimumChainWork, big.NewInt(100000))
+	pid := system.Root.Spawn(chain.Props(chain.Config{Network: params, Logger: zap.New(core)}))
+	t.Cleanup(func() { _ = system.Root.StopFuture(pid).Wait() })
+	f := &syncFixture{system: system, chain: pid, params: params}
+	f.waitReady(t)
+	p := f.ready(t, 1, connmgr.ConnOutboundFullRelay)
+	expectGetHeaders(t, p)
+	hs := mine(t, params.GenesisHash, time.Unix(1296688602+60, 0), headerchain.MaxHeadersResults, 1)
+	f.deliver(1, p, &protocol.MsgHeaders{Headers: hs})
+	gh := expectGetHeaders(t, p)
+	if gh.BlockLocatorHashes[0] != hs[len(hs)-1].BlockHash() {
+		t.Fatalf("presync's next getheaders from %v", gh.BlockLocatorHashes[0])
+	}
+	actortest.Eventually(t, wait, "the pre-synchronizing line", func() bool {
+		return logs.FilterMessage("pre-synchronizing block headers").Len() == 1
+	})
+	if in := f.info(t); in.Headers != 0 || in.Stats.Presyncs != 1 {
+		t.Fatalf("after a low-work message: %d headers, stats %+v", in.Headers, in.Stats)
 	}
 }

@@ -164,6 +164,8 @@ type PeerState struct {
 	// none; PresyncHeight how far its presync got.
 	Presync       string `json:"presync,omitempty"`
 	PresyncHeight int64  `json:"presync_height,omitempty"`
+	// PresyncTime is the time of the last header the presync saw.
+	PresyncTime uint32 `json:"presync_time,omitempty"`
 	// ChainSyncDeadline is when ConsiderEviction next acts on the peer
 	// (Unix seconds), 0 while it is not behind.
 	ChainSyncDeadline int64 `json:"chain_sync_deadline,omitempty"`
@@ -276,7 +278,7 @@ func (m *Machine) Peer(id uint64) (PeerState, bool) {
 		s.SyncedHeaders = p.best.ref.Height
 	}
 	if p.presync != nil {
-		s.Presync, s.PresyncHeight = p.presync.State().String(), p.presync.PresyncHeight()
+		s.Presync, s.PresyncHeight, s.PresyncTime = p.presync.State().String(), p.presync.PresyncHeight(), p.presync.PresyncTime()
 	}
 	if !p.cs.timeout.IsZero() {
 		s.ChainSyncDeadline = p.cs.timeout.Unix()
