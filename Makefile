@@ -15,7 +15,11 @@ FUZZTIME  ?= 30s
 # Every fuzz target, as package:function.
 FUZZ      := ./protocol:FuzzDecode ./protocol:FuzzDecodeTx ./protocol:FuzzDecodeAddr \
              ./protocol:FuzzDecodeList ./protocol:FuzzDecodeFilter ./protocol:FuzzDecodeSmall \
-             ./protocol:FuzzParseHeader ./protocol:FuzzCompactSize ./transport:FuzzDeframe
+             ./protocol:FuzzParseHeader ./protocol:FuzzCompactSize ./transport:FuzzDeframe \
+             ./protocol/bip324:FuzzResponder ./protocol/bip324:FuzzEstablished \
+             ./protocol/bip324:FuzzParseContents ./transport/pcp:FuzzDecodeMapResponse \
+             ./actors/chain/headerstore:FuzzLoad ./actors/chain/headerchain/presync:FuzzProcessNextHeaders \
+             ./actors/connmgr/machine:FuzzSplitHostPortAsNet
 
 .PHONY: help build run test race bench fuzz lint demo tools clean loadtest sim
 

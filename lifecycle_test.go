@@ -16,30 +16,50 @@ import (
 // runningNode is the binary started in the background.
 type runningNode struct {
 	cmd  *exec.Cmd
-	done chan struct{}
+	done chan struct{} // closed once the process has exited
 }
 
-// startBinary starts the node on regtest, loopback, no seeds, with its data
-// in dir and its log also in dir/regtest/node.log; stdout and stderr go to
-// out (nil: discarded).
-func startBinary(t *testing.T, dir string, out *os.File, extra ...string) *runningNode {
+// regtestFlags run the node on regtest, on loopback (a free port), with
+// no seeds, no discovery and no debug endpoint, its data in dir.
+func regtestFlags(dir string) []string {
+	return []string{"-regtest", "-datadir=" + dir, "-bind=127.0.0.1:0", "-debugaddr=off",
+		"-dnsseed=0", "-fixedseeds=0", "-discover=0"}
+}
+
+// startProcess starts cmd, killed when the test ends. read, if not nil,
+// reads the process's output pipes: the process is waited for after it
+// returns.
+func startProcess(t *testing.T, cmd *exec.Cmd, read func()) *runningNode {
 	t.Helper()
-	args := append([]string{"-regtest", "-datadir=" + dir, "-bind=127.0.0.1:0", "-debugaddr=off",
-		"-dnsseed=0", "-fixedseeds=0", "-discover=0", "-logfile=node.log"}, extra...)
-	cmd := exec.Command(binary, args...)
-	if out != nil {
-		cmd.Stdout, cmd.Stderr = out, out
-	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	r := &runningNode{cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(r.done) }()
+	go func() {
+		if read != nil {
+			read()
+		}
+		_ = cmd.Wait()
+		close(r.done)
+	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-r.done
 	})
 	return r
+}
+
+// startBinary starts the node (regtestFlags) with its data in dir and its
+// log also in dir/regtest/node.log; stdout and stderr go to out (nil:
+// discarded).
+func startBinary(t *testing.T, dir string, out *os.File, extra ...string) *runningNode {
+	t.Helper()
+	args := append(append(regtestFlags(dir), "-logfile=node.log"), extra...)
+	cmd := exec.Command(binary, args...)
+	if out != nil {
+		cmd.Stdout, cmd.Stderr = out, out
+	}
+	return startProcess(t, cmd, nil)
 }
 
 func (r *runningNode) exited() bool {
@@ -51,15 +71,42 @@ func (r *runningNode) exited() bool {
 	}
 }
 
-// waitExit waits for the process to end and returns its exit code.
+// waitExit waits for the process to end and returns its exit code; the
+// deadline only bounds a hung test.
 func (r *runningNode) waitExit(t *testing.T) int {
 	t.Helper()
 	select {
 	case <-r.done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the node did not exit within 20s")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the node did not exit within 30s")
 	}
 	return r.cmd.ProcessState.ExitCode()
+}
+
+// terminate sends sig and fails the test unless the node then exits with
+// code 0.
+func (r *runningNode) terminate(t *testing.T, sig os.Signal) {
+	t.Helper()
+	r.signal(t, sig)
+	if code := r.waitExit(t); code != 0 {
+		t.Errorf("exit code %d after %v, want 0", code, sig)
+	}
+}
+
+// signal sends sig to the node.
+func (r *runningNode) signal(t *testing.T, sig os.Signal) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkCookieRemoved fails unless netDir holds no RPC cookie.
+func checkCookieRemoved(t *testing.T, netDir string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(netDir, rpc.CookieFile)); !os.IsNotExist(err) {
+		t.Errorf("cookie after the stop: %v, want it removed", err)
+	}
 }
 
 // waitLog waits until the file at path holds want (the node still
@@ -89,8 +136,7 @@ func TestSIGHUPReopensLogAndSIGTERMRemovesCookie(t *testing.T) {
 		t.Fatalf("no cookie in %s: %v", netDir, err)
 	}
 
-	code, stderr := runBinary(t, "-regtest", "-datadir="+dir, "-bind=127.0.0.2:0", "-debugaddr=off",
-		"-dnsseed=0", "-fixedseeds=0", "-discover=0")
+	code, stderr := runBinary(t, append(regtestFlags(dir), "-bind=127.0.0.2:0")...)
 	if code == 0 || !strings.Contains(stderr, "Cannot obtain a lock on directory "+netDir+". actornode is probably already running.") {
 		t.Errorf("second node on the same data directory: exit %d, stderr:\n%s", code, stderr)
 	}
@@ -98,24 +144,15 @@ func TestSIGHUPReopensLogAndSIGTERMRemovesCookie(t *testing.T) {
 	if err := os.Rename(logPath, logPath+".1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	r.signal(t, syscall.SIGHUP)
 	waitLog(t, r, logPath, "log file reopened")
 
-	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if code := r.waitExit(t); code != 0 {
-		t.Errorf("exit code %d after SIGTERM, want 0", code)
-	}
+	r.terminate(t, syscall.SIGTERM)
 	data, _ := os.ReadFile(logPath)
 	if !strings.Contains(string(data), "node stopped") {
 		t.Errorf("the reopened log has no 'node stopped':\n%s", data)
 	}
-	if _, err := os.Stat(filepath.Join(netDir, rpc.CookieFile)); !os.IsNotExist(err) {
-		t.Errorf("cookie after SIGTERM: %v, want it removed", err)
-	}
+	checkCookieRemoved(t, netDir)
 }
 
 // TestClosedOutputPipeDoesNotKill: with stdout and stderr a pipe nobody
@@ -133,17 +170,8 @@ func TestClosedOutputPipeDoesNotKill(t *testing.T) {
 	pw.Close()
 	waitLog(t, r, logPath, "node started")
 	// Each line now also goes to the closed pipe.
-	if err := r.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	r.signal(t, syscall.SIGHUP)
 	waitLog(t, r, logPath, "log file reopened")
-	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if code := r.waitExit(t); code != 0 {
-		t.Errorf("exit %v after SIGTERM, want 0", r.cmd.ProcessState)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "regtest", rpc.CookieFile)); !os.IsNotExist(err) {
-		t.Errorf("cookie after SIGTERM: %v, want it removed", err)
-	}
+	r.terminate(t, syscall.SIGTERM)
+	checkCookieRemoved(t, filepath.Join(dir, "regtest"))
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -97,49 +95,13 @@ func TestBadValuesNameTheKeyAndExit2(t *testing.T) {
 
 // TestRunServeDebugAndStopOnSignal runs the binary as make run does (on
 // regtest, loopback, no seeds), reads the actor tree from the debug endpoint
-// and stops it with SIGTERM.
+// and stops it with SIGTERM: it exits 0, having logged its stop in order
+// (stopBySignal).
 func TestRunServeDebugAndStopOnSignal(t *testing.T) {
-	dir := t.TempDir()
-	cmd := exec.Command(binary, "-config=config.yaml", "-regtest", "-datadir="+dir,
-		"-bind=127.0.0.1:0", "-debugaddr=127.0.0.1:0", "-dnsseed=0", "-fixedseeds=0", "-logformat=json")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill() }()
-
-	lines := make(chan map[string]any, 100)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var m map[string]any
-			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-				m = map[string]any{"unparsed": sc.Text()}
-			}
-			lines <- m
-		}
-	}()
-	var debugURL string
-	deadline := time.After(15 * time.Second)
-	for debugURL == "" {
-		select {
-		case m, ok := <-lines:
-			if !ok {
-				t.Fatal("node exited before it started")
-			}
-			if u, _ := m["unparsed"].(string); u != "" {
-				t.Errorf("log line is not JSON: %q", u)
-			}
-			if m["msg"] == "node started" {
-				debugURL, _ = m["debug"].(string)
-			}
-		case <-deadline:
-			t.Fatal("no 'node started' line within 15s")
-		}
+	n := startJSONNode(t, "-config=config.yaml", "-debugaddr=127.0.0.1:0")
+	debugURL, _ := n.waitLine(t, "node started")["debug"].(string)
+	if debugURL == "" {
+		t.Fatal("the 'node started' line has no debug URL")
 	}
 
 	resp, err := http.Get(debugURL + "actors")
@@ -157,26 +119,7 @@ func TestRunServeDebugAndStopOnSignal(t *testing.T) {
 		t.Errorf("actor tree has no path node/connmgr:\n%s", body)
 	}
 
-	start := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	for m := range lines {
-		if m["msg"] == "node stopped" {
-			stopped = true
-		}
-	}
-	err = cmd.Wait()
-	if err != nil {
-		t.Errorf("exit after SIGTERM: %v", err)
-	}
-	if !stopped {
-		t.Error("no 'node stopped' line")
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("stopping took %v, want at most 5s", d)
-	}
+	n.stopBySignal(t, syscall.SIGTERM)
 }
 
 // Like Core with a corrupt peers.dat, the node refuses to start over a
@@ -193,8 +136,7 @@ func TestCorruptAddressBookStopsTheNode(t *testing.T) {
 	if err := os.WriteFile(path, junk, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, stderr := runBinary(t, "-regtest", "-datadir="+dir, "-bind=127.0.0.1:0", "-debugaddr=off",
-		"-dnsseed=0", "-fixedseeds=0")
+	code, stderr := runBinary(t, regtestFlags(dir)...)
 	if code != 1 {
 		t.Errorf("exit code %d, want 1; stderr:\n%s", code, stderr)
 	}

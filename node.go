@@ -82,6 +82,35 @@ var demoNodes = []struct {
 	{"node3", "127.0.0.1:18503", "127.0.0.1:8343", "127.0.0.1:18502"},
 }
 
+// demoPingInterval is the demo's ping interval, shorter than Core's two
+// minutes so that the ping times show soon.
+const demoPingInterval = 10 * time.Second
+
+// demoConfig is the configuration of demo node i, its data under dir: on
+// loopback only, no seeds, and no port mapping (the demo must never touch
+// the router of the machine it runs on).
+func demoConfig(dir string, i int) node.Config {
+	d := demoNodes[i]
+	cfg := node.DefaultConfig()
+	cfg.Network = "regtest"
+	cfg.DataDir = filepath.Join(dir, d.name)
+	cfg.Bind = []string{d.listen}
+	cfg.DebugAddr = d.debug
+	cfg.DNSSeed = false
+	cfg.FixedSeeds = false
+	cfg.NATPMP = false
+	cfg.UPnP = false
+	cfg.PingInterval = demoPingInterval
+	// node3 reaches node1 through an automatic outbound slot, which
+	// requires NETWORK and WITNESS of the peer: the demo nodes claim them,
+	// though they serve no blocks past genesis.
+	cfg.RegtestServices = []string{"NETWORK", "WITNESS"}
+	if d.addnode != "" {
+		cfg.AddNode = []string{d.addnode}
+	}
+	return cfg
+}
+
 // runDemo runs three regtest nodes on loopback in one process until SIGINT.
 func runDemo(dir string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -94,23 +123,8 @@ func runDemo(dir string) error {
 			_ = nodes[i].Stop(context.Background())
 		}
 	}()
-	for _, d := range demoNodes {
-		cfg := node.DefaultConfig()
-		cfg.Network = "regtest"
-		cfg.DataDir = filepath.Join(dir, d.name)
-		cfg.Bind = []string{d.listen}
-		cfg.DebugAddr = d.debug
-		cfg.DNSSeed = false
-		cfg.FixedSeeds = false
-		cfg.PingInterval = 10 * time.Second
-		// node3 reaches node1 through an automatic outbound slot, which
-		// requires NETWORK and WITNESS of the peer: the demo nodes claim
-		// them, though they serve no blocks past genesis.
-		cfg.RegtestServices = []string{"NETWORK", "WITNESS"}
-		if d.addnode != "" {
-			cfg.AddNode = []string{d.addnode}
-		}
-		n, err := node.New(cfg, node.WithLogger(base.With(zap.String("node", d.name))))
+	for i, d := range demoNodes {
+		n, err := node.New(demoConfig(dir, i), node.WithLogger(base.With(zap.String("node", d.name))))
 		if err != nil {
 			return fmt.Errorf("demo %s: %w", d.name, err)
 		}

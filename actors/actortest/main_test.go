@@ -3,31 +3,19 @@ package actortest_test
 import (
 	"fmt"
 	"go/build"
-	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/actornode/actornode/actors/actortest"
 	"github.com/asynkron/protoactor-go/actor"
-	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) {
-	// The dead-letter log throttle of protoactor ends one interval after the
-	// last dead letter, possibly after the last test.
-	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
-}
+func TestMain(m *testing.M) { actortest.VerifyNoLeaks(m) }
 
 // newSystem returns an actor system that logs nothing.
-func newSystem(t *testing.T) *actor.ActorSystem {
-	t.Helper()
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.DiscardHandler)
-	}))
-	t.Cleanup(system.Shutdown)
-	return system
-}
+func newSystem(t *testing.T) *actor.ActorSystem { return actortest.NewSystem(t) }
 
 // fakeTB records failures instead of failing the test, so the failure paths
 // of expectations can be tested. Fatalf ends the calling goroutine, as the

@@ -185,9 +185,7 @@ func (a *netIO) started(ctx actor.Context) {
 // shutdown ends every connection and listener of this node.
 func (a *netIO) shutdown(ctx actor.Context) {
 	n := a.net
-	var local []*transport.Closed
-	var peers [][2]*actor.PID
-	var remote posts
+	var local, remote posts
 	n.mu.Lock()
 	if a.ep.stopped {
 		n.mu.Unlock()
@@ -204,17 +202,14 @@ func (a *netIO) shutdown(ctx actor.Context) {
 			continue
 		}
 		n.forgetHalfLocked(h)
-		local = append(local, &transport.Closed{Conn: id, Reason: transport.ErrStopped})
-		peers = append(peers, [2]*actor.PID{h.peer, h.owner})
+		local.closed(a.ep, &transport.Closed{Conn: id, Reason: transport.ErrStopped}, h.peer, h.owner)
 		if o := h.other; o.ep != a.ep && !o.closing {
 			o.closing = true
 			remote.toIO(o.ep, &netClosed{conn: o.id, reason: remoteClosedError(transport.ErrStopped), drain: true})
 		}
 	}
 	n.mu.Unlock()
-	for i, c := range local {
-		notifyClosed(ctx, c, peers[i][0], peers[i][1])
-	}
+	local.send()
 	remote.send()
 }
 
@@ -430,12 +425,23 @@ func (a *netIO) admitBacklog() {
 	ps.send()
 }
 
+// halfLocked returns conn's half, ok if there is one and it is this io's.
+// A connection of another node's io is foreign: using it violates the
+// contract, recorded here against op.
+func (a *netIO) halfLocked(op string, conn transport.ConnID) (h *half, ok, foreign bool) {
+	h, ok = a.net.halves[conn]
+	if ok && h.ep != a.ep {
+		a.net.violationLocked("%s %d: connection of another node's io", op, conn)
+		return nil, false, true
+	}
+	return h, ok, false
+}
+
 func (a *netIO) attach(ctx actor.Context, msg *transport.Attach) {
 	n := a.net
 	n.mu.Lock()
-	h, ok := n.halves[msg.Conn]
-	if ok && h.ep != a.ep {
-		n.violationLocked("attach %d: connection of another node's io", msg.Conn)
+	h, ok, foreign := a.halfLocked("attach", msg.Conn)
+	if foreign {
 		n.mu.Unlock()
 		return
 	}
@@ -461,9 +467,8 @@ func (a *netIO) send(ctx actor.Context, msg *transport.Send) {
 	var rcv *transport.Received
 	var ps posts
 	n.mu.Lock()
-	h, ok := n.halves[msg.Conn]
-	if ok && h.ep != a.ep {
-		n.violationLocked("send %d: connection of another node's io", msg.Conn)
+	h, ok, foreign := a.halfLocked("send", msg.Conn)
+	if foreign {
 		n.mu.Unlock()
 		return
 	}
@@ -629,15 +634,17 @@ func (a *netIO) frameLocked(h *half) (*transport.Received, posts) {
 // are to get.
 func (a *netIO) closedPostsLocked(h *half, reason error) posts {
 	a.net.forgetHalfLocked(h)
-	c := &transport.Closed{Conn: h.id, Reason: reason}
 	var ps posts
-	if h.peer != nil {
-		ps = append(ps, post{root: a.ep.root, pid: h.peer, msg: c})
-	}
-	if h.owner != nil && !h.owner.Equal(h.peer) {
-		ps = append(ps, post{root: a.ep.root, pid: h.owner, msg: c})
-	}
+	ps.closed(a.ep, &transport.Closed{Conn: h.id, Reason: reason}, h.peer, h.owner)
 	return ps
+}
+
+// closeHereLocked closes h on this io's initiative (a Close, the send
+// timeout): h stops reading, its peer and owner get Closed with reason, and
+// the other end gets an end of stream after what it holds.
+func (a *netIO) closeHereLocked(h *half, reason error) posts {
+	h.stopRead = true
+	return a.net.closeLocked(h, reason, remoteClosedError(reason), true)
 }
 
 // post sends rcv, if any, to peer.
@@ -654,11 +661,7 @@ func (a *netIO) close(ctx actor.Context, msg *transport.Close) {
 	}
 	n := a.net
 	n.mu.Lock()
-	h, ok := n.halves[msg.Conn]
-	if ok && h.ep != a.ep {
-		n.violationLocked("close %d: connection of another node's io", msg.Conn)
-		ok = false
-	}
+	h, ok, _ := a.halfLocked("close", msg.Conn)
 	if !ok {
 		a.stale++
 	} else {
@@ -678,8 +681,7 @@ func (a *netIO) close(ctx actor.Context, msg *transport.Close) {
 		n.mu.Unlock()
 		return
 	}
-	h.stopRead = true
-	ps := n.closeLocked(h, reason, remoteClosedError(reason), true)
+	ps := a.closeHereLocked(h, reason)
 	n.mu.Unlock()
 	ps.send()
 }
@@ -703,7 +705,9 @@ func (a *netIO) closed(ctx actor.Context, msg *netClosed) {
 	}
 	n.forgetHalfLocked(h)
 	n.mu.Unlock()
-	notifyClosed(ctx, &transport.Closed{Conn: msg.conn, Reason: msg.reason}, h.peer, h.owner)
+	var ps posts
+	ps.closed(a.ep, &transport.Closed{Conn: msg.conn, Reason: msg.reason}, h.peer, h.owner)
+	ps.send()
 }
 
 // drained ends the send pause of conn if its queue is back under the limit.
@@ -774,8 +778,7 @@ func (a *netIO) stallCheck(ctx actor.Context, msg *netStallCheck) {
 	}
 	a.sendTimeouts++
 	reason := fmt.Errorf("%w: %d bytes unread for %v", transport.ErrSendTimeout, queued, n.sendTimeout)
-	h.stopRead = true
-	ps := n.closeLocked(h, reason, remoteClosedError(reason), true)
+	ps := a.closeHereLocked(h, reason)
 	n.mu.Unlock()
 	ps.send()
 }
@@ -848,13 +851,14 @@ func (a *netIO) describe(ctx actor.Context, msg *inspect.Describe) {
 	})
 }
 
-// notifyClosed posts c to the connection's peer and owner, once to each PID.
-func notifyClosed(ctx actor.Context, c *transport.Closed, peer, owner *actor.PID) {
+// closed adds c for the connection's peer and owner, once to each PID,
+// sent from ep's io (whether or not it has stopped).
+func (ps *posts) closed(ep *endpoint, c *transport.Closed, peer, owner *actor.PID) {
 	if peer != nil {
-		ctx.Send(peer, c)
+		*ps = append(*ps, post{root: ep.root, pid: peer, msg: c})
 	}
 	if owner != nil && !owner.Equal(peer) {
-		ctx.Send(owner, c)
+		*ps = append(*ps, post{root: ep.root, pid: owner, msg: c})
 	}
 }
 

@@ -6,13 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-	"go.uber.org/zap/zaptest"
-
 	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/addrbook"
-	"github.com/actornode/actornode/actors/dispatcher"
-	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/protocol"
 )
 
@@ -25,16 +20,8 @@ import (
 // discouraged address is not stored, and a getaddr answer leaves out a
 // banned address the book held from before its ban.
 func TestEndToEndMisbehaviourAndBans(t *testing.T) {
-	params := mustNetwork(t, "regtest")
-	logger := zaptest.NewLogger(t)
-	system := newSystem(t)
-	network := actortest.NewNetwork(params.Magic)
-	parent := actortest.NewProbe(t, system)
-	defer parent.Stop()
-
-	io := parent.Spawn(network.Props(netip.MustParseAddr("127.0.0.1")))
-	disp := parent.Spawn(dispatcher.Props(dispatcher.WithLogger(logger.Named("dispatcher"))))
-	book := parent.Spawn(addrbook.Props(addrbook.Config{Network: params, Dispatcher: disp, Logger: logger.Named("addrbook")}))
+	e := newEndToEnd(t)
+	system, network, params, book, bind := e.system, e.network, e.params, e.book, e2eBind
 
 	full := protocol.SFNodeNetwork | protocol.SFNodeWitness
 	listener := actortest.ListenRemote(t, system, network, netip.MustParseAddrPort("8.8.8.8:18444"))
@@ -43,18 +30,7 @@ func TestEndToEndMisbehaviourAndBans(t *testing.T) {
 		{Services: full, Addr: listener.Addr().Addr(), Port: listener.Addr().Port()},
 		{Services: full, Addr: bannedBefore.Addr(), Port: bannedBefore.Port()},
 	}})
-
-	bind := netip.MustParseAddrPort("127.0.0.1:18444")
-	cm := parent.Spawn(Props(Config{
-		Network: params, Listen: true, Bind: []netip.AddrPort{bind}, MaxOutbound: 1,
-		IO: io, AddrBook: book, Dispatcher: disp,
-		PeerTemplate: peer.Config{Network: params, UserAgent: "/actornode-test:0.0.1/"},
-		PeerProps: func(c peer.Config) *actor.Props {
-			return peer.Props(c, peer.WithLogger(logger.Named("peer")))
-		},
-		Logger: logger.Named("connmgr"),
-	}))
-	waitListening(t, system, cm)
+	cm := e.startConnMgr(t)
 
 	// Two connections from 5.5.5.5; one sends an addr of 1001 entries.
 	bad1 := actortest.DialRemote(t, system, network, netip.MustParseAddrPort("5.5.5.5:40001"), bind)

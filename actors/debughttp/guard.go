@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/actornode/actornode/actors/internal/httplimit"
 )
 
 // guard admits a request only if it cannot come from a web page of another
@@ -64,20 +66,7 @@ func (g *guard) check(r *http.Request) (int, string) {
 
 // clientAllowed admits loopback and the debugallowip networks.
 func (g *guard) clientAllowed(remote string) bool {
-	ap, err := netip.ParseAddrPort(remote)
-	if err != nil {
-		return false
-	}
-	ip := ap.Addr().Unmap()
-	if ip.IsLoopback() {
-		return true
-	}
-	for _, p := range g.allowIP {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
+	return httplimit.ClientAllowed(remote, g.allowIP)
 }
 
 // hostAllowed admits a Host naming this endpoint: its port, and localhost, a

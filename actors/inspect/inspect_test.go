@@ -104,13 +104,9 @@ func TestAskTimesOut(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			start := time.Now()
 			_, err := Query(system.Root, tt.pid(), 50*time.Millisecond)
 			if !errors.Is(err, ErrTimeout) {
 				t.Fatalf("err = %v, want ErrTimeout", err)
-			}
-			if el := time.Since(start); el > 5*time.Second {
-				t.Fatalf("took %v", el)
 			}
 		})
 	}
@@ -138,11 +134,7 @@ func TestTree(t *testing.T) {
 		}},
 	}})
 
-	start := time.Now()
 	tree := Tree(system.Root, top, 2*time.Second)
-	if el := time.Since(start); el > 5*time.Second {
-		t.Fatalf("Tree took %v", el)
-	}
 
 	want := Node{Path: "node", Kind: "node", Summary: map[string]any{"name": "node"}, Children: []Node{
 		{Path: "node/connmgr", Parent: "node", Kind: "connmgr", Summary: map[string]any{"name": "connmgr"}, Children: []Node{

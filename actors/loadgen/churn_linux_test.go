@@ -18,10 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/actornode/actornode/actors/connmgr"
-	"github.com/actornode/actornode/actors/node"
+	"github.com/actornode/actornode/transport"
 )
 
 // Environment of the re-executed test process that makes the churn of
@@ -128,7 +126,7 @@ func TestAcceptChurnKeepsDescriptorsBounded(t *testing.T) {
 	}
 
 	// Once the churn's connections are gone, a real peer gets in.
-	eventually(t, "the churn's connections closed", func() bool { return ioStats(t, n).Inbound == 0 })
+	waitIO(t, n, "the churn's connections closed", func(s *transport.Stats) bool { return s.Inbound == 0 })
 	c, err := Dial(Target{Addr: target.Addr, Magic: target.Magic, Sources: 1}, 0)
 	if err != nil {
 		t.Fatalf("a peer after the churn: %v", err)
@@ -143,36 +141,6 @@ func TestAcceptChurnKeepsDescriptorsBounded(t *testing.T) {
 		}
 		return false
 	})
-}
-
-// startQuietNode runs a regtest node listening on 127.0.0.1 with
-// -maxconnections=maxConns, no outbound slots and no log: the
-// production path, where inbound connections' lives are not logged.
-func startQuietNode(t *testing.T, maxConns int) (*node.Node, Target) {
-	t.Helper()
-	cfg := node.DefaultConfig()
-	cfg.Network = "regtest"
-	cfg.DataDir = t.TempDir()
-	cfg.Bind = []string{"127.0.0.1:0"}
-	cfg.DNSSeed, cfg.FixedSeeds, cfg.Discover, cfg.NATPMP, cfg.UPnP = false, false, false, false, false
-	cfg.DebugAddr = "off"
-	cfg.MaxOutbound = 0
-	cfg.MaxConnections = maxConns
-	n, err := node.New(cfg, node.WithLogger(zap.NewNop()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if err := n.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop(context.Background()) })
-	addrs := n.ListenAddrs()
-	if len(addrs) == 0 {
-		t.Fatal("node not listening")
-	}
-	return n, Target{Addr: addrs[0], Magic: n.Params().Magic, Timeout: wait}
 }
 
 // openFDs counts the process's open descriptors (the directory handle

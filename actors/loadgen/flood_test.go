@@ -34,69 +34,35 @@ func (f floodFigures) rtt(q float64) time.Duration {
 	return percentile(slices.Clone(f.rtts), q)
 }
 
-// streamFor writes chunk to c over and over, without reading, for d (or
-// until the writes fail), counting the bytes written. With every > 0 it
-// writes one chunk per period at most, a fixed offered load.
-func streamFor(c *Conn, chunk []byte, d, every time.Duration, written *atomic.Int64) {
-	end := time.Now().Add(d)
-	var tick <-chan time.Time
-	if every > 0 {
-		t := time.NewTicker(every)
-		defer t.Stop()
-		tick = t.C
-	}
-	off := 0
-	for time.Now().Before(end) {
-		if tick != nil && off == 0 {
-			<-tick
-		}
-		c.SetDeadline(time.Now().Add(100 * time.Millisecond))
-		// A write cut by the deadline may have sent part of the chunk: go
-		// on from there, or the stream loses its framing.
-		n, err := c.nc.Write(chunk[off:])
-		off = (off + n) % len(chunk)
-		written.Add(int64(n))
-		var ne net.Error
-		if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
-			return
-		}
-	}
-}
-
 // measureFlood has one peer stream chunk at the node for d (one chunk per
 // period every, or as fast as it can when every is 0), never reading,
 // while another peer measures ping round trips (one every 2 ms) and the
 // process's memory is sampled every 50 ms. Every loop is bounded by d.
 func measureFlood(tb testing.TB, target Target, chunk []byte, d, every time.Duration) floodFigures {
 	tb.Helper()
-	honest, err := Dial(target, 1)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	honest, flooder := dialPair(tb, target)
 	defer honest.Close()
-	flooder, err := Dial(target, 2)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	defer flooder.Close()
 
 	var ms runtime.MemStats
 	debug.FreeOSMemory()
 	runtime.ReadMemStats(&ms)
-	heap0, rss0 := int64(ms.HeapInuse), mustRSS(tb)
+	heap0, rss0 := int64(ms.HeapInuse), rssKiB(tb)
 	var f floodFigures
 	var written atomic.Int64
 	var wg sync.WaitGroup
-	wg.Go(func() { streamFor(flooder, chunk, d, every, &written) })
 	end := time.Now().Add(d)
+	wg.Go(func() { stream{chunk: chunk, until: end, every: every}.writeTo(flooder, &written) })
 	wg.Go(func() {
+		sample := time.NewTicker(50 * time.Millisecond)
+		defer sample.Stop()
 		for time.Now().Before(end) {
 			runtime.ReadMemStats(&ms)
 			f.heapGrowth = max(f.heapGrowth, int64(ms.HeapInuse)-heap0)
 			if rss, err := readRSS(os.Getpid()); err == nil {
 				f.rssGrowth = max(f.rssGrowth, (rss-rss0)*1024)
 			}
-			time.Sleep(50 * time.Millisecond) // the sampling period, not a wait
+			<-sample.C
 		}
 	})
 	honest.SetDeadline(end.Add(wait))
@@ -106,43 +72,15 @@ func measureFlood(tb testing.TB, target Target, chunk []byte, d, every time.Dura
 	defer tick.Stop()
 	for i := 0; time.Now().Before(end); i++ {
 		<-tick.C
-		nonce := uint64(0xf100d0000 + i)
 		start := time.Now()
-		if err := honest.SendPing(nonce); err != nil {
-			tb.Fatal(err)
-		}
-		for {
-			cmd, payload, err := honest.Next()
-			if err != nil {
-				tb.Fatalf("round trip %d: %v", i, err)
-			}
-			if cmd == protocol.CmdPong && leUint64(payload) == nonce {
-				break
-			}
+		if err := pingPong(honest, uint64(0xf100d0000+i)); err != nil {
+			tb.Fatalf("round trip %d: %v", i, err)
 		}
 		f.rtts = append(f.rtts, time.Since(start))
 	}
 	wg.Wait()
 	f.written = written.Load()
 	return f
-}
-
-func mustRSS(tb testing.TB) int64 {
-	tb.Helper()
-	v, err := readRSS(os.Getpid())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return v
-}
-
-// unknownFlood is 64 KiB of empty frames of a command nobody knows.
-func unknownFlood(magic uint32) []byte {
-	var b []byte
-	for len(b) < 64<<10 {
-		b = protocol.AppendRawFrame(b, magic, "junk", nil)
-	}
-	return b
 }
 
 // BenchmarkUnknownCommandFlood measures, for one peer streaming empty
@@ -156,7 +94,7 @@ func BenchmarkUnknownCommandFlood(b *testing.B) {
 	_, target, _ := startNode(b, func(*node.Config, *transport.Config) {})
 	for b.Loop() {
 		// 64 KiB every 4 ms: 16 MiB/s, 700,000 frames a second.
-		f := measureFlood(b, target, unknownFlood(target.Magic), 5*time.Second, 4*time.Millisecond)
+		f := measureFlood(b, target, rawFlood(target.Magic, "junk"), 5*time.Second, 4*time.Millisecond)
 		b.ReportMetric(float64(f.heapGrowth)/(1<<20), "heap-MiB")
 		b.ReportMetric(float64(f.rssGrowth)/(1<<20), "rss-MiB")
 		b.ReportMetric(float64(f.written)/(1<<20), "flood-MiB")
@@ -175,16 +113,6 @@ func getDataGenesis(params protocol.Params, n int) []byte {
 	return protocol.AppendFrame(nil, params.Magic, &protocol.MsgGetData{InvList: invs}, protocol.ProtocolVersion)
 }
 
-// liveHeap is the heap in use after a collection that returns freed memory
-// to the system: what the process holds, not garbage waiting for the
-// collector.
-func liveHeap() int64 {
-	var ms runtime.MemStats
-	debug.FreeOSMemory()
-	runtime.ReadMemStats(&ms)
-	return int64(ms.HeapAlloc)
-}
-
 // TestGetDataFloodIsBounded: a peer sends fifteen getdata of 50,000
 // entries each for the genesis block and never reads. Each entry would be
 // a 309-byte block message, 230 MB in all: the node serves one block per
@@ -195,16 +123,7 @@ func liveHeap() int64 {
 func TestGetDataFloodIsBounded(t *testing.T) {
 	n, target, _ := startNode(t, func(*node.Config, *transport.Config) {})
 	const limits = transport.DefaultRecvLimit + transport.DefaultSendLimit
-	other, err := Dial(target, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	flooder, err := Dial(target, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer flooder.Close()
+	other, flooder := dialPair(t, target)
 	roundTrips(t, other, 10)
 
 	heapBefore, rssBefore := liveHeap(), rssKiB(t)
@@ -212,33 +131,9 @@ func TestGetDataFloodIsBounded(t *testing.T) {
 	done := make(chan struct{})
 	var sent atomic.Int64
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		for range 15 {
-			for off := 0; off < len(frame); {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				flooder.SetDeadline(time.Now().Add(200 * time.Millisecond))
-				w, err := flooder.nc.Write(frame[off:])
-				off += w
-				sent.Add(int64(w))
-				var ne net.Error
-				if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
-					return
-				}
-			}
-		}
-	})
+	wg.Go(func() { stream{chunk: frame, total: 15 * int64(len(frame)), done: done}.writeTo(flooder, &sent) })
 	defer func() { close(done); wg.Wait() }()
-	eventually(t, "the flooder paused both ways", func() bool {
-		s := ioStats(t, n)
-		return s.ReadsPaused == 1 && s.SendsPaused == 1
-	})
-	s1 := ioStats(t, n)
-	roundTrips(t, other, 50)
-	s2 := ioStats(t, n)
+	s1, s2 := pausedAcross(t, n, other, 50)
 	heapPeak, rssPeak := liveHeap(), rssKiB(t)
 	t.Logf("flooder sent %d of %d bytes; io read %d bytes, %d queued; live heap %d -> %d; rss %d -> %d KiB",
 		sent.Load(), 15*len(frame), s2.BytesRead, s2.BytesQueued, heapBefore, heapPeak, rssBefore, rssPeak)
@@ -270,24 +165,12 @@ func TestFloodOfUnprocessedMessagesIsBounded(t *testing.T) {
 		t.Run(cmd, func(t *testing.T) {
 			_, target, _ := startNode(t, func(*node.Config, *transport.Config) {})
 			const limits = transport.DefaultRecvLimit + transport.DefaultSendLimit
-			var chunk []byte
-			for len(chunk) < 64<<10 {
-				chunk = protocol.AppendRawFrame(chunk, target.Magic, cmd, nil)
-			}
-			other, err := Dial(target, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer other.Close()
-			flooder, err := Dial(target, 2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer flooder.Close()
+			other, flooder := dialPair(t, target)
 			heapBefore := liveHeap()
 			var written atomic.Int64
 			var wg sync.WaitGroup
-			wg.Go(func() { streamFor(flooder, chunk, 2*time.Second, 0, &written) })
+			end := time.Now().Add(2 * time.Second)
+			wg.Go(func() { stream{chunk: rawFlood(target.Magic, cmd), until: end}.writeTo(flooder, &written) })
 			roundTrips(t, other, 20)
 			heapDuring := liveHeap()
 			roundTrips(t, other, 20)

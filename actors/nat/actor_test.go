@@ -119,17 +119,10 @@ func TestActorFallsBackMapsRenewsAndDeletes(t *testing.T) {
 func TestActorSurvivesBackendPanic(t *testing.T) {
 	b := &fakeBackend{mapFunc: func(int, uint16, uint16) (portmap.Mapping, error) { panic("gateway library bug") }}
 	system, cm, pid := spawnNAT(t, nat.Config{UPnP: true}, nat.WithBackend(portmap.UPnP, b))
-	deadline := time.Now().Add(3 * time.Second)
-	for {
+	actortest.Eventually(t, 3*time.Second, "the panic recorded as a failure, the actor idle", func() bool {
 		st := status(t, system, pid)
-		if st.Failures == 1 && strings.Contains(st.LastError, "panic: gateway library bug") && st.State == "idle" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("status %+v", st)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return st.Failures == 1 && strings.Contains(st.LastError, "panic: gateway library bug") && st.State == "idle"
+	})
 	actortest.ExpectNone[*connmgr.SetLocalAddr](t, cm, 100*time.Millisecond)
 	// Nothing held: Stop ends the actor at once.
 	cm.Watch(pid)
@@ -177,10 +170,9 @@ func TestActorStopDeadline(t *testing.T) {
 		return status(t, system, pid).State == "requesting"
 	})
 	cm.Watch(pid)
-	start := time.Now()
 	system.Root.Send(pid, &nat.Stop{})
-	actortest.Expect[*actor.Terminated](t, cm, 3*time.Second)
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("stop took %v with a 200ms bound", d)
-	}
+	// The gateway call is still blocked (block closes when the test ends):
+	// the actor stopped without its answer. The wait is only a failure
+	// bound, far above the 200ms deadline.
+	actortest.Expect[*actor.Terminated](t, cm, 20*time.Second)
 }

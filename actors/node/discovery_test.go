@@ -147,17 +147,9 @@ func stats(t *testing.T, n *node.Node) *addrbook.Addrs {
 func TestAddressBookKeptAcrossRestarts(t *testing.T) {
 	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.MaxOutbound = 0 // nothing to dial: the addresses are made up
-	n, err := node.New(cfg, node.WithLogger(zaptest.NewLogger(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := n.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	n := startNode(t, cfg, node.WithLogger(zaptest.NewLogger(t)))
 	addToBook(t, n, "1.2.3.4:18444", "5.6.7.8:18444")
-	if err := n.Stop(ctx); err != nil {
+	if err := n.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(cfg.DataDirOrDefault(), addrbook.FileName)); err != nil {

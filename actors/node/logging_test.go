@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -11,22 +12,49 @@ import (
 	"github.com/actornode/actornode/actors/node"
 )
 
-// syncBuffer is a bytes.Buffer safe for the logger's writes.
-type syncBuffer struct {
+// logBuffer is a node's JSON log, read while the node writes it.
+type logBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *logBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// logger is a node logger writing JSON into b, as -logformat=json does,
+// with the debug categories given (-debug=...).
+func (b *logBuffer) logger(debug ...string) *zap.Logger {
+	cats := &node.DebugCategories{}
+	cats.Set(debug)
+	return node.NewLogger("json", b, cats)
+}
+
+// lines returns the lines logged with message msg.
+func (b *logBuffer) lines(t *testing.T, msg string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func guess(l *zap.Logger, i int) {
@@ -36,10 +64,8 @@ func guess(l *zap.Logger, i int) {
 // The node's logger lets one line of code write about 1 MiB per hour, as
 // Core's, then says it drops the rest; debug lines pass.
 func TestNodeLoggerRateLimitsEachSourceLine(t *testing.T) {
-	var out syncBuffer
-	debug := &node.DebugCategories{}
-	debug.Set([]string{"net"})
-	log := node.NewLogger("json", &out, debug).Named(node.CategoryNode)
+	var out logBuffer
+	log := out.logger("net").Named(node.CategoryNode)
 	const n = 20000 // about 2.4 MB of lines
 	for i := range n {
 		guess(log, i)
@@ -55,7 +81,7 @@ func TestNodeLoggerRateLimitsEachSourceLine(t *testing.T) {
 	if c := strings.Count(text, "excessive logging from"); c != 1 {
 		t.Fatalf("%d suppression notes, want 1", c)
 	}
-	netLog := node.NewLogger("json", &out, debug).Named(node.CategoryNet)
+	netLog := out.logger("net").Named(node.CategoryNet)
 	for i := range 100 {
 		netLog.Debug("peer message", zap.Int("i", i))
 	}

@@ -75,15 +75,7 @@ func TestRPCConfigKeys(t *testing.T) {
 func TestLogFileGetsTheLog(t *testing.T) {
 	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.LogFile = filepath.Join(t.TempDir(), "actornode.log")
-	n, err := node.New(cfg) // builds its own logger, to stderr and the file
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := n.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	n := startNode(t, cfg) // builds its own logger, to stderr and the file
 	if err := n.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -162,10 +162,9 @@ type peer struct {
 	lastSend, lastRecv     int64
 	bytesSent, bytesRecv   uint64
 	sentPerMsg, recvPerMsg cmdBytes
-	// dbg says debug lines are logged (see debug); paused is set between
-	// SendPaused and SendResumed; closing once we sent io a Close; closed
-	// once io said Closed.
-	dbg, paused, closing, closed bool
+	// dbg says debug lines are logged (see debug); closing once we sent io
+	// a Close; closed once io said Closed.
+	dbg, closing, closed bool
 }
 
 // rareState is the part of a peer's state that most peers never need: an
@@ -175,22 +174,11 @@ type rareState struct {
 	// logging is on (see logger): a derived zap logger holds about a
 	// kilobyte, more than the rest of an idle peer.
 	log *zap.Logger
-	// queued holds the batches that arrived while the peer was blocked
-	// (see blocked), still unacknowledged, so that io's receive limit
-	// stops reading the socket; next is the first frame of queued[0] not
-	// yet processed (a batch can stop in the middle).
-	queued []*transport.Received
-	next   int
-	// inFlight and inFlightCost count the messages forwarded to handlers
-	// and not yet handled (dispatcher.Handled), and what they cost (see
-	// forwardCost): Core's m_msg_process_queue_size, for messages past
-	// the peer.
-	inFlight, inFlightCost int
-	// conts is the work handlers left for later (dispatcher.Deliver's
-	// Continue), delivered one at a time while sending is not paused;
-	// cont is the one in flight. Core's per-peer getdata queue.
-	conts []continuation
-	cont  *dispatcher.Deliver
+	// flow decides when the peer processes what it received and when it
+	// holds it (sending paused, too much in flight at the handlers, work
+	// left for later), and keeps the batches held and the work left for
+	// later: machine.Flow.
+	flow machine.Flow[*transport.Received, continuation]
 	// decodeErrors counts frames of known commands that failed to decode;
 	// undelivered counts forwards dropped for want of a dispatcher;
 	// unexpected counts actor messages of unknown types (nil until one).
@@ -198,48 +186,25 @@ type rareState struct {
 	unexpected                map[string]uint64
 }
 
-// continuation is work a handler left for later: Msg goes back to
-// Handler, costing what the message it came from cost.
+// continuation is work a handler left for later (Core's per-peer getdata
+// queue): d goes back to handler, costing what the message it came from
+// cost.
 type continuation struct {
 	handler *actor.PID
-	msg     protocol.Message
-	cost    int
+	d       *dispatcher.Deliver
 }
 
-// Bounds on the messages a peer has forwarded and that are not yet
-// handled. Past either, the peer stops processing what it receives until
-// handlers catch up; io then stops reading the socket at its receive
-// limit. So one peer has at most maxInFlight messages waiting at the
-// dispatcher and its handlers, and cannot starve the others that share
-// them, as Core's message handler takes one message per peer in turn.
-const (
-	// maxInFlight is the most messages in flight (at least one is
-	// always allowed).
-	maxInFlight = 8
-	// maxInFlightCost is the most bytes of them, counted as their frames
-	// were plus transport.MessageOverhead each: Core's receive flood size
-	// (transport.DefaultRecvLimit) counts them until processed; we count
-	// io's part and ours apart, each bounded.
-	maxInFlightCost = 1_000_000
-)
-
 // forwardCost is what a forwarded message of payload bytes counts in
-// inFlightCost.
+// flight (machine.MaxInFlightCost).
 func forwardCost(payload int) int {
 	return protocol.HeaderSize + payload + transport.MessageOverhead
 }
 
-// blocked reports whether the peer must not process more of what it
-// received: sending is paused (Core's ProcessMessages returns at once on
-// fPauseSend), a handler's work left for later is pending (Core serves a
-// non-empty getdata queue before it polls another message), or too much
-// is in flight at the handlers.
-func (p *peer) blocked() bool {
-	if p.paused {
-		return true
-	}
+// hold reports whether the peer must stop before the next frame of the
+// batch in hand (machine.Flow.Hold).
+func (p *peer) hold() bool {
 	r := p.rare
-	return r != nil && (r.cont != nil || len(r.conts) > 0 || r.inFlight >= maxInFlight || r.inFlightCost >= maxInFlightCost)
+	return r != nil && r.flow.Hold()
 }
 
 // extra returns the peer's rare state, made at the first need.
@@ -328,7 +293,7 @@ func (p *peer) Receive(ctx actor.Context) {
 	case *dispatcher.Handled:
 		p.handled(ctx, msg)
 	case *transport.SendPaused:
-		p.paused = true
+		p.extra().flow.SendPaused()
 	case *transport.SendResumed:
 		p.resumed(ctx)
 	case *transport.Closed:
@@ -377,59 +342,49 @@ func (p *peer) started(ctx actor.Context) {
 	p.flush(ctx, now, nil, p.m.Start(now, buf[:0]))
 }
 
-// received handles one batch of frames from io, or queues it while the
-// peer is blocked. Every batch is acknowledged exactly once.
+// received handles one batch of frames from io, or leaves it held while
+// the flow says so. Every batch is acknowledged exactly once.
 func (p *peer) received(ctx actor.Context, rcv *transport.Received) {
 	if rcv.Conn != p.conn {
 		p.logger().Debug("batch for another connection", zap.Uint64("conn", uint64(rcv.Conn)))
 		ctx.Send(p.c.cfg.IO, &transport.Send{Conn: rcv.Conn, Ack: rcv})
 		return
 	}
-	if p.closed {
-		p.process(ctx, rcv, 0) // counted, dropped and acknowledged
-		return
-	}
-	if p.blocked() || (p.rare != nil && len(p.rare.queued) > 0) {
-		r := p.extra()
-		r.queued = append(r.queued, rcv)
+	if r := p.rare; r != nil && !r.flow.Arrived(rcv) {
 		return
 	}
 	if next, acked := p.process(ctx, rcv, 0); !acked {
-		r := p.extra()
-		r.queued = append(r.queued, rcv)
-		r.next = next
+		p.rare.flow.Stopped(rcv, next)
 	}
 }
 
-// pump goes on with what waits while the peer is no longer blocked: the
-// handlers' work left for later first, then the queued batches.
+// pump carries out what the flow says once the peer may be unblocked: the
+// handlers' work left for later first, then the held batches.
 func (p *peer) pump(ctx actor.Context) {
 	r := p.rare
-	if r == nil || p.closed {
+	if r == nil {
 		return
 	}
-	for !p.paused {
-		if r.cont == nil && len(r.conts) > 0 {
-			p.deliverContinuation(ctx)
-			continue
-		}
-		if p.blocked() || len(r.queued) == 0 {
+	for {
+		a := r.flow.Next()
+		switch a.Step {
+		case machine.Serve:
+			ctx.Send(a.Cont.handler, a.Cont.d)
+		case machine.Resume:
+			next, acked := p.process(ctx, a.Batch, a.First)
+			if !acked {
+				r.flow.Stopped(a.Batch, next)
+				return
+			}
+			r.flow.Finished()
+		default:
 			return
-		}
-		next, acked := p.process(ctx, r.queued[0], r.next)
-		if r.next = next; !acked {
-			return
-		}
-		r.queued[0] = nil
-		r.queued, r.next = r.queued[1:], 0
-		if len(r.queued) == 0 {
-			r.queued = nil
 		}
 	}
 }
 
 // process decodes and handles the frames of rcv from the first-th on. It
-// stops before a frame when the peer is blocked, sending the replies so far
+// stops before a frame when the flow holds, sending the replies so far
 // and returning the index of that frame; otherwise it acknowledges rcv with
 // one Send carrying all replies (rcv is then io's again: not to be
 // touched) and reports acked.
@@ -454,7 +409,7 @@ func (p *peer) process(ctx actor.Context, rcv *transport.Received, first int) (n
 	// order, so that a batch of thousands of pings needs no more than the
 	// stack buffer.
 	for i := first; i < len(rcv.Frames); i++ {
-		if i > first && p.blocked() && !p.closed {
+		if i > first && p.hold() {
 			p.report(&t)
 			p.send(ctx, nil, data, reason)
 			p.reportMisbehaved(ctx, &t)
@@ -741,8 +696,7 @@ func (p *peer) forward(ctx actor.Context, msg protocol.Message, cost int) {
 		r.undelivered++
 		return
 	}
-	r.inFlight++
-	r.inFlightCost += cost
+	r.flow.Forwarded(cost)
 	ctx.Send(p.c.cfg.Dispatcher, &dispatcher.Deliver{From: p.sender(ctx), Msg: msg, Cost: cost})
 }
 
@@ -751,41 +705,22 @@ func (p *peer) sender(ctx actor.Context) dispatcher.Sender {
 }
 
 // handled takes back what a handler is done with, keeps the work it left
-// for later, and goes on with what waits.
+// for later while the connection lives, and goes on with what waits.
 func (p *peer) handled(ctx actor.Context, h *dispatcher.Handled) {
 	r := p.extra()
 	if h.Last && h.Deliver != nil {
-		r.inFlight = max(r.inFlight-1, 0)
-		r.inFlightCost = max(r.inFlightCost-h.Deliver.Cost, 0)
-		if h.Deliver == r.cont {
-			r.cont = nil
-		}
+		c, serving := r.flow.Serving()
+		r.flow.Done(h.Deliver.Cost, serving && c.d == h.Deliver)
 	}
 	if h.Next != nil && h.Handler != nil && !p.closed && !p.closing && p.m.Phase() != machine.PhaseClosed {
 		cost := 0
 		if h.Deliver != nil {
 			cost = h.Deliver.Cost
 		}
-		r.conts = append(r.conts, continuation{handler: h.Handler, msg: h.Next, cost: cost})
+		d := &dispatcher.Deliver{From: p.sender(ctx), Msg: h.Next, Cost: cost}
+		r.flow.Continue(continuation{handler: h.Handler, d: d}, cost)
 	}
 	p.pump(ctx)
-}
-
-// deliverContinuation sends the first piece of work left for later back
-// to its handler.
-func (p *peer) deliverContinuation(ctx actor.Context) {
-	r := p.rare
-	c := r.conts[0]
-	r.conts[0] = continuation{}
-	r.conts = r.conts[1:]
-	if len(r.conts) == 0 {
-		r.conts = nil
-	}
-	d := &dispatcher.Deliver{From: p.sender(ctx), Msg: c.msg, Cost: c.cost}
-	r.cont = d
-	r.inFlight++
-	r.inFlightCost += c.cost
-	ctx.Send(c.handler, d)
 }
 
 func (p *peer) wake(ctx actor.Context) {
@@ -832,8 +767,10 @@ func (p *peer) announceBlocks(ctx actor.Context, msg *AnnounceBlocks) {
 }
 
 func (p *peer) resumed(ctx actor.Context) {
-	p.paused = false
-	p.pump(ctx)
+	if r := p.rare; r != nil {
+		r.flow.SendResumed()
+		p.pump(ctx)
+	}
 }
 
 func (p *peer) disconnect(ctx actor.Context, msg *Disconnect) {
@@ -901,17 +838,12 @@ func (p *peer) stopping(ctx actor.Context) {
 	p.ackQueued(ctx)
 }
 
-// ackQueued acknowledges the batches queued while sending was paused,
+// ackQueued ends the flow and acknowledges the batches it held,
 // unprocessed: the connection is gone.
 func (p *peer) ackQueued(ctx actor.Context) {
-	if p.rare == nil {
-		return
-	}
-	for _, rcv := range p.rare.queued {
+	for _, rcv := range p.extra().flow.End() {
 		ctx.Send(p.c.cfg.IO, &transport.Send{Conn: p.conn, Ack: rcv})
 	}
-	p.rare.queued, p.rare.next = nil, 0
-	p.rare.conts, p.rare.cont = nil, nil
 }
 
 // pingNow sends a ping ahead of the interval (Core's ping RPC).
@@ -981,7 +913,7 @@ func (p *peer) describe(ctx actor.Context, msg *inspect.Describe) {
 		"addr":      p.m.RemoteAddr().String(),
 		"inbound":   p.m.Inbound(),
 		"handshake": st.Phase.String(),
-		"paused":    p.paused,
+		"paused":    p.rare != nil && p.rare.flow.Paused(),
 		"ping_ms":   float64(st.LastPing) / float64(time.Millisecond),
 		"bytes_in":  p.bytesRecv,
 		"bytes_out": p.bytesSent,
@@ -997,9 +929,9 @@ func (p *peer) describe(ctx actor.Context, msg *inspect.Describe) {
 		if r.decodeErrors > 0 {
 			summary["decode_errors"] = r.decodeErrors
 		}
-		if r.inFlight > 0 || len(r.queued) > 0 {
-			summary["in_flight"] = r.inFlight
-			summary["queued_batches"] = len(r.queued)
+		if n, held := r.flow.InFlight(), r.flow.HeldBatches(); n > 0 || held > 0 {
+			summary["in_flight"] = n
+			summary["queued_batches"] = held
 		}
 	}
 	ctx.Send(msg.ReplyTo, &inspect.Description{Self: ctx.Self(), Kind: "peer", Summary: summary})

@@ -83,7 +83,9 @@
 // being served per pass) is handed back to its handler only while sending
 // is not paused. So what one peer can make the node hold is bounded by the
 // receive limit, the send limit and the bound in flight, and one peer
-// keeps at most 8 messages in the queues it shares with the others.
+// keeps at most 8 messages in the queues it shares with the others. These
+// rules are machine.Flow's, tested without an actor; the actor feeds it
+// (batches, forwards, Handled, pause and resume) and carries out its steps.
 //
 // # Using it
 //

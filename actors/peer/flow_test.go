@@ -6,6 +6,7 @@ import (
 	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/peer/machine"
 	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )
@@ -14,7 +15,7 @@ func invOf(b byte) *protocol.MsgInv {
 	return &protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeBlock, Hash: protocol.Hash{b}}}}
 }
 
-// A peer forwards at most maxInFlight messages its handlers have not
+// A peer forwards at most machine.MaxInFlight messages its handlers have not
 // finished; past that it processes nothing more of what it received and
 // leaves the batch unacknowledged (so io stops reading at its limit), and
 // goes on as handlers report done.
@@ -24,13 +25,13 @@ func TestInFlightBoundHoldsTheBatch(t *testing.T) {
 	h.handshakeOutbound()
 
 	var msgs []protocol.Message
-	for i := range maxInFlight + 2 {
+	for i := range machine.MaxInFlight + 2 {
 		msgs = append(msgs, invOf(byte(i)))
 	}
 	msgs = append(msgs, &protocol.MsgPing{Nonce: 77})
 	rcv := h.post(msgs...)
 	var got []*dispatcher.Deliver
-	for range maxInFlight {
+	for range machine.MaxInFlight {
 		got = append(got, expect[*dispatcher.Deliver](t, h.disp))
 	}
 	h.info() // the batch is in hand, and held
@@ -39,7 +40,7 @@ func TestInFlightBoundHoldsTheBatch(t *testing.T) {
 
 	got[0].Done(h.system.Root)
 	d := expect[*dispatcher.Deliver](t, h.disp)
-	if inv := d.Msg.(*protocol.MsgInv); inv.InvList[0].Hash != (protocol.Hash{maxInFlight}) {
+	if inv := d.Msg.(*protocol.MsgInv); inv.InvList[0].Hash != (protocol.Hash{machine.MaxInFlight}) {
 		t.Fatalf("forwarded %v next", inv.InvList[0].Hash)
 	}
 	got = append(got[1:], d)

@@ -270,20 +270,7 @@ func (s *Server) removeCookie() {
 // allowed reports whether a client at remote may call: loopback always,
 // else an -rpcallowip network.
 func (s *Server) allowed(remote string) bool {
-	ap, err := netip.ParseAddrPort(remote)
-	if err != nil {
-		return false
-	}
-	ip := ap.Addr().Unmap()
-	if ip.IsLoopback() {
-		return true
-	}
-	for _, p := range s.cfg.AllowIP {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
+	return httplimit.ClientAllowed(remote, s.cfg.AllowIP)
 }
 
 // request is one JSON-RPC call.

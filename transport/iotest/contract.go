@@ -76,11 +76,7 @@ func testFramesBothWays(t *testing.T, newIO NewIO) {
 	for i := range n {
 		r.send(p.out, seqFrame(nil, "ping", uint32(i), 8+i))
 	}
-	var all []byte
-	for i := range n {
-		all = seqFrame(all, "pong", uint32(i), 8)
-	}
-	r.send(p.in, all)
+	r.send(p.in, seqFrames("pong", n, 8))
 	got := p.inRec.waitFrames(p.in, n)
 	for i, f := range got {
 		if f.Command != "ping" || len(f.Payload) != 8+i || binary.LittleEndian.Uint32(f.Payload) != uint32(i) {
@@ -218,14 +214,7 @@ func testFatalHeader(t *testing.T, newIO NewIO, bad []byte, want error) {
 	}
 	r.owner.closedOf(p.out)
 	// Only the frame before the bad header was delivered, before Closed.
-	msgs := p.inRec.snapshot()
-	checkSeq(t, framesOf(msgs, p.in), "ping", 1, 8)
-	if n := len(framesOf(msgs, p.in)); n != 1 {
-		t.Fatalf("%d frames delivered, want the 1 before the bad header", n)
-	}
-	if _, last := msgs[len(msgs)-1].(*transport.Closed); !last {
-		t.Fatalf("Closed is not the last message: %s", describe(msgs))
-	}
+	p.inRec.checkDeliveredThenClosed(t, p.in, "ping", 1, 1, 8)
 	if s := r.owner.statsUntil("no connections", func(s *transport.Stats) bool { return s.Conns == 0 }); s.Listeners != 1 {
 		t.Fatalf("Listeners %d, want 1", s.Listeners)
 	}
@@ -243,11 +232,7 @@ func testReceivePause(t *testing.T, newIO NewIO) {
 	)
 	r := newRig(t, newIO, limits{recv: recvLimit})
 	p := r.pair(true, false)
-	var data []byte
-	for i := range n {
-		data = seqFrame(data, "tx", uint32(i), size)
-	}
-	r.send(p.out, data)
+	r.send(p.out, seqFrames("tx", n, size))
 	s := r.owner.statsUntil("reads paused", func(s *transport.Stats) bool { return s.ReadsPaused == 1 })
 	if s.InFlight == 0 {
 		t.Fatalf("reads paused with nothing in flight: %+v", s)
@@ -356,9 +341,7 @@ func testSendTimeout(t *testing.T, newIO NewIO) {
 	// 16 MB: more than the socket buffers between the ends hold, so the
 	// queue stops draining once they are full.
 	const n, size = 512, 32 << 10
-	for i := range n {
-		r.send(p.out, seqFrame(nil, "block", uint32(i), size))
-	}
+	r.sendEach(p.out, "block", n, size)
 	if c := p.outRec.closedOf(p.out); !errors.Is(c.Reason, transport.ErrSendTimeout) {
 		t.Fatalf("peer: reason %v, want ErrSendTimeout", c.Reason)
 	}
@@ -379,9 +362,7 @@ func testSendPauseBeforeAttach(t *testing.T, newIO NewIO) {
 	d, a := r.connect(1)
 	// 16 MB with neither end attached: nothing reads the accepted end.
 	const n, size = 512, 32 << 10
-	for i := range n {
-		r.send(d.Conn, seqFrame(nil, "block", uint32(i), size))
-	}
+	r.sendEach(d.Conn, "block", n, size)
 	r.owner.statsUntil("the dialed end's sending paused", func(s *transport.Stats) bool { return s.SendsPaused == 1 })
 	out := newRecorder(t, r.sys, r.io, true)
 	r.attach(d.Conn, out)
@@ -402,9 +383,7 @@ func testCloseFlushes(t *testing.T, newIO NewIO) {
 	r := newRig(t, newIO, limits{})
 	p := r.pair(true, true)
 	const n, size = 64, 64 << 10 // 4 MB: more than one write takes
-	for i := range n {
-		r.send(p.out, seqFrame(nil, "block", uint32(i), size))
-	}
+	r.sendEach(p.out, "block", n, size)
 	r.close(p.out, errTest)
 	if c := p.outRec.closedOf(p.out); !errors.Is(c.Reason, errTest) {
 		t.Fatalf("closing end's peer: reason %v, want %v", c.Reason, errTest)
@@ -416,14 +395,7 @@ func testCloseFlushes(t *testing.T, newIO NewIO) {
 	if !errors.Is(c.Reason, io.EOF) {
 		t.Fatalf("other end: reason %v, want io.EOF", c.Reason)
 	}
-	msgs := p.inRec.snapshot()
-	checkSeq(t, framesOf(msgs, p.in), "block", 0, size)
-	if got := len(framesOf(msgs, p.in)); got != n {
-		t.Fatalf("other end got %d frames before Closed, want %d", got, n)
-	}
-	if _, last := msgs[len(msgs)-1].(*transport.Closed); !last {
-		t.Fatalf("Closed is not the last message: %s", describe(msgs))
-	}
+	p.inRec.checkDeliveredThenClosed(t, p.in, "block", 0, n, size)
 	if c := r.owner.closedOf(p.in); !errors.Is(c.Reason, io.EOF) {
 		t.Fatalf("other end's owner: reason %v, want io.EOF", c.Reason)
 	}
@@ -448,47 +420,43 @@ func testCloseNoReason(t *testing.T, newIO NewIO) {
 // reading is paused at the receive limit, the input still held is
 // delivered, once acknowledgements resume reading, before Closed.
 func testRemoteCloseWhilePaused(t *testing.T, newIO NewIO) {
-	const (
-		recvLimit = 8 << 10
-		size      = 1000
-		n         = 100 // 100 KB: within loopback socket buffers
-	)
-	r := newRig(t, newIO, limits{recv: recvLimit})
-	p := r.pair(true, false)
-	var data []byte
-	for i := range n {
-		data = seqFrame(data, "tx", uint32(i), size)
-	}
-	r.send(p.out, data)
-	r.close(p.out, errTest)
-	p.outRec.closedOf(p.out)
-	r.owner.statsUntil("reads paused", func(s *transport.Stats) bool { return s.ReadsPaused == 1 })
+	_, p := heldAfterRemoteClose(t, newIO)
 	p.inRec.ackHeld(true)
 	c := p.inRec.closedOf(p.in)
 	if !errors.Is(c.Reason, io.EOF) {
 		t.Fatalf("reason %v, want io.EOF", c.Reason)
 	}
-	msgs := p.inRec.snapshot()
-	if got := len(framesOf(msgs, p.in)); got != n {
-		t.Fatalf("%d frames delivered before Closed, want %d", got, n)
-	}
-	checkSeq(t, framesOf(msgs, p.in), "tx", 0, size)
+	p.inRec.checkDeliveredThenClosed(t, p.in, "tx", 0, heldFrames, heldSize)
+}
+
+// Shape of heldAfterRemoteClose: 100 KB, within loopback socket buffers,
+// many times the receive limit.
+const (
+	heldRecvLimit = 8 << 10
+	heldSize      = 1000
+	heldFrames    = 100
+)
+
+// heldAfterRemoteClose is a pair whose accepted end's peer does not
+// acknowledge: the dialed end sends heldFrames tx frames of heldSize and
+// closes, and the accepted end's reading pauses at heldRecvLimit with the
+// rest of them unread.
+func heldAfterRemoteClose(t *testing.T, newIO NewIO) (*rig, *pair) {
+	t.Helper()
+	r := newRig(t, newIO, limits{recv: heldRecvLimit})
+	p := r.pair(true, false)
+	r.send(p.out, seqFrames("tx", heldFrames, heldSize))
+	r.close(p.out, errTest)
+	p.outRec.closedOf(p.out)
+	r.owner.statsUntil("reads paused", func(s *transport.Stats) bool { return s.ReadsPaused == 1 })
+	return r, p
 }
 
 // testCloseWhileHeld: a Close of a connection whose reading is paused,
 // after the remote closed, closes it at once with the Close's reason: what
 // was held is dropped, as closing a socket drops what it did not read.
 func testCloseWhileHeld(t *testing.T, newIO NewIO) {
-	r := newRig(t, newIO, limits{recv: 8 << 10})
-	p := r.pair(true, false)
-	var data []byte
-	for i := range 100 {
-		data = seqFrame(data, "tx", uint32(i), 1000)
-	}
-	r.send(p.out, data)
-	r.close(p.out, errTest)
-	p.outRec.closedOf(p.out)
-	r.owner.statsUntil("reads paused", func(s *transport.Stats) bool { return s.ReadsPaused == 1 })
+	r, p := heldAfterRemoteClose(t, newIO)
 	errHere := errors.New("iotest: closed while paused")
 	r.close(p.in, errHere)
 	if c := p.inRec.closedOf(p.in); !errors.Is(c.Reason, errHere) {
@@ -562,10 +530,7 @@ func testStats(t *testing.T, newIO NewIO) {
 		t.Fatalf("fresh io: %+v", s)
 	}
 	p := r.pair(true, false)
-	var data []byte
-	for i := range 10 {
-		data = seqFrame(data, "ping", uint32(i), 8)
-	}
+	data := seqFrames("ping", 10, 8)
 	wire := uint64(len(data))
 	r.send(p.out, data)
 	r.send(p.in, seqFrame(nil, "pong", 1, 8))

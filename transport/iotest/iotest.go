@@ -182,6 +182,24 @@ func seqFrame(dst []byte, cmd string, seq uint32, n int) []byte {
 	return protocol.AppendRawFrame(dst, Magic, cmd, payload)
 }
 
+// seqFrames is n seq frames of cmd, seq 0 to n-1, each of size bytes, in
+// one buffer.
+func seqFrames(cmd string, n, size int) []byte {
+	var b []byte
+	for i := range n {
+		b = seqFrame(b, cmd, uint32(i), size)
+	}
+	return b
+}
+
+// sendEach sends n seq frames of cmd, seq 0 to n-1, each of size bytes, on
+// c: one Send a frame.
+func (r *rig) sendEach(c transport.ConnID, cmd string, n, size int) {
+	for i := range n {
+		r.send(c, seqFrame(nil, cmd, uint32(i), size))
+	}
+}
+
 // checkSeq fails unless frames are seq frames first, first+1, ... of size n.
 func checkSeq(t *testing.T, frames []transport.Frame, cmd string, first uint32, n int) {
 	t.Helper()

@@ -231,3 +231,19 @@ func (r *recorder) statsUntil(what string, cond func(*transport.Stats) bool) *tr
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// checkDeliveredThenClosed fails unless what r recorded for conn is n seq
+// frames of cmd (first, first+1, ...) of size bytes, with Closed the last
+// message recorded: call it once r has conn's Closed.
+func (r *recorder) checkDeliveredThenClosed(t *testing.T, conn transport.ConnID, cmd string, first uint32, n, size int) {
+	t.Helper()
+	msgs := r.snapshot()
+	frames := framesOf(msgs, conn)
+	if len(frames) != n {
+		t.Fatalf("%d frames delivered before Closed, want %d", len(frames), n)
+	}
+	checkSeq(t, frames, cmd, first, size)
+	if _, last := msgs[len(msgs)-1].(*transport.Closed); !last {
+		t.Fatalf("Closed is not the last message: %s", describe(msgs))
+	}
+}

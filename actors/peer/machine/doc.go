@@ -11,9 +11,12 @@
 // is decoded, whether it will be used at all (Core's order of checks, the
 // services we offer, the commands someone handles), and DecodeFailed what a
 // malformed message costs, so that every rule about what the remote may
-// send sits here. The peer actor is a thin shell
-// that decodes frames, feeds the machine and carries out its outputs; tests
-// drive it with plain time values.
+// send sits here. Flow, beside Machine, is the peer's receive budget: when
+// the peer processes what io posted and when it holds it unacknowledged
+// (sending paused, too much in flight at the handlers, work a handler left
+// for later), and when that work goes back to its handler. The peer actor
+// is a thin shell that decodes frames, feeds the machine and the flow and
+// carries out their outputs; tests drive them with plain values.
 //
 // The package imports only protocol and the standard library, so the
 // compiler keeps actors and sockets out of it.

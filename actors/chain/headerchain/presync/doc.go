@@ -21,7 +21,7 @@
 // cheaper chain on the second pass without failing a commitment: it does
 // not know the salt or the offset.
 //
-// Memory: in Presync a sync holds 808 bytes of struct, the start's locator
+// Memory: in Presync a sync holds 792 bytes of struct, the start's locator
 // (32 bytes a hash, about 30 at mainnet heights) and the commitments, one
 // bit per period (641 blocks on mainnet): 200,000 low-work headers cost
 // about 0.01 byte each. In Redownload the buffer adds 48 bytes per header

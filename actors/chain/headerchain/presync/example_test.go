@@ -51,15 +51,15 @@ func Example() {
 	}
 	// Output:
 	// needs presync: true
-	// 2000 headers: presync, released 0, held 848 bytes
-	// 1000 headers: final, released 0, held 808 bytes
+	// 2000 headers: presync, released 0, held 832 bytes
+	// 1000 headers: final, released 0, held 792 bytes
 	// end: low-work
 	// index height: 0
 	// needs presync: true
-	// 2000 headers: presync, released 0, held 848 bytes
-	// 1000 headers: redownload, released 0, held 848 bytes
-	// 2000 headers: redownload, released 0, held 99152 bytes
-	// 1000 headers: final, released 3000, held 808 bytes
+	// 2000 headers: presync, released 0, held 832 bytes
+	// 1000 headers: redownload, released 0, held 832 bytes
+	// 2000 headers: redownload, released 0, held 99136 bytes
+	// 1000 headers: final, released 3000, held 792 bytes
 	// end: complete
 	// index height: 3000
 }
