@@ -103,7 +103,7 @@ func (v *settingValue) Set(s string) error {
 
 // boolKeys take -key alone as true, like bitcoind's -listen or -debug.
 var boolKeys = map[string]bool{
-	"listen": true, "dnsseed": true, "fixedseeds": true, "blocksonly": true, "debug": true,
+	"listen": true, "dnsseed": true, "fixedseeds": true, "blocksonly": true, "debug": true, "v2transport": true,
 	"natpmp": true, "upnp": true, "discover": true, "server": true,
 }
 
@@ -205,6 +205,7 @@ func flagUsages(d node.Config) map[string]string {
 		"dnsresolver":      "DNS server HOST:PORT for seeding (default: the system's)",
 		"fixedseeds":       "use the built-in seed addresses when DNS gives nothing (default 1)",
 		"blocksonly":       "ask peers not to relay transactions (default 0)",
+		"v2transport":      "speak the BIP324 v2 encrypted transport and announce NODE_P2P_V2 (default 1)",
 		"regtestservices":  "regtest only: announce these services (NETWORK,WITNESS,...) though the node serves no blocks; for tests (default none)",
 		"natpmp":           "map the listening port on the gateway with PCP, then NAT-PMP (default 0: see README)",
 		"upnp":             "map the listening port with UPnP IGD (default 0)",

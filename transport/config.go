@@ -82,6 +82,11 @@ type Config struct {
 	// round trip (BenchmarkPingPong) about 5x slower, every handoff between
 	// the loop and the peers then being a thread switch.
 	LockOSThread bool
+	// V2 makes every accepted connection speak BIP324's v2 transport to a
+	// peer that starts with it, and v1 to one that starts with a v1
+	// version message, on the same port (Core's -v2transport). Off, inbound
+	// connections speak v1 only. Outbound connections follow Dial.V2.
+	V2 bool
 	// Logger receives io's log lines. Nil means zap.NewNop().
 	Logger *zap.Logger
 }

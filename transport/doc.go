@@ -27,11 +27,11 @@
 //     and the owner. A remote close or error is reported the same way with
 //     what io saw (io.EOF, a reset, a framing error).
 //   - *AcceptLimits{MaxUndecided, MaxInbound} caps the accepted
-//     connections io holds, as the listeners' owner (connmgr) sets: one
-//     accepted while MaxUndecided are neither attached nor closed is closed
-//     at once (Stats.AcceptDrops); while MaxInbound accepted connections are
-//     open io accepts nothing (its listeners leave the poll set), so a
-//     flood waits in the kernel's backlog, not in our descriptors.
+//     connections io holds, as the listeners' owner (connmgr) sets: while
+//     MaxUndecided are neither attached nor closed, or MaxInbound accepted
+//     connections are open, io accepts nothing (its listeners leave the
+//     poll set), so a flood waits in the kernel's backlog, not in our
+//     descriptors, and no connection is dropped for a cap.
 //   - *GetStats answers *Stats.
 //
 // Connection ids are generation<<32 | descriptor: a message naming a
@@ -73,6 +73,33 @@
 // listener rests for Config.AcceptPause instead of spinning on the waiting
 // connection, logs that at most once per AcceptLogInterval, counts it in
 // Stats.AcceptPauses, and accepts again once descriptors are free.
+//
+// # BIP324, the v2 transport (Linux)
+//
+// With Config.V2 every accepted connection gets a responder
+// bip324.Session and its first bytes decide, as in Bitcoin Core: the
+// network magic and "version" make it v1 (the same bytes go to Deframe),
+// anything else starts the v2 handshake. Dial.V2 opens a connection as
+// initiator, our key and garbage queued at once. Sends (v1 frames, built as
+// for any connection) are held until the Session can encrypt, then
+// re-encoded as packets (AppendV1Frames); received packets are decrypted in
+// the read buffer and delivered as Frames whose Checksum is zero (a pong
+// built from one hashes its own, which the re-encoding drops). The receive
+// limit counts each message as its v1 frame would (24-byte header plus
+// payload); the send queue counts the bytes to write, packets included.
+// Keys and garbage come from a goroutine that makes them ahead of need, and
+// the ECDH runs on a goroutine of its own while the connection's reading is
+// stopped, so the loop never spends the half millisecond each costs (when
+// no key is ready the loop makes one, counted in Stats.V2KeysInline). Every
+// BIP324 fault (no terminator within 4095 bytes, a packet too large or
+// failing authentication, a v1 header of another network) closes that
+// connection only, counted in Stats.V2Failures; decoys and messages of
+// unknown type are counted and skipped (V2Decoys, V2Dropped). io posts
+// *Encrypted with the session id to the peer and owner when the peer's
+// version packet arrives, and sets Closed.ReconnectV1 where Core's
+// ShouldReconnectV1 would redial with v1 (connmgr does, once). The
+// portable io speaks BIP324 too, its reader goroutine decrypting (and
+// running the ECDH) as it reads.
 //
 // # The loop (Linux)
 //

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/actornode/actornode/protocol/bip324"
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
@@ -96,6 +97,9 @@ type conn struct {
 
 	// rare holds what only some connections need (nil until then).
 	rare *connRare
+	// v2 is the BIP324 state while the connection may speak v2 (nil for
+	// v1; see v2conn.go).
+	v2 *v2conn
 }
 
 // connRare is the part of a connection's state that only some connections
@@ -115,6 +119,8 @@ type connRare struct {
 	// reason of a close waiting for the queue to drain.
 	dialTag     uint64
 	closeReason error
+	// dialV2 is Dial.V2: the dial's connection starts BIP324 as initiator.
+	dialV2 bool
 }
 
 // extra returns c's rare state, made at the first need.
@@ -165,8 +171,9 @@ type ioActor struct {
 	sendPaused int
 	queued     int // unwritten bytes over all connections
 
-	rbuf    []byte  // the shared read buffer
-	frames  []Frame // scratch for Deframe
+	rbuf    []byte           // the shared read buffer
+	frames  []Frame          // scratch for Deframe
+	msgs    []bip324.Message // scratch for bip324.Session.Received
 	iov     []unix.Iovec
 	pool    bufPool
 	rcvFree []*Received
@@ -177,16 +184,16 @@ type ioActor struct {
 	stale                   uint64
 	accepted, dialed        uint64
 	acceptPauses            uint64
-	acceptDrops             uint64
 	sendTimeouts            uint64
+	// BIP324 counters (Stats.V2*) and the maker of ready keys.
+	v2Established, v2Failures uint64
+	v2Decoys, v2Dropped       uint64
+	v2KeysInline              uint64
+	keyMaker                  *keyMaker
 	// lastAcceptLog is when the out-of-descriptors condition was last
 	// logged; acceptQuiet counts the pauses since, not logged.
 	lastAcceptLog time.Time
 	acceptQuiet   uint64
-	// lastDropLog is when an accepted connection closed for the undecided
-	// cap was last logged; dropQuiet counts those since, not logged.
-	lastDropLog time.Time
-	dropQuiet   uint64
 }
 
 func newIOActor(l *loop) *ioActor {
@@ -198,6 +205,8 @@ func (a *ioActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *Send:
 		a.send(m)
+	case *keysAgreed:
+		a.agreed(m)
 	case *Attach:
 		a.attach(m)
 	case *Close:
@@ -255,6 +264,7 @@ func (a *ioActor) detach() {
 	}
 	a.pool.drop()
 	a.rcvFree = nil
+	a.stopKeyMaker()
 }
 
 func (a *ioActor) root() *actor.RootContext { return a.sys.Root }
@@ -333,7 +343,7 @@ func (a *ioActor) openListener(m *Listen) (*listener, error) {
 	if err := unix.Listen(fd, listenBacklog); err != nil {
 		return fail("listen", err)
 	}
-	l := &listener{id: a.newID(fd), fd: fd, owner: m.Owner, addr: localAddr(fd), capped: a.inboundFull()}
+	l := &listener{id: a.newID(fd), fd: fd, owner: m.Owner, addr: localAddr(fd), capped: a.acceptFull()}
 	if !l.capped {
 		if err := a.ctl(unix.EPOLL_CTL_ADD, fd, l.id, unix.EPOLLIN); err != nil {
 			return fail("epoll_ctl", err)
@@ -347,24 +357,26 @@ func (a *ioActor) openListener(m *Listen) (*listener, error) {
 }
 
 // setLimits takes the owner's AcceptLimits: listeners leave or rejoin the
-// poll set as the new MaxInbound says.
+// poll set as the new caps say.
 func (a *ioActor) setLimits(m *AcceptLimits) {
 	a.limits = *m
 	a.log.Debug("io: accept limits", zap.Int("max_undecided", m.MaxUndecided), zap.Int("max_inbound", m.MaxInbound))
 	a.capListeners()
 }
 
-// inboundFull reports whether the accepted connections open reached
-// AcceptLimits.MaxInbound.
-func (a *ioActor) inboundFull() bool {
-	return a.limits.MaxInbound > 0 && a.inbound >= a.limits.MaxInbound
+// acceptFull reports whether io must not accept now: the accepted
+// connections open reached AcceptLimits.MaxInbound, or those undecided
+// reached AcceptLimits.MaxUndecided.
+func (a *ioActor) acceptFull() bool {
+	return (a.limits.MaxInbound > 0 && a.inbound >= a.limits.MaxInbound) ||
+		(a.limits.MaxUndecided > 0 && a.undecided >= a.limits.MaxUndecided)
 }
 
-// capListeners takes every listener out of the poll set while the inbound
-// connections are at AcceptLimits.MaxInbound, and puts them back once
-// below: meanwhile new connections wait in the kernel's backlog.
+// capListeners takes every listener out of the poll set while acceptFull,
+// and puts them back once not: meanwhile new connections wait in the
+// kernel's backlog, not in our descriptors, and none is dropped.
 func (a *ioActor) capListeners() {
-	full := a.inboundFull()
+	full := a.acceptFull()
 	for _, l := range a.lns {
 		if l.capped != full {
 			l.capped = full
@@ -391,15 +403,15 @@ func (a *ioActor) pollListener(l *listener) {
 	l.polled = want
 }
 
-// accept takes the waiting connections of l until EAGAIN (or a batch, or
-// the inbound cap). A connection accepted while AcceptLimits.MaxUndecided
-// are undecided is closed at once.
+// accept takes the waiting connections of l until EAGAIN, a batch, or a
+// cap of AcceptLimits (then the listeners leave the poll set until a
+// connection is decided or closed).
 func (a *ioActor) accept(l *listener) {
 	if !l.polled {
 		return // taken out of the poll set after this event was reported
 	}
 	for range acceptBatch {
-		if a.inboundFull() {
+		if a.acceptFull() {
 			a.capListeners()
 			return
 		}
@@ -417,11 +429,6 @@ func (a *ioActor) accept(l *listener) {
 			a.pauseAccept(l, err)
 			return
 		}
-		if a.limits.MaxUndecided > 0 && a.undecided >= a.limits.MaxUndecided {
-			unix.Close(nfd)
-			a.dropAccepted(l, addrPortOf(sa))
-			continue
-		}
 		if err := unix.SetsockoptInt(nfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
 			a.log.Debug("io: TCP_NODELAY on accepted socket", zap.Error(err))
 		}
@@ -432,32 +439,21 @@ func (a *ioActor) accept(l *listener) {
 		a.inbound++
 		a.undecided++
 		a.accepted++
+		a.initInbound(c)
 		a.post(l.owner, &Accepted{Conn: c.id, Remote: c.remote, Local: localAddr(nfd)})
 	}
 }
 
-// dropAccepted counts a connection from remote closed at accept for the
-// undecided cap, and logs it at Debug at most once per AcceptLogInterval.
-func (a *ioActor) dropAccepted(l *listener, remote netip.AddrPort) {
-	a.acceptDrops++
-	now := time.Now()
-	if !a.lastDropLog.IsZero() && now.Sub(a.lastDropLog) < AcceptLogInterval {
-		a.dropQuiet++
-		return
-	}
-	a.log.Debug("io: accepted connection dropped: too many undecided",
-		zap.Stringer("addr", l.addr), zap.Stringer("remote", remote),
-		zap.Int("max_undecided", a.limits.MaxUndecided), zap.Uint64("drops_not_logged", a.dropQuiet))
-	a.lastDropLog = now
-	a.dropQuiet = 0
-}
-
 // decided counts c, if it was an undecided accepted connection, decided:
-// attached or closed.
+// attached or closed. The listeners rejoin the poll set if the undecided
+// cap held them out and nothing else does.
 func (a *ioActor) decided(c *conn) {
 	if c.undecided {
 		c.undecided = false
 		a.undecided--
+		if a.limits.MaxUndecided > 0 {
+			a.capListeners()
+		}
 	}
 }
 
@@ -518,6 +514,7 @@ func (a *ioActor) dial(m *Dial) {
 	}
 	c := &conn{id: a.newID(fd), fd: fd, state: connDialing, owner: m.Owner, remote: m.Addr}
 	c.extra().dialTag = m.Tag
+	c.rare.dialV2 = m.V2
 	err = unix.Connect(fd, sa)
 	if err == unix.EINTR {
 		err = unix.EINPROGRESS // an interrupted connect goes on in the background
@@ -562,6 +559,12 @@ func (a *ioActor) dialDone(c *conn, err error) {
 	c.state = connOpen
 	a.conns++
 	a.dialed++
+	if c.extra().dialV2 {
+		if err := a.newV2(c, true); err != nil {
+			a.log.Warn("io: no BIP324 key for an outbound connection; dialled as v1", zap.Error(err))
+			c.v2 = nil
+		}
+	}
 	a.updateInterest(c)
 	a.post(c.owner, &Dialed{Tag: c.extra().dialTag, Addr: c.remote, Conn: c.id, Local: localAddr(c.fd)})
 }
@@ -610,9 +613,20 @@ func (a *ioActor) send(m *Send) {
 		a.pool.put(m.Data)
 		return
 	}
-	c.queue = append(c.queue, m.Data)
-	c.queued += len(m.Data)
-	a.queued += len(m.Data)
+	data := m.Data
+	if c.v2 != nil {
+		if data = a.sendV2(c, data); data == nil {
+			return
+		}
+	}
+	a.enqueue(c, data)
+}
+
+// enqueue appends data, bytes ready for the wire, to c's queue.
+func (a *ioActor) enqueue(c *conn, data []byte) {
+	c.queue = append(c.queue, data)
+	c.queued += len(data)
+	a.queued += len(data)
 	if !c.dirty {
 		c.dirty = true
 		a.dirty = append(a.dirty, c)
@@ -722,8 +736,10 @@ func (a *ioActor) closeConn(c *conn, reason error) {
 	c.queue, c.qi, c.head, c.queued, c.posts, c.unacked = nil, 0, 0, 0, 0, 0
 	a.pool.put(c.partial)
 	c.partial, c.rare = nil, nil
+	retryV1 := c.reconnectV1()
+	c.v2 = nil
 	a.log.Debug("io: connection closed", zap.Stringer("remote", c.remote), zap.Error(reason))
-	msg := &Closed{Conn: c.id, Reason: reason}
+	msg := &Closed{Conn: c.id, Reason: reason, ReconnectV1: retryV1}
 	a.post(c.peer, msg)
 	if c.owner != nil && !c.owner.Equal(c.peer) {
 		a.post(c.owner, msg)
@@ -771,7 +787,7 @@ func (a *ioActor) updateInterest(c *conn) {
 	case connDialing:
 		want = unix.EPOLLOUT
 	case connOpen:
-		if c.peer != nil && !c.readPaused {
+		if c.peer != nil && !c.readPaused && (c.v2 == nil || !c.v2.agreeing) {
 			want |= unix.EPOLLIN
 		}
 		if c.wantOut {
@@ -876,6 +892,16 @@ func (a *ioActor) read(c *conn) {
 		return
 	}
 	data := a.rbuf[:p+n]
+	if c.v2 != nil {
+		res := a.receiveV2(c, data, nil)
+		if res.closed {
+			return
+		}
+		if !res.v1 {
+			a.keepRest(c, data[res.used:], res.next)
+			return
+		}
+	}
 	d, ferr := Deframe(data, a.cfg.Magic, a.frames[:0])
 	a.frames = d.Frames[:0]
 	a.badChecksums += uint64(d.BadChecksums)
@@ -887,18 +913,25 @@ func (a *ioActor) read(c *conn) {
 		a.closeConn(c, ferr)
 		return
 	}
-	rest := data[d.Used:]
-	if c.partial != nil && (len(rest) == 0 || d.Next > ReadBufferSize || cap(c.partial) < len(rest)) {
+	a.keepRest(c, data[d.Used:], d.Next)
+}
+
+// keepRest keeps rest, the unconsumed bytes of c's input (the start of its
+// next frame or packet), for the next read: in c's partial buffer, or in a
+// buffer of its own when next, the size of that frame or packet, is beyond
+// the read buffer.
+func (a *ioActor) keepRest(c *conn, rest []byte, next int) {
+	if c.partial != nil && (len(rest) == 0 || next > ReadBufferSize || cap(c.partial) < len(rest)) {
 		a.pool.put(c.partial)
 		c.partial = nil
 	}
 	switch {
-	case d.Next > ReadBufferSize:
+	case next > ReadBufferSize:
 		// A frame larger than the read buffer gets a buffer of its own,
 		// grown as its bytes arrive up to the size its header announced
 		// (at most MaxPayloadSize plus the header).
 		r := c.extra()
-		r.bigSize = d.Next
+		r.bigSize = next
 		a.growBig(r, rest)
 	case len(rest) > 0:
 		if c.partial == nil {
@@ -924,6 +957,14 @@ func (a *ioActor) readBig(c *conn) {
 	}
 	big := r.big
 	r.big, r.bigHave, r.bigSize = nil, 0, 0
+	if c.v2 != nil {
+		// The buffer holds exactly the packet Next announced.
+		res := a.receiveV2(c, big, big)
+		if !res.closed && res.used < len(big) {
+			a.closeConn(c, fmt.Errorf("v2 transport: %d bytes of a packet left unread", len(big)-res.used))
+		}
+		return
+	}
 	d, ferr := Deframe(big, a.cfg.Magic, a.frames[:0])
 	a.frames = d.Frames[:0]
 	a.badChecksums += uint64(d.BadChecksums)
@@ -1134,6 +1175,9 @@ func (a *ioActor) writev(c *conn) (int, error) {
 // advance drops n written bytes from c's queue, recycling finished buffers.
 func (a *ioActor) advance(c *conn, n int) {
 	a.bytesWritten += uint64(n)
+	if c.v2 != nil {
+		c.v2.written += n
+	}
 	c.queued -= n
 	a.queued -= n
 	for n > 0 {
@@ -1178,8 +1222,13 @@ func (a *ioActor) getStats(ctx actor.Context, replyTo *actor.PID) {
 		AcceptPauses: a.acceptPauses,
 		Inbound:      a.inbound,
 		Undecided:    a.undecided,
-		AcceptDrops:  a.acceptDrops,
 		SendTimeouts: a.sendTimeouts,
+
+		V2Established: a.v2Established,
+		V2Failures:    a.v2Failures,
+		V2Decoys:      a.v2Decoys,
+		V2Dropped:     a.v2Dropped,
+		V2KeysInline:  a.v2KeysInline,
 	}
 	if replyTo != nil {
 		a.post(replyTo, s)

@@ -50,14 +50,18 @@ type plistener struct {
 }
 
 // acceptGate holds the portable io's accept goroutines while the accepted
-// connections open reach AcceptLimits.MaxInbound: each takes a slot before
-// it calls Accept, so the connections beyond wait in the kernel's backlog.
+// connections open reach AcceptLimits.MaxInbound or those undecided reach
+// AcceptLimits.MaxUndecided: each takes an inbound and an undecided slot
+// before it calls Accept, so the connections beyond wait in the kernel's
+// backlog.
 type acceptGate struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	open int // slots taken: connections accepted (or being accepted) and not closed
-	max  int // 0: no cap
-	done bool
+	mu           sync.Mutex
+	cond         *sync.Cond
+	open         int // inbound slots taken: connections accepted (or being accepted) and not closed
+	undecided    int // undecided slots taken: accepted (or being accepted), neither attached nor closed
+	max          int // cap on open; 0: none
+	maxUndecided int // cap on undecided; 0: none
+	done         bool
 }
 
 func newAcceptGate() *acceptGate {
@@ -66,21 +70,28 @@ func newAcceptGate() *acceptGate {
 	return g
 }
 
-// take waits for a free slot and takes it; false means the io is stopping.
+// full reports whether a cap holds the accept goroutines; g.mu is held.
+func (g *acceptGate) full() bool {
+	return (g.max > 0 && g.open >= g.max) || (g.maxUndecided > 0 && g.undecided >= g.maxUndecided)
+}
+
+// take waits for a free inbound slot and a free undecided slot and takes
+// both; false means the io is stopping.
 func (g *acceptGate) take() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for !g.done && g.max > 0 && g.open >= g.max {
+	for !g.done && g.full() {
 		g.cond.Wait()
 	}
 	if g.done {
 		return false
 	}
 	g.open++
+	g.undecided++
 	return true
 }
 
-// release frees a slot.
+// release frees an inbound slot.
 func (g *acceptGate) release() {
 	g.mu.Lock()
 	g.open--
@@ -88,10 +99,18 @@ func (g *acceptGate) release() {
 	g.mu.Unlock()
 }
 
-// setMax changes the cap (0: none).
-func (g *acceptGate) setMax(n int) {
+// decide frees an undecided slot.
+func (g *acceptGate) decide() {
 	g.mu.Lock()
-	g.max = max(n, 0)
+	g.undecided--
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// setMax changes the caps (0: none).
+func (g *acceptGate) setMax(inbound, undecided int) {
+	g.mu.Lock()
+	g.max, g.maxUndecided = max(inbound, 0), max(undecided, 0)
 	g.cond.Broadcast()
 	g.mu.Unlock()
 }
@@ -126,6 +145,9 @@ type pconn struct {
 	sendPaused bool
 	closing    bool
 	closed     bool
+	// v2 is the BIP324 state while the connection may speak v2
+	// (v2portable.go).
+	v2 *pv2
 }
 
 // portableIO is the io actor of the portable build.
@@ -143,13 +165,12 @@ type portableIO struct {
 	stats     Stats
 	gate      *acceptGate
 	limits    AcceptLimits
-	// lastDropLog and dropQuiet rate-limit the log of AcceptDrops.
-	lastDropLog time.Time
-	dropQuiet   uint64
 
 	// Counted by the reader and writer goroutines.
 	bytesRead, bytesWritten   atomic.Uint64
 	badChecksums, badCommands atomic.Uint64
+	v2Established, v2Failures atomic.Uint64
+	v2Decoys, v2Dropped       atomic.Uint64
 }
 
 func newPortableIO(cfg Config) *portableIO {
@@ -171,7 +192,7 @@ func (a *portableIO) Receive(ctx actor.Context) {
 		a.listen(m)
 	case *AcceptLimits:
 		a.limits = *m
-		a.gate.setMax(m.MaxInbound)
+		a.gate.setMax(m.MaxInbound, m.MaxUndecided)
 	case StatsRequest:
 		a.getStats(ctx, m.StatsReplyTo())
 	case *acceptedConn:
@@ -239,6 +260,7 @@ func (a *portableIO) acceptLoop(l *plistener) {
 		nc, err := l.ln.Accept()
 		if err != nil {
 			a.gate.release()
+			a.gate.decide()
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
@@ -258,16 +280,17 @@ func (a *portableIO) accepted(m *acceptedConn) {
 	if a.ctx.Err() != nil {
 		m.nc.Close()
 		a.gate.release()
+		a.gate.decide()
 		return
 	}
-	if a.limits.MaxUndecided > 0 && a.stats.Undecided >= a.limits.MaxUndecided {
-		remote := addrPortOfNet(m.nc.RemoteAddr())
-		m.nc.Close()
-		a.gate.release()
-		a.dropAccepted(remote)
-		return
+	var v2 *pv2
+	if a.cfg.V2 {
+		var err error
+		if v2, _, err = newPV2(a.cfg.Magic, false); err != nil {
+			a.log.Warn("io: no BIP324 key for an inbound connection; serving v1", zap.Error(err))
+		}
 	}
-	c := a.addConn(m.nc, m.l.owner)
+	c := a.addConn(m.nc, m.l.owner, v2, nil)
 	c.inbound, c.undecided = true, true
 	a.stats.Inbound++
 	a.stats.Undecided++
@@ -275,26 +298,13 @@ func (a *portableIO) accepted(m *acceptedConn) {
 	a.post(m.l.owner, &Accepted{Conn: c.id, Remote: c.remote, Local: addrPortOfNet(m.nc.LocalAddr())})
 }
 
-// dropAccepted counts a connection from remote closed at accept for the
-// undecided cap, and logs it at Debug at most once per AcceptLogInterval.
-func (a *portableIO) dropAccepted(remote netip.AddrPort) {
-	a.stats.AcceptDrops++
-	now := time.Now()
-	if !a.lastDropLog.IsZero() && now.Sub(a.lastDropLog) < AcceptLogInterval {
-		a.dropQuiet++
-		return
-	}
-	a.log.Debug("io: accepted connection dropped: too many undecided", zap.Stringer("remote", remote),
-		zap.Int("max_undecided", a.limits.MaxUndecided), zap.Uint64("drops_not_logged", a.dropQuiet))
-	a.lastDropLog = now
-	a.dropQuiet = 0
-}
-
-// decided counts c, if it was an undecided accepted connection, decided.
+// decided counts c, if it was an undecided accepted connection, decided,
+// and frees its undecided slot of the accept gate.
 func (a *portableIO) decided(c *pconn) {
 	if c.undecided {
 		c.undecided = false
 		a.stats.Undecided--
+		a.gate.decide()
 	}
 }
 
@@ -331,18 +341,30 @@ func (a *portableIO) dialed(r *dialResult) {
 		a.post(r.m.Owner, &Dialed{Tag: r.m.Tag, Addr: r.m.Addr, Err: r.err})
 		return
 	}
-	c := a.addConn(r.nc, r.m.Owner)
+	var v2 *pv2
+	var hello []byte
+	if r.m.V2 {
+		var err error
+		if v2, hello, err = newPV2(a.cfg.Magic, true); err != nil {
+			a.log.Warn("io: no BIP324 key for an outbound connection; dialled as v1", zap.Error(err))
+		}
+	}
+	c := a.addConn(r.nc, r.m.Owner, v2, hello)
 	a.stats.Dialed++
 	a.post(r.m.Owner, &Dialed{Tag: r.m.Tag, Addr: r.m.Addr, Conn: c.id, Local: addrPortOfNet(r.nc.LocalAddr())})
 }
 
-// addConn registers nc and starts its reader and writer.
-func (a *portableIO) addConn(nc net.Conn, owner *actor.PID) *pconn {
+// addConn registers nc and starts its reader and writer; v2, when set,
+// makes it BIP324-capable, hello the bytes it sends first.
+func (a *portableIO) addConn(nc net.Conn, owner *actor.PID, v2 *pv2, hello []byte) *pconn {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	c := &pconn{id: a.newID(), nc: nc, owner: owner, remote: addrPortOfNet(nc.RemoteAddr())}
+	c := &pconn{id: a.newID(), nc: nc, owner: owner, remote: addrPortOfNet(nc.RemoteAddr()), v2: v2}
 	c.cond = sync.NewCond(&c.mu)
+	if len(hello) > 0 {
+		c.queue, c.queued = [][]byte{hello}, len(hello)
+	}
 	a.conns[c.id] = c
 	a.wg.Add(2)
 	go a.reader(c)
@@ -391,8 +413,19 @@ func (a *portableIO) send(m *Send) {
 		c.mu.Unlock()
 		return
 	}
-	c.queue = append(c.queue, m.Data)
-	c.queued += len(m.Data)
+	data := m.Data
+	if c.v2 != nil {
+		var err error
+		if data, err = c.v2.encodeLocked(data); err != nil || data == nil {
+			c.mu.Unlock()
+			if err != nil {
+				a.closeConn(c, fmt.Errorf("v2 transport: send: %w", err))
+			}
+			return
+		}
+	}
+	c.queue = append(c.queue, data)
+	c.queued += len(data)
 	if !c.sendPaused && c.queued > a.cfg.SendLimit {
 		c.sendPaused = true
 		// Posted under the lock, so it reaches the peer before the
@@ -447,10 +480,11 @@ func (a *portableIO) closeConn(c *pconn, reason error) {
 	c.mu.Lock()
 	c.closed = true
 	peer := c.peer
+	retryV1 := c.v2 != nil && c.v2.s.ShouldReconnectV1(c.v2.written)
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	c.nc.Close()
-	msg := &Closed{Conn: c.id, Reason: reason}
+	msg := &Closed{Conn: c.id, Reason: reason, ReconnectV1: retryV1}
 	a.post(peer, msg)
 	if c.owner != nil && !c.owner.Equal(peer) {
 		a.post(c.owner, msg)
@@ -490,6 +524,20 @@ func (a *portableIO) reader(c *pconn) {
 		n, err := c.nc.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		a.bytesRead.Add(uint64(n))
+		// c.v2 is set before this goroutine starts and cleared only by it.
+		if n > 0 && c.v2 != nil {
+			if res := a.readV2(c, buf); !res.v1 || res.err != nil {
+				if res.err != nil {
+					err = res.err
+				}
+				if err != nil {
+					a.sys.Root.Send(a.self, &connFailed{id: c.id, err: fmt.Errorf("read: %w", err)})
+					return
+				}
+				buf = a.keepRead(buf, res.used, res.next)
+				continue
+			}
+		}
 		d, ferr := Deframe(buf, a.cfg.Magic, frames[:0])
 		frames = d.Frames
 		a.badChecksums.Add(uint64(d.BadChecksums))
@@ -515,15 +563,21 @@ func (a *portableIO) reader(c *pconn) {
 			a.sys.Root.Send(a.self, &connFailed{id: c.id, err: fmt.Errorf("read: %w", err)})
 			return
 		}
-		buf = append(buf[:0], buf[d.Used:]...)
-		if d.Next > cap(buf) && len(buf) == cap(buf) {
-			// A frame larger than the buffer: grow it as its bytes
-			// arrive, RecvAhead at a time then doubling, not to the
-			// announced size at once (Core's V1Transport::readData).
-			grown := min(d.Next, max(len(buf)+RecvAhead, 2*cap(buf)))
-			buf = append(make([]byte, 0, grown), buf...)
-		}
+		buf = a.keepRead(buf, d.Used, d.Next)
 	}
+}
+
+// keepRead drops the used bytes at the front of buf and, when the next
+// frame (or packet) of next bytes is larger than the buffer, grows it as
+// its bytes arrive, RecvAhead at a time then doubling, not to the
+// announced size at once (Core's V1Transport::readData).
+func (a *portableIO) keepRead(buf []byte, used, next int) []byte {
+	buf = append(buf[:0], buf[used:]...)
+	if next > cap(buf) && len(buf) == cap(buf) {
+		grown := min(next, max(len(buf)+RecvAhead, 2*cap(buf)))
+		buf = append(make([]byte, 0, grown), buf...)
+	}
+	return buf
 }
 
 // writer writes c's queue, all of it at once, until c closes.
@@ -541,6 +595,13 @@ func (a *portableIO) writer(c *pconn) {
 		batch := c.queue
 		c.queue = nil
 		closing := c.closing
+		if c.v2 != nil {
+			// Counted as handed to the socket: a remote that hangs up on
+			// them may be seen (by the reader) before WriteTo returns.
+			for _, b := range batch {
+				c.v2.written += len(b)
+			}
+		}
 		if !closing {
 			// A remote that stops reading blocks the write: give up after
 			// SendTimeout without progress (Core's "socket sending timeout").
@@ -584,6 +645,8 @@ func (a *portableIO) getStats(ctx actor.Context, replyTo *actor.PID) {
 	s := a.stats
 	s.BytesRead, s.BytesWritten = a.bytesRead.Load(), a.bytesWritten.Load()
 	s.BadChecksums, s.BadCommands = a.badChecksums.Load(), a.badCommands.Load()
+	s.V2Established, s.V2Failures = a.v2Established.Load(), a.v2Failures.Load()
+	s.V2Decoys, s.V2Dropped = a.v2Decoys.Load(), a.v2Dropped.Load()
 	s.Listeners = len(a.listeners)
 	s.Conns = len(a.conns)
 	for _, c := range a.conns {

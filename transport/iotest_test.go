@@ -19,9 +19,19 @@ func TestContract(t *testing.T) {
 			cfg.Logger = zaptest.NewLogger(t)
 			return transport.Props(cfg)
 		})
+		if transport.SpeaksV2 {
+			iotest.RunV2(t, func(t *testing.T, cfg transport.Config) *actor.Props {
+				cfg.Logger = zaptest.NewLogger(t)
+				return transport.Props(cfg)
+			})
+		}
 	})
 	t.Run("PortableProps", func(t *testing.T) {
 		iotest.Run(t, func(t *testing.T, cfg transport.Config) *actor.Props {
+			cfg.Logger = zaptest.NewLogger(t)
+			return transport.PortableProps(cfg)
+		})
+		iotest.RunV2(t, func(t *testing.T, cfg transport.Config) *actor.Props {
 			cfg.Logger = zaptest.NewLogger(t)
 			return transport.PortableProps(cfg)
 		})

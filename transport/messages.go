@@ -58,16 +58,17 @@ type Accepted struct {
 // replaces the earlier one.
 //
 //   - MaxUndecided bounds the accepted connections io has posted as
-//     *Accepted and that are neither attached nor closed yet. A connection
-//     accepted while that many are undecided is closed at once, never
-//     posted: counted in Stats.AcceptDrops and logged at Debug (at most
-//     once per AcceptLogInterval, with the number not logged).
+//     *Accepted and that are neither attached nor closed yet.
 //   - MaxInbound bounds the accepted connections open (undecided, attached
-//     or closing). While that many are open io does not accept at all
-//     (the epoll io takes its listeners out of the poll set): connections
-//     wait in the kernel's listen backlog, not in io's descriptors, until a
-//     slot frees or a larger cap arrives. Dials are never capped: outbound
-//     connections are the owner's own decisions.
+//     or closing).
+//
+// While either cap is reached io does not accept at all (the epoll io takes
+// its listeners out of the poll set): connections wait in the kernel's
+// listen backlog, not in io's descriptors, until one is decided or closed
+// or a larger cap arrives. No connection is closed for a cap: like Core,
+// which accepts only as fast as it decides, io accepts only as fast as the
+// owner decides. Dials are never capped: outbound connections are the
+// owner's own decisions.
 //
 // So the descriptors io holds for inbound connections never exceed
 // MaxInbound, whatever the rate of connections: the owner sets it to its
@@ -85,6 +86,11 @@ type Dial struct {
 	Addr    netip.AddrPort
 	Timeout time.Duration
 	Owner   *actor.PID
+	// V2 opens the connection with BIP324's v2 transport, as initiator:
+	// io sends our key at once, holds Sends until the handshake lets it
+	// encrypt them, and reports Closed.ReconnectV1 when the peer seems to
+	// speak v1 only. Set it for peers that advertise protocol.SFNodeP2PV2.
+	V2 bool
 }
 
 // Dialed answers Dial. On success Conn is open (writable, not yet read from)
@@ -153,6 +159,19 @@ type Close struct {
 type Closed struct {
 	Conn   ConnID
 	Reason error
+	// ReconnectV1 is Core's V2Transport::ShouldReconnectV1: a connection
+	// dialled with Dial.V2 closed before any byte of the peer's arrived,
+	// after we had sent at least a v1 header's worth. The peer probably
+	// speaks v1 only; Core dials it again, once, with v1.
+	ReconnectV1 bool
+}
+
+// Encrypted tells a connection's owner and peer that its BIP324 handshake
+// completed: from now on it speaks v2 (getpeerinfo's transport_protocol_type
+// "v2"), with SessionID. A connection for which io never posts it speaks v1.
+type Encrypted struct {
+	Conn      ConnID
+	SessionID [32]byte
 }
 
 // SendPaused tells a peer that Conn's send queue passed the send limit: the
@@ -211,12 +230,20 @@ type Stats struct {
 	// closing), which AcceptLimits.MaxInbound bounds; Undecided those of
 	// them neither attached nor closed yet (AcceptLimits.MaxUndecided).
 	Inbound, Undecided int
-	// AcceptDrops counts the accepted connections closed at once because
-	// AcceptLimits.MaxUndecided were undecided.
-	AcceptDrops uint64
 	// AcceptPauses counts the times a listener stopped accepting for
 	// Config.AcceptPause because accept failed (out of file descriptors).
 	AcceptPauses uint64
 	// SendTimeouts counts connections closed with ErrSendTimeout.
 	SendTimeouts uint64
+
+	// V2Established counts BIP324 handshakes completed, V2Failures v2
+	// connections closed for a transport error (no terminator, a packet
+	// too large or failing authentication, a v1 peer of another network).
+	V2Established, V2Failures uint64
+	// V2Decoys counts decoy packets received and ignored, V2Dropped v2
+	// messages dropped for an empty, unknown or malformed message type.
+	V2Decoys, V2Dropped uint64
+	// V2KeysInline counts keys the loop had to make itself because none
+	// was ready.
+	V2KeysInline uint64
 }

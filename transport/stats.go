@@ -21,7 +21,6 @@ func (s *Stats) Summary() map[string]any {
 		"accept_pauses": s.AcceptPauses,
 		"inbound":       s.Inbound,
 		"undecided":     s.Undecided,
-		"accept_drops":  s.AcceptDrops,
 		"send_timeouts": s.SendTimeouts,
 	}
 }

@@ -14,10 +14,14 @@ import (
 // TestContract runs the io contract of package transport against the
 // in-memory network: a fresh network per test, one node on 127.0.0.1.
 func TestContract(t *testing.T) {
-	iotest.Run(t, func(t *testing.T, cfg transport.Config) *actor.Props {
-		net := actortest.NewNetwork(cfg.Magic,
-			actortest.WithRecvLimit(cfg.RecvLimit), actortest.WithSendLimit(cfg.SendLimit),
-			actortest.WithSendTimeout(cfg.SendTimeout))
-		return net.Props(netip.MustParseAddr("127.0.0.1"))
-	})
+	newIO := func(t *testing.T, cfg transport.Config) *actor.Props {
+		opts := []actortest.NetworkOption{actortest.WithRecvLimit(cfg.RecvLimit), actortest.WithSendLimit(cfg.SendLimit),
+			actortest.WithSendTimeout(cfg.SendTimeout)}
+		if cfg.V2 {
+			opts = append(opts, actortest.WithV2())
+		}
+		return actortest.NewNetwork(cfg.Magic, opts...).Props(netip.MustParseAddr("127.0.0.1"))
+	}
+	iotest.Run(t, newIO)
+	iotest.RunV2(t, newIO)
 }

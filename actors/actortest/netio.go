@@ -2,7 +2,6 @@ package actortest
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -65,14 +64,20 @@ const scribble = 0xA5
 //     input it held (as a socket reads the data before the end of stream).
 //     A Send, Attach or Close naming an ended connection is dropped and
 //     counted in Stats.Stale.
-//   - *transport.AcceptLimits: as io, a connection dialed while
-//     MaxUndecided accepted ends are neither attached nor closed is closed
-//     at once (the dialer sees the end of stream, Stats.AcceptDrops counts
-//     it, the Owner hears nothing); while MaxInbound accepted ends are open
-//     new ones wait, in order, as in a kernel's backlog (not counted in
-//     Stats.Conns; bytes sent to them are held), and are accepted once a
-//     slot frees or a larger cap comes. One whose dialer closes while it
-//     waits is forgotten, reported to nobody.
+//   - *transport.AcceptLimits: as io, while MaxInbound accepted ends are
+//     open, or MaxUndecided of them are neither attached nor closed, new
+//     ones wait, in order, as in a kernel's backlog (not counted in
+//     Stats.Conns; bytes sent to them are held; nothing is dropped), and
+//     are accepted once an end is decided or closed, or a larger cap
+//     comes. One whose dialer closes while it waits is forgotten, reported
+//     to nobody.
+//   - BIP324: with WithV2 an accepted connection speaks v2 to a peer that
+//     starts with a key (v1 to one that starts with a version message), and
+//     a Dial with V2 set starts v2, as io does: bytes travel encrypted,
+//     Sends are held until the handshake lets them be encrypted, the peer
+//     and owner get *transport.Encrypted, a BIP324 fault closes the
+//     connection, and a v2 dial that a v1 end hangs up on reports
+//     Closed.ReconnectV1.
 //   - *transport.GetStats: answered with *transport.Stats.
 //   - *inspect.Describe: answered with *inspect.Description of kind "io".
 //
@@ -104,7 +109,8 @@ type netIO struct {
 	sendTimeouts uint64
 	nAccepted    uint64
 	nDialed      uint64
-	acceptDrops  uint64
+	// BIP324 counters, as io's Stats.V2*.
+	v2Established, v2Failures, v2Decoys, v2Dropped uint64
 }
 
 // Messages between the io replacements of a Network.
@@ -251,7 +257,7 @@ func (a *netIO) bind(addr netip.AddrPort, owner *actor.PID) (netip.AddrPort, err
 
 func (a *netIO) dial(ctx actor.Context, msg *transport.Dial, local netip.AddrPort) {
 	owner := ownerOf(ctx, msg.Owner)
-	id, localAddr, err := a.connect(msg.Addr, local, owner)
+	id, localAddr, err := a.connect(msg.Addr, local, owner, msg.V2)
 	if err != nil {
 		ctx.Send(owner, &transport.Dialed{Tag: msg.Tag, Addr: msg.Addr, Err: fmt.Errorf("dial %s: %w", msg.Addr, err)})
 		return
@@ -262,7 +268,7 @@ func (a *netIO) dial(ctx actor.Context, msg *transport.Dial, local netip.AddrPor
 
 // connect opens a connection from local (port 0: any free port) to the
 // listener on to, owned here by owner, and tells the listener's io.
-func (a *netIO) connect(to, local netip.AddrPort, owner *actor.PID) (transport.ConnID, netip.AddrPort, error) {
+func (a *netIO) connect(to, local netip.AddrPort, owner *actor.PID, v2 bool) (transport.ConnID, netip.AddrPort, error) {
 	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
 	n := a.net
 	n.mu.Lock()
@@ -293,6 +299,14 @@ func (a *netIO) connect(to, local netip.AddrPort, owner *actor.PID) (transport.C
 	out.other, in.other = in, out
 	var ps posts
 	ps.toIO(l.ep, &netAccepted{conn: in.id, owner: l.owner})
+	if n.v2 {
+		in.v2, _ = newHalfV2(n.magic, false) // without randomness: v1
+	}
+	if v2 {
+		if out.v2, _ = newHalfV2(n.magic, true); out.v2 != nil {
+			a.sendRawLocked(out, out.v2.s.Start(nil), &ps)
+		}
+	}
 	n.mu.Unlock()
 	ps.send()
 	return out.id, from, nil
@@ -335,11 +349,6 @@ func (n *Network) forgetHalfLocked(h *half) {
 	}
 }
 
-// errAcceptDropped is the reason a connection end accepted while
-// AcceptLimits.MaxUndecided were undecided is closed with; nobody on this
-// side hears it (the owner never had the Accepted), the dialer sees EOF.
-var errAcceptDropped = errors.New("actortest: accepted connection dropped: too many undecided")
-
 func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
 	n := a.net
 	n.mu.Lock()
@@ -348,7 +357,7 @@ func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
 		n.mu.Unlock()
 		return
 	}
-	if ep := a.ep; len(ep.backlog) > 0 || inboundFullLocked(ep) {
+	if ep := a.ep; len(ep.backlog) > 0 || acceptFullLocked(ep) {
 		// As a kernel's backlog: dialed, not accepted until a slot frees.
 		h.waiting = true
 		h.owner = nil
@@ -361,16 +370,10 @@ func (a *netIO) accepted(ctx actor.Context, msg *netAccepted) {
 	ps.send()
 }
 
-// acceptLocked posts Accepted for h to owner, or closes h at once when
-// AcceptLimits.MaxUndecided accepted ends are undecided.
+// acceptLocked posts Accepted for h to owner; the caller checked that
+// acceptFullLocked does not hold.
 func (a *netIO) acceptLocked(h *half, owner *actor.PID) posts {
 	ep := a.ep
-	if ep.limits.MaxUndecided > 0 && ep.undecided >= ep.limits.MaxUndecided {
-		a.acceptDrops++
-		h.owner = nil
-		h.stopRead = true
-		return a.net.closeLocked(h, errAcceptDropped, remoteClosedError(errAcceptDropped), true)
-	}
 	h.owner = owner
 	h.accepted, h.undecided = true, true
 	ep.inbound++
@@ -379,10 +382,11 @@ func (a *netIO) acceptLocked(h *half, owner *actor.PID) posts {
 	return posts{{root: ep.root, pid: owner, msg: &transport.Accepted{Conn: h.id, Remote: h.remote, Local: h.local}}}
 }
 
-// inboundFullLocked reports whether ep's accepted ends open reached its
-// AcceptLimits.MaxInbound.
-func inboundFullLocked(ep *endpoint) bool {
-	return ep.limits.MaxInbound > 0 && ep.inbound >= ep.limits.MaxInbound
+// acceptFullLocked reports whether ep's accepted ends open reached its
+// AcceptLimits.MaxInbound, or those undecided its MaxUndecided.
+func acceptFullLocked(ep *endpoint) bool {
+	return (ep.limits.MaxInbound > 0 && ep.inbound >= ep.limits.MaxInbound) ||
+		(ep.limits.MaxUndecided > 0 && ep.undecided >= ep.limits.MaxUndecided)
 }
 
 // decidedLocked counts h, if it was an undecided accepted end, decided:
@@ -394,8 +398,8 @@ func decidedLocked(h *half) {
 	}
 }
 
-// setLimits takes the owner's AcceptLimits; a larger MaxInbound lets the
-// backlog in (admitBacklog, after every message).
+// setLimits takes the owner's AcceptLimits; larger caps let the backlog in
+// (admitBacklog, after every message).
 func (a *netIO) setLimits(msg *transport.AcceptLimits) {
 	a.net.mu.Lock()
 	a.ep.limits = *msg
@@ -403,7 +407,7 @@ func (a *netIO) setLimits(msg *transport.AcceptLimits) {
 }
 
 // admitBacklog accepts the ends waiting in the backlog while the inbound
-// cap allows. It runs after every message, once that message's own posts
+// and undecided caps allow. It runs after every message, once that message's own posts
 // are out: an Accepted that a close made room for comes after that
 // close's Closed. Only this io touches its backlog, and only under the
 // Network's lock; the unlocked look is this io's own state.
@@ -415,7 +419,7 @@ func (a *netIO) admitBacklog() {
 	n := a.net
 	var ps posts
 	n.mu.Lock()
-	for len(ep.backlog) > 0 && !ep.stopped && !inboundFullLocked(ep) {
+	for len(ep.backlog) > 0 && !ep.stopped && !acceptFullLocked(ep) {
 		b := ep.backlog[0]
 		ep.backlog = ep.backlog[1:]
 		b.h.waiting = false
@@ -453,11 +457,28 @@ func (a *netIO) attach(ctx actor.Context, msg *transport.Attach) {
 	decidedLocked(h)
 	h.peer = msg.Peer
 	paused := h.sendPaused
+	var ev v2Event
+	var vps posts
+	if h.v2 != nil && len(h.v2.raw) > 0 {
+		ev = a.receiveV2Locked(h, nil, &vps)
+	}
+	if ev.err != nil {
+		h.stopRead = true
+		h.in, h.read = nil, 0
+		if !h.closing {
+			vps = append(vps, n.closeLocked(h, ev.err, resetError(ev.err), false)...)
+		}
+		n.mu.Unlock()
+		vps.send()
+		return
+	}
 	rcv, ps := a.frameLocked(h)
+	ps = append(vps, ps...)
 	n.mu.Unlock()
 	if paused {
 		ctx.Send(msg.Peer, &transport.SendPaused{Conn: msg.Conn})
 	}
+	postEncrypted(ctx, ev.encrypted, msg.Peer, h.owner)
 	a.post(ctx, msg.Peer, rcv)
 	ps.send()
 }
@@ -479,11 +500,17 @@ func (a *netIO) send(ctx actor.Context, msg *transport.Send) {
 		a.stale++
 	}
 	paused := false
-	if ok && len(msg.Data) > 0 && !h.closing {
-		h.bytesOut += uint64(len(msg.Data))
-		a.bytesWritten += uint64(len(msg.Data))
-		h.other.inTransit += len(msg.Data)
-		ps.toIO(h.other.ep, &netDeliver{conn: h.other.id, data: msg.Data})
+	data := msg.Data
+	if ok && len(data) > 0 && !h.closing && h.v2 != nil {
+		var err error
+		if data, err = a.encodeV2Locked(h, data); err != nil {
+			h.stopRead = true
+			ps = append(ps, n.closeLocked(h, fmt.Errorf("v2 transport: send: %w", err), remoteClosedError(err), false)...)
+			data = nil
+		}
+	}
+	if ok && len(data) > 0 && !h.closing {
+		a.sendRawLocked(h, data, &ps)
 		if !h.sendPaused && h.queued() > n.sendLimit {
 			h.sendPaused = true
 			paused = h.peer != nil
@@ -536,17 +563,37 @@ func (a *netIO) deliver(ctx actor.Context, msg *netDeliver) {
 	}
 	h.bytesIn += uint64(len(msg.data))
 	a.bytesRead += uint64(len(msg.data))
-	if len(h.in) == 0 {
+	var ev v2Event
+	var vps posts
+	switch {
+	case h.v2 != nil && h.peer == nil:
+		// As io reads no socket before Attach, the Session waits too.
+		h.v2.raw = append(h.v2.raw, msg.data...)
+	case h.v2 != nil:
+		ev = a.receiveV2Locked(h, msg.data, &vps)
+	case len(h.in) == 0:
 		h.in = msg.data
-	} else {
+	default:
 		h.in = append(h.in, msg.data...)
 	}
+	if ev.err != nil {
+		h.stopRead = true
+		h.in, h.read = nil, 0
+		if !h.closing {
+			vps = append(vps, n.closeLocked(h, ev.err, resetError(ev.err), false)...)
+		}
+		n.mu.Unlock()
+		vps.send()
+		return
+	}
 	rcv, ps := a.frameLocked(h)
+	ps = append(vps, ps...)
 	if len(h.in) > h.read {
 		n.watchStallLocked(h.other)
 	}
 	peer := h.peer
 	n.mu.Unlock()
+	postEncrypted(ctx, ev.encrypted, peer, h.owner)
 	a.post(ctx, peer, rcv)
 	ps.send()
 }
@@ -635,7 +682,7 @@ func (a *netIO) frameLocked(h *half) (*transport.Received, posts) {
 func (a *netIO) closedPostsLocked(h *half, reason error) posts {
 	a.net.forgetHalfLocked(h)
 	var ps posts
-	ps.closed(a.ep, &transport.Closed{Conn: h.id, Reason: reason}, h.peer, h.owner)
+	ps.closed(a.ep, &transport.Closed{Conn: h.id, Reason: reason, ReconnectV1: h.reconnectV1()}, h.peer, h.owner)
 	return ps
 }
 
@@ -704,9 +751,10 @@ func (a *netIO) closed(ctx actor.Context, msg *netClosed) {
 		return
 	}
 	n.forgetHalfLocked(h)
+	retry := h.reconnectV1()
 	n.mu.Unlock()
 	var ps posts
-	ps.closed(a.ep, &transport.Closed{Conn: msg.conn, Reason: msg.reason}, h.peer, h.owner)
+	ps.closed(a.ep, &transport.Closed{Conn: msg.conn, Reason: msg.reason, ReconnectV1: retry}, h.peer, h.owner)
 	ps.send()
 }
 
@@ -793,7 +841,11 @@ func (a *netIO) stats(ctx actor.Context, msg *transport.GetStats) {
 		SendTimeouts: a.sendTimeouts,
 		Accepted:     a.nAccepted,
 		Dialed:       a.nDialed,
-		AcceptDrops:  a.acceptDrops,
+
+		V2Established: a.v2Established,
+		V2Failures:    a.v2Failures,
+		V2Decoys:      a.v2Decoys,
+		V2Dropped:     a.v2Dropped,
 	}
 	n := a.net
 	n.mu.Lock()

@@ -46,6 +46,7 @@ var (
 // node when its io replacement starts.
 type Network struct {
 	magic       uint32
+	v2          bool // WithV2
 	recvLimit   int
 	sendLimit   int
 	sendTimeout time.Duration
@@ -85,7 +86,8 @@ type endpoint struct {
 	limits             transport.AcceptLimits
 	inbound, undecided int
 	// backlog holds the dialed ends not accepted yet because inbound was at
-	// limits.MaxInbound, oldest first, as a kernel's listen backlog does.
+	// limits.MaxInbound or undecided at limits.MaxUndecided, oldest first,
+	// as a kernel's listen backlog does.
 	backlog []backlogged
 }
 
@@ -149,6 +151,8 @@ type half struct {
 	// closed yet; waiting: in its endpoint's backlog (owner nil until it is
 	// accepted, so a close while it waits is reported to nobody).
 	accepted, undecided, waiting bool
+	// v2 is the BIP324 state while the end may speak v2 (netv2.go).
+	v2 *halfV2
 }
 
 // NetworkOption changes a Network's defaults.

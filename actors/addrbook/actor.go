@@ -454,11 +454,11 @@ func (a *addrBook) candidates(ctx actor.Context, msg *Candidates) {
 		if ap, ok := a.book.feelerCandidate(exclude, now, a.rng); ok {
 			addrs = append(addrs, ap)
 		}
-		ctx.Send(msg.ReplyTo, &CandidatesReply{Addrs: addrs, Feeler: true})
+		ctx.Send(msg.ReplyTo, &CandidatesReply{Addrs: addrs, Feeler: true, Services: a.book.servicesOf(addrs)})
 		return
 	}
 	addrs := a.book.candidates(min(msg.Max, maxCandidates), exclude, now, a.rng)
-	ctx.Send(msg.ReplyTo, &CandidatesReply{Addrs: addrs})
+	ctx.Send(msg.ReplyTo, &CandidatesReply{Addrs: addrs, Services: a.book.servicesOf(addrs)})
 }
 
 func (a *addrBook) add(msg *Add) {

@@ -626,3 +626,15 @@ func (b *book) sample(most, pct, least int, now time.Time, rng *rand.Rand) []*en
 	}
 	return out
 }
+
+// servicesOf returns the services the book knows for each of addrs (0 for
+// an address it does not hold).
+func (b *book) servicesOf(addrs []netip.AddrPort) []protocol.ServiceFlag {
+	out := make([]protocol.ServiceFlag, len(addrs))
+	for i, ap := range addrs {
+		if e := b.entries[keyFromAddrPort(ap)]; e != nil {
+			out[i] = e.services
+		}
+	}
+	return out
+}

@@ -81,6 +81,9 @@ type Candidates struct {
 type CandidatesReply struct {
 	Addrs  []netip.AddrPort
 	Feeler bool
+	// Services holds, for each of Addrs, the services the book knows it
+	// for (connmgr dials v2 first to those with protocol.SFNodeP2PV2).
+	Services []protocol.ServiceFlag
 }
 
 // Add adds addresses that did not come from a peer's addr message: seeds,

@@ -2,6 +2,7 @@ package connmgr
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -25,6 +26,10 @@ import (
 type Config struct {
 	// Network gives the default port.
 	Network protocol.Params
+	// V2 says we announce NODE_P2P_V2 (-v2transport): outbound connections
+	// start with BIP324's v2 transport where Core's do, and fall back to
+	// v1 once on the same address when io says so (Closed.ReconnectV1).
+	V2 bool
 	// Listen accepts inbound connections on Bind.
 	Listen bool
 	// Bind lists the addresses to listen on; empty means 0.0.0.0 on the
@@ -57,8 +62,8 @@ type Config struct {
 	// negative means no limit.
 	MaxHandshakingPerGroup int
 	// MaxUndecided bounds the accepted connections io may hold before
-	// connmgr has admitted or refused them: io closes those beyond at once,
-	// and stops accepting while it holds the inbound slots plus this many
+	// connmgr has admitted or refused them: io stops accepting while this
+	// many are undecided, or while it holds the inbound slots plus this many
 	// inbound connections (transport.AcceptLimits), so a flood of
 	// connections waits in the kernel's backlog, not in descriptors. 0
 	// means DefaultMaxUndecided; negative leaves io uncapped.
@@ -165,6 +170,9 @@ type connMgr struct {
 	tick    *time.Timer
 	cancel  context.CancelFunc // ends the lookups of manual nodes
 	lookups context.Context
+	// sessions holds the BIP324 session id of each connection io reported
+	// encrypted (transport.Encrypted), for getpeerinfo.
+	sessions map[transport.ConnID][32]byte
 }
 
 // peerPrefix starts the name of every peer actor: "peer-<id>", like
@@ -183,6 +191,7 @@ func machineConfig(cfg Config) machine.Config {
 		MaxHandshakingPerGroup: cfg.MaxHandshakingPerGroup, FeelerInterval: cfg.FeelerInterval,
 		MaxUndecided: cfg.MaxUndecided,
 		AddrBook:     cfg.AddrBook != nil, PersistBans: cfg.BanFile != "", Rand: cfg.Rand,
+		V2: cfg.V2,
 	}
 }
 
@@ -219,7 +228,17 @@ func (c *connMgr) Receive(ctx actor.Context) {
 	case *transport.Dialed:
 		out = c.m.Dialed(now, msg.Tag, machine.ConnID(msg.Conn), msg.Local, msg.Err, out)
 	case *transport.Closed:
-		out = c.m.Closed(now, machine.ConnID(msg.Conn), msg.Reason, out)
+		delete(c.sessions, msg.Conn)
+		if msg.ReconnectV1 {
+			out = c.m.ClosedRetryV1(now, machine.ConnID(msg.Conn), msg.Reason, out)
+		} else {
+			out = c.m.Closed(now, machine.ConnID(msg.Conn), msg.Reason, out)
+		}
+	case *transport.Encrypted:
+		if c.sessions == nil {
+			c.sessions = make(map[transport.ConnID][32]byte)
+		}
+		c.sessions[msg.Conn] = msg.SessionID
 	case *actor.Terminated:
 		out = c.terminated(now, msg)
 	case *peer.Handshaken:
@@ -229,7 +248,7 @@ func (c *connMgr) Receive(ctx actor.Context) {
 	case *peer.Misbehaved:
 		out = c.misbehaved(now, msg)
 	case *addrbook.CandidatesReply:
-		out = c.m.Candidates(now, msg.Addrs, msg.Feeler, out)
+		out = c.m.CandidatesWithServices(now, msg.Addrs, msg.Services, msg.Feeler, out)
 	case *resolved:
 		out = c.m.Resolved(now, msg.key, msg.addr, msg.err, out)
 	case *Ban:
@@ -249,7 +268,7 @@ func (c *connMgr) Receive(ctx actor.Context) {
 		ctx.Send(msg.ReplyTo, &l)
 	case *AddNode:
 		var err error
-		out, err = c.m.AddNode(now, msg.Addr, msg.Command, out)
+		out, err = c.m.AddNodeTransport(now, msg.Addr, msg.Command, !msg.V1, out)
 		reply(ctx, msg.ReplyTo, &AddNodeReply{Err: err})
 	case *DisconnectNode:
 		var err error
@@ -291,7 +310,7 @@ func (c *connMgr) apply(ctx actor.Context, now time.Time, out []machine.Action) 
 				ctx.Send(parent, &ListenFailed{Addr: a.Addr, Err: a.Err})
 			}
 		case machine.Dial:
-			ctx.Send(c.cfg.IO, &transport.Dial{Tag: a.Tag, Addr: a.Addr, Timeout: c.cfg.DialTimeout, Owner: ctx.Self()})
+			ctx.Send(c.cfg.IO, &transport.Dial{Tag: a.Tag, Addr: a.Addr, Timeout: c.cfg.DialTimeout, Owner: ctx.Self(), V2: a.V2})
 		case machine.Resolve:
 			c.resolve(ctx, a.Key, a.Host, a.Port)
 		case machine.Spawn:
@@ -355,6 +374,7 @@ func (c *connMgr) wakeAt(ctx actor.Context, d time.Duration) {
 func (c *connMgr) spawn(ctx actor.Context, a *machine.Action) *actor.PID {
 	cfg := c.cfg.PeerTemplate
 	cfg.ID, cfg.Conn, cfg.Remote, cfg.Local, cfg.Inbound = a.ID, transport.ConnID(a.Conn), a.Addr, a.Local, a.Inbound
+	cfg.ExpectServices = a.ExpectServices
 	cfg.IO, cfg.Dispatcher, cfg.Nonces = c.cfg.IO, c.cfg.Dispatcher, c.nonces
 	pid, err := ctx.SpawnNamed(c.cfg.PeerProps(cfg), peerPrefix+strconv.FormatUint(a.ID, 10))
 	if err != nil {
@@ -445,10 +465,15 @@ func (c *connMgr) peerList() *Peers {
 	out := &Peers{List: make([]PeerEntry, 0, len(rows))}
 	for _, p := range rows {
 		pid, _ := p.Handle.(*actor.PID)
-		out.List = append(out.List, PeerEntry{
+		e := PeerEntry{
 			ID: p.ID, PID: pid, Conn: transport.ConnID(p.Conn), Remote: p.Remote, Local: p.Local,
 			Inbound: p.Inbound, ConnType: p.ConnType, Handshaken: p.Handshaken, Since: p.Since,
-		})
+			Transport: "v1",
+		}
+		if id, ok := c.sessions[e.Conn]; ok {
+			e.Transport, e.SessionID = "v2", hex.EncodeToString(id[:])
+		}
+		out.List = append(out.List, e)
 	}
 	return out
 }

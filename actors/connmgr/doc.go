@@ -46,15 +46,19 @@
 //
 // So that a flood of connections cannot outrun these decisions into the
 // process's descriptors, connmgr gives io, before it listens, caps it
-// applies without asking (*transport.AcceptLimits): io closes at once a
-// connection accepted while Config.MaxUndecided (32) are undecided, and
-// accepts nothing while it holds the inbound slots plus that many inbound
-// connections; the rest waits in the kernel's listen backlog. Admission
-// itself stays here.
+// applies without asking (*transport.AcceptLimits): io accepts nothing
+// while Config.MaxUndecided (256) accepted connections are undecided, or
+// while it holds the inbound slots plus that many inbound connections; the
+// rest waits in the kernel's listen backlog, and none is dropped for a cap
+// (as Core, which accepts only as fast as it decides). Admission itself
+// stays here.
 //
-// An automatic outbound or addr-fetch peer that does not offer NODE_NETWORK
-// and NODE_WITNESS is closed at its handshake (ReasonMissingServices), as
-// Core does. A peer that breaks a rule Core calls Misbehaving for reports
+// The machine decides what each connection must offer (Spawn's
+// ExpectServices, passed in peer.Config): an automatic outbound or
+// addr-fetch peer whose version lacks NODE_NETWORK or NODE_WITNESS is
+// refused by its peer before verack (peer.MissingServices, Core's "peer
+// does not offer the expected services"), and the address book hears of a
+// failed attempt. A peer that breaks a rule Core calls Misbehaving for reports
 // itself with *peer.Misbehaved (an operator or a test may send *Misbehaved):
 // as Core's MaybeDiscourageAndDisconnect, a manual peer is kept, a loopback
 // one closed, any other closed with every connection from its address, and

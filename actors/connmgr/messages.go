@@ -135,6 +135,11 @@ type PeerEntry struct {
 	ConnType   string    `json:"connection_type"`
 	Handshaken bool      `json:"handshaken"`
 	Since      time.Time `json:"conntime"`
+	// Transport is "v1" or "v2" (BIP324, once its handshake completed),
+	// SessionID the v2 session id in hex ("" on v1): getpeerinfo's
+	// transport_protocol_type and session_id.
+	Transport string `json:"transport_protocol_type"`
+	SessionID string `json:"session_id,omitempty"`
 }
 
 // AddNode commands, as Core's addnode RPC takes them.
@@ -153,6 +158,9 @@ type AddNode struct {
 	Addr    string
 	Command string
 	ReplyTo *actor.PID
+	// V1 is Core's v2transport argument false: the node is dialled with
+	// v1 only, even when the node speaks v2.
+	V1 bool
 }
 
 // AddNodeReply answers AddNode; Err says why the command was refused.

@@ -21,7 +21,4 @@ const (
 	ReasonFeelerDone     = machine.ReasonFeelerDone
 	ReasonMisbehaved     = machine.ReasonMisbehaved
 	ReasonDiscouraged    = machine.ReasonDiscouraged
-	// ReasonMissingServices: an outbound peer lacks the services its
-	// connection type needs.
-	ReasonMissingServices = machine.ReasonMissingServices
 )

@@ -25,6 +25,8 @@ type Target struct {
 	Sources int
 	// Timeout bounds a connection's dial and handshake. Zero means 30 s.
 	Timeout time.Duration
+	// V2 speaks BIP324's v2 transport (the target must accept it).
+	V2 bool
 }
 
 func (t Target) timeout() time.Duration {
@@ -49,8 +51,9 @@ func (t Target) source(i int) netip.Addr {
 	return netip.AddrFrom4([4]byte{127, byte(i >> 8), byte(i), 1})
 }
 
-// Conn is one client connection speaking the v1 transport: it answers the
-// target's pings and hands everything else to its caller.
+// Conn is one client connection speaking the v1 transport, or BIP324's v2
+// (Target.V2): it answers the target's pings and hands everything else to
+// its caller.
 type Conn struct {
 	nc    net.Conn
 	r     *bufio.Reader
@@ -58,6 +61,7 @@ type Conn struct {
 	hdr   [protocol.HeaderSize]byte
 	buf   []byte
 	out   []byte
+	v2    *connV2 // nil on v1
 	// Remote is the target's version message.
 	Remote *protocol.MsgVersion
 	// PingsAnswered counts the target's pings this connection answered.
@@ -77,6 +81,12 @@ func Dial(t Target, i int) (*Conn, error) {
 		return nil, fmt.Errorf("dial %v: %w", t.Addr, err)
 	}
 	c := &Conn{nc: nc, r: bufio.NewReaderSize(nc, 4096), magic: t.Magic}
+	if t.V2 {
+		if err := c.startV2(t.timeout()); err != nil {
+			nc.Close()
+			return nil, err
+		}
+	}
 	if err := c.handshake(t.timeout()); err != nil {
 		nc.Close()
 		return nil, err
@@ -129,6 +139,9 @@ func (c *Conn) handshake(timeout time.Duration) error {
 // Next returns the next frame other than a ping, answering pings on the
 // way. The payload is valid until the next call.
 func (c *Conn) Next() (string, []byte, error) {
+	if c.v2 != nil {
+		return c.nextV2()
+	}
 	for {
 		if _, err := io.ReadFull(c.r, c.hdr[:]); err != nil {
 			return "", nil, fmt.Errorf("read header: %w", err)
@@ -186,6 +199,13 @@ func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
 
 func (c *Conn) write(b []byte) error {
 	c.out = b[:0]
+	if c.v2 != nil {
+		enc, err := c.v2.s.AppendV1Frames(c.v2.enc[:0], b)
+		if err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		c.v2.enc, b = enc, enc
+	}
 	if _, err := c.nc.Write(b); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}

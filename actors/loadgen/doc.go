@@ -4,10 +4,13 @@
 //
 // # Against a listening node
 //
-// Handshake, Ping and Idle open many v1-transport connections to a target,
+// Handshake, Ping and Idle open many connections to a target,
 // each from its own source address (127.j.k.1, each in its own /24, so a
 // node's per-group limit on handshakes in progress does not apply), and
-// report what p2pload (../shared/p2pload) reports for the same figures:
+// report what p2pload (../shared/p2pload) reports for the same figures
+// (Target.V2, -v2 on the command line: over BIP324's v2 transport, which
+// p2pload does not speak; the table runs the handshake and 10 x 16 ping
+// figures both ways):
 //
 //   - Handshake: N connections, C dialling at a time, each done when the
 //     target's version and verack arrived: handshakes per second.

@@ -39,6 +39,8 @@ type TableConfig struct {
 	Port uint16
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Only, when not empty, keeps the figures whose names contain it.
+	Only string
 }
 
 // Row is one figure of the table: the medians per target.
@@ -60,7 +62,10 @@ type figure struct {
 	higher     bool
 	// conns is the most connections it opens (the node's maxconnections).
 	conns int
-	run   func(ctx context.Context, t Target, pid int) (float64, string, error)
+	// v2 runs it over BIP324's v2 transport (against the node only:
+	// limitserver speaks v1).
+	v2  bool
+	run func(ctx context.Context, t Target, pid int) (float64, string, error)
 }
 
 func (c TableConfig) figures() []figure {
@@ -82,6 +87,17 @@ func (c TableConfig) figures() []figure {
 				return r.PerSecond, fmt.Sprintf("p99 %v", r.P99.Round(time.Microsecond)), err
 			}},
 		{name: "ping -n 10 -depth 16", unit: "pongs/s", higher: true, conns: 10,
+			run: func(ctx context.Context, t Target, _ int) (float64, string, error) {
+				r, err := Ping(ctx, t, 10, 16, 2*time.Second, pingFor)
+				return r.PerSecond, fmt.Sprintf("p99 %v", r.P99.Round(time.Microsecond)), err
+			}},
+		// The same two over BIP324's v2 transport, to set beside v1.
+		{name: "handshake -n 2000 -c 200 (v2)", unit: "handshakes/s", higher: true, conns: 2000, v2: true,
+			run: func(ctx context.Context, t Target, _ int) (float64, string, error) {
+				r := Handshake(ctx, t, 2000, 200)
+				return r.PerSecond, fmt.Sprintf("failed %d", r.Failed), nil
+			}},
+		{name: "ping -n 10 -depth 16 (v2)", unit: "pongs/s", higher: true, conns: 10, v2: true,
 			run: func(ctx context.Context, t Target, _ int) (float64, string, error) {
 				r, err := Ping(ctx, t, 10, 16, 2*time.Second, pingFor)
 				return r.PerSecond, fmt.Sprintf("p99 %v", r.P99.Round(time.Microsecond)), err
@@ -126,18 +142,23 @@ func Table(ctx context.Context, cfg TableConfig) ([]Row, error) {
 	t := Target{Addr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port), Magic: params.Magic}
 	var rows []Row
 	for _, f := range cfg.figures() {
+		if cfg.Only != "" && !strings.Contains(f.name, cfg.Only) {
+			continue
+		}
 		row := Row{Figure: f.name, Unit: f.unit, HigherIsBetter: f.higher}
 		var nodeVals, limitVals []float64
 		var notes []string
 		for run := range runs {
 			for _, which := range []string{"actornode", "limitserver"} {
-				if which == "limitserver" && cfg.LimitServerBin == "" {
+				if which == "limitserver" && (cfg.LimitServerBin == "" || f.v2) {
 					continue
 				}
 				if ctx.Err() != nil {
 					return rows, ctx.Err()
 				}
-				v, note, err := measureOnce(ctx, cfg, which, f, t)
+				ft := t
+				ft.V2 = f.v2
+				v, note, err := measureOnce(ctx, cfg, which, f, ft)
 				if err != nil {
 					return rows, fmt.Errorf("table: %s against %s, run %d: %w", f.name, which, run+1, err)
 				}

@@ -58,6 +58,9 @@ type IOStats struct {
 	Conns                   int
 	BytesRead, BytesWritten uint64
 	BytesQueued             int
+	// BIP324: handshakes completed, connections closed for a transport
+	// fault, decoys received, messages dropped for their type.
+	V2Established, V2Failures, V2Decoys, V2Dropped uint64
 }
 
 // Actor is one actor's mailbox counters.

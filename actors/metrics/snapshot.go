@@ -20,6 +20,9 @@ var (
 		"Socket bytes since io started, by direction (in: read, out: written).", []string{"direction"}, nil)
 	descIOQueued = prometheus.NewDesc("actornode_io_bytes_queued",
 		"Bytes handed to io and not yet written, over all connections.", nil, nil)
+	descIOV2 = prometheus.NewDesc("actornode_io_v2_total",
+		"BIP324 events since io started: established handshakes, failed connections, decoy packets, dropped messages of unknown type.",
+		[]string{"event"}, nil)
 	descMailbox = prometheus.NewDesc("actornode_mailbox_depth",
 		"User messages waiting in the mailboxes of the live actors of a kind.", []string{"kind"}, nil)
 	descRestarts = prometheus.NewDesc("actornode_actor_restarts_total",
@@ -36,7 +39,7 @@ type snapshotCollector struct {
 
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPeers, descAddrs, descWakeups, descIOConns,
-		descIOBytes, descIOQueued, descMailbox, descRestarts, descActors} {
+		descIOBytes, descIOQueued, descIOV2, descMailbox, descRestarts, descActors} {
 		ch <- d
 	}
 }
@@ -68,6 +71,10 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(descIOBytes, float64(io.BytesRead), In)
 		counter(descIOBytes, float64(io.BytesWritten), Out)
 		gauge(descIOQueued, float64(io.BytesQueued))
+		counter(descIOV2, float64(io.V2Established), "established")
+		counter(descIOV2, float64(io.V2Failures), "failed")
+		counter(descIOV2, float64(io.V2Decoys), "decoy")
+		counter(descIOV2, float64(io.V2Dropped), "dropped")
 	}
 	type kindTotals struct {
 		actors, mailbox int

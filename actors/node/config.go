@@ -83,6 +83,12 @@ type Config struct {
 	// hence refused on any other network. Default none.
 	RegtestServices []string `yaml:"regtestservices"`
 
+	// V2Transport speaks BIP324's encrypted v2 transport, as Core's
+	// -v2transport: inbound peers are served v1 or v2 on the same port as
+	// their first bytes say, outbound peers that advertise NODE_P2P_V2 are
+	// dialled v2 first, and NODE_P2P_V2 is announced. Default true.
+	V2Transport bool `yaml:"v2transport"`
+
 	// NATPMP maps the listening port on the gateway with PCP, falling back
 	// to NAT-PMP, as Core's -natpmp, and advertises the external address
 	// and port to peers. Default false here (Core: true): tests and demos
@@ -201,6 +207,7 @@ func DefaultConfig() Config {
 		Discover:         true,
 		PortMapLifetime:  40 * time.Minute,
 		FixedSeeds:       true,
+		V2Transport:      true,
 		HandshakeTimeout: 60 * time.Second,
 		PingInterval:     2 * time.Minute,
 		PingTimeout:      20 * time.Minute,
@@ -387,6 +394,7 @@ func configFields(c *Config) map[string]field {
 		"dnsresolver":      str(&c.DNSResolver),
 		"fixedseeds":       boolean("fixedseeds", &c.FixedSeeds),
 		"blocksonly":       boolean("blocksonly", &c.BlocksOnly),
+		"v2transport":      boolean("v2transport", &c.V2Transport),
 		"regtestservices":  list("regtestservices", &c.RegtestServices),
 		"natpmp":           boolean("natpmp", &c.NATPMP),
 		"upnp":             boolean("upnp", &c.UPnP),

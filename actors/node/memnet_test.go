@@ -52,7 +52,7 @@ func TestNodesOverInMemoryNetwork(t *testing.T) {
 	// A scripted remote is one more peer of a on the same network.
 	r := actortest.DialRemote(t, a.System(), net, netip.MustParseAddrPort("127.0.0.9:40000"), aAddr)
 	theirs := r.Handshake(t, nil)
-	if theirs.UserAgent != "/actornode:"+node.Version+"/" || theirs.Services != 0 {
+	if theirs.UserAgent != "/actornode:"+node.Version+"/" || theirs.Services != protocol.SFNodeP2PV2 {
 		t.Errorf("a's version: user agent %q services %v", theirs.UserAgent, theirs.Services)
 	}
 	r.Send(&protocol.MsgPing{Nonce: 42})
@@ -61,5 +61,42 @@ func TestNodesOverInMemoryNetwork(t *testing.T) {
 	}
 	if v := net.Violations(); len(v) != 0 {
 		t.Errorf("io contract violations: %v", v)
+	}
+}
+
+// TestNodesOverInMemoryNetworkV2: on an in-memory network that speaks
+// BIP324 (actortest.WithV2), b's -addnode connection to a is v2: both
+// getpeerinfo entries say v2 with one session id. On a v1-only network the
+// same dial falls back to v1.
+func TestNodesOverInMemoryNetworkV2(t *testing.T) {
+	params, err := protocol.Network("regtest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		opts []actortest.NetworkOption
+		want string
+	}{
+		{"v2 network", []actortest.NetworkOption{actortest.WithV2()}, "v2"},
+		{"v1 network: fallback", nil, "v1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			net := actortest.NewNetwork(params.Magic, tc.opts...)
+			a := nodetest.Start(t, nodetest.Regtest(t, "127.0.0.1:18444"), onNetwork(net, "127.0.0.1"))
+			cfg := nodetest.Regtest(t, "127.0.0.2:18444")
+			cfg.AddNode = []string{"127.0.0.1:18444"}
+			b := nodetest.Start(t, cfg, onNetwork(net, "127.0.0.2"))
+			var pa, pb []*peer.Info
+			nodetest.Eventually(t, 10*time.Second, "a and b handshaken", func() bool {
+				pa = nodetest.Handshaken(nodetest.Peers(t, a), nil)
+				pb = nodetest.Handshaken(nodetest.Peers(t, b), nil)
+				return len(pa) == 1 && len(pb) == 1
+			})
+			if pa[0].TransportProtocolType != tc.want || pb[0].TransportProtocolType != tc.want || pa[0].SessionID != pb[0].SessionID {
+				t.Fatalf("a's entry %s %q, b's %s %q; want %s with one session id",
+					pa[0].TransportProtocolType, pa[0].SessionID, pb[0].TransportProtocolType, pb[0].SessionID, tc.want)
+			}
+		})
 	}
 }

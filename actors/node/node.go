@@ -397,9 +397,21 @@ func (n *Node) userAgent() string { return "/actornode:" + n.opts.version + "/" 
 // and transactions with their witness data (BIP144), and we have neither
 // past genesis nor a mempool, so we leave it off too. On regtest,
 // -regtestservices replaces the set (tests and the demo, where our nodes
-// must accept each other as outbound peers).
+// must accept each other as outbound peers). NODE_P2P_V2 is added with
+// -v2transport, as Core does: that one we serve.
 func (n *Node) services() protocol.ServiceFlag {
-	return n.cfg.LocalServices()
+	s := n.cfg.LocalServices()
+	if n.v2() {
+		s |= protocol.SFNodeP2PV2 // BIP324, as Core with -v2transport
+	}
+	return s
+}
+
+// v2 says whether the node speaks BIP324's v2 transport: -v2transport,
+// on a build whose io does (transport.SpeaksV2), or with an io replaced by
+// WithIO (the in-memory network speaks it).
+func (n *Node) v2() bool {
+	return n.cfg.V2Transport && (transport.SpeaksV2 || n.opts.customIO)
 }
 
 func (n *Node) ioConfig() transport.Config {
@@ -407,6 +419,7 @@ func (n *Node) ioConfig() transport.Config {
 		Magic:     n.params.Magic,
 		RecvLimit: n.cfg.MaxReceiveBuffer * 1000,
 		SendLimit: n.cfg.MaxSendBuffer * 1000,
+		V2:        n.v2(),
 		Logger:    n.logger.Named(CategoryNet).Named("io"),
 	}
 }

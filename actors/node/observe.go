@@ -140,6 +140,7 @@ func (n *Node) snapshot(ctx context.Context) metrics.Snapshot {
 			s.IO = &metrics.IOStats{
 				Wakeups: st.Wakeups, Conns: st.Conns,
 				BytesRead: st.BytesRead, BytesWritten: st.BytesWritten, BytesQueued: st.BytesQueued,
+				V2Established: st.V2Established, V2Failures: st.V2Failures, V2Decoys: st.V2Decoys, V2Dropped: st.V2Dropped,
 			}
 		}
 	})

@@ -19,6 +19,7 @@ type options struct {
 	logger    *zap.Logger
 	debug     *DebugCategories
 	ioProps   func(transport.Config) *actor.Props
+	customIO  bool // ioProps came from WithIO
 	peerProps func(peer.Config) *actor.Props
 	clock     func() time.Time
 	version   string
@@ -50,6 +51,7 @@ func WithIO(props func(transport.Config) *actor.Props) Option {
 			return errors.New("node: WithIO: nil constructor")
 		}
 		o.ioProps = props
+		o.customIO = true
 		return nil
 	}
 }

@@ -182,6 +182,7 @@ func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 	maxConns, outbound, feelers := automaticConnections(&n.cfg)
 	return connmgr.Config{
 		Network:        n.params,
+		V2:             n.v2(),
 		Listen:         listen,
 		Bind:           binds,
 		Connect:        n.cfg.Connect,

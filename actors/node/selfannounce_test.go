@@ -39,6 +39,10 @@ func TestSelfAnnouncementWaitsForIBD(t *testing.T) {
 			// node starts first with an -addnode the listener then takes.
 			remoteAddr := netip.MustParseAddrPort("127.0.0.9:18444")
 			cfg.AddNode = []string{remoteAddr.String()}
+			// The scripted remote speaks v1 and takes one connection: no
+			// v2 attempt first (Core's tests pass -v2transport=0 to such
+			// peers, or let them expect the reconnection).
+			cfg.V2Transport = false
 			n := nodetest.Start(t, cfg, append([]node.Option{onNetwork(net, "127.0.0.1")}, tc.opts...)...)
 			ln := actortest.ListenRemote(t, n.System(), net, remoteAddr)
 			r := ln.Accept(t, 20*time.Second)

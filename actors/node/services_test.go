@@ -25,9 +25,10 @@ func TestServicesAgree(t *testing.T) {
 		hex   string
 		names []string
 	}{
-		{name: "default: none", want: 0, hex: "0000000000000000", names: []string{}},
-		{name: "regtestservices NETWORK,WITNESS", claim: true, want: protocol.SFNodeNetwork | protocol.SFNodeWitness,
-			hex: "0000000000000009", names: []string{"NETWORK", "WITNESS"}},
+		// NODE_P2P_V2 with -v2transport's default, as Core.
+		{name: "default: none but v2", want: protocol.SFNodeP2PV2, hex: "0000000000000800", names: []string{"P2P_V2"}},
+		{name: "regtestservices NETWORK,WITNESS", claim: true, want: protocol.SFNodeNetwork | protocol.SFNodeWitness | protocol.SFNodeP2PV2,
+			hex: "0000000000000809", names: []string{"NETWORK", "WITNESS", "P2P_V2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := nodetest.Regtest(t, "127.0.0.1:0")

@@ -230,7 +230,7 @@ const outBuf = 8
 
 func newPeer(cfg Config, c *common) *peer {
 	p := &peer{c: c, id: cfg.ID, conn: cfg.Conn}
-	p.m.Init(&c.settings, cfg.Inbound, cfg.Remote)
+	p.m.Init(&c.settings, cfg.Inbound, cfg.Remote, cfg.ExpectServices)
 	return p
 }
 
@@ -512,7 +512,7 @@ func (p *peer) frame(now time.Time, f *transport.Frame, outs []machine.Output) [
 		if p.debug() {
 			p.logger().Debug("ignoring message", zap.String("command", f.Command), zap.Int("bytes", len(f.Payload)))
 		}
-		return outs
+		return p.m.Ignored(f.Command, f.Payload, outs)
 	}
 	msg, err := protocol.Decode(f.Command, f.Payload, p.m.CommonVersion())
 	if err != nil {
@@ -583,7 +583,7 @@ func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, da
 					t.misbehaved = o.Reason
 				}
 			case reason == nil:
-				reason = o.Reason
+				reason = p.closeReason(o)
 				if o.Reason.Discourages() {
 					p.m.Closed() // no parent to decide: close like any rule
 				}
@@ -597,6 +597,17 @@ func (p *peer) apply(ctx actor.Context, now time.Time, outs []machine.Output, da
 		}
 	}
 	return data, reason
+}
+
+// closeReason is the error to close the connection with for the machine's
+// Disconnect o: its Reason, with Core's words for a version refused for
+// its services.
+func (p *peer) closeReason(o *machine.Output) error {
+	if o.Reason == machine.MissingServices && o.Version != nil {
+		return fmt.Errorf("%w: peer does not offer the expected services (%08x offered, %08x expected)",
+			o.Reason, uint64(o.Version.Services), uint64(p.m.ExpectServices()))
+	}
+	return o.Reason
 }
 
 // send sends io data (acknowledging ack when set; with no ack and nothing

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -314,7 +315,8 @@ func TestOutboundHandshake(t *testing.T) {
 	wantCommands(t, msgs, "version")
 	v := msgs[0].(*protocol.MsgVersion)
 	if v.ProtocolVersion != int32(protocol.ProtocolVersion) || v.UserAgent != "/actornode-test:0.1/" ||
-		v.AddrRecv.AddrPort() != remoteAddr || !nonces.Contains(v.Nonce) {
+		(v.AddrRecv.Addr.IsValid() && !v.AddrRecv.Addr.IsUnspecified()) || // loopback: not named, as Core
+		!nonces.Contains(v.Nonce) {
 		t.Fatalf("version = %+v (nonce registered: %v)", v, nonces.Contains(v.Nonce))
 	}
 
@@ -606,6 +608,30 @@ func TestSelfConnection(t *testing.T) {
 	if in.logs.FilterMessage("disconnected").FilterField(zap.String("reason", "self-connection")).Len() != 1 {
 		t.Fatal("no disconnect log line with the reason")
 	}
+}
+
+// TestMissingServicesRefusedBeforeVerack: a connection expecting services
+// (Config.ExpectServices, set by connmgr for automatic outbound ones) closes
+// on a version lacking them, sending no verack, with Core's words in the
+// close reason that reaches io and then connmgr.
+func TestMissingServicesRefusedBeforeVerack(t *testing.T) {
+	h := newHarness(t, NewNonces(), func(_ *harness, c *Config) {
+		c.ExpectServices = protocol.SFNodeNetwork | protocol.SFNodeWitness
+	})
+	defer h.stop()
+	wantCommands(t, h.expectSend(nil), "version")
+	v := remoteVersion(99)
+	v.Services = protocol.SFNodeNetworkLimited
+	rcv := h.post(v, &protocol.MsgVerack{})
+	if msgs := h.expectSend(rcv); len(msgs) != 0 {
+		t.Fatalf("sent %v to a peer refused for its services", commands(msgs))
+	}
+	c := expect[*transport.Close](t, h.io)
+	if !errors.Is(c.Reason, machine.MissingServices) ||
+		!strings.Contains(c.Reason.Error(), "does not offer the expected services (00000400 offered, 00000009 expected)") {
+		t.Fatalf("close reason %v, want missing services with what was offered and expected", c.Reason)
+	}
+	h.closed(c.Reason) // its first event is the peer's end: no Handshaken
 }
 
 func TestMalformedVersionDisconnects(t *testing.T) {

@@ -47,7 +47,10 @@
 // a request for a service we do not offer (bloom filters and mempool
 // without NODE_BLOOM, compact filters without NODE_COMPACT_FILTERS)
 // disconnects. Frames that fail to decode are counted and dropped, like
-// Core; a malformed first version closes the connection, and so, after the
+// Core; a malformed first version closes the connection, as does one
+// lacking a service the connection expects (Config.ExpectServices, which
+// connmgr sets for its automatic outbound connections: MissingServices,
+// before our verack, as Core's VERSION handler), and so, after the
 // handshake, does a locator over 101 hashes; a list longer than its
 // message allows in addr (1000), inv and getdata (50,000) or headers
 // (2000) is misbehaviour; too long a notfound Core reads and ignores.

@@ -27,7 +27,8 @@ func TestFactoryPeersShareTheirNodeWideStateAndKeepTheirOwn(t *testing.T) {
 	io := newProbe(system, realWait)
 	f := NewFactory()
 	template := Config{IO: io.pid, Network: params, UserAgent: "/factory-test:0.1/"}
-	remotes := []netip.AddrPort{netip.MustParseAddrPort("127.0.0.2:18444"), netip.MustParseAddrPort("127.0.0.3:18444")}
+	// Routable (never dialled: io is a probe), so each version names its remote.
+	remotes := []netip.AddrPort{netip.MustParseAddrPort("8.8.4.4:18444"), netip.MustParseAddrPort("9.9.9.9:18444")}
 	var props []*actor.Props
 	for i, remote := range remotes {
 		cfg := template

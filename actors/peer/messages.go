@@ -24,6 +24,11 @@ type Config struct {
 	Remote, Local netip.AddrPort
 	// Inbound is true when the remote dialled us.
 	Inbound bool
+	// ExpectServices are the services the remote's version must offer, as
+	// the connection manager decides for the connection's type (Core's
+	// ExpectServicesFromConn): a version lacking one is refused before
+	// our verack. Zero expects nothing.
+	ExpectServices protocol.ServiceFlag
 	// IO receives *transport.Send and *transport.Close for Conn.
 	IO *actor.PID
 	// Dispatcher receives *dispatcher.Deliver for every message the peer does
@@ -104,6 +109,7 @@ type GetInfo struct {
 type Info struct {
 	ID              uint64            `json:"id"`
 	Addr            string            `json:"addr"`
+	AddrBind        string            `json:"addrbind,omitempty"`
 	AddrLocal       string            `json:"addrlocal,omitempty"`
 	Services        string            `json:"services"`
 	ServicesNames   []string          `json:"servicesnames"`
@@ -142,7 +148,8 @@ type Info struct {
 	SyncedHeaders int32   `json:"synced_headers"`
 	SyncedBlocks  int32   `json:"synced_blocks"`
 	Inflight      []int32 `json:"inflight"`
-	// TransportProtocolType is "v1" (BIP324's v2 is not spoken yet).
+	// TransportProtocolType is "v1", or "v2" once a BIP324 handshake
+	// completed.
 	TransportProtocolType string `json:"transport_protocol_type,omitempty"`
 	// SessionID is the BIP324 session id, "" on a v1 connection.
 	SessionID string `json:"session_id"`

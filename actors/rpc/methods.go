@@ -49,7 +49,7 @@ func methodTable() map[string]*method {
 			about: "Returns data about each connected node as a JSON array of objects."},
 		{name: "addnode", category: "Network", run: addNode,
 			params: []param{{name: "node", kind: kindString}, {name: "command", kind: kindString}, {name: "v2transport", kind: kindBool, optional: true}},
-			about:  "Adds a node to the list kept connected (command \"add\"), removes one (\"remove\") or connects to one once (\"onetry\").\nNodes added are not protected from eviction and count toward no outbound limit.\n\nArguments:\n1. node       (string, required) The address of the node, host[:port]\n2. command    (string, required) \"add\", \"remove\" or \"onetry\"\n3. v2transport (boolean, optional) BIP324 transport; not supported, must be false\n\nResult:\nnull"},
+			about:  "Adds a node to the list kept connected (command \"add\"), removes one (\"remove\") or connects to one once (\"onetry\").\nNodes added are not protected from eviction and count toward no outbound limit.\n\nArguments:\n1. node       (string, required) The address of the node, host[:port]\n2. command    (string, required) \"add\", \"remove\" or \"onetry\"\n3. v2transport (boolean, optional, default=set by -v2transport) Attempt to connect using BIP324 v2 transport protocol (ignored for 'remove' command)\n\nResult:\nnull"},
 		{name: "disconnectnode", category: "Network", run: disconnectNode,
 			params: []param{{name: "address", kind: kindString, optional: true}, {name: "nodeid", kind: kindNumber, optional: true}},
 			about:  "Immediately disconnects from the given node: by address, or by nodeid (from getpeerinfo) with an empty address.\n\nArguments:\n1. address (string, optional) The IP address:port of the node\n2. nodeid  (numeric, optional) The node id\n\nResult:\nnull"},
@@ -175,7 +175,11 @@ func addNode(_ context.Context, s *Server, a args) (any, error) {
 	default:
 		return nil, errorf(CodeMiscError, "%s", s.methods["addnode"].help)
 	}
-	if a.boolean(2, false) {
+	// Core's default is -v2transport: v2 first when the node announces
+	// NODE_P2P_V2; asking for it without is an error.
+	enabled := s.cfg.Backend.Identity.Services&protocol.SFNodeP2PV2 != 0
+	useV2 := a.boolean(2, enabled)
+	if useV2 && !enabled {
 		return nil, errorf(CodeInvalidParameter, "Error: v2transport requested but not enabled (see -v2transport)")
 	}
 	if command != connmgr.AddNodeRemove {
@@ -185,7 +189,7 @@ func addNode(_ context.Context, s *Server, a args) (any, error) {
 		}
 	}
 	r, err := s.ask(s.cfg.Backend.ConnMgr, func(to *actor.PID) any {
-		return &connmgr.AddNode{Addr: node, Command: command, ReplyTo: to}
+		return &connmgr.AddNode{Addr: node, Command: command, ReplyTo: to, V1: !useV2}
 	})
 	if err != nil {
 		return nil, err

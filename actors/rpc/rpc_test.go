@@ -233,7 +233,7 @@ func TestNetworkMethods(t *testing.T) {
 	}
 	p := infos[0]
 	if !p.Inbound || p.ConnectionType != "inbound" || p.Network != "not_publicly_routable" ||
-		p.Permissions == nil || p.TransportProtocolType != "v1" || p.Version != 70016 ||
+		p.Permissions == nil || p.TransportProtocolType != "v2" || len(p.SessionID) != 64 || p.Version != 70016 ||
 		p.SubVer != "/actornode:0.1.0/" || !p.RelayTxes || p.StartingHeight != 0 ||
 		p.BytesRecvPerMsg["version"] == 0 || p.BytesSentPerMsg["verack"] == 0 {
 		t.Fatalf("getpeerinfo entry = %+v", p)
@@ -251,8 +251,8 @@ func TestNetworkMethods(t *testing.T) {
 	var ni nodeinfo.NetworkInfo
 	c.call("getnetworkinfo", "[]", &ni)
 	if ni.Connections != 1 || ni.ConnectionsIn != 1 || ni.ProtocolVersion != 70016 ||
-		ni.SubVersion != "/actornode:0.1.0/" || ni.LocalServices != "0000000000000000" || ni.LocalServicesNames == nil ||
-		len(ni.LocalServicesNames) != 0 || ni.Version != 100 ||
+		ni.SubVersion != "/actornode:0.1.0/" || ni.LocalServices != "0000000000000800" || len(ni.LocalServicesNames) != 1 ||
+		ni.LocalServicesNames[0] != "P2P_V2" || ni.Version != 100 ||
 		len(ni.Networks) != 5 || ni.LocalAddresses == nil {
 		t.Fatalf("getnetworkinfo = %+v", ni)
 	}
@@ -317,8 +317,10 @@ func TestNetworkMethods(t *testing.T) {
 		if code, msg, _ := c.callErr("addnode", `["`+far+`","connect"]`); code != rpc.CodeMiscError || !strings.HasPrefix(msg, "addnode ") {
 			t.Fatalf("bad command: %d %q", code, msg)
 		}
-		if code, _, _ := c.callErr("addnode", `["`+far+`","onetry",true]`); code != rpc.CodeInvalidParameter {
-			t.Fatalf("v2transport: code %d, want -8", code)
+		// The node speaks v2 (-v2transport's default): asking for it is fine,
+		// and so is refusing it.
+		for _, v2 := range []string{"true", "false"} {
+			c.call("addnode", `["`+far+`","onetry",`+v2+`]`, nil)
 		}
 		// The same check as -addnode and -connect in the configuration
 		// (protocol.SplitHostPort): nothing is added.

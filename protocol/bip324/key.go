@@ -1,6 +1,7 @@
 package bip324
 
 import (
+	cryptorand "crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -108,4 +109,19 @@ func RandomGarbage(rand io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("bip324: garbage: %w", err)
 	}
 	return g, nil
+}
+
+// NewKeyAndGarbage makes what one side of a new connection sends first: a
+// fresh key (GenerateKey) and garbage (RandomGarbage from crypto/rand). It
+// fits Config.NewKey.
+func NewKeyAndGarbage() (Key, []byte, error) {
+	k, err := GenerateKey()
+	if err != nil {
+		return Key{}, nil, fmt.Errorf("bip324 key: %w", err)
+	}
+	g, err := RandomGarbage(cryptorand.Reader)
+	if err != nil {
+		return Key{}, nil, fmt.Errorf("bip324 garbage: %w", err)
+	}
+	return k, g, nil
 }

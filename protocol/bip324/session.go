@@ -65,6 +65,12 @@ type Config struct {
 	// epoll loop) can run AgreeKeys elsewhere (about half a millisecond
 	// with btcec's pure-Go ElligatorSwift) and then call Received again.
 	DeferKeyAgreement bool
+	// NewKey, for a responder given no Key, makes our key and garbage when
+	// the peer's first bytes show it speaks v2, so that a v1 peer, which
+	// never sees them, costs no key (an ElligatorSwift key takes about a
+	// fifth of a millisecond in pure Go). Core makes one for every inbound
+	// connection.
+	NewKey func() (Key, []byte, error)
 }
 
 // Message is one application message received.
@@ -139,7 +145,8 @@ type Session struct {
 	initiator bool
 	key       Key
 	garbage   []byte // ours, until it authenticates our version packet
-	started   bool   // our key and garbage are out
+	newKey    func() (Key, []byte, error)
+	started   bool // our key and garbage are out
 
 	phase   phase
 	matched int // responder: bytes of the v1 prefix matched so far
@@ -164,7 +171,7 @@ func NewSession(cfg Config) (*Session, error) {
 	if len(cfg.Garbage) > MaxGarbageLen {
 		return nil, fmt.Errorf("bip324: %d bytes of garbage above %d", len(cfg.Garbage), MaxGarbageLen)
 	}
-	if cfg.Key.priv == nil {
+	if cfg.Key.priv == nil && (cfg.Initiator || cfg.NewKey == nil) {
 		return nil, errors.New("bip324: session without a key")
 	}
 	s := &Session{
@@ -175,6 +182,7 @@ func NewSession(cfg Config) (*Session, error) {
 		phase:      phaseMaybeV1,
 		pendingLen: -1,
 		deferKeys:  cfg.DeferKeyAgreement,
+		newKey:     cfg.NewKey,
 	}
 	if s.initiator {
 		s.phase = phaseKey
@@ -246,7 +254,7 @@ func (s *Session) Received(in, out []byte, msgs []Message) (Result, error) {
 		var err error
 		switch s.phase {
 		case phaseMaybeV1:
-			more = s.readPrefix(in, &r)
+			more, err = s.readPrefix(in, &r)
 		case phaseKey:
 			more, err = s.readKey(in, &r)
 		case phaseGarbage:
@@ -271,22 +279,32 @@ func (s *Session) Received(in, out []byte, msgs []Message) (Result, error) {
 // ProcessReceivedMaybeV1Bytes): on the first byte that differs the peer is
 // v2 and we send our key; on 16 matching bytes it is v1. It reports whether
 // to go on.
-func (s *Session) readPrefix(in []byte, r *Result) bool {
+func (s *Session) readPrefix(in []byte, r *Result) (bool, error) {
 	var prefix [v1PrefixSize]byte
 	binary.LittleEndian.PutUint32(prefix[:4], s.magic)
 	copy(prefix[4:], protocol.CmdVersion)
 	for ; s.matched < len(in) && s.matched < v1PrefixSize; s.matched++ {
 		if in[s.matched] != prefix[s.matched] {
+			if s.key.priv == nil {
+				k, g, err := s.newKey()
+				if err != nil {
+					return false, fmt.Errorf("bip324: our key: %w", err)
+				}
+				if len(g) > MaxGarbageLen {
+					return false, fmt.Errorf("bip324: %d bytes of garbage above %d", len(g), MaxGarbageLen)
+				}
+				s.key, s.garbage = k, g
+			}
 			s.phase = phaseKey
 			r.Out = s.sendKey(r.Out)
-			return true
+			return true, nil
 		}
 	}
 	if s.matched == v1PrefixSize {
 		s.phase = phaseV1
 		r.V1 = true
 	}
-	return false
+	return false, nil
 }
 
 // v1VersionType is a v1 header's command field of a version message.

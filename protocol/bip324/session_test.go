@@ -690,3 +690,42 @@ func TestDeferKeyAgreement(t *testing.T) {
 		}
 	}
 }
+
+// TestResponderKeyMadeForV2Only: a responder with Config.NewKey makes its
+// key only once the peer's first bytes show v2; a v1 peer costs none.
+func TestResponderKeyMadeForV2Only(t *testing.T) {
+	made := 0
+	newKey := func() (Key, []byte, error) {
+		made++
+		return mustKey(t), []byte("garbage"), nil
+	}
+	lazy := func() *Session {
+		s, err := NewSession(Config{Magic: regtestMagic, NewKey: newKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	v1 := lazy()
+	if r, err := v1.Received(v1Prefix(regtestMagic), nil, nil); err != nil || !r.V1 {
+		t.Fatalf("v1 prefix: V1 %v, %v", r.V1, err)
+	}
+	if made != 0 {
+		t.Fatalf("%d keys made for a v1 peer", made)
+	}
+	handshake(t, &end{s: mustSession(t, true, nil)}, &end{s: lazy()}, 7)
+	if made != 1 {
+		t.Fatalf("%d keys made for one v2 peer, want 1", made)
+	}
+	failing := func() (Key, []byte, error) { return Key{}, nil, errors.New("no randomness") }
+	s, err := NewSession(Config{Magic: regtestMagic, NewKey: failing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Received([]byte{0xff}, nil, nil); err == nil {
+		t.Fatal("a responder without a key went on")
+	}
+	if _, err := NewSession(Config{Magic: regtestMagic, Initiator: true, NewKey: newKey}); err == nil {
+		t.Fatal("an initiator without a key was made")
+	}
+}

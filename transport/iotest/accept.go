@@ -1,8 +1,6 @@
 package iotest
 
 import (
-	"errors"
-	"io"
 	"slices"
 	"testing"
 
@@ -31,43 +29,55 @@ func acceptedFrom(msgs []any, local transport.Dialed) (int, bool) {
 	return i, i >= 0
 }
 
-// testUndecidedCap: with AcceptLimits.MaxUndecided set, a connection
-// accepted while that many accepted connections are neither attached nor
-// closed is closed at once: its owner never hears of it, the dialer sees
-// the end of stream, Stats.AcceptDrops counts it. Attaching or closing an
-// undecided connection makes room again.
+// testUndecidedCap: with AcceptLimits.MaxUndecided set, io accepts nothing
+// while that many accepted connections are neither attached nor closed: a
+// dial beyond completes (the kernel's backlog takes it), is neither posted
+// as Accepted nor closed, and its bytes wait. Deciding an undecided
+// connection, attaching it or asking to close it, lets the next one in.
 func testUndecidedCap(t *testing.T, newIO NewIO) {
 	r := newRig(t, newIO, limits{})
 	r.sys.Root.Send(r.io, &transport.AcceptLimits{MaxUndecided: 2})
 	_, a1 := r.connect(1)
 	_, a2 := r.connect(2)
 	d3 := r.dial(3)
-	// The dialer's end sees the end of stream once it reads (an
-	// implementation may report it before the Attach: then to the owner
-	// only, who gets it either way).
-	r.attach(d3.Conn, newRecorder(t, r.sys, r.io, true))
-	if c := r.owner.closedOf(d3.Conn); !errors.Is(c.Reason, io.EOF) {
-		t.Fatalf("dialer of the dropped connection: reason %v, want the end of stream", c.Reason)
-	}
+	r.send(d3.Conn, seqFrame(nil, "ping", 3, 8))
 	s := r.owner.stats()
-	if s.AcceptDrops != 1 || s.Accepted != 2 || s.Undecided != 2 || s.Inbound != 2 {
-		t.Fatalf("after a drop: AcceptDrops %d, Accepted %d, Undecided %d, Inbound %d; want 1, 2, 2, 2",
-			s.AcceptDrops, s.Accepted, s.Undecided, s.Inbound)
+	if s.Accepted != 2 || s.Undecided != 2 || s.Inbound != 2 {
+		t.Fatalf("at the cap: Accepted %d, Undecided %d, Inbound %d; want 2, 2, 2", s.Accepted, s.Undecided, s.Inbound)
 	}
 	if _, ok := acceptedFrom(r.owner.snapshot(), *d3); ok {
-		t.Fatal("the dropped connection was posted as Accepted")
+		t.Fatal("accepted beyond MaxUndecided")
 	}
-	// Attaching one decides it: the next is accepted.
+	// Attaching one decides it: the waiting one is accepted, its bytes
+	// intact.
 	r.attach(a1.Conn, newRecorder(t, r.sys, r.io, true))
-	r.connect(4)
-	// So does closing one.
+	a3 := first(r.owner, func(a *transport.Accepted) bool { return a.Remote == d3.Local })
+
+	// Full again (a2, a3 undecided): closing one lets the next in (the
+	// Close request decides it; its Closed may come before or after).
+	d4 := r.dial(4)
+	r.send(d4.Conn, seqFrame(nil, "ping", 4, 8))
+	r.owner.stats()
+	if _, ok := acceptedFrom(r.owner.snapshot(), *d4); ok {
+		t.Fatal("accepted beyond MaxUndecided")
+	}
 	r.close(a2.Conn, errTest)
+	a4 := first(r.owner, func(a *transport.Accepted) bool { return a.Remote == d4.Local })
 	r.owner.closedOf(a2.Conn)
-	r.connect(5)
+	for i, a := range []*transport.Accepted{a3, a4} {
+		in := newRecorder(t, r.sys, r.io, true)
+		r.attach(a.Conn, in)
+		checkSeq(t, in.waitFrames(a.Conn, 1), "ping", uint32(3+i), 8)
+	}
 	s = r.owner.stats()
-	if s.AcceptDrops != 1 || s.Accepted != 4 || s.Undecided != 2 || s.Inbound != 3 {
-		t.Fatalf("AcceptDrops %d, Accepted %d, Undecided %d, Inbound %d; want 1, 4, 2, 3",
-			s.AcceptDrops, s.Accepted, s.Undecided, s.Inbound)
+	if s.Accepted != 4 || s.Undecided != 0 || s.Inbound != 3 {
+		t.Fatalf("Accepted %d, Undecided %d, Inbound %d; want 4, 0, 3", s.Accepted, s.Undecided, s.Inbound)
+	}
+	// Nothing was dropped: neither waiting connection was closed.
+	for _, m := range r.owner.snapshot() {
+		if c, ok := m.(*transport.Closed); ok && (c.Conn == d3.Conn || c.Conn == d4.Conn) {
+			t.Fatalf("a connection that waited for an undecided slot was closed: %v", c.Reason)
+		}
 	}
 }
 
@@ -118,7 +128,7 @@ func testInboundCap(t *testing.T, newIO NewIO) {
 	}
 	r.sys.Root.Send(r.io, &transport.AcceptLimits{MaxInbound: 3})
 	first(r.owner, func(a *transport.Accepted) bool { return a.Remote == d4.Local })
-	if s := r.owner.stats(); s.Inbound != 3 || s.Accepted != 4 || s.AcceptDrops != 0 {
-		t.Fatalf("Inbound %d, Accepted %d, AcceptDrops %d; want 3, 4, 0", s.Inbound, s.Accepted, s.AcceptDrops)
+	if s := r.owner.stats(); s.Inbound != 3 || s.Accepted != 4 {
+		t.Fatalf("Inbound %d, Accepted %d; want 3, 4", s.Inbound, s.Accepted)
 	}
 }

@@ -18,7 +18,7 @@ import (
 const Magic uint32 = 0xDAB5BFFA
 
 // NewIO returns the props of a fresh io actor configured by cfg: its Magic,
-// RecvLimit, SendLimit, SendTimeout and CloseTimeout are set by the test
+// RecvLimit, SendLimit, SendTimeout, CloseTimeout and V2 are set by the test
 // (zero: the default), the rest is zero. It is called once per test, which
 // spawns the props once, and may use t (for a logger, or a cleanup).
 type NewIO func(t *testing.T, cfg transport.Config) *actor.Props
@@ -50,7 +50,7 @@ func Run(t *testing.T, newIO NewIO) {
 		{"CloseWhileInputHeld", testCloseWhileHeld},
 		{"ClosedOnceToPeerThatOwns", testClosedOnce},
 		{"StaleMessagesCounted", testStale},
-		{"UndecidedCapDrops", testUndecidedCap},
+		{"UndecidedCapHoldsAccepts", testUndecidedCap},
 		{"InboundCapHoldsAccepts", testInboundCap},
 		{"Stats", testStats},
 		{"StopClosesEverything", testStop},
@@ -79,6 +79,8 @@ type rig struct {
 type limits struct {
 	recv, send  int
 	sendTimeout time.Duration
+	// v2 sets Config.V2: accepted connections may speak BIP324.
+	v2 bool
 }
 
 func newRig(t *testing.T, newIO NewIO, lim limits) *rig {
@@ -93,7 +95,7 @@ func newRig(t *testing.T, newIO NewIO, lim limits) *rig {
 	)
 	t.Cleanup(sys.Shutdown)
 	cfg := transport.Config{Magic: Magic, RecvLimit: lim.recv, SendLimit: lim.send,
-		SendTimeout: lim.sendTimeout, CloseTimeout: waitFor}
+		SendTimeout: lim.sendTimeout, CloseTimeout: waitFor, V2: lim.v2}
 	r := &rig{t: t, sys: sys, sendLimit: lim.send}
 	if r.sendLimit == 0 {
 		r.sendLimit = transport.DefaultSendLimit

@@ -61,7 +61,9 @@ type manualNode struct {
 	oneTry bool
 	// addrFetch: a -seednode, dialled as ConnAddrFetch (always oneTry).
 	addrFetch bool
-	state     manualState
+	// v1: addnode's v2transport argument was false: dialled with v1 only.
+	v1    bool
+	state manualState
 	// addr is the address of the current attempt.
 	addr netip.AddrPort
 	// next is the earliest time of the next attempt.
@@ -210,7 +212,7 @@ func (m *Machine) dialManual(now time.Time, n *manualNode, addr netip.AddrPort, 
 	if n.addrFetch {
 		connType = ConnAddrFetch
 	}
-	return m.dial(addr, connType, n.key, out)
+	return m.dial(addr, connType, n.key, 0, out)
 }
 
 // manualFailed schedules the next attempt of manual node key after a
@@ -233,6 +235,13 @@ func (m *Machine) manualFailed(key string, now time.Time, out []Action) []Action
 // connection stays open, as in Core), AddNodeOneTry dials it once now. The
 // error says why the command was refused.
 func (m *Machine) AddNode(now time.Time, name, command string, out []Action) ([]Action, error) {
+	return m.AddNodeTransport(now, name, command, true, out)
+}
+
+// AddNodeTransport is AddNode with Core's v2transport argument: false
+// dials the node with v1 only; true dials it v2 first when Config.V2 (the
+// caller refuses true without it, as Core's addnode does).
+func (m *Machine) AddNodeTransport(now time.Time, name, command string, v2 bool, out []Action) ([]Action, error) {
 	var err error
 	switch command {
 	case AddNodeAdd:
@@ -243,7 +252,7 @@ func (m *Machine) AddNode(now time.Time, name, command string, out []Action) ([]
 		if _, _, _, err = ParseNode(name, m.cfg.DefaultPort); err != nil {
 			break
 		}
-		m.addManual(name, false, now)
+		m.addManual(name, false, now).v1 = !v2
 		out = note(out, LevelInfo, "added node", fNode(name))
 	case AddNodeRemove:
 		n := m.findManual(name)
@@ -257,7 +266,9 @@ func (m *Machine) AddNode(now time.Time, name, command string, out []Action) ([]
 		if _, _, _, err = ParseNode(name, m.cfg.DefaultPort); err != nil {
 			break
 		}
-		out = m.tryManual(now, m.addManual(name, true, now), out)
+		n := m.addManual(name, true, now)
+		n.v1 = !v2
+		out = m.tryManual(now, n, out)
 	default:
 		err = fmt.Errorf("%w %q", ErrUnknownCommand, command)
 	}

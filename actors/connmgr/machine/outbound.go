@@ -3,6 +3,8 @@ package machine
 import (
 	"net/netip"
 	"time"
+
+	"github.com/actornode/actornode/protocol"
 )
 
 // outboundFull counts automatic outbound connections, open or being dialled:
@@ -133,8 +135,15 @@ func (m *Machine) feelerBusy() bool {
 // network group as Core does, skipping what is connected, being dialled,
 // banned or discouraged.
 func (m *Machine) Candidates(now time.Time, addrs []netip.AddrPort, feeler bool, out []Action) []Action {
+	return m.CandidatesWithServices(now, addrs, nil, feeler, out)
+}
+
+// CandidatesWithServices is Candidates with the services the address book
+// knows for each address (services[i] for addrs[i]; nil or short means
+// none known), which decide whether a dial starts with v2 (see useV2).
+func (m *Machine) CandidatesWithServices(now time.Time, addrs []netip.AddrPort, services []protocol.ServiceFlag, feeler bool, out []Action) []Action {
 	if feeler {
-		return m.feeler(now, addrs, out)
+		return m.feeler(now, addrs, services, out)
 	}
 	m.asked = false
 	if m.stopped {
@@ -150,7 +159,7 @@ func (m *Machine) Candidates(now time.Time, addrs []netip.AddrPort, feeler bool,
 	for _, d := range m.dials {
 		groups[netGroup(d.addr)] = true
 	}
-	for _, addr := range addrs {
+	for i, addr := range addrs {
 		if free <= 0 {
 			break
 		}
@@ -163,7 +172,7 @@ func (m *Machine) Candidates(now time.Time, addrs []netip.AddrPort, feeler bool,
 			continue // one outbound per group, as Core does
 		}
 		groups[g] = true
-		out = m.dial(addr, ConnOutboundFullRelay, "", out)
+		out = m.dial(addr, ConnOutboundFullRelay, "", serviceAt(services, i), out)
 		free--
 	}
 	return out
@@ -171,30 +180,40 @@ func (m *Machine) Candidates(now time.Time, addrs []netip.AddrPort, feeler bool,
 
 // feeler dials the address the book chose for a feeler, if any and still
 // free.
-func (m *Machine) feeler(now time.Time, addrs []netip.AddrPort, out []Action) []Action {
+func (m *Machine) feeler(now time.Time, addrs []netip.AddrPort, services []protocol.ServiceFlag, out []Action) []Action {
 	m.askedFeeler = false
 	if m.stopped || m.feelerBusy() {
 		return out
 	}
-	for _, addr := range addrs {
+	for i, addr := range addrs {
 		addr = unmapped(addr)
 		if m.busy(addr) || m.bans.banned(addr.Addr(), now) || m.discouraged.has(addr.Addr()) {
 			continue
 		}
-		return m.dial(addr, ConnFeeler, "", out)
+		return m.dial(addr, ConnFeeler, "", serviceAt(services, i), out)
 	}
 	return out
 }
 
-// dial asks io to connect to addr.
-func (m *Machine) dial(addr netip.AddrPort, connType, manual string, out []Action) []Action {
+// serviceAt is services[i], or none.
+func serviceAt(services []protocol.ServiceFlag, i int) protocol.ServiceFlag {
+	if i < len(services) {
+		return services[i]
+	}
+	return 0
+}
+
+// dial asks io to connect to addr; services are what the address book
+// knows the address for.
+func (m *Machine) dial(addr netip.AddrPort, connType, manual string, services protocol.ServiceFlag, out []Action) []Action {
 	tag := m.nextTag
 	m.nextTag++
-	m.dials[tag] = &pendingDial{addr: addr, connType: connType, manual: manual}
+	v2 := m.useV2(addr, connType, manual, services)
+	m.dials[tag] = &pendingDial{addr: addr, connType: connType, manual: manual, v2: v2}
 	level := LevelInfo
 	if connType == ConnFeeler {
 		level = LevelDebug // every two minutes: Core logs these at debug too
 	}
 	out = note(out, level, "connecting", fAddr(addr), fConnType(connType))
-	return append(out, Action{Kind: Dial, Tag: tag, Addr: addr, ConnType: connType})
+	return append(out, Action{Kind: Dial, Tag: tag, Addr: addr, ConnType: connType, V2: v2})
 }

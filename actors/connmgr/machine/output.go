@@ -100,6 +100,10 @@ type Action struct {
 	Inbound bool
 	// ConnType is one of the Conn* connection types.
 	ConnType string
+	// ExpectServices are the services the peer's version must offer
+	// (Spawn; zero: none), by ConnType: the peer refuses a version
+	// lacking one before its verack.
+	ExpectServices protocol.ServiceFlag
 	// Reason is why to close (Close).
 	Reason Reason
 	// Success is the attempt's outcome (ReportAttempt).
@@ -112,6 +116,8 @@ type Action struct {
 	// (ReportConnected).
 	Services    protocol.ServiceFlag
 	WantsAddrV2 bool
+	// V2 asks for BIP324's v2 transport first (Dial).
+	V2 bool
 	// Key, Host and Port make up a lookup (Resolve).
 	Key, Host string
 	Port      uint16

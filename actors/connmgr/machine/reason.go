@@ -38,10 +38,6 @@ const (
 	// ReasonDiscouraged: an inbound connection from a discouraged address
 	// while the inbound slots are (almost) full.
 	ReasonDiscouraged
-	// ReasonMissingServices: an outbound peer does not offer the services
-	// its connection type needs (Core's "peer does not offer the expected
-	// services").
-	ReasonMissingServices
 )
 
 // Error returns the reason's text, so a Reason is an error.
@@ -71,8 +67,6 @@ func (r Reason) Error() string {
 		return "misbehaving"
 	case ReasonDiscouraged:
 		return "discouraged"
-	case ReasonMissingServices:
-		return "does not offer the expected services"
 	}
 	return "unknown reason"
 }

@@ -1,7 +1,9 @@
 package machine
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"testing"
 	"time"
@@ -9,38 +11,59 @@ import (
 	"github.com/actornode/actornode/protocol"
 )
 
-// TestOutboundPeerWithoutExpectedServicesClosed: like Core, a full-relay or
-// addr-fetch peer must offer NODE_NETWORK and NODE_WITNESS (this node has
-// no recent block, so NODE_NETWORK_LIMITED does not do); the book is not
-// told of the handshake and the attempt counts as failed. Inbound, manual
-// and feeler peers may offer anything.
-func TestOutboundPeerWithoutExpectedServicesClosed(t *testing.T) {
+// TestSpawnExpectsServicesByConnType: like Core's ExpectServicesFromConn,
+// a full-relay or addr-fetch peer must offer NODE_NETWORK and NODE_WITNESS
+// (this node has no recent block, so NODE_NETWORK_LIMITED does not do), and
+// Spawn tells its peer so; inbound, manual and feeler peers may offer
+// anything. The peer refuses such a version before the handshake: io's
+// close report then reaches the machine with no handshake, which the book
+// counts as a failed attempt. The machine itself no longer checks the
+// services of a handshake (one home for the rule).
+func TestSpawnExpectsServicesByConnType(t *testing.T) {
 	m := newTest(Config{MaxOutbound: 2, AddrBook: true, FeelerInterval: -1, SeedNode: []string{"7.7.7.7"},
 		AddNode: []string{"6.6.6.6"}})
+	expect := map[uint64]protocol.ServiceFlag{}
+	record := func(in input) input {
+		return func(m *Machine, now time.Time, out []Action) []Action {
+			n := len(out)
+			out = in(m, now, out)
+			for _, a := range out[n:] {
+				if a.Kind == Spawn {
+					expect[a.ID] = a.ExpectServices
+				}
+			}
+			return out
+		}
+	}
+	// What a peer's close report carries when it refused the version.
+	refused := errors.New("peer disconnect: missing-services: peer does not offer the expected services")
 	limited := Handshake{Services: protocol.SFNodeNetworkLimited | protocol.SFNodeWitness}
-	noWitness := Handshake{Services: protocol.SFNodeNetwork}
 	runRounds(t, m, []round{
 		{in: []input{start(), candidates("1.1.1.1:8333", "2.2.2.2:8333")}, want: []string{
 			"dial #0 6.6.6.6:8333 manual", "dial #1 7.7.7.7:8333 addr-fetch", "ask 2",
 			"dial #2 1.1.1.1:8333 outbound-full-relay", "dial #3 2.2.2.2:8333 outbound-full-relay",
 		}},
-		{in: []input{dialed(0, 10), dialed(1, 11), dialed(2, 12), dialed(3, 13), accepted(14, "9.9.9.9:1")}, want: []string{
+		{in: []input{record(dialed(0, 10)), record(dialed(1, 11)), record(dialed(2, 12)), record(dialed(3, 13)),
+			record(accepted(14, "9.9.9.9:1"))}, want: []string{
 			"spawn 0 c10 6.6.6.6:8333 manual", "spawn 1 c11 7.7.7.7:8333 addr-fetch",
 			"spawn 2 c12 1.1.1.1:8333 outbound-full-relay", "attempt 1.1.1.1:8333 ok",
 			"spawn 3 c13 2.2.2.2:8333 outbound-full-relay", "attempt 2.2.2.2:8333 ok",
 			"spawn 4 c14 9.9.9.9:1 inbound",
 		}},
-		{in: []input{handshakenWith(0, Handshake{}), handshakenWith(1, noWitness), handshakenWith(2, limited),
-			handshaken(3), handshakenWith(4, Handshake{})}, want: []string{
-			"connected 0 manual",
-			"close c11 does not offer the expected services",
-			"close c12 does not offer the expected services",
-			"connected 3 outbound-full-relay",
-			"connected 4 inbound",
-		}},
-		{in: []input{closed(11, ReasonMissingServices), closed(12, ReasonMissingServices)},
-			want: []string{"attempt 1.1.1.1:8333 failed"}},
+		{in: []input{closed(11, refused), closed(12, refused)}, want: []string{"attempt 1.1.1.1:8333 failed"}},
+		{in: []input{handshakenWith(0, Handshake{}), handshakenWith(3, limited), handshakenWith(4, Handshake{})},
+			want: []string{"connected 0 manual", "connected 3 outbound-full-relay", "connected 4 inbound"}},
 	})
+	full := protocol.SFNodeNetwork | protocol.SFNodeWitness
+	want := map[uint64]protocol.ServiceFlag{0: 0, 1: full, 2: full, 3: full, 4: 0}
+	if !maps.Equal(expect, want) {
+		t.Fatalf("spawns expect %v, want %v", expect, want)
+	}
+	for _, ct := range []string{ConnInbound, ConnManual, ConnFeeler} {
+		if got := expectedServices(ct); got != 0 {
+			t.Errorf("%s connections expect %v, want nothing", ct, got)
+		}
+	}
 }
 
 // TestMisbehavingPeerDiscouraged follows Core's MaybeDiscourageAndDisconnect

@@ -2,25 +2,18 @@ package machine
 
 import "github.com/actornode/actornode/protocol"
 
-// expectsServices says whether a peer of connType must offer the
-// desirable services (Core's ExpectServicesFromConn): the automatic
-// full-relay and addr-fetch connections do; inbound, manual and feeler
-// connections do not.
-func expectsServices(connType string) bool {
-	return connType == ConnOutboundFullRelay || connType == ConnAddrFetch
-}
-
-// desirableServices is what an outbound peer offering offered must offer
-// (Core's GetDesirableServiceFlags): NODE_NETWORK and NODE_WITNESS. Core
-// settles for NODE_NETWORK_LIMITED in place of NODE_NETWORK while its own
-// best block is less than a day (144 blocks) old; this node keeps no
-// blocks, which Core counts as far from the tip.
-func desirableServices(offered protocol.ServiceFlag) protocol.ServiceFlag {
-	return protocol.SFNodeNetwork | protocol.SFNodeWitness
-}
-
-// hasDesirableServices reports whether offered includes every desirable
-// service (Core's HasAllDesirableServiceFlags).
-func hasDesirableServices(offered protocol.ServiceFlag) bool {
-	return desirableServices(offered)&^offered == 0
+// expectedServices are the services a peer of connType must offer on its
+// version, which its peer checks before sending verack (Core's
+// ExpectServicesFromConn with GetDesirableServiceFlags): NODE_NETWORK and
+// NODE_WITNESS for the automatic full-relay and addr-fetch connections,
+// nothing for inbound, manual and feeler ones. Core settles for
+// NODE_NETWORK_LIMITED in place of NODE_NETWORK while its own best block
+// is less than a day (144 blocks) old; this node keeps no blocks, which
+// Core counts as far from the tip.
+func expectedServices(connType string) protocol.ServiceFlag {
+	switch connType {
+	case ConnOutboundFullRelay, ConnAddrFetch:
+		return protocol.SFNodeNetwork | protocol.SFNodeWitness
+	}
+	return 0
 }

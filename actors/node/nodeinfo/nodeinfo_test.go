@@ -8,6 +8,7 @@ import (
 
 	"github.com/actornode/actornode/actors/node/nodeinfo"
 	"github.com/actornode/actornode/actors/node/nodetest"
+	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/protocol"
 )
 
@@ -68,8 +69,29 @@ func TestPeersAndNetworkOfTwoNodes(t *testing.T) {
 	}
 	p := infos[0]
 	if p.Inbound || p.ConnectionType != "manual" || p.Network != "not_publicly_routable" ||
-		p.TransportProtocolType != "v1" || p.Permissions == nil || p.Addr != nodetest.ListenAddr(t, a).String() {
-		t.Fatalf("b's peer = %+v, want a manual outbound v1 connection to a on loopback with no permissions", p)
+		p.TransportProtocolType != "v2" || len(p.SessionID) != 64 || p.Permissions == nil || p.Addr != nodetest.ListenAddr(t, a).String() {
+		t.Fatalf("b's peer = %+v, want a manual outbound v2 connection to a on loopback with no permissions", p)
+	}
+	// Both ends of a v2 connection show one session id, as two Core nodes do.
+	var ofA []*peer.Info
+	nodetest.Eventually(t, 10*time.Second, "a's entry of b", func() bool {
+		ofA = nodetest.Handshaken(nodetest.Peers(t, a), nil)
+		return len(ofA) == 1 && ofA[0].SessionID != ""
+	})
+	if ofA[0].TransportProtocolType != "v2" || ofA[0].SessionID != p.SessionID {
+		t.Fatalf("a's peer: %s %q, b's session id %q", ofA[0].TransportProtocolType, ofA[0].SessionID, p.SessionID)
+	}
+	// addrbind is b's end of the connection, which a sees as the peer's
+	// address; addrlocal (what a says it sees) stays empty on loopback.
+	aInfos, err := nodeinfo.Peers(a.System().Root, a.ConnMgr(), 2*time.Second)
+	if err != nil || len(aInfos) != 1 {
+		t.Fatalf("a's peers = %v (%v), want 1", aInfos, err)
+	}
+	if p.AddrBind == "" || p.AddrBind != aInfos[0].Addr || p.AddrLocal != "" {
+		t.Fatalf("b's addrbind %q, addrlocal %q; a sees b at %q", p.AddrBind, p.AddrLocal, aInfos[0].Addr)
+	}
+	if aInfos[0].AddrBind != nodetest.ListenAddr(t, a).String() {
+		t.Fatalf("a's addrbind %q, want its listening address %v", aInfos[0].AddrBind, nodetest.ListenAddr(t, a))
 	}
 
 	id := nodeinfo.Identity{

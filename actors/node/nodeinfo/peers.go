@@ -57,16 +57,24 @@ func Peers(root *actor.RootContext, connMgr *actor.PID, timeout time.Duration) (
 
 // complete adds to a peer's getpeerinfo entry what connmgr knows: the
 // connection type (a manual or addr-fetch connection is outbound to the
-// peer too), the network class, and Core's fields that are constant here.
+// peer too), our end of the connection (Core's addrbind), the network
+// class, and Core's fields that are constant here.
 func complete(info *peer.Info, e *connmgr.PeerEntry) {
 	if e.ConnType != "" {
 		info.ConnectionType = e.ConnType
+	}
+	if e.Local.IsValid() {
+		info.AddrBind = e.Local.String()
 	}
 	info.Network = NetworkClass(e.Remote.Addr())
 	if info.Permissions == nil {
 		info.Permissions = []string{}
 	}
 	info.TransportProtocolType = "v1"
+	if e.Transport != "" {
+		info.TransportProtocolType = e.Transport
+	}
+	info.SessionID = e.SessionID
 	info.SyncedHeaders, info.SyncedBlocks, info.Inflight = -1, -1, []int32{}
 }
 

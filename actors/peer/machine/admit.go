@@ -109,10 +109,15 @@ func (m *Machine) serviceRule(cmd string) Reason {
 // message (notfound, which Core reads whatever its length, or a count past
 // the largest CompactSize, which Core's reader refuses) it is dropped. A
 // sendcmpct whose announce byte is not 0 or 1 (protocol.ErrBadAnnounce) is
-// misbehaviour, before the handshake's verack as after it, as in Core.
+// misbehaviour, before the handshake's verack as after it, as in Core. A
+// pong too short for its nonce cancels the outstanding ping, as Core's
+// ProcessPong does ("Short payload"), so the peer is not timed out for it.
 func (m *Machine) DecodeFailed(cmd string, err error, out []Output) []Output {
 	switch {
 	case m.phase == PhaseNew || m.phase == PhaseClosed:
+		return out
+	case cmd == protocol.CmdPong && m.phase == PhaseReady:
+		m.pingNonce = 0
 		return out
 	case cmd == protocol.CmdVersion && m.remote == nil:
 		return m.disconnect(ProtocolViolation, out)
@@ -128,4 +133,38 @@ func (m *Machine) DecodeFailed(cmd string, err error, out []Output) []Output {
 		return m.disconnect(ProtocolViolation, out)
 	}
 	return out
+}
+
+// Ignored tells the machine that a message Admit refused to decode was
+// dropped unparsed. Core reads a list before it asks whether it needs it,
+// so a list over its limit is misbehaviour (TooManyEntries) even when no
+// handler here would use it, as an inv is while we keep no mempool. Only
+// the leading count is read, no entry is decoded: an inv or getdata over
+// 50,000 entries, an addr or addrv2 over 1000, counted only when the payload
+// holds that many entries at their smallest (Core reads the whole list
+// before it checks the count, and a short one throws first); headers over
+// 2000, whatever follows (Core checks that count before it reads a header).
+func (m *Machine) Ignored(cmd string, payload []byte, out []Output) []Output {
+	if m.phase != PhaseReady {
+		return out
+	}
+	var limit uint64
+	var minEntry int
+	switch cmd {
+	case protocol.CmdInv, protocol.CmdGetData:
+		limit, minEntry = protocol.MaxInvPerMsg, protocol.InvVectSize
+	case protocol.CmdAddr:
+		limit, minEntry = protocol.MaxAddrPerMsg, 30 // time, services, IPv6, port
+	case protocol.CmdAddrV2:
+		limit, minEntry = protocol.MaxAddrPerMsg, 9 // time, services, network, empty address, port
+	case protocol.CmdHeaders:
+		limit = protocol.MaxHeadersPerMsg
+	default:
+		return out
+	}
+	n, k, err := protocol.ReadCompactSize(payload)
+	if err != nil || n <= limit || n*uint64(minEntry) > uint64(len(payload)-k) {
+		return out
+	}
+	return m.disconnect(TooManyEntries, out)
 }

@@ -195,3 +195,44 @@ func TestDecodeFailed(t *testing.T) {
 	m.Received(t0, remoteVersion(70016, 42), nil)
 	wantNothing(t, m.DecodeFailed(protocol.CmdAddr, tooMany, nil)) // not ready: dropped
 }
+
+// An inv nobody here processes is still misbehaviour past 50,000 entries,
+// as Core reads it before it looks at it; the count alone is read.
+func TestIgnoredListOverLimitDisconnects(t *testing.T) {
+	list := func(n uint64, entry int) []byte {
+		return append(protocol.AppendCompactSize(nil, n), make([]byte, int(n)*entry)...)
+	}
+	m := machineWith(protocol.SFNodeNetwork, handled{})
+	m.Start(t0, nil)
+	m.Received(t0, remoteVersion(70016, 42), nil)
+	wantNothing(t, m.Ignored(protocol.CmdInv, list(protocol.MaxInvPerMsg+1, protocol.InvVectSize), nil)) // not ready
+
+	for _, c := range []struct {
+		cmd   string
+		limit uint64
+		entry int
+	}{
+		{protocol.CmdInv, protocol.MaxInvPerMsg, protocol.InvVectSize},
+		{protocol.CmdGetData, protocol.MaxInvPerMsg, protocol.InvVectSize},
+		{protocol.CmdAddr, protocol.MaxAddrPerMsg, 30},
+		{protocol.CmdAddrV2, protocol.MaxAddrPerMsg, 9},
+		{protocol.CmdHeaders, protocol.MaxHeadersPerMsg, 81},
+	} {
+		m := machineWith(protocol.SFNodeNetwork, handled{})
+		handshake(t, m)
+		if d, _ := admitted(m, c.cmd); d {
+			t.Fatalf("%s decoded without a handler", c.cmd)
+		}
+		wantNothing(t, m.Ignored(c.cmd, list(c.limit, c.entry), nil))
+		if c.entry > 0 && c.cmd != protocol.CmdHeaders {
+			// Too short for its count: Core's reader throws before the check.
+			wantNothing(t, m.Ignored(c.cmd, list(c.limit+1, c.entry)[:100], nil))
+		}
+		wantDisconnect(t, m.Ignored(c.cmd, list(c.limit+1, c.entry), nil), TooManyEntries)
+	}
+	m = machineWith(protocol.SFNodeNetwork, handled{})
+	handshake(t, m)
+	wantNothing(t, m.Ignored(protocol.CmdTx, list(protocol.MaxInvPerMsg+1, 1), nil))
+	// headers: Core checks the count before it reads a header.
+	wantDisconnect(t, m.Ignored(protocol.CmdHeaders, protocol.AppendCompactSize(nil, protocol.MaxHeadersPerMsg+1), nil), TooManyEntries)
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/actornode/actornode/protocol"
+	"github.com/actornode/actornode/protocol/netaddr"
 )
 
 // Intervals and limits, mirroring Bitcoin Core's names.
@@ -39,6 +40,12 @@ type Config struct {
 	Inbound bool
 	// Remote is the remote's address, sent back as the version's addr_recv.
 	Remote netip.AddrPort
+	// ExpectServices are the services the remote's version must offer,
+	// decided by whoever opened the connection for its type (Core's
+	// ExpectServicesFromConn and HasAllDesirableServiceFlags): a version
+	// lacking any of them is refused before our verack (MissingServices).
+	// Zero expects nothing.
+	ExpectServices protocol.ServiceFlag
 	Settings
 }
 
@@ -144,6 +151,8 @@ type Machine struct {
 	inbound bool
 	addr    netip.AddrPort
 	phase   Phase
+	// expect are the services the remote's version must offer.
+	expect protocol.ServiceFlag
 
 	connected instant
 	// ourNonce is our version's nonce; registered says it sits in
@@ -175,7 +184,7 @@ type Machine struct {
 func New(cfg Config) *Machine {
 	s := cfg.Settings.WithDefaults()
 	m := new(Machine)
-	m.Init(&s, cfg.Inbound, cfg.Remote)
+	m.Init(&s, cfg.Inbound, cfg.Remote, cfg.ExpectServices)
 	return m
 }
 
@@ -195,17 +204,17 @@ func (s Settings) WithDefaults() Settings {
 }
 
 // Init readies m, a zero Machine (one embedded in its owner, say), for one
-// connection: inbound and remote are the connection's, s the settings it
-// shares with other machines. s must have its defaults (WithDefaults) and
+// connection: inbound, remote and expect (Config.ExpectServices) are the
+// connection's, s the settings it shares with other machines. s must have its defaults (WithDefaults) and
 // a Rand, and must not change while m is in use.
-func (m *Machine) Init(s *Settings, inbound bool, remote netip.AddrPort) {
+func (m *Machine) Init(s *Settings, inbound bool, remote netip.AddrPort, expect protocol.ServiceFlag) {
 	if s.Rand == nil {
 		panic("machine: Settings.Rand is required")
 	}
 	if s.HandshakeTimeout <= 0 || s.PingInterval <= 0 || s.PingTimeout <= 0 {
 		panic("machine: Init needs Settings.WithDefaults")
 	}
-	*m = Machine{cfg: s, inbound: inbound, addr: remote, commonVersion: protocol.ProtocolVersion}
+	*m = Machine{cfg: s, inbound: inbound, addr: remote, expect: expect, commonVersion: protocol.ProtocolVersion}
 }
 
 // Inbound reports whether the remote dialled us.
@@ -226,6 +235,10 @@ func (m *Machine) Phase() Phase { return m.phase }
 // CommonVersion is the protocol version to encode and decode with: min(ours,
 // theirs) once their version arrived, our own before.
 func (m *Machine) CommonVersion() uint32 { return m.commonVersion }
+
+// ExpectServices are the services the remote's version must offer
+// (Config.ExpectServices).
+func (m *Machine) ExpectServices() protocol.ServiceFlag { return m.expect }
 
 // Remote returns the remote's version message, or nil before it arrived,
 // with its user agent sanitised (protocol.SanitizeString, as Core's
@@ -408,6 +421,13 @@ func (m *Machine) onVersion(now time.Time, v *protocol.MsgVersion, out []Output)
 		// Core: "redundant version message", ignored.
 		return out
 	}
+	if !v.Services.Has(m.expect) {
+		// Core checks this first, before the version number, and sends
+		// no verack.
+		out = m.disconnect(MissingServices, out)
+		out[len(out)-1].Version = v
+		return out
+	}
 	if v.ProtocolVersion < protocol.MinPeerProtocolVersion {
 		return m.disconnect(ObsoleteVersion, out)
 	}
@@ -541,17 +561,20 @@ func (m *Machine) nonce() uint64 {
 }
 
 // ourVersion builds our version message the way Core's PushNodeVersion does:
-// the remote's address as addr_recv, an empty addr_from carrying our
-// services (we do not reveal our own address).
+// the remote's address as addr_recv when it is routable (unspecified
+// otherwise: a loopback, private or link-local address tells the remote
+// nothing it can use and tells it about our network), an empty addr_from
+// carrying our services (we do not reveal our own address).
 func (m *Machine) ourVersion(now time.Time) *protocol.MsgVersion {
+	recv := protocol.NetAddress{Addr: netip.IPv6Unspecified()}
+	if a := m.addr.Addr().Unmap(); netaddr.FromIP(a).IsRoutable() {
+		recv = protocol.NetAddress{Addr: a, Port: m.addr.Port()}
+	}
 	return &protocol.MsgVersion{
 		ProtocolVersion: int32(protocol.ProtocolVersion),
 		Services:        m.cfg.Services,
 		Timestamp:       now.Unix(),
-		AddrRecv: protocol.NetAddress{
-			Addr: m.addr.Addr().Unmap(),
-			Port: m.addr.Port(),
-		},
+		AddrRecv:        recv,
 		AddrFrom: protocol.NetAddress{
 			Services: m.cfg.Services,
 			Addr:     netip.IPv6Unspecified(),

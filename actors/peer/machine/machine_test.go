@@ -130,8 +130,9 @@ func TestHandshakeOutbound(t *testing.T) {
 		v.Services != protocol.SFNodeNetwork|protocol.SFNodeWitness {
 		t.Fatalf("version = %+v", v)
 	}
-	if v.AddrRecv.AddrPort() != netip.MustParseAddrPort("127.0.0.2:8333") {
-		t.Fatalf("addr_recv = %v", v.AddrRecv.AddrPort())
+	// Core names the remote only when its address is routable.
+	if v.AddrRecv.Addr != netip.IPv6Unspecified() || v.AddrRecv.Port != 0 {
+		t.Fatalf("addr_recv = %v, want unspecified for a loopback remote", v.AddrRecv.AddrPort())
 	}
 	if !nonces.Contains(v.Nonce) {
 		t.Fatalf("outbound nonce %d not registered", v.Nonce)
@@ -330,6 +331,81 @@ func TestObsoleteVersion(t *testing.T) {
 	}
 }
 
+// TestExpectedServices follows Core's VERSION handler: a connection that
+// expects services (an automatic outbound or addr-fetch one, as connmgr
+// decides) refuses a version lacking any of them at once, before its
+// verack and before looking at the version number; one that expects
+// nothing (inbound, manual, feeler) takes any services.
+func TestExpectedServices(t *testing.T) {
+	full := protocol.SFNodeNetwork | protocol.SFNodeWitness
+	with := func(inbound bool, expect protocol.ServiceFlag) *Machine {
+		m := New(Config{Inbound: inbound, Remote: netip.MustParseAddrPort("127.0.0.2:8333"), ExpectServices: expect,
+			Settings: Settings{Services: full, Rand: counter()}})
+		m.Start(t0, nil)
+		return m
+	}
+	version := func(pver int32, services protocol.ServiceFlag) *protocol.MsgVersion {
+		v := remoteVersion(pver, 42)
+		v.Services = services
+		return v
+	}
+
+	for _, tc := range []struct {
+		name     string
+		pver     int32
+		services protocol.ServiceFlag
+	}{
+		{"none", 70016, 0},
+		{"no witness", 70016, protocol.SFNodeNetwork},
+		{"limited instead of network", 70016, protocol.SFNodeNetworkLimited | protocol.SFNodeWitness},
+		{"obsolete too", 31799, 0},
+	} {
+		t.Run("outbound refuses "+tc.name, func(t *testing.T) {
+			m := with(false, full)
+			out := m.Received(t0, version(tc.pver, tc.services), nil)
+			wantDisconnect(t, out, MissingServices)
+			if s := sent(out); len(s) != 0 {
+				t.Fatalf("sent %v to a peer refused for its services", s)
+			}
+			o, _ := find(out, Disconnect)
+			if o.Version == nil || o.Version.Services != tc.services {
+				t.Fatalf("disconnect output carries version %+v, want the refused one", o.Version)
+			}
+			if m.Phase() != PhaseClosed || m.Remote() != nil {
+				t.Fatalf("phase %v, remote %v after the refusal", m.Phase(), m.Remote())
+			}
+			if m.ExpectServices() != full {
+				t.Fatalf("ExpectServices() = %v", m.ExpectServices())
+			}
+		})
+	}
+
+	t.Run("outbound accepts more than expected", func(t *testing.T) {
+		m := with(false, full)
+		out := m.Received(t0, version(70016, full|protocol.SFNodeBloom), nil)
+		if _, ok := find(out, Disconnect); ok || !slices.Contains(sent(out), "verack") {
+			t.Fatalf("outputs %+v, want a verack and no disconnect", out)
+		}
+	})
+	for _, inbound := range []bool{false, true} {
+		// Outbound expecting nothing: a manual or feeler connection.
+		t.Run(direction(inbound)+" expecting nothing accepts none", func(t *testing.T) {
+			m := with(inbound, 0)
+			out := m.Received(t0, version(70016, 0), nil)
+			if _, ok := find(out, Disconnect); ok || !slices.Contains(sent(out), "verack") {
+				t.Fatalf("outputs %+v, want a verack and no disconnect", out)
+			}
+			m.Received(t0, &protocol.MsgVerack{}, nil)
+			if m.Phase() != PhaseReady {
+				t.Fatalf("phase %v, want ready", m.Phase())
+			}
+		})
+	}
+	if MissingServices.Discourages() {
+		t.Fatal("missing services discourages; Core only disconnects")
+	}
+}
+
 func TestDuplicateVersionIgnored(t *testing.T) {
 	for _, inbound := range []bool{false, true} {
 		t.Run(direction(inbound), func(t *testing.T) {
@@ -519,6 +595,40 @@ func TestZeroNoncePongCancelsPing(t *testing.T) {
 	sentMsg[*protocol.MsgPing](t, out)
 }
 
+// A pong too short to hold a nonce cancels the ping too (Core's
+// ProcessPong: "Short payload").
+func TestShortPongCancelsPing(t *testing.T) {
+	m := newMachine(false, nil)
+	tHS := t0.Add(time.Second)
+	handshake(t, m)
+	_, err := protocol.Decode(protocol.CmdPong, []byte{1, 2, 3}, protocol.ProtocolVersion)
+	if err == nil {
+		t.Fatal("a 3-byte pong decoded")
+	}
+	wantNothing(t, m.DecodeFailed(protocol.CmdPong, err, nil))
+	if _, ok := find(m.Tick(tHS.Add(DefaultPingTimeout), nil), Disconnect); ok {
+		t.Fatal("timed out on a ping a short pong cancelled")
+	}
+}
+
+// A routable remote is named in our version's addr_recv, as Core's
+// PushNodeVersion does; a private one is not.
+func TestVersionNamesRoutableRemoteOnly(t *testing.T) {
+	for remote, want := range map[string]string{
+		"8.8.8.8:8333":          "8.8.8.8:8333",
+		"[2001:4860::8]:8333":   "[2001:4860::8]:8333",
+		"192.168.1.2:8333":      "[::]:0",
+		"[fe80::1]:8333":        "[::]:0",
+		"[::ffff:1.1.1.1]:8333": "1.1.1.1:8333",
+	} {
+		m := New(Config{Remote: netip.MustParseAddrPort(remote), Settings: Settings{Rand: counter()}})
+		v := sentMsg[*protocol.MsgVersion](t, m.Start(t0, nil))
+		if got := v.AddrRecv.AddrPort().String(); got != want {
+			t.Errorf("remote %s: addr_recv %s, want %s", remote, got, want)
+		}
+	}
+}
+
 func TestOldPeerPingWithoutNonce(t *testing.T) {
 	m := newMachine(false, nil)
 	m.Start(t0, nil)
@@ -558,7 +668,7 @@ func TestDisconnectAndClosed(t *testing.T) {
 }
 
 func TestReasonStrings(t *testing.T) {
-	for r := ReasonNone; r <= Requested; r++ {
+	for r := ReasonNone; r <= MissingServices; r++ {
 		if s := r.String(); s == "" || s == "unknown" {
 			t.Fatalf("reason %d has no name", r)
 		}

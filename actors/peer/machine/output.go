@@ -78,8 +78,9 @@ type Output struct {
 	Reason Reason
 	// Event is what happened (Event).
 	Event EventKind
-	// Version is the remote's version message (Event HandshakeComplete). It
-	// is the machine's own value: read it, do not change it.
+	// Version is the remote's version message (Event HandshakeComplete;
+	// Disconnect MissingServices: the version refused, whose Services say
+	// what the remote offered). Read it, do not change it.
 	Version *protocol.MsgVersion
 	// RTT is the ping round trip time (Event Pong).
 	RTT time.Duration

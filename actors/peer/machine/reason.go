@@ -56,6 +56,11 @@ const (
 	// (BIP152; Core: Misbehaving "invalid sendcmpct announce field").
 	// Discourages.
 	InvalidSendCmpct
+	// MissingServices: the remote's version lacks a service its
+	// connection is expected to offer (Config.ExpectServices), refused
+	// before our verack (Core: "peer does not offer the expected
+	// services"). Disconnects without discouraging.
+	MissingServices
 )
 
 // discouraging lists the reasons of the rules Core calls Misbehaving for:
@@ -83,6 +88,7 @@ var reasonNames = [...]string{
 	ServiceNotOffered: "service-not-offered",
 	TooManyEntries:    "too-many-entries",
 	InvalidSendCmpct:  "invalid-sendcmpct",
+	MissingServices:   "missing-services",
 }
 
 // String returns the reason's stable, lower-case name ("ping-timeout"),

@@ -49,6 +49,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	runs := fs.Int("runs", 3, "table: runs per figure and target (medians)")
 	idleN := fs.Int("idle", 10_000, "table: peers of the idle figure")
 	interval := fs.Duration("interval", 10*time.Second, "sim: ping interval of both sides")
+	v2 := fs.Bool("v2", false, "handshake, ping, idle: speak BIP324's v2 transport")
+	only := fs.String("only", "", "table: only the figures whose names contain this")
+	port := fs.Uint("port", 18555, "table: the port targets listen on")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -62,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	t := loadgen.Target{Addr: addr, Magic: params.Magic}
+	t := loadgen.Target{Addr: addr, Magic: params.Magic, V2: *v2}
 	or := func(v, def int) int {
 		if v > 0 {
 			return v
@@ -73,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "table":
 		rows, err := loadgen.Table(ctx, loadgen.TableConfig{
 			NodeBin: *nodeBin, LimitServerBin: *limitBin, Runs: *runs, TargetCPU: *cpu,
-			PingFor: *dur, IdlePeers: *idleN, IdleHold: *hold, Log: stderr,
+			PingFor: *dur, IdlePeers: *idleN, IdleHold: *hold, Log: stderr, Only: *only, Port: uint16(*port),
 		})
 		loadgen.WriteTable(stdout, rows)
 		if err != nil {
