@@ -50,6 +50,7 @@ func TestHeaderSyncOverInMemoryNetwork(t *testing.T) {
 
 	cfg := nodetest.Regtest(t, "127.0.0.1:18444")
 	cfg.Connect = []string{lis.Addr().String()}
+	cfg.V2Transport = false // the scripted peer speaks v1
 	// a claims NETWORK (a regtest-only setting): b syncs only from a peer
 	// that serves blocks, as Core does.
 	cfg.RegtestServices = []string{"NETWORK", "WITNESS"}
@@ -129,6 +130,7 @@ func BenchmarkHeaderSync(b *testing.B) {
 		lis := actortest.ListenRemote(b, actortest.NewSystem(b), net, netip.MustParseAddrPort("127.0.0.9:18444"))
 		cfg := nodetest.Regtest(b, "127.0.0.1:18444")
 		cfg.Connect = []string{lis.Addr().String()}
+		cfg.V2Transport = false
 		a := nodetest.Start(b, cfg, onNetwork(net, "127.0.0.1"), node.WithLogger(zap.NewNop()))
 		r := lis.Accept(b, 10*time.Second)
 		r.SetAutoPong(true)
@@ -185,6 +187,7 @@ func TestOutboundPeerOnOldChainDisconnected(t *testing.T) {
 	cfg := nodetest.Regtest(t, "127.0.0.1:18444")
 	cfg.AddNode = []string{good.Addr().String()}
 	cfg.MaxOutbound = 1
+	cfg.V2Transport = false // the scripted peers speak v1
 	cfg.PingTimeout = time.Hour
 	a := nodetest.Start(t, cfg, onNetwork(net, "127.0.0.1"), node.WithClock(clock.now))
 	addToBook(t, a, stale.Addr().String())
