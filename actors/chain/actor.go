@@ -3,51 +3,107 @@ package chain
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 
+	"github.com/actornode/actornode/actors/chain/headerchain"
+	"github.com/actornode/actornode/actors/chain/headerchain/presync"
+	"github.com/actornode/actornode/actors/chain/headerstore"
+	"github.com/actornode/actornode/actors/chain/machine"
+	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/dispatcher"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/actors/metrics"
 	"github.com/actornode/actornode/actors/peer"
 	"github.com/actornode/actornode/protocol"
 )
 
-// Commands are the commands the chain actor answers: register it with the
+// Commands are the commands the chain actor handles: register it with the
 // dispatcher for these.
 func Commands() []string {
-	return []string{protocol.CmdGetHeaders, protocol.CmdGetBlocks, protocol.CmdGetData}
+	return []string{protocol.CmdGetHeaders, protocol.CmdGetBlocks, protocol.CmdGetData,
+		protocol.CmdHeaders, protocol.CmdInv, protocol.CmdCmpctBlock}
 }
+
+// Defaults of Config.
+const (
+	// DefaultTickInterval is how often the sync machine's timers are
+	// checked (Core runs SendMessages about every 100 ms; its timeouts
+	// are minutes).
+	DefaultTickInterval = time.Second
+	// DefaultProgressInterval is how often the sync rate is measured.
+	DefaultProgressInterval = 10 * time.Second
+)
 
 // Config is what the chain actor is born with.
 type Config struct {
-	// Network is the network whose chain is served: its GenesisBlock,
-	// GenesisHash and MinimumChainWork. A Params whose genesis block is
-	// missing or does not hash to GenesisHash leaves the actor with an
-	// empty chain (it serves nothing and logs an error when it starts).
+	// Network is the network whose chain is followed and served. A Params
+	// whose genesis block is missing or does not hash to GenesisHash
+	// leaves the actor with an empty chain (it serves nothing and logs an
+	// error when it starts).
 	Network protocol.Params
-	// Logger receives per-request lines at Debug. Nil means none.
+	// Logger receives the progress line and new tips at Info, the rest
+	// at Debug. Nil means none.
 	Logger *zap.Logger
+	// DataDir is the directory of the header store (headers.dat); ""
+	// keeps headers in memory only.
+	DataDir string
+	// Clock is the time source; nil means time.Now.
+	Clock func() time.Time
+	// ConnMgr receives *connmgr.Misbehaved for a peer that sent invalid
+	// headers; nil means the sender of the last *connmgr.PeerReady, and
+	// with none the peer is sent *peer.Disconnect instead.
+	ConnMgr *actor.PID
+	// Metrics receives the header height, sync rate and reorgs; nil means
+	// none.
+	Metrics metrics.Chain
+	// TickInterval is how often the machine's timers run;
+	// ProgressInterval how often the sync rate is measured. Zero means
+	// the defaults.
+	TickInterval, ProgressInterval time.Duration
+	// NoPresync turns off Core's low-work headers presync (package
+	// presync): headers of a chain with little work then go straight to
+	// the index.
+	NoPresync bool
+	// Height, when set, is kept at the best header's height: the start
+	// height peers announce in their version messages.
+	Height *atomic.Int32
 }
 
-// Props returns the chain actor's props. The chain is built once, here, and
-// shared read-only by every incarnation of the actor; the counters start
-// from zero after a restart.
+// Props returns the chain actor's props. Every incarnation loads the
+// header store again.
 func Props(cfg Config) *actor.Props {
-	logger := cfg.Logger
-	if logger == nil {
-		logger = zap.NewNop()
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
 	}
-	c, err := newChain(cfg.Network)
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.NopChain()
+	}
+	if cfg.TickInterval <= 0 {
+		cfg.TickInterval = DefaultTickInterval
+	}
+	if cfg.ProgressInterval <= 0 {
+		cfg.ProgressInterval = DefaultProgressInterval
+	}
+	blocks, err := newChain(cfg.Network)
 	if err != nil {
-		c = emptyChain()
+		blocks = emptyChain()
 	}
 	return actor.PropsFromProducer(func() actor.Actor {
 		return &handler{
-			log:      logger,
-			network:  cfg.Network.Name,
+			cfg:      cfg,
+			log:      cfg.Logger,
 			chainErr: err,
-			srv:      server{chain: c},
+			srv:      server{chain: blocks},
+			peers:    make(map[uint64]*actor.PID),
 			unknown:  make(map[string]uint64),
 		}
 	})
@@ -56,17 +112,47 @@ func Props(cfg Config) *actor.Props {
 // maxUnknownKeys bounds the per-type counter of unexpected messages.
 const maxUnknownKeys = 64
 
-// handler is the actor. Only its Receive touches its fields.
+// handler is the actor. Only its Receive touches its fields, but for the
+// store while a write runs (see write).
 type handler struct {
-	log     *zap.Logger
-	network string
+	cfg Config
+	log *zap.Logger
 	// chainErr says why the chain is empty, or is nil.
 	chainErr error
-	srv      server
-	// outs is reused for the replies to each getdata.
-	outs []protocol.Message
-	// unknown counts unexpected message types and commands by name.
-	unknown map[string]uint64
+	// srv serves the blocks we have (the genesis block).
+	srv server
+	// m is the header sync machine, nil while the store loads or when the
+	// network has no usable genesis block.
+	m *machine.Machine
+	// peers are the ready peers' actors, by id.
+	peers map[uint64]*actor.PID
+	// loading is set while the store loads; early are the peers ready
+	// meanwhile.
+	loading bool
+	early   []*connmgr.PeerReady
+	store   *headerstore.Store
+	sinfo   StoreInfo
+	// pending are headers to persist; writing is set while a goroutine
+	// appends, writeDone is closed when it ends.
+	pending []protocol.BlockHeader
+	// storeFailed is set once a write failed: nothing more is written.
+	storeFailed bool
+	writing     bool
+	writeDone   chan struct{}
+	tick        *time.Timer
+	outs        []protocol.Message
+	acts        []machine.Action
+	prog        progress
+	// lastPresyncLog is when the presync line was last logged.
+	lastPresyncLog time.Time
+	unknown        map[string]uint64
+}
+
+// progress tracks the sync rate and when the progress line was logged.
+type progress struct {
+	at     time.Time
+	height int32
+	rate   float64
 }
 
 // Receive handles one message.
@@ -74,19 +160,229 @@ func (a *handler) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *dispatcher.Deliver:
 		a.deliver(ctx, msg)
+	case *connmgr.PeerReady:
+		a.peerReady(ctx, msg)
+	case *actor.Terminated:
+		a.peerGone(ctx, msg)
+	case *tick:
+		a.onTick(ctx)
+	case *loaded:
+		a.onLoaded(ctx, msg)
+	case *written:
+		a.onWritten(ctx, msg)
+	case *GetInfo:
+		a.getInfo(ctx, msg)
+	case *GetHeader:
+		a.getHeader(ctx, msg)
+	case *GetTips:
+		a.getTips(ctx, msg)
+	case *GetPeerStates:
+		a.getPeerStates(ctx, msg)
 	case *inspect.Describe:
 		a.describe(ctx, msg)
 	case *actor.Started:
-		a.started()
-	case *actor.Stopping, *actor.Stopped, *actor.Restarting:
+		a.started(ctx)
+	case *actor.Stopping:
+		a.stopping()
+	case *actor.Stopped, *actor.Restarting:
 	default:
 		a.unexpected(fmt.Sprintf("%T", msg))
 	}
 }
 
-func (a *handler) started() {
+type (
+	tick   struct{}
+	loaded struct {
+		ix    *headerchain.Index
+		store *headerstore.Store
+		info  StoreInfo
+		err   error
+	}
+	written struct{ err error }
+)
+
+func (a *handler) started(ctx actor.Context) {
 	if a.chainErr != nil {
-		a.log.Error("serving an empty chain", zap.String("network", a.network), zap.Error(a.chainErr))
+		a.log.Error("serving an empty chain", zap.String("network", a.cfg.Network.Name), zap.Error(a.chainErr))
+		return
+	}
+	if a.cfg.DataDir == "" {
+		ix, err := headerchain.New(a.cfg.Network)
+		a.onLoaded(ctx, &loaded{ix: ix, err: err, info: StoreInfo{Err: "no data directory: headers kept in memory"}})
+		return
+	}
+	// Loading reads the whole file and checks every header: a goroutine
+	// does it and reports back.
+	a.loading = true
+	root, self, cfg, log := ctx.ActorSystem().Root, ctx.Self(), a.cfg, a.log
+	go func() {
+		msg := &loaded{}
+		defer func() {
+			if r := recover(); r != nil {
+				msg = &loaded{err: fmt.Errorf("load header store: panic: %v", r)}
+			}
+			root.Send(self, msg)
+		}()
+		msg.ix, msg.store, msg.info, msg.err = loadStore(cfg, log)
+	}()
+}
+
+// loadStore opens the store in cfg.DataDir and loads it into a new index.
+// A torn tail is cut by Load; a damaged record or one the index refuses
+// ends the load there: the file is copied aside (nothing lost) and cut at
+// that record, and sync fetches the rest again from peers.
+func loadStore(cfg Config, log *zap.Logger) (*headerchain.Index, *headerstore.Store, StoreInfo, error) {
+	info := StoreInfo{}
+	s, err := headerstore.Open(cfg.DataDir, cfg.Network.Magic)
+	if err != nil {
+		return nil, nil, info, err
+	}
+	info.Path = s.Path()
+	ix, err := headerchain.New(cfg.Network, headerchain.WithCapacity(int(s.Records())))
+	if err != nil {
+		s.Close()
+		return nil, nil, info, err
+	}
+	st, err := s.Load(ix.Restore)
+	info.Loaded, info.Truncated = st.Records, st.TruncatedBytes
+	if err != nil {
+		var corrupt *headerstore.CorruptError
+		var refused *headerstore.RecordError
+		var at int64
+		switch {
+		case errors.As(err, &corrupt):
+			at = corrupt.Record
+		case errors.As(err, &refused):
+			at = refused.Record
+		default:
+			s.Close()
+			return nil, nil, info, err
+		}
+		aside := s.Path() + ".damaged"
+		if cerr := copyFile(s.Path(), aside); cerr != nil {
+			s.Close()
+			return nil, nil, info, fmt.Errorf("%w; copy aside: %w", err, cerr)
+		}
+		if terr := s.Truncate(at); terr != nil {
+			s.Close()
+			return nil, nil, info, fmt.Errorf("%w; truncate: %w", err, terr)
+		}
+		log.Warn("header store damaged: kept the records before it, copied the file aside",
+			zap.Error(err), zap.Int64("kept", at), zap.String("copy", aside))
+		info.Err = err.Error()
+	}
+	if info.Truncated > 0 {
+		log.Warn("header store: cut a torn tail", zap.Int64("bytes", info.Truncated))
+	}
+	info.Records = s.Records()
+	return ix, s, info, nil
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	tmp := to + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Clean(to))
+}
+
+func (a *handler) onLoaded(ctx actor.Context, msg *loaded) {
+	a.loading = false
+	if msg.err != nil {
+		a.early = nil
+		a.log.Error("header chain unavailable", zap.Error(msg.err))
+		a.sinfo.Err = msg.err.Error()
+		return
+	}
+	a.store, a.sinfo = msg.store, msg.info
+	mcfg := machine.Config{Params: a.cfg.Network}
+	if !a.cfg.NoPresync {
+		mcfg.Rand = presync.NewRand
+	}
+	a.m = machine.New(msg.ix, mcfg)
+	tip := msg.ix.Tip()
+	a.log.Info("header chain loaded", zap.String("network", a.cfg.Network.Name), zap.Int32("height", tip.Height),
+		zap.Stringer("best", tip.Hash), zap.Int64("records", a.sinfo.Loaded), zap.String("store", a.sinfo.Path))
+	a.cfg.Metrics.HeaderTip(tip.Height)
+	a.setHeight(tip.Height)
+	a.prog = progress{at: a.cfg.Clock(), height: tip.Height}
+	early := a.early
+	a.early = nil
+	for _, r := range early {
+		a.peerReady(ctx, r)
+	}
+	a.armTick(ctx)
+}
+
+func (a *handler) armTick(ctx actor.Context) {
+	root, self := ctx.ActorSystem().Root, ctx.Self()
+	a.tick = time.AfterFunc(a.cfg.TickInterval, func() { root.Send(self, &tick{}) })
+}
+
+func (a *handler) onTick(ctx actor.Context) {
+	if a.m == nil {
+		return
+	}
+	a.apply(ctx, a.m.Tick(a.cfg.Clock(), a.acts[:0]))
+	a.updateRate()
+	a.armTick(ctx)
+}
+
+func (a *handler) stopping() {
+	if a.tick != nil {
+		a.tick.Stop()
+	}
+	if a.writing {
+		<-a.writeDone // a bounded fsync; the store is not ours to close under it
+		a.writing = false
+	}
+	if a.store != nil {
+		if len(a.pending) > 0 && !a.storeFailed {
+			if err := a.store.Append(a.pending); err != nil {
+				a.log.Error("header store: final write failed", zap.Error(err))
+			}
+			a.pending = nil
+		}
+		if err := a.store.Close(); err != nil {
+			a.log.Error("header store: close", zap.Error(err))
+		}
+		a.store = nil
+	}
+}
+
+func (a *handler) peerReady(ctx actor.Context, r *connmgr.PeerReady) {
+	if r.PID == nil {
+		a.unexpected("peer ready without a PID")
+		return
+	}
+	if a.m == nil {
+		if a.loading {
+			a.early = append(a.early, r)
+		}
+		return
+	}
+	if a.cfg.ConnMgr == nil && r.ConnMgr != nil {
+		a.cfg.ConnMgr = r.ConnMgr
+	}
+	a.peers[r.ID] = r.PID
+	ctx.Watch(r.PID)
+	a.apply(ctx, a.m.PeerReady(a.cfg.Clock(), machine.Peer{ID: r.ID, Conn: r.ConnType,
+		Services: r.Version.Services, StartHeight: r.Version.StartHeight, Version: r.Version.ProtocolVersion}, a.acts[:0]))
+}
+
+func (a *handler) peerGone(ctx actor.Context, t *actor.Terminated) {
+	for id, pid := range a.peers {
+		if pid.Equal(t.Who) {
+			delete(a.peers, id)
+			if a.m != nil {
+				a.apply(ctx, a.m.PeerGone(a.cfg.Clock(), id, a.acts[:0]))
+			}
+			return
+		}
 	}
 }
 
@@ -97,8 +393,6 @@ func (a *handler) deliver(ctx actor.Context, d *dispatcher.Deliver) {
 		return
 	}
 	switch m := d.Msg.(type) {
-	case *protocol.MsgGetHeaders:
-		a.getHeaders(ctx, d.From, m)
 	case *protocol.MsgGetData:
 		a.srv.n.getData++
 		a.getData(ctx, d, m.InvList)
@@ -108,10 +402,224 @@ func (a *handler) deliver(ctx actor.Context, d *dispatcher.Deliver) {
 		return
 	case *protocol.MsgGetBlocks:
 		a.getBlocks(ctx, d.From, m)
+	case *protocol.MsgGetHeaders, *protocol.MsgHeaders, *protocol.MsgInv, *protocol.MsgCmpctBlock:
+		a.sync(ctx, d.From, m)
 	default:
 		a.unexpected(d.Msg.Command())
 	}
 	d.Done(ctx)
+}
+
+// sync hands a header message to the machine.
+func (a *handler) sync(ctx actor.Context, from dispatcher.Sender, msg protocol.Message) {
+	if _, ok := a.peers[from.ID]; !ok {
+		// A message before connmgr's PeerReady: watch the peer from now.
+		a.peers[from.ID] = from.PID
+		ctx.Watch(from.PID)
+	}
+	now := a.cfg.Clock()
+	if a.m == nil {
+		// Loading, or no chain: Core ignores getheaders while importing;
+		// with no chain at all it answers with nothing.
+		if _, ok := msg.(*protocol.MsgGetHeaders); ok && !a.loading {
+			ctx.Send(from.PID, &peer.SendMessage{Msg: &protocol.MsgHeaders{}})
+		}
+		return
+	}
+	out := a.acts[:0]
+	switch m := msg.(type) {
+	case *protocol.MsgGetHeaders:
+		out = a.m.GetHeaders(now, from.ID, m.BlockLocatorHashes, m.HashStop, out)
+	case *protocol.MsgHeaders:
+		out = a.m.Headers(now, from.ID, m.Headers, out)
+		a.logPresync(now, from.ID)
+	case *protocol.MsgCmpctBlock:
+		out = a.m.CompactBlock(now, from.ID, m.Header, out)
+	case *protocol.MsgInv:
+		var blocks []protocol.Hash
+		for _, inv := range m.InvList {
+			if inv.Type == protocol.InvTypeBlock || inv.Type == protocol.InvTypeWitnessBlock {
+				blocks = append(blocks, inv.Hash)
+			}
+		}
+		if len(blocks) > 0 {
+			out = a.m.BlockInv(now, from.ID, blocks, out)
+		}
+	}
+	a.apply(ctx, out)
+}
+
+// apply carries out the machine's actions.
+func (a *handler) apply(ctx actor.Context, out []machine.Action) {
+	for i := range out {
+		act := &out[i]
+		pid := a.peers[act.Peer]
+		switch act.Kind {
+		case machine.Send:
+			if pid != nil {
+				ctx.Send(pid, &peer.SendMessage{Msg: act.Msg})
+			}
+		case machine.Announce:
+			if pid != nil {
+				ctx.Send(pid, &peer.AnnounceBlocks{Headers: act.Headers})
+			}
+		case machine.Disconnect:
+			a.log.Info("disconnecting peer", zap.Uint64("peer", act.Peer), zap.Error(act.Reason))
+			if pid != nil {
+				ctx.Send(pid, &peer.Disconnect{Reason: act.Reason})
+			}
+		case machine.Misbehave:
+			a.log.Info("peer misbehaved", zap.Uint64("peer", act.Peer), zap.Error(act.Reason))
+			if a.cfg.ConnMgr != nil {
+				ctx.Send(a.cfg.ConnMgr, &connmgr.Misbehaved{ID: act.Peer})
+			} else if pid != nil {
+				ctx.Send(pid, &peer.Disconnect{Reason: act.Reason})
+			}
+		case machine.Persist:
+			a.cfg.Metrics.HeadersAdded(len(act.Headers))
+			a.persist(ctx, act.Headers)
+		case machine.NewTip:
+			a.newTip(act)
+		}
+		out[i] = machine.Action{}
+	}
+	a.acts = out[:0]
+}
+
+func (a *handler) newTip(act *machine.Action) {
+	tc := act.Tip
+	a.cfg.Metrics.HeaderTip(tc.New.Height)
+	a.setHeight(tc.New.Height)
+	if n := len(tc.Disconnected); n > 0 {
+		a.cfg.Metrics.Reorg(n)
+		a.log.Info("header chain reorganized", zap.Int32("fork", tc.Fork.Height), zap.Int("disconnected", n),
+			zap.Int("connected", len(tc.Connected)), zap.Int32("height", tc.New.Height), zap.Stringer("best", tc.New.Hash),
+			zap.Uint64("peer", act.Peer))
+	}
+	a.updateRate()
+	now := a.cfg.Clock()
+	if !a.m.InitialSync(now) {
+		// Caught up: one line per new best header, like Core's UpdateTip.
+		a.log.Info("new best header", zap.Int32("height", tc.New.Height), zap.Stringer("best", tc.New.Hash),
+			zap.Uint64("peer", act.Peer))
+		return
+	}
+	// Core's "Synchronizing blockheaders, height: %d (~%.2f%%)", logged
+	// for every headers message that moves the best header while syncing.
+	a.log.Info("synchronizing block headers", zap.Int32("height", tc.New.Height),
+		zap.String("progress", fmt.Sprintf("~%.2f%%", 100*a.progress(now))),
+		zap.Float64("headers_per_s", a.prog.rate), zap.Uint64("peer", act.Peer))
+}
+
+func (a *handler) setHeight(h int32) {
+	if a.cfg.Height != nil {
+		a.cfg.Height.Store(h)
+	}
+}
+
+// logPresync logs Core's "Pre-synchronizing blockheaders" line for a peer
+// whose low-work sync is in its first pass, at most once per
+// ProgressInterval (Core: four a second, for the best presync peer only).
+func (a *handler) logPresync(now time.Time, id uint64) {
+	st, ok := a.m.Peer(id)
+	if !ok || st.Presync != "presync" || now.Sub(a.lastPresyncLog) < a.cfg.ProgressInterval {
+		return
+	}
+	a.lastPresyncLog = now
+	spacing := a.cfg.Network.Consensus.PowTargetSpacing
+	if spacing <= 0 {
+		spacing = 10 * time.Minute
+	}
+	left := max(now.Sub(time.Unix(int64(st.PresyncTime), 0))/spacing, 0)
+	progress := 1.0
+	if st.PresyncHeight+int64(left) > 0 {
+		progress = float64(st.PresyncHeight) / float64(st.PresyncHeight+int64(left))
+	}
+	a.log.Info("pre-synchronizing block headers", zap.Int64("height", st.PresyncHeight),
+		zap.String("progress", fmt.Sprintf("~%.2f%%", 100*progress)), zap.Uint64("peer", id))
+}
+
+// updateRate measures the headers added per second once per
+// ProgressInterval (the sync rate gauge and the progress line's figure).
+func (a *handler) updateRate() {
+	now := a.cfg.Clock()
+	el := now.Sub(a.prog.at)
+	if el < a.cfg.ProgressInterval {
+		return
+	}
+	h := a.m.Index().Tip().Height
+	a.prog.rate = float64(h-a.prog.height) / el.Seconds()
+	a.cfg.Metrics.HeaderSyncRate(a.prog.rate)
+	a.prog.at, a.prog.height = now, h
+}
+
+// progress estimates header sync progress by time, as Core does: the
+// height over the height plus the blocks expected since the tip's time.
+func (a *handler) progress(now time.Time) float64 {
+	tip := a.m.Index().Tip()
+	e, _ := a.m.Index().Lookup(tip.Hash)
+	spacing := a.cfg.Network.Consensus.PowTargetSpacing
+	if spacing <= 0 {
+		spacing = 10 * time.Minute
+	}
+	left := max(now.Sub(time.Unix(int64(e.Header.Timestamp), 0))/spacing, 0)
+	if tip.Height == 0 && left == 0 {
+		return 1
+	}
+	return float64(tip.Height) / (float64(tip.Height) + float64(left))
+}
+
+// persist queues headers for the store; one goroutine at a time appends
+// what is queued, one write and one fsync per batch.
+func (a *handler) persist(ctx actor.Context, hs []protocol.BlockHeader) {
+	if a.store == nil || a.storeFailed {
+		return
+	}
+	a.pending = append(a.pending, hs...)
+	a.sinfo.Pending = len(a.pending)
+	if !a.writing {
+		a.startWrite(ctx)
+	}
+}
+
+func (a *handler) startWrite(ctx actor.Context) {
+	batch := a.pending
+	a.pending = nil
+	a.writing = true
+	a.writeDone = make(chan struct{})
+	root, self, s, done := ctx.ActorSystem().Root, ctx.Self(), a.store, a.writeDone
+	go func() {
+		var err error
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("header store append: panic: %v", r)
+			}
+			close(done)
+			root.Send(self, &written{err: err})
+		}()
+		err = s.Append(batch)
+	}()
+}
+
+func (a *handler) onWritten(ctx actor.Context, msg *written) {
+	if !a.writing {
+		return // handled at stop
+	}
+	a.writing = false
+	if msg.err != nil {
+		a.log.Error("header store: write failed; headers are no longer persisted", zap.Error(msg.err))
+		a.sinfo.Err = msg.err.Error()
+		a.pending = nil
+		a.storeFailed = true
+		return
+	}
+	if a.store != nil {
+		a.sinfo.Records = a.store.Records()
+	}
+	a.sinfo.Pending = len(a.pending)
+	if len(a.pending) > 0 {
+		a.startWrite(ctx)
+	}
 }
 
 // getDataRest is what is left of a peer's getdata after a pass: the peer
@@ -119,32 +627,12 @@ func (a *handler) deliver(ctx actor.Context, d *dispatcher.Deliver) {
 // pass once its send queue is below the limit.
 type getDataRest struct{ protocol.MsgGetData }
 
-func (a *handler) getHeaders(ctx actor.Context, from dispatcher.Sender, m *protocol.MsgGetHeaders) {
-	reply, why := a.srv.getHeaders(m)
-	if ce := a.log.Check(zap.DebugLevel, "getheaders"); ce != nil {
-		ce.Write(zap.Uint64("peer", from.ID), zap.Int("locator", len(m.BlockLocatorHashes)),
-			zap.Stringer("hash_stop", m.HashStop), zap.Bool("answered", reply != nil),
-			zap.Int("headers", headerCount(reply)), zap.String("why", why))
-	}
-	if reply != nil {
-		ctx.Send(from.PID, &peer.SendMessage{Msg: reply})
-	}
-}
-
 func (a *handler) getBlocks(ctx actor.Context, from dispatcher.Sender, m *protocol.MsgGetBlocks) {
 	reply, err := a.srv.getBlocks(m)
 	if errors.Is(err, ErrLocatorTooLarge) {
 		a.log.Debug("disconnecting", zap.Uint64("peer", from.ID), zap.Error(err))
 		ctx.Send(from.PID, &peer.Disconnect{Reason: err})
 		return
-	}
-	if ce := a.log.Check(zap.DebugLevel, "getblocks"); ce != nil {
-		n := 0
-		if reply != nil {
-			n = len(reply.InvList)
-		}
-		ce.Write(zap.Uint64("peer", from.ID), zap.Int("locator", len(m.BlockLocatorHashes)),
-			zap.Stringer("hash_stop", m.HashStop), zap.Int("blocks", n))
 	}
 	if reply != nil {
 		ctx.Send(from.PID, &peer.SendMessage{Msg: reply})
@@ -176,30 +664,6 @@ func (a *handler) getData(ctx actor.Context, d *dispatcher.Deliver, invs []proto
 	d.Continue(ctx, ctx.Self(), &getDataRest{protocol.MsgGetData{InvList: rest}})
 }
 
-func (a *handler) describe(ctx actor.Context, msg *inspect.Describe) {
-	if msg.ReplyTo == nil {
-		return
-	}
-	c := a.srv.chain
-	best := ""
-	if h := c.tipHeight(); h >= 0 {
-		best = c.hashes[h].String()
-	}
-	ctx.Send(msg.ReplyTo, &inspect.Description{
-		Self: ctx.Self(),
-		Kind: "chain",
-		Summary: map[string]any{
-			"network":            a.network,
-			"height":             c.tipHeight(),
-			"best":               best,
-			"chainwork":          fmt.Sprintf("%064x", c.work),
-			"below_minimum_work": c.belowMinimumWork,
-			"served":             a.srv.n.summary(),
-			"unexpected":         a.unexpectedTotal(),
-		},
-	})
-}
-
 // unexpected logs and counts a message the actor does not handle.
 func (a *handler) unexpected(name string) {
 	if _, ok := a.unknown[name]; !ok && len(a.unknown) >= maxUnknownKeys {
@@ -215,11 +679,4 @@ func (a *handler) unexpectedTotal() uint64 {
 		n += c
 	}
 	return n
-}
-
-func headerCount(m *protocol.MsgHeaders) int {
-	if m == nil {
-		return 0
-	}
-	return len(m.Headers)
 }

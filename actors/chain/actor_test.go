@@ -224,7 +224,7 @@ func TestRawGetBlocksIsUnexpected(t *testing.T) {
 
 func TestIgnoresOtherMessages(t *testing.T) {
 	f := newFixture(t, protocol.NameRegtest)
-	f.deliver(&protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeBlock, Hash: protocol.Hash{1}}}})
+	f.deliver(&protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeTx, Hash: protocol.Hash{1}}}})
 	f.deliver(&protocol.MsgRaw{Cmd: protocol.CmdTx, Payload: []byte{1}})
 	f.system.Root.Send(f.chain, &dispatcher.Deliver{Msg: &protocol.MsgGetData{}}) // no sender
 	f.system.Root.Send(f.chain, "not a message of ours")

@@ -1,8 +1,19 @@
-// Package chain serves the block chain the node has to its peers: today the
-// genesis block of its network and nothing more, answered as Core answers
-// from a chain of height 0. That is too little to claim NODE_NETWORK or
-// NODE_NETWORK_LIMITED, so the node announces neither (see the node
-// package); what it serves here is for peers that ask anyway.
+// Package chain follows the block header chain of the node's network and
+// serves it: headers-first sync from peers like Bitcoin Core's
+// net_processing.cpp, the headers kept in an index (headerchain) and on
+// disk (headerstore), getheaders answered from the best header chain, new
+// best headers announced to peers. The node keeps headers only: the blocks
+// it has, and serves, are the genesis block of its network.
+//
+// The decisions are in the sans-IO machine (package machine): which peer
+// to sync from, when to ask for more, what to do with headers that do not
+// connect, when a sync peer stalls, when an outbound peer's chain is too
+// old (ConsiderEviction), what to announce. This actor is its shell: it
+// feeds it peers, messages and ticks, sends what it says, persists what it
+// adds, and answers questions about the chain. Core's low-work headers
+// presync (package headerchain/presync) guards the index: a chain with
+// less work than the anti-DoS threshold is downloaded twice before it is
+// stored (Config.NoPresync turns that off).
 //
 // It is also the one home of the initial block download rule
 // (InitialBlockDownload, IBD): a node whose tip is older than MaxTipAge or
@@ -12,58 +23,65 @@
 //
 // # Use
 //
-// Start the actor as a handler of the dispatcher, for the commands Commands
-// lists (getheaders, getblocks, getdata):
+// Start the actor, register it with the dispatcher for Commands
+// (getheaders, getblocks, getdata, headers, inv, cmpctblock), and have
+// connmgr send it *connmgr.PeerReady for each peer that finishes its
+// handshake (connmgr.Config.PeerWatchers); it watches each peer's actor to
+// learn when it stops:
 //
-//	ctx.Send(dispatcherPID, &dispatcher.Spawn{
-//		Name:     "chain",
-//		Props:    chain.Props(chain.Config{Network: params, Logger: log}),
-//		Commands: chain.Commands(),
-//	})
+//	pid := ctx.Spawn(chain.Props(chain.Config{Network: params, DataDir: dir, Logger: log}))
+//	for _, cmd := range chain.Commands() {
+//		ctx.Send(dispatcherPID, &dispatcher.Register{Command: cmd, Handler: pid})
+//	}
 //
-// It receives *dispatcher.Deliver and answers the peer in From.PID with
-// *peer.SendMessage, or *peer.Disconnect for a rule Core disconnects for,
-// and reports every delivery done (Deliver.Done or Continue). It
-// answers *inspect.Describe with kind "chain" and a summary: network,
-// height, best (the tip's hash), chainwork, below_minimum_work, and the
-// served counters.
+// It answers the peer in Deliver.From.PID with *peer.SendMessage,
+// *peer.AnnounceBlocks (headers or inv, as the peer asked with
+// sendheaders) and *peer.Disconnect; a peer that sent invalid headers is
+// reported to connmgr with *connmgr.Misbehaved (Core's Misbehaving). It
+// reports every delivery done (Deliver.Done or Continue). It answers
+// *GetInfo (getblockchaininfo), *GetHeader (getblockheader), *GetTips
+// (getchaintips), *GetPeerStates (getpeerinfo's synced_headers) and
+// *inspect.Describe (kind "chain").
 //
-// # Behaviour, after Core's net_processing.cpp
+// # Store
 //
-// getheaders: while our tip has less work than the network's
-// MinimumChainWork (true of a genesis tip on every network but regtest),
-// Core answers every peer without the download permission with an empty
-// headers message ("Ignoring getheaders ... because active chain has too
-// little work; sending empty response"); we grant no permissions, so we do
-// the same. (Older Core versions ignored getheaders during initial block
-// download instead; current Core answers.) Otherwise an empty locator asks
-// for the one header hash_stop, answered if we have that block and ignored
-// if not; a locator gets the headers after its first hash on our chain
-// (genesis when none is), up to hash_stop, at most 2000: for a chain of
-// only genesis, an empty headers message.
+// With a DataDir, the actor opens headers.dat there when it starts and
+// loads it in a goroutine (every header is checked again); meanwhile it
+// queues ready peers and ignores getheaders, as Core does while it loads
+// its block index. A torn tail (a crash mid-append) is cut; a damaged
+// record, or one the index refuses, keeps the records before it: the file
+// is copied to headers.dat.damaged and cut there, and sync fetches the rest
+// again. New headers are appended by one goroutine at a time, all those
+// queued meanwhile in one write and one fsync. A failed write stops
+// persistence (the error shows in GetInfo and /debug/chain); the chain in
+// memory goes on.
+//
+// # Outside view
+//
+// The best header's height is the start height peers announce in their
+// version messages (Config.Height). Log lines: "header chain loaded" at
+// start; while syncing, Core's "Synchronizing blockheaders" line as
+// "synchronizing block headers" with height, progress by time and
+// headers/s for every headers message that moves the best header; once
+// caught up, "new best header" per new tip; reorganizations; Core's
+// "Pre-synchronizing blockheaders" line as "pre-synchronizing block
+// headers" while a low-work sync is in its first pass. Metrics
+// (metrics.Chain): header height, sync rate, headers added, reorgs.
+//
+// # Serving blocks, after Core
 //
 // getblocks: an inv of the blocks after the locator's fork point, before
 // hash_stop, at most 500; with only genesis there are none and, like Core,
-// nothing is sent. The actor takes the typed *protocol.MsgGetBlocks; the
-// protocol decoder refuses a locator of more than 101 hashes off the wire
-// (protocol.ErrTooMany, on which the peer actor disconnects, as Core does),
-// and one built in process with that many gets the peer disconnected here
-// (ErrLocatorTooLarge).
+// nothing is sent. A locator of more than 101 hashes gets the peer
+// disconnected (ErrLocatorTooLarge; the decoder refuses it off the wire).
 //
 // getdata: served like Core's per-peer getdata queue, one pass at a time:
 // the transactions at the front, then one other entry (so at most one
 // block per pass), then the rest goes back to the peer (Deliver.Continue),
-// which hands it back only while its send queue is below the send limit
-// and before it processes anything else it received. A peer asking 50,000
-// times for the genesis block and never reading so costs us the send limit,
-// not 50,000 copies. Entries are answered in Core's order. block, witness-block and
-// cmpctblock of a block we have get a block message (the genesis block has
-// no witness data, and Core answers cmpctblock for a tip this old with the
-// full block); a block we lack gets nothing; a filtered block disconnects
-// the peer (ErrFilteredBlockRequest: we offer no NODE_BLOOM); transactions
-// are collected into notfound messages, since we keep no mempool; other
-// types are dropped. Core ignores transaction requests from peers it keeps
-// no transaction relay state for (block-relay-only connections); the
-// dispatcher does not tell us the connection type, so they get notfound
-// too. The protocol decoder caps a getdata at 50,000 entries.
+// which hands it back only while its send queue is below the send limit.
+// block, witness-block and cmpctblock of a block we have (genesis) get a
+// block message; a block we lack gets nothing; a filtered block
+// disconnects the peer (ErrFilteredBlockRequest: we offer no NODE_BLOOM);
+// transactions are collected into notfound messages, since we keep no
+// mempool; other types are dropped.
 package chain

@@ -163,49 +163,6 @@ type server struct {
 	n     served
 }
 
-// getHeaders answers getheaders (Core's ProcessMessage, GETHEADERS). It
-// returns the headers message to send, or nil and why nothing is sent.
-//
-//   - Our tip has less work than the network's minimum chain work (always,
-//     but on regtest, for a chain of only genesis): an empty headers message,
-//     which tells the peer to look elsewhere without looking unresponsive.
-//     (Core skips this for peers with the download permission; we grant no
-//     permissions.)
-//   - An empty locator asks for the single header hash_stop: it if we have
-//     that block, else nothing.
-//   - Otherwise the headers after the first locator hash on our chain
-//     (genesis if none is), up to and including hash_stop, at most
-//     protocol.MaxHeadersPerMsg; possibly none.
-func (s *server) getHeaders(m *protocol.MsgGetHeaders) (*protocol.MsgHeaders, string) {
-	s.n.getHeaders++
-	c := s.chain
-	if c.belowMinimumWork {
-		s.n.headersMsgs++
-		return &protocol.MsgHeaders{}, ""
-	}
-	start := 0
-	if len(m.BlockLocatorHashes) == 0 {
-		h, ok := c.height[m.HashStop]
-		if !ok {
-			s.n.unanswered++
-			return nil, "unknown hash_stop"
-		}
-		start = h
-	} else {
-		start = c.findFork(m.BlockLocatorHashes) + 1
-	}
-	var headers []protocol.BlockHeader
-	for h := start; h <= c.tipHeight(); h++ {
-		headers = append(headers, c.headers[h])
-		if len(headers) >= protocol.MaxHeadersPerMsg || c.hashes[h] == m.HashStop {
-			break
-		}
-	}
-	s.n.headersMsgs++
-	s.n.headers += uint64(len(headers))
-	return &protocol.MsgHeaders{Headers: headers}, ""
-}
-
 // getBlocks answers getblocks (Core's ProcessMessage, GETBLOCKS): an inv of
 // the blocks after the first locator hash on our chain, stopping before
 // hash_stop, at most maxBlocksInv; nil when there are none (Core sends

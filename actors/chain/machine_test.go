@@ -116,57 +116,6 @@ func TestNewChainRejectsBadGenesis(t *testing.T) {
 	}
 }
 
-func TestGetHeaders(t *testing.T) {
-	regtest := network(t, protocol.NameRegtest)
-	genesis, _ := regtest.GenesisHeader()
-	unknown := protocol.Hash{1, 2, 3}
-	for _, tc := range []struct {
-		name    string
-		network string
-		msg     protocol.MsgGetHeaders
-		reply   bool                   // a headers message is sent
-		headers []protocol.BlockHeader // its headers
-	}{
-		{name: "empty locator, hash_stop genesis", network: protocol.NameRegtest,
-			msg: protocol.MsgGetHeaders{HashStop: regtest.GenesisHash}, reply: true, headers: []protocol.BlockHeader{genesis}},
-		{name: "empty locator, unknown hash_stop", network: protocol.NameRegtest,
-			msg: protocol.MsgGetHeaders{HashStop: unknown}, reply: false},
-		{name: "empty locator, zero hash_stop", network: protocol.NameRegtest,
-			msg: protocol.MsgGetHeaders{}, reply: false},
-		{name: "locator genesis", network: protocol.NameRegtest,
-			msg: protocol.MsgGetHeaders{BlockLocatorHashes: []protocol.Hash{regtest.GenesisHash}}, reply: true},
-		{name: "locator unknown", network: protocol.NameRegtest,
-			msg: protocol.MsgGetHeaders{BlockLocatorHashes: []protocol.Hash{unknown}}, reply: true},
-		{name: "locator genesis, hash_stop genesis", network: protocol.NameRegtest,
-			msg: protocol.MsgGetHeaders{BlockLocatorHashes: []protocol.Hash{unknown, regtest.GenesisHash}, HashStop: regtest.GenesisHash}, reply: true},
-		{name: "mainnet below minimum work: empty", network: protocol.NameMainnet,
-			msg: protocol.MsgGetHeaders{HashStop: network(t, protocol.NameMainnet).GenesisHash}, reply: true},
-		{name: "mainnet below minimum work, unknown hash_stop: empty", network: protocol.NameMainnet,
-			msg: protocol.MsgGetHeaders{HashStop: unknown}, reply: true},
-		{name: "testnet4 below minimum work, locator: empty", network: protocol.NameTestnet4,
-			msg: protocol.MsgGetHeaders{BlockLocatorHashes: []protocol.Hash{unknown}}, reply: true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s, _ := newServer(t, tc.network)
-			got, why := s.getHeaders(&tc.msg)
-			if (got != nil) != tc.reply {
-				t.Fatalf("reply %v (%s), want reply %v", got, why, tc.reply)
-			}
-			if got == nil {
-				return
-			}
-			if len(got.Headers) != len(tc.headers) {
-				t.Fatalf("%d headers, want %d", len(got.Headers), len(tc.headers))
-			}
-			for i := range got.Headers {
-				if got.Headers[i] != tc.headers[i] {
-					t.Errorf("header %d: %+v, want %+v", i, got.Headers[i], tc.headers[i])
-				}
-			}
-		})
-	}
-}
-
 func TestGetBlocks(t *testing.T) {
 	s, p := newServer(t, protocol.NameRegtest)
 	for _, tc := range []struct {
@@ -311,10 +260,6 @@ func TestGetDataOneBlockPerPass(t *testing.T) {
 
 func TestEmptyChain(t *testing.T) {
 	s := &server{chain: emptyChain()}
-	h, _ := s.getHeaders(&protocol.MsgGetHeaders{HashStop: protocol.Hash{1}})
-	if h == nil || len(h.Headers) != 0 {
-		t.Errorf("getheaders on an empty chain: %+v, want an empty headers message", h)
-	}
 	if inv, err := s.getBlocks(getBlocksMsg(nil, protocol.Hash{})); inv != nil || err != nil {
 		t.Errorf("getblocks: %v %v", inv, err)
 	}

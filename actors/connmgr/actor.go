@@ -92,6 +92,10 @@ type Config struct {
 	AddrBook *actor.PID
 	// Dispatcher is handed to every peer.
 	Dispatcher *actor.PID
+	// PeerWatchers each receive *PeerReady when a peer finishes its
+	// handshake (the chain actor starts header sync with it); they watch
+	// the peer's PID to learn when it stops.
+	PeerWatchers []*actor.PID
 	// PeerTemplate is the peer configuration common to all peers; connmgr
 	// fills ID, Conn, Remote, Local, Inbound, IO, Dispatcher and Nonces.
 	PeerTemplate peer.Config
@@ -238,7 +242,7 @@ func (c *connMgr) Receive(ctx actor.Context) {
 	case *actor.Terminated:
 		out = c.terminated(now, msg)
 	case *peer.Handshaken:
-		out = c.handshaken(now, msg)
+		out = c.handshaken(ctx, now, msg)
 	case *peer.PingTime:
 		c.m.PingTime(msg.ID, msg.MinPing)
 	case *peer.Misbehaved:
@@ -390,13 +394,20 @@ func (c *connMgr) pid(id uint64) *actor.PID {
 
 // handshaken passes a peer's handshake to the machine, unless it comes from
 // an actor that is not (or no longer) that peer.
-func (c *connMgr) handshaken(now time.Time, msg *peer.Handshaken) []machine.Action {
+func (c *connMgr) handshaken(ctx actor.Context, now time.Time, msg *peer.Handshaken) []machine.Action {
 	pid := c.pid(msg.ID)
 	if pid == nil || (msg.PID != nil && !msg.PID.Equal(pid)) {
 		return nil
 	}
 	c.log.Debug("handshake done", zap.Uint64("peer", msg.ID), zap.Stringer("addr", msg.Remote),
 		zap.Int32("version", msg.Version.ProtocolVersion), zap.String("user_agent", msg.Version.UserAgent))
+	if len(c.cfg.PeerWatchers) > 0 {
+		row, _ := c.m.Peer(msg.ID)
+		ready := &PeerReady{ID: msg.ID, PID: pid, ConnMgr: ctx.Self(), ConnType: row.ConnType, Inbound: msg.Inbound, Version: msg.Version}
+		for _, w := range c.cfg.PeerWatchers {
+			ctx.Send(w, ready)
+		}
+	}
 	return c.m.Handshaken(now, msg.ID, machine.Handshake{
 		Services: msg.Version.Services, WantsAddrV2: msg.WantsAddrV2, AddrRecv: msg.Version.AddrRecv.Addr,
 	}, nil)

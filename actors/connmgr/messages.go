@@ -7,6 +7,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/actornode/actornode/actors/connmgr/machine"
+	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
 )
 
@@ -84,6 +85,19 @@ type Bans struct {
 
 // BanEntry is one ban in force.
 type BanEntry = machine.BanEntry
+
+// PeerReady is sent to each of Config.PeerWatchers when a peer has
+// finished its handshake: the peer's actor, its connection type (ConnInbound,
+// ConnOutboundFullRelay, ...) and its version message. ConnMgr is the
+// sender, which takes *Misbehaved about the peer.
+type PeerReady struct {
+	ID       uint64
+	PID      *actor.PID
+	ConnMgr  *actor.PID
+	ConnType string
+	Inbound  bool
+	Version  protocol.MsgVersion
+}
 
 // GetPeers asks for the peer table, answered with *Peers to ReplyTo.
 type GetPeers struct {

@@ -28,6 +28,8 @@ type Source struct {
 	// NAT answers GET /debug/nat; nil (the nat actor is off): the route
 	// says so.
 	NAT *actor.PID
+	// Chain answers GET /debug/chain; nil: the route answers 503.
+	Chain *actor.PID
 	// Timeout bounds one request's questions to the actors. Default 2s.
 	Timeout time.Duration
 	// Stats adds each actor's mailbox counters to /debug/actors; nil: none.
@@ -76,6 +78,7 @@ func Handler(src Source) http.Handler {
 	}
 	mux.HandleFunc("GET /debug/nat", src.nat)
 	mux.HandleFunc("GET /debug/addrbook", src.addrBook)
+	mux.HandleFunc("GET /debug/chain", src.chain)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -99,6 +102,7 @@ func index(w http.ResponseWriter, _ *http.Request) {
 		"/metrics       Prometheus metrics\n"+
 		"/debug/nat     port mapping: protocol, gateway, external address, renewals, last error (JSON)\n"+
 		"/debug/addrbook the address book: new and tried counts, entries (JSON)\n"+
+		"/debug/chain   header sync: best header, progress, rate, sync peers, tips, store (JSON)\n"+
 		"/debug/pprof/  Go profiles\n")
 }
 
@@ -127,6 +131,7 @@ func (s Source) peers(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return
 	}
+	nodeinfo.AddChainState(s.Root, s.Chain, infos, s.Timeout)
 	writeJSON(w, infos)
 }
 

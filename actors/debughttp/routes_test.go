@@ -56,6 +56,21 @@ func TestRoutesAgainstANodeWithAPeer(t *testing.T) {
 		}
 	})
 
+	t.Run("chain", func(t *testing.T) {
+		var st map[string]any
+		nodetest.Eventually(t, 10*time.Second, "the chain loaded", func() bool {
+			getJSON(t, base+"/debug/chain", &st)
+			return st["ready"] == true
+		})
+		if st["network"] != "regtest" || st["headers"] != 0.0 || st["blocks"] != 0.0 || st["best_header"] != a.Params().GenesisHash.String() ||
+			st["tips"] == nil || st["store"] == nil || st["sync"] == nil || st["peers"] == nil {
+			t.Fatalf("/debug/chain = %v", st)
+		}
+		if store := st["store"].(map[string]any); !strings.HasSuffix(store["path"].(string), "headers.dat") {
+			t.Fatalf("store %v", store)
+		}
+	})
+
 	t.Run("actors", func(t *testing.T) {
 		var tree inspect.Node
 		getJSON(t, base+"/debug/actors", &tree)
@@ -149,7 +164,8 @@ func TestRoutesAgainstANodeWithAPeer(t *testing.T) {
 		for _, name := range []string{"actornode_peers", "actornode_messages_total", "actornode_message_bytes_total",
 			"actornode_handshake_duration_seconds", "actornode_ping_seconds", "actornode_mailbox_depth",
 			"actornode_actor_restarts_total", "actornode_addrbook_addresses", "actornode_io_wakeups_total",
-			"actornode_io_batch_frames", "actornode_actors"} {
+			"actornode_io_batch_frames", "actornode_actors", "actornode_header_height", "actornode_header_sync_rate",
+			"actornode_headers_added_total", "actornode_header_reorgs_total", "actornode_header_reorg_depth"} {
 			if _, ok := families[name]; !ok {
 				t.Errorf("no family %s", name)
 			}

@@ -2,7 +2,7 @@
 // registry of the node's own (never the default registry, never
 // protoactor's WithDefaultPrometheusProvider, which would serve on :2222).
 //
-// Actors report domain events through small interfaces (Peer); the
+// Actors report domain events through small interfaces (Peer, Chain); the
 // implementation behind them is lock-free and allocation-free, so a peer
 // may report every frame. What the node already knows in its actors (peers
 // by direction, address book sizes, io's counters, each actor's mailbox
@@ -28,6 +28,11 @@
 //	actornode_actor_restarts_total{kind}              counter
 //	actornode_actors{kind}                            gauge
 //	actornode_addrbook_addresses{table}               gauge
+//	actornode_header_height                           gauge
+//	actornode_header_sync_rate                        gauge (headers/s)
+//	actornode_headers_added_total                     counter
+//	actornode_header_reorgs_total                     counter
+//	actornode_header_reorg_depth                      histogram
 //
 // plus the Go runtime and process collectors.
 package metrics

@@ -30,3 +30,27 @@ func (nopPeer) MessageSent(string, int, int)           {}
 func (nopPeer) BatchReceived(int)                      {}
 func (nopPeer) HandshakeCompleted(bool, time.Duration) {}
 func (nopPeer) PingMeasured(time.Duration)             {}
+
+// Chain is what the chain actor reports. Implementations are safe for
+// concurrent use and do not block.
+type Chain interface {
+	// HeaderTip records the height of the best header.
+	HeaderTip(height int32)
+	// HeadersAdded counts headers added to the index.
+	HeadersAdded(n int)
+	// HeaderSyncRate records the headers per second added lately.
+	HeaderSyncRate(perSecond float64)
+	// Reorg counts a reorganization of the best header chain that
+	// disconnected depth headers.
+	Reorg(depth int)
+}
+
+// NopChain returns a Chain that records nothing.
+func NopChain() Chain { return nopChain{} }
+
+type nopChain struct{}
+
+func (nopChain) HeaderTip(int32)        {}
+func (nopChain) HeadersAdded(int)       {}
+func (nopChain) HeaderSyncRate(float64) {}
+func (nopChain) Reorg(int)              {}

@@ -87,6 +87,10 @@ type Metrics struct {
 	handshakeIn, handshakeOut prometheus.Observer
 	ping                      prometheus.Observer
 	batch                     prometheus.Observer
+
+	headerHeight, headerRate prometheus.Gauge
+	headersAdded, reorgs     prometheus.Counter
+	reorgDepth               prometheus.Observer
 }
 
 type commandCounters struct {
@@ -139,6 +143,30 @@ func New(snapshot SnapshotFunc, scrapeTimeout time.Duration) *Metrics {
 	})
 	m.batch = batch
 
+	m.headerHeight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "actornode_header_height",
+		Help: "Height of the best block header.",
+	})
+	m.headerRate = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "actornode_header_sync_rate",
+		Help: "Headers added to the index per second, over the last progress interval.",
+	})
+	m.headersAdded = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "actornode_headers_added_total",
+		Help: "Block headers added to the index.",
+	})
+	m.reorgs = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "actornode_header_reorgs_total",
+		Help: "Reorganizations of the best header chain.",
+	})
+	depth := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "actornode_header_reorg_depth",
+		Help:    "Headers disconnected by a reorganization of the best header chain.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 10),
+	})
+	m.reorgDepth = depth
+
+	reg.MustRegister(m.headerHeight, m.headerRate, m.headersAdded, m.reorgs, depth)
 	reg.MustRegister(msgs, bytes, handshake, ping, batch,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -187,6 +215,21 @@ func (m *Metrics) HandshakeCompleted(inbound bool, took time.Duration) {
 		return
 	}
 	m.handshakeOut.Observe(took.Seconds())
+}
+
+// HeaderTip implements Chain.
+func (m *Metrics) HeaderTip(height int32) { m.headerHeight.Set(float64(height)) }
+
+// HeadersAdded implements Chain.
+func (m *Metrics) HeadersAdded(n int) { m.headersAdded.Add(float64(n)) }
+
+// HeaderSyncRate implements Chain.
+func (m *Metrics) HeaderSyncRate(perSecond float64) { m.headerRate.Set(perSecond) }
+
+// Reorg implements Chain.
+func (m *Metrics) Reorg(depth int) {
+	m.reorgs.Inc()
+	m.reorgDepth.Observe(float64(depth))
 }
 
 // PingMeasured implements Peer.

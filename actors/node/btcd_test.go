@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -85,10 +86,14 @@ func startBtcd(t *testing.T, extra ...string) *btcd {
 	port := freePort(t)
 	dir := t.TempDir()
 	b := &btcd{addr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)}
-	args := append([]string{
+	args := []string{
 		"--regtest", "--datadir=" + filepath.Join(dir, "data"), "--logdir=" + filepath.Join(dir, "logs"),
-		"--listen=" + b.addr.String(), "--norpc", "--nodnsseed", "--debuglevel=debug",
-	}, extra...)
+		"--listen=" + b.addr.String(), "--nodnsseed", "--debuglevel=debug",
+	}
+	if !slices.ContainsFunc(extra, func(a string) bool { return strings.HasPrefix(a, "--rpclisten") }) {
+		args = append(args, "--norpc")
+	}
+	args = append(args, extra...)
 	cmd := exec.Command(bin, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -77,6 +77,9 @@ type Node struct {
 	counters *inspect.Counters
 	metrics  *metrics.Metrics
 	rpcSrv   *rpc.Server
+	// height is the best header's height, kept by the chain actor and
+	// announced by every peer in its version message.
+	height atomic.Int32
 	// started is when Start began (the uptime RPC).
 	started time.Time
 	// logFile is -logfile, opened by New when it built the logger.
@@ -94,7 +97,7 @@ type Node struct {
 
 // childPIDs are the root's children, fixed once the root has started.
 type childPIDs struct {
-	io, dispatcher, addrbook, connmgr *actor.PID
+	io, dispatcher, addrbook, connmgr, chain *actor.PID
 	// nat is nil when the nat actor is off (Config.NATActorOn).
 	nat *actor.PID
 }
@@ -180,6 +183,9 @@ func (n *Node) Dispatcher() *actor.PID { return n.pids.dispatcher }
 // NAT is the PID of the nat actor, nil when it is off (no port mapping,
 // -externalip or -discover).
 func (n *Node) NAT() *actor.PID { return n.pids.nat }
+
+// Chain is the PID of the chain actor (header sync, getheaders, blocks).
+func (n *Node) Chain() *actor.PID { return n.pids.chain }
 
 // IO is the PID of the io actor.
 func (n *Node) IO() *actor.PID { return n.pids.io }
@@ -428,6 +434,7 @@ func (n *Node) peerTemplate() peer.Config {
 		PingInterval:     n.cfg.PingInterval,
 		PingTimeout:      n.cfg.PingTimeout,
 		Routes:           n.routes,
+		Height:           &n.height,
 	}
 }
 
@@ -448,7 +455,7 @@ func (n *Node) startDebug() error {
 	listen, _ := netip.ParseAddrPort(ln.Addr().String())
 	n.debugSrv = httplimit.Server(debughttp.Handler(debughttp.Source{
 		Root: n.system.Root, Top: n.root, ConnMgr: n.pids.connmgr, AddrBook: n.pids.addrbook,
-		NAT:   n.pids.nat,
+		NAT: n.pids.nat, Chain: n.pids.chain,
 		Stats: n.counters.Stats, Identity: n.identity(), Log: n.opts.debug,
 		Metrics: n.metrics.Handler(),
 		Listen:  listen, AllowIP: allow,

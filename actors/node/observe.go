@@ -171,7 +171,7 @@ func (n *Node) startRPC() error {
 		Timeout:   n.cfg.RPCServerTimeout,
 		CookieDir: n.cfg.DataDirOrDefault(),
 		Backend: rpc.Backend{
-			Root: n.system.Root, ConnMgr: n.pids.connmgr, AddrBook: n.pids.addrbook, IO: n.pids.io,
+			Root: n.system.Root, ConnMgr: n.pids.connmgr, AddrBook: n.pids.addrbook, IO: n.pids.io, Chain: n.pids.chain,
 			Identity: n.identity(),
 			Started:  n.started,
 			Stop: func() {

@@ -67,13 +67,14 @@ func (r *rootActor) start(ctx actor.Context) {
 	p := childPIDs{}
 	p.io = spawn("io", n.opts.ioProps(n.ioConfig()))
 	p.dispatcher = spawn("dispatcher", dispatcher.Props(dispatcher.WithLogger(n.logger.Named(CategoryMsg).Named("dispatcher")), dispatcher.WithRoutes(n.routes)))
-	// The chain handler serves the blocks we have: the genesis block, too
-	// few to announce NODE_NETWORK (see services).
-	ctx.Send(p.dispatcher, &dispatcher.Spawn{
-		Name:     "chain",
-		Props:    n.counted(chain.Props(chain.Config{Network: n.params, Logger: n.logger.Named(CategoryMsg).Named("chain")})),
-		Commands: chain.Commands(),
-	})
+	// The chain actor follows the header chain (syncs, persists, serves
+	// headers) and serves the blocks we have (the genesis block). It is
+	// the root's child, so that connmgr can be told to report ready peers
+	// to it, and registers with the dispatcher for its commands.
+	p.chain = spawn("chain", chain.Props(n.chainConfig()))
+	for _, cmd := range chain.Commands() {
+		ctx.Send(p.dispatcher, &dispatcher.Register{Command: cmd, Handler: p.chain})
+	}
 	p.addrbook = spawn("addrbook", addrbook.Props(n.addrbookConfig(p)))
 	p.connmgr = spawn("connmgr", connmgr.Props(n.connmgrConfig(p)))
 	if n.cfg.NATActorOn() {
@@ -88,7 +89,9 @@ func (r *rootActor) beginStop(ctx actor.Context) {
 		return
 	}
 	r.stopping = true
-	r.stopQueue = []*actor.PID{r.pids.connmgr, r.pids.io, r.pids.addrbook, r.pids.dispatcher}
+	// The chain after connmgr (no peer left to feed it), its last headers
+	// written before it stops.
+	r.stopQueue = []*actor.PID{r.pids.connmgr, r.pids.chain, r.pids.io, r.pids.addrbook, r.pids.dispatcher}
 	if r.pids.nat != nil {
 		// First: the port mapping is deleted (within its own bound) while
 		// connmgr can still hear the external address withdrawn.
@@ -162,8 +165,9 @@ func (n *Node) addrbookConfig(p childPIDs) addrbook.Config {
 }
 
 // initialBlockDownload is the address book's view of the chain's initial
-// block download state (chain.IBD), from the tip the chain actor serves:
-// its genesis block, or no tip when that block is unusable.
+// block download state (chain.IBD), from the tip of the chain of blocks
+// the chain actor has: its genesis block (it keeps headers only), or no
+// tip when that block is unusable.
 func (n *Node) initialBlockDownload() func(time.Time) bool {
 	tip, _ := chain.GenesisTip(n.params) // an unusable genesis: no tip, so IBD
 	if n.opts.chainTip != nil {
@@ -192,10 +196,22 @@ func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 		IO:             p.io,
 		AddrBook:       p.addrbook,
 		Dispatcher:     p.dispatcher,
+		PeerWatchers:   []*actor.PID{p.chain},
 		PeerTemplate:   n.peerTemplate(),
 		PeerProps:      n.opts.peerProps,
 		Logger:         n.logger.Named(CategoryNet).Named("connmgr"),
 		Clock:          n.opts.clock,
+	}
+}
+
+func (n *Node) chainConfig() chain.Config {
+	return chain.Config{
+		Network: n.params,
+		Logger:  n.logger.Named(CategoryMsg).Named("chain"),
+		DataDir: n.cfg.DataDirOrDefault(),
+		Clock:   n.opts.clock,
+		Metrics: n.metrics,
+		Height:  &n.height,
 	}
 }
 

@@ -116,6 +116,7 @@ func newCommon(cfg Config, o options) *common {
 		Services:         cfg.Services,
 		UserAgent:        cfg.UserAgent,
 		StartHeight:      cfg.StartHeight,
+		Height:           cfg.Height,
 		Relay:            cfg.Relay,
 		Rand:             o.rand,
 		HandshakeTimeout: cfg.HandshakeTimeout,
@@ -137,7 +138,7 @@ func (c *common) sameNodeWide(cfg *Config) bool {
 	return a.IO == cfg.IO && a.Dispatcher == cfg.Dispatcher && a.Nonces == cfg.Nonces && a.Routes == cfg.Routes &&
 		a.Network.Magic == cfg.Network.Magic && a.Network.Name == cfg.Network.Name &&
 		a.Services == cfg.Services && a.UserAgent == cfg.UserAgent && a.Relay == cfg.Relay &&
-		a.StartHeight == cfg.StartHeight && a.HandshakeTimeout == cfg.HandshakeTimeout &&
+		a.StartHeight == cfg.StartHeight && a.Height == cfg.Height && a.HandshakeTimeout == cfg.HandshakeTimeout &&
 		a.PingInterval == cfg.PingInterval && a.PingTimeout == cfg.PingTimeout
 }
 
@@ -287,6 +288,8 @@ func (p *peer) Receive(ctx actor.Context) {
 		p.wake(ctx)
 	case *SendMessage:
 		p.sendMessage(ctx, msg)
+	case *AnnounceBlocks:
+		p.announceBlocks(ctx, msg)
 	case *dispatcher.Handled:
 		p.handled(ctx, msg)
 	case *transport.SendPaused:
@@ -757,6 +760,21 @@ func (p *peer) sendMessage(ctx actor.Context, msg *SendMessage) {
 	}
 	data := p.appendFrame(p.clock(), nil, msg.Msg)
 	ctx.Send(p.c.cfg.IO, &transport.Send{Conn: p.conn, Data: data})
+}
+
+// announceBlocks sends headers to a remote that sent sendheaders, an inv of
+// the last block to one that did not.
+func (p *peer) announceBlocks(ctx actor.Context, msg *AnnounceBlocks) {
+	if len(msg.Headers) == 0 {
+		p.unexpectedMessage(msg)
+		return
+	}
+	if p.m.Status(p.clock()).PrefersHeaders {
+		p.sendMessage(ctx, &SendMessage{Msg: &protocol.MsgHeaders{Headers: msg.Headers}})
+		return
+	}
+	last := msg.Headers[len(msg.Headers)-1].BlockHash()
+	p.sendMessage(ctx, &SendMessage{Msg: &protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeBlock, Hash: last}}}})
 }
 
 func (p *peer) resumed(ctx actor.Context) {

@@ -301,9 +301,9 @@ func (h *harness) handshakeOutbound() *protocol.MsgPing {
 	wantCommands(h.t, h.expectSend(nil), "version")
 	rcv := h.post(remoteVersion(99), &protocol.MsgVerack{})
 	msgs := h.expectSend(rcv)
-	wantCommands(h.t, msgs, "wtxidrelay", "sendaddrv2", "verack", "sendheaders", "ping")
+	wantCommands(h.t, msgs, "wtxidrelay", "sendaddrv2", "verack", "ping")
 	expect[*Handshaken](h.t, h.events)
-	return msgs[4].(*protocol.MsgPing)
+	return msgs[3].(*protocol.MsgPing)
 }
 
 func TestOutboundHandshake(t *testing.T) {
@@ -321,7 +321,7 @@ func TestOutboundHandshake(t *testing.T) {
 	}
 
 	rcv := h.post(remoteVersion(99), &protocol.MsgVerack{})
-	wantCommands(t, h.expectSend(rcv), "wtxidrelay", "sendaddrv2", "verack", "sendheaders", "ping")
+	wantCommands(t, h.expectSend(rcv), "wtxidrelay", "sendaddrv2", "verack", "ping")
 	hs := expect[*Handshaken](t, h.events)
 	if hs.ID != 1 || !hs.PID.Equal(h.peer) || hs.Conn != conn || hs.Remote != remoteAddr || hs.Inbound ||
 		hs.Version.Nonce != 99 || hs.Version.UserAgent != "/remote:1.0/" {
@@ -345,7 +345,7 @@ func TestInboundHandshake(t *testing.T) {
 	rcv := h.post(remoteVersion(99))
 	wantCommands(t, h.expectSend(rcv), "version", "wtxidrelay", "sendaddrv2", "verack")
 	rcv = h.post(&protocol.MsgWtxidRelay{}, &protocol.MsgSendAddrV2{}, &protocol.MsgVerack{})
-	wantCommands(t, h.expectSend(rcv), "sendheaders", "ping")
+	wantCommands(t, h.expectSend(rcv), "ping")
 	if hs := expect[*Handshaken](t, h.events); !hs.Inbound {
 		t.Fatal("handshaken not inbound")
 	}
@@ -574,7 +574,7 @@ func TestBeforeHandshakeIgnoredUnparsed(t *testing.T) {
 
 	// The connection lives on: the handshake completes.
 	rcv = h.post(&protocol.MsgVerack{})
-	wantCommands(t, h.expectSend(rcv), "sendheaders", "ping")
+	wantCommands(t, h.expectSend(rcv), "ping")
 	expect[*Handshaken](t, h.events)
 	expectEmpty(t, h.io)
 	expectEmpty(t, h.disp)

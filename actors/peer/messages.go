@@ -2,6 +2,7 @@ package peer
 
 import (
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -45,8 +46,11 @@ type Config struct {
 	UserAgent string
 	// Relay is the version message's relay flag (BIP37): whether we want tx inv.
 	Relay bool
-	// StartHeight is the best height we announce (0: we keep no chain yet).
+	// StartHeight is the best height we announce, unless Height is set.
 	StartHeight int32
+	// Height, when set, is read at each handshake for the height we
+	// announce (the chain actor keeps it at its best header's height).
+	Height *atomic.Int32
 	// Nonces is the node-wide set of version nonces of our own outbound
 	// handshakes, used to detect a connection to ourselves.
 	Nonces *Nonces
@@ -62,6 +66,14 @@ type Config struct {
 // SendMessage asks the peer to encode Msg and send it (handlers, addrbook).
 type SendMessage struct {
 	Msg protocol.Message
+}
+
+// AnnounceBlocks asks the peer to announce new best headers the way the
+// remote asked for (BIP130): a headers message of Headers when it sent
+// sendheaders, else an inv of the last one's hash, as Core's SendMessages
+// falls back to. Headers run parent first and must not be empty.
+type AnnounceBlocks struct {
+	Headers []protocol.BlockHeader
 }
 
 // Disconnect asks the peer to close its connection for Reason. A handler
@@ -129,6 +141,13 @@ type Info struct {
 	// Permissions are Core's net permissions of the connection (-whitebind,
 	// -whitelist); none here.
 	Permissions []string `json:"permissions"`
+	// SyncedHeaders is the height of the best header the peer is known to
+	// have, -1 if none; SyncedBlocks the last block we share, -1 (we
+	// download no blocks); Inflight the blocks in flight from it (none).
+	// Filled from the chain actor (nodeinfo.AddChainState).
+	SyncedHeaders int32   `json:"synced_headers"`
+	SyncedBlocks  int32   `json:"synced_blocks"`
+	Inflight      []int32 `json:"inflight"`
 	// TransportProtocolType is "v1", or "v2" once a BIP324 handshake
 	// completed.
 	TransportProtocolType string `json:"transport_protocol_type,omitempty"`

@@ -16,6 +16,9 @@ type Backend struct {
 	Root *actor.RootContext
 	// ConnMgr, AddrBook and IO are the actors asked.
 	ConnMgr, AddrBook, IO *actor.PID
+	// Chain is the chain actor (the blockchain methods); nil makes them
+	// fail with an internal error.
+	Chain *actor.PID
 	// Identity is what getnetworkinfo says about the node.
 	Identity nodeinfo.Identity
 	// Started is when the node started (uptime).

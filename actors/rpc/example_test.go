@@ -43,7 +43,7 @@ func Example() {
 	c := &client.Client{URL: "http://" + srv.Addrs()[0].String() + "/", User: "alice", Password: "secret"}
 	count, err := c.Call(context.Background(), "getconnectioncount")
 	fmt.Println(string(count), err)
-	_, err = c.Call(context.Background(), "getblockcount")
+	_, err = c.Call(context.Background(), "getmempoolinfo")
 	fmt.Println(err)
 	// Output:
 	// 2 <nil>

@@ -76,6 +76,7 @@ func methodTable() map[string]*method {
 		{name: "uptime", category: "Control", run: uptime,
 			about: "Returns the total uptime of the node.\n\nResult:\nn    (numeric) The number of seconds the node has been running"},
 	}
+	list = append(list, chainMethods()...)
 	out := make(map[string]*method, len(list))
 	for _, m := range list {
 		m.help = m.usage() + "\n\n" + m.about + "\n"
@@ -160,6 +161,7 @@ func getPeerInfo(_ context.Context, s *Server, _ args) (any, error) {
 	if err != nil {
 		return nil, errorf(CodeInternalError, "%v", err)
 	}
+	nodeinfo.AddChainState(b.Root, b.Chain, infos, b.Timeout)
 	if infos == nil {
 		infos = []*peer.Info{}
 	}

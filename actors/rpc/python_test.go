@@ -31,8 +31,9 @@ try:
     sys.exit("second addnode add did not fail")
 except bitcoin.rpc.JSONRPCError as e:
     assert e.error["code"] == -23, e.error
+assert p.getblockcount() == 0
 try:
-    p.getblockcount()
+    p.getmempoolinfo()
     sys.exit("unknown method did not fail")
 except bitcoin.rpc.JSONRPCError as e:
     assert e.error["code"] == -32601, e.error

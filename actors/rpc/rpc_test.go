@@ -160,7 +160,7 @@ func TestProtocolErrors(t *testing.T) {
 		name, body   string
 		code, status int
 	}{
-		{name: "unknown method", body: `{"method":"getblockcount","params":[],"id":1}`, code: rpc.CodeMethodNotFound, status: 404},
+		{name: "unknown method", body: `{"method":"getmempoolinfo","params":[],"id":1}`, code: rpc.CodeMethodNotFound, status: 404},
 		{name: "parse error", body: `{"method":`, code: rpc.CodeParseError, status: 500},
 		{name: "missing method", body: `{"params":[],"id":1}`, code: rpc.CodeInvalidRequest, status: 400},
 		{name: "method not a string", body: `{"method":7,"id":1}`, code: rpc.CodeInvalidRequest, status: 400},

@@ -133,3 +133,42 @@ func (ix *Index) locator(pos uint32) []protocol.Hash {
 		}
 	}
 }
+
+// Ancestor returns the ancestor at height of the header with this hash (the
+// header itself at its own height). It is false for an unknown hash or a
+// height outside the header's branch.
+func (ix *Index) Ancestor(hash protocol.Hash, height int32) (BlockRef, bool) {
+	pos, ok := ix.table.find(&hash, ix.entries)
+	if !ok || height < ix.base || height > ix.entries[pos].height {
+		return BlockRef{}, false
+	}
+	return ix.ref(ix.ancestor(pos, height)), true
+}
+
+// Tips returns every header no other header of the index builds on: the
+// ends of all branches, the best chain's tip among them (getchaintips).
+func (ix *Index) Tips() []Entry {
+	hasChild := make([]bool, len(ix.entries))
+	for i := range ix.entries {
+		if p := ix.entries[i].parent; p != none {
+			hasChild[p] = true
+		}
+	}
+	var tips []Entry
+	for i, c := range hasChild {
+		if !c {
+			tips = append(tips, ix.entryAt(uint32(i)))
+		}
+	}
+	return tips
+}
+
+// MedianTimePast returns the median time of the header with this hash and
+// its ten ancestors (Core's GetMedianTimePast), false for an unknown hash.
+func (ix *Index) MedianTimePast(hash protocol.Hash) (int64, bool) {
+	pos, ok := ix.table.find(&hash, ix.entries)
+	if !ok {
+		return 0, false
+	}
+	return ix.medianTimePast(pos), true
+}

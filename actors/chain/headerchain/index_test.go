@@ -448,3 +448,45 @@ func TestEntrySize(t *testing.T) {
 		t.Errorf("entry is %d bytes, want 120", n)
 	}
 }
+
+func TestAncestor(t *testing.T) {
+	ix, p, m := regtestIndex(t)
+	hs := m.chain(p.GenesisHash, 1296688602, 5)
+	if _, err := ix.Add(hs, farFuture); err != nil {
+		t.Fatal(err)
+	}
+	top := hs[len(hs)-1].BlockHash()
+	for h := int32(0); h <= 5; h++ {
+		got, ok := ix.Ancestor(top, h)
+		want, _ := ix.AtHeight(h)
+		if !ok || got.Hash != want.Hash || got.Height != h {
+			t.Errorf("Ancestor(tip, %d) = %v %v, want %v", h, got, ok, want.Hash)
+		}
+	}
+	if _, ok := ix.Ancestor(top, 6); ok {
+		t.Error("Ancestor above the header's height is found")
+	}
+	if _, ok := ix.Ancestor(protocol.Hash{1}, 0); ok {
+		t.Error("Ancestor of an unknown hash is found")
+	}
+}
+
+func TestTipsAndMedianTime(t *testing.T) {
+	ix, p, m := regtestIndex(t)
+	a := m.chain(p.GenesisHash, 1296688602, 3)
+	b := m.chain(a[0].BlockHash(), 1296688602+60, 1)
+	for _, hs := range [][]protocol.BlockHeader{a, b} {
+		if _, err := ix.Add(hs, farFuture); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tips := ix.Tips()
+	if len(tips) != 2 || tips[0].Hash != a[2].BlockHash() || !tips[0].Best || tips[1].Hash != b[0].BlockHash() || tips[1].Best {
+		t.Fatalf("tips %+v", tips)
+	}
+	// Median of genesis and a[0..2]: the times sorted, the middle (index 2).
+	mtp, ok := ix.MedianTimePast(a[2].BlockHash())
+	if !ok || mtp != int64(a[1].Timestamp) {
+		t.Fatalf("median time past %d %v, want %d", mtp, ok, a[1].Timestamp)
+	}
+}

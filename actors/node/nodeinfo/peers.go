@@ -8,6 +8,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/actornode/actornode/actors/chain"
 	"github.com/actornode/actornode/actors/connmgr"
 	"github.com/actornode/actornode/actors/inspect"
 	"github.com/actornode/actornode/actors/peer"
@@ -74,4 +75,24 @@ func complete(info *peer.Info, e *connmgr.PeerEntry) {
 		info.TransportProtocolType = e.Transport
 	}
 	info.SessionID = e.SessionID
+	info.SyncedHeaders, info.SyncedBlocks, info.Inflight = -1, -1, []int32{}
+}
+
+// AddChainState fills each entry's synced_headers from what the chain
+// actor's header sync knows of the peer. A chain that does not answer in
+// time leaves them at -1.
+func AddChainState(root *actor.RootContext, chainPID *actor.PID, infos []*peer.Info, timeout time.Duration) {
+	if chainPID == nil || len(infos) == 0 {
+		return
+	}
+	r, err := inspect.Ask(root, chainPID, func(to *actor.PID) any { return &chain.GetPeerStates{ReplyTo: to} }, timeout)
+	if err != nil {
+		return
+	}
+	states := r.(*chain.PeerStates).Peers
+	for _, info := range infos {
+		if s, ok := states[info.ID]; ok {
+			info.SyncedHeaders = s.SyncedHeaders
+		}
+	}
 }

@@ -45,7 +45,6 @@ func Example() {
 	// send wtxidrelay
 	// send sendaddrv2
 	// send verack
-	// send sendheaders
 	// event handshake-complete
 	// send ping
 	// wake at 20m0s

@@ -2,6 +2,7 @@ package machine
 
 import (
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/actornode/actornode/protocol"
@@ -56,8 +57,11 @@ type Settings struct {
 	Services protocol.ServiceFlag
 	// UserAgent is our BIP14 user agent.
 	UserAgent string
-	// StartHeight is the best height we announce.
+	// StartHeight is the best height we announce, unless Height is set.
 	StartHeight int32
+	// Height, when set, is read when our version message is made: the
+	// height we announce, kept current by the node's chain.
+	Height *atomic.Int32
 	// Relay is our version's relay flag (BIP37).
 	Relay bool
 	// Nonces, when set, receives the nonce of our outbound version until
@@ -466,9 +470,9 @@ func (m *Machine) onVerack(now time.Time, out []Output) []Output {
 	}
 	m.phase = PhaseReady
 	m.releaseNonce()
-	if m.commonVersion >= protocol.SendHeadersVersion {
-		out = append(out, Output{Kind: Send, Msg: &protocol.MsgSendHeaders{}})
-	}
+	// sendheaders (BIP130) is the chain's to send, once the remote has
+	// shown a chain worth hearing announcements of (Core's
+	// MaybeSendSendHeaders).
 	out = append(out, Output{Kind: Event, Event: HandshakeComplete, Version: m.remote})
 	// Core's first ping goes out in the first SendMessages after verack,
 	// since m_ping_start starts at zero.
@@ -577,9 +581,17 @@ func (m *Machine) ourVersion(now time.Time) *protocol.MsgVersion {
 		},
 		Nonce:       m.ourNonce,
 		UserAgent:   m.cfg.UserAgent,
-		StartHeight: m.cfg.StartHeight,
+		StartHeight: m.startHeight(),
 		Relay:       m.cfg.Relay,
 	}
+}
+
+// startHeight is the height our version message announces.
+func (m *Machine) startHeight() int32 {
+	if m.cfg.Height != nil {
+		return m.cfg.Height.Load()
+	}
+	return m.cfg.StartHeight
 }
 
 // NextWake is when Tick next has something to check, or the zero time when

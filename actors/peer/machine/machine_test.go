@@ -150,7 +150,7 @@ func TestHandshakeOutbound(t *testing.T) {
 	}
 
 	out = m.Received(t0.Add(2*time.Second), &protocol.MsgVerack{}, nil)
-	if got := sent(out); !slices.Equal(got, []string{"sendheaders", "ping"}) {
+	if got := sent(out); !slices.Equal(got, []string{"ping"}) {
 		t.Fatalf("after verack sent %v", got)
 	}
 	ev, ok := find(out, Event)
@@ -237,9 +237,9 @@ func TestNegotiationByVersion(t *testing.T) {
 		afterVer    []string
 		afterVerack []string
 	}{
-		{name: "70016", pver: 70016, afterVer: []string{"wtxidrelay", "sendaddrv2", "verack"}, afterVerack: []string{"sendheaders", "ping"}},
-		{name: "70017 newer", pver: 70017, afterVer: []string{"wtxidrelay", "sendaddrv2", "verack"}, afterVerack: []string{"sendheaders", "ping"}},
-		{name: "70015", pver: 70015, afterVer: []string{"verack"}, afterVerack: []string{"sendheaders", "ping"}},
+		{name: "70016", pver: 70016, afterVer: []string{"wtxidrelay", "sendaddrv2", "verack"}, afterVerack: []string{"ping"}},
+		{name: "70017 newer", pver: 70017, afterVer: []string{"wtxidrelay", "sendaddrv2", "verack"}, afterVerack: []string{"ping"}},
+		{name: "70015", pver: 70015, afterVer: []string{"verack"}, afterVerack: []string{"ping"}},
 		{name: "70011", pver: 70011, afterVer: []string{"verack"}, afterVerack: []string{"ping"}},
 	}
 	for _, tt := range tests {
