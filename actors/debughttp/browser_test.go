@@ -80,6 +80,8 @@ func TestPageShowsTreeAndPeersAndUpdates(t *testing.T) {
 		 document.querySelectorAll('#tree li[data-kind="peer"]').length === 1 &&
 		 document.querySelector('#tree li[data-path="node/connmgr"]') !== null &&
 		 document.querySelector('#tree li[data-path="node/io"]') !== null`)
+	// The chain's row: a fresh regtest node holds the genesis header.
+	waitJS(t, tab, "the chain's row", `document.querySelector('#chain tbody tr[data-headers="0"]') !== null`)
 	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`window.__sameLoad = true`)); err != nil {
 		t.Fatal(err)
 	}
