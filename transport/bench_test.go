@@ -209,6 +209,14 @@ func drive(b *testing.B, addr string, conns, inflight int) {
 		nc.SetDeadline(time.Now().Add(time.Minute))
 		ncs = append(ncs, nc)
 	}
+	pingPipelined(b, ncs, ping, len(ping), inflight)
+}
+
+// pingPipelined is the timed part of a pongs benchmark: every connection
+// keeps inflight pings (ping, its bytes as sent) outstanding, reading
+// answers of pongLen bytes, until b.N pings are answered; it reports
+// pongs/s.
+func pingPipelined(b *testing.B, ncs []net.Conn, ping []byte, pongLen, inflight int) {
 	var left atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -218,7 +226,7 @@ func drive(b *testing.B, addr string, conns, inflight int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pong := make([]byte, len(ping))
+			pong := make([]byte, pongLen)
 			sent := 0
 			for range inflight {
 				if left.Add(-1) < 0 {

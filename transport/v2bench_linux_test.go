@@ -135,38 +135,5 @@ func driveV1(b *testing.B, addr string, conns, inflight int) {
 		}
 		ncs = append(ncs, nc)
 	}
-	var left atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	left.Store(int64(b.N))
-	var wg sync.WaitGroup
-	for _, nc := range ncs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pong := make([]byte, len(ping))
-			sent := 0
-			for range inflight {
-				if left.Add(-1) < 0 {
-					break
-				}
-				nc.Write(ping)
-				sent++
-			}
-			for sent > 0 {
-				if _, err := io.ReadFull(nc, pong); err != nil {
-					b.Error(err)
-					return
-				}
-				sent--
-				if left.Add(-1) >= 0 {
-					nc.Write(ping)
-					sent++
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pongs/s")
+	pingPipelined(b, ncs, ping, len(ping), inflight)
 }
