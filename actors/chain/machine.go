@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"slices"
 
+	"github.com/actornode/actornode/actors/chain/headerchain"
 	"github.com/actornode/actornode/protocol"
 )
 
@@ -40,10 +41,6 @@ type chain struct {
 	height map[protocol.Hash]int
 	// work is the tip's total work (Core's nChainWork).
 	work *big.Int
-	// belowMinimumWork: the tip has less work than the network's
-	// MinimumChainWork, or there is no tip (Core then answers getheaders
-	// with an empty headers message).
-	belowMinimumWork bool
 }
 
 // newChain builds the chain of params: its genesis block. It checks that the
@@ -65,20 +62,15 @@ func newChain(params protocol.Params) (*chain, error) {
 		hashes:  []protocol.Hash{params.GenesisHash},
 		blocks:  [][]byte{slices.Clone(params.GenesisBlock)},
 		height:  map[protocol.Hash]int{params.GenesisHash: 0},
-		work:    blockProof(h.Bits),
+		work:    headerchain.BlockProof(h.Bits).Big(),
 	}
-	minWork := params.MinimumChainWork
-	if minWork == nil {
-		minWork = new(big.Int)
-	}
-	c.belowMinimumWork = c.work.Cmp(minWork) < 0
 	return c, nil
 }
 
 // emptyChain is a chain without blocks, for a network whose genesis block is
 // unusable: it serves nothing, as Core does before it has a tip.
 func emptyChain() *chain {
-	return &chain{height: map[protocol.Hash]int{}, work: new(big.Int), belowMinimumWork: true}
+	return &chain{height: map[protocol.Hash]int{}, work: new(big.Int)}
 }
 
 // tipHeight is the height of the tip, -1 for an empty chain.
@@ -94,36 +86,6 @@ func (c *chain) findFork(locator []protocol.Hash) int {
 		}
 	}
 	return 0
-}
-
-// blockProof returns the expected number of hashes to find a block with
-// these difficulty bits: 2^256 / (target+1), or 0 for an invalid target
-// (Core's GetBlockProof).
-func blockProof(bits uint32) *big.Int {
-	target, ok := compactToTarget(bits)
-	if !ok || target.Sign() == 0 {
-		return new(big.Int)
-	}
-	num := new(big.Int).Lsh(big.NewInt(1), 256)
-	return num.Div(num, target.Add(target, big.NewInt(1)))
-}
-
-// compactToTarget expands compact difficulty bits into the target (Core's
-// arith_uint256::SetCompact); ok is false when the bits are negative or
-// overflow 256 bits.
-func compactToTarget(bits uint32) (target *big.Int, ok bool) {
-	size := bits >> 24
-	word := bits & 0x007fffff
-	if word != 0 && bits&0x00800000 != 0 {
-		return nil, false // negative
-	}
-	if word != 0 && (size > 34 || (word > 0xff && size > 33) || (word > 0xffff && size > 32)) {
-		return nil, false // overflow
-	}
-	if size <= 3 {
-		return big.NewInt(int64(word >> (8 * (3 - size)))), true
-	}
-	return new(big.Int).Lsh(big.NewInt(int64(word)), uint(8*(size-3))), true
 }
 
 // served counts what the server answered, for inspection.
