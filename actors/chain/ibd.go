@@ -4,12 +4,13 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/actornode/actornode/actors/chain/headerchain"
 	"github.com/actornode/actornode/protocol"
 )
 
 // MaxTipAge is how old the tip may be for the node to count as out of
 // initial block download (Core's DEFAULT_MAX_TIP_AGE, -maxtipage).
-const MaxTipAge = 24 * time.Hour
+const MaxTipAge = headerchain.MaxTipAge
 
 // Tip is the end of the node's best chain, as initial block download judges
 // it. The zero Tip is no chain at all.
@@ -53,10 +54,11 @@ func InitialBlockDownload(tip Tip, minWork *big.Int, now time.Time, maxTipAge ti
 	if tip.Work == nil || tip.Time.IsZero() {
 		return true
 	}
-	if minWork != nil && tip.Work.Cmp(minWork) < 0 {
-		return true
+	var min headerchain.Uint256
+	if minWork != nil {
+		min = headerchain.Uint256FromBig(minWork)
 	}
-	return tip.Time.Before(now.Add(-maxTipAge))
+	return headerchain.InitialDownload(headerchain.Uint256FromBig(tip.Work), min, tip.Time, now, maxTipAge)
 }
 
 // IBD follows one node's initial block download state over time, latched

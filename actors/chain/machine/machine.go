@@ -34,7 +34,7 @@ const (
 	MaxBlocksToAnnounce = 8
 	// RecentHeader is how close to now our best header must be for sync
 	// to count as caught up (Core's "m_best_header->Time() > now - 24h").
-	RecentHeader = 24 * time.Hour
+	RecentHeader = headerchain.MaxTipAge
 )
 
 // Connection types, with Core's getpeerinfo names (connmgr uses the same).
@@ -302,7 +302,9 @@ func (m *Machine) Recent(now time.Time) bool { return m.tipTime().After(now.Add(
 // InitialSync reports whether header sync is still catching up: the best
 // header has less than the minimum chain work or is not recent (Core's
 // IsInitialBlockDownload, judged on headers).
-func (m *Machine) InitialSync(now time.Time) bool { return m.BelowMinimumWork() || !m.Recent(now) }
+func (m *Machine) InitialSync(now time.Time) bool {
+	return headerchain.InitialDownload(m.ix.TipWork(), m.minWork, m.tipTime(), now, RecentHeader)
+}
 
 // peer returns the state of id, made on first sight (a message may come
 // before the peer is reported ready).
