@@ -472,6 +472,8 @@ func (c *connMgr) peerList() *Peers {
 		}
 		if id, ok := c.sessions[e.Conn]; ok {
 			e.Transport, e.SessionID = "v2", hex.EncodeToString(id[:])
+		} else if p.MaybeV2 && !p.Handshaken {
+			e.Transport = TransportDetecting
 		}
 		out.List = append(out.List, e)
 	}

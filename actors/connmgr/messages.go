@@ -122,6 +122,13 @@ const (
 	ConnFeeler = machine.ConnFeeler
 )
 
+// TransportDetecting is PeerEntry.Transport for a connection that may
+// still turn out v2 (Core's TransportProtocolType::DETECTING): dialled v2
+// and not yet through the v2 handshake, or accepted while we speak v2 with
+// no sign of the peer's transport yet. connmgr sees only the handshake's
+// end; a peer that has sent its version message has shown v1.
+const TransportDetecting = "detecting"
+
 // PeerEntry is one row of the peer table.
 type PeerEntry struct {
 	ID      uint64           `json:"id"`
@@ -135,9 +142,9 @@ type PeerEntry struct {
 	ConnType   string    `json:"connection_type"`
 	Handshaken bool      `json:"handshaken"`
 	Since      time.Time `json:"conntime"`
-	// Transport is "v1" or "v2" (BIP324, once its handshake completed),
-	// SessionID the v2 session id in hex ("" on v1): getpeerinfo's
-	// transport_protocol_type and session_id.
+	// Transport is "v1", "v2" (BIP324, once its handshake completed) or
+	// TransportDetecting, SessionID the v2 session id in hex ("" on v1):
+	// getpeerinfo's transport_protocol_type and session_id.
 	Transport string `json:"transport_protocol_type"`
 	SessionID string `json:"session_id,omitempty"`
 }

@@ -230,7 +230,8 @@ type peer struct {
 	// preferEvict: an inbound peer whose address was discouraged when it
 	// connected; eviction takes such peers first.
 	preferEvict bool
-	// v2: dialled with BIP324's v2 transport first.
+	// v2: dialled with BIP324's v2 transport first, or accepted while we
+	// speak it: the connection may be v2 until its peer shows otherwise.
 	v2 bool
 }
 
@@ -436,7 +437,11 @@ func (m *Machine) Accepted(now time.Time, conn ConnID, remote, local netip.AddrP
 		out = note(out, LevelDebug, "refused inbound connection", fAddr(remote), fErr(refuse))
 		return append(out, Action{Kind: Close, Conn: conn, Reason: refuse.(Reason)})
 	}
-	return m.spawn(now, conn, remote, local, true, ConnInbound, "", out)
+	out = m.spawn(now, conn, remote, local, true, ConnInbound, "", out)
+	if p := m.byConn[conn]; p != nil {
+		p.v2 = m.cfg.V2
+	}
+	return out
 }
 
 // spawn enters a peer for an open connection in the table and asks for it
@@ -634,6 +639,11 @@ type PeerInfo struct {
 	MinPing time.Duration
 	// Handle is what the owner gave Spawned.
 	Handle any
+	// MaybeV2: the connection was dialled with BIP324's v2 transport, or
+	// accepted while we speak it; until a v2 handshake completes or the
+	// peer's first message shows v1, Core calls its transport
+	// "detecting".
+	MaybeV2 bool
 }
 
 // Peers lists the peer table, sorted by ID.
@@ -665,7 +675,8 @@ func (m *Machine) Peer(id uint64) (PeerInfo, bool) {
 
 func (p *peer) info() PeerInfo {
 	return PeerInfo{ID: p.id, Conn: p.conn, Remote: p.remote, Local: p.local, Inbound: p.inbound,
-		ConnType: p.connType, Handshaken: p.handshaken, Since: p.since, MinPing: p.minPing, Handle: p.handle}
+		ConnType: p.connType, Handshaken: p.handshaken, Since: p.since, MinPing: p.minPing, Handle: p.handle,
+		MaybeV2: p.v2}
 }
 
 // Summary is a count of the machine's state, for inspection.

@@ -1,6 +1,7 @@
 package nodeinfo_test
 
 import (
+	"net"
 	"net/netip"
 	"slices"
 	"testing"
@@ -113,4 +114,31 @@ func TestPeersAndNetworkOfTwoNodes(t *testing.T) {
 		t.Fatalf("a's networks %v, local addresses %v, warnings %v: want five networks and empty lists, not null",
 			info.Networks, info.LocalAddresses, info.Warnings)
 	}
+}
+
+// TestTransportDetectingUntilThePeerShowsV1: a connection to a node that
+// speaks v2 is "detecting" in getpeerinfo, as Core's is, until its first
+// bytes decide; a v1 version message makes it "v1".
+func TestTransportDetectingUntilThePeerShowsV1(t *testing.T) {
+	n := nodetest.Start(t, nodetest.Regtest(t, "127.0.0.1:0"))
+	c, err := net.Dial("tcp", nodetest.ListenAddr(t, n).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	transport := func() string {
+		infos, err := nodeinfo.Peers(n.System().Root, n.ConnMgr(), 2*time.Second)
+		if err != nil || len(infos) != 1 {
+			return ""
+		}
+		return infos[0].TransportProtocolType
+	}
+	nodetest.Eventually(t, 10*time.Second, "the silent connection detecting", func() bool { return transport() == "detecting" })
+
+	v := &protocol.MsgVersion{ProtocolVersion: int32(protocol.ProtocolVersion), Nonce: 7, UserAgent: "/v1:0/",
+		Timestamp: time.Now().Unix(), AddrFrom: protocol.NetAddress{Addr: netip.IPv6Unspecified()}}
+	if _, err := c.Write(protocol.AppendFrame(nil, n.Params().Magic, v, protocol.ProtocolVersion)); err != nil {
+		t.Fatal(err)
+	}
+	nodetest.Eventually(t, 10*time.Second, "v1 once its version came", func() bool { return transport() == "v1" })
 }

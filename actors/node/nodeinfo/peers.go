@@ -71,7 +71,11 @@ func complete(info *peer.Info, e *connmgr.PeerEntry) {
 		info.Permissions = []string{}
 	}
 	info.TransportProtocolType = "v1"
-	if e.Transport != "" {
+	switch {
+	case e.Transport == connmgr.TransportDetecting && info.Version != 0:
+		// Its version message came as v1: a v2 one follows the handshake,
+		// which connmgr would have seen end.
+	case e.Transport != "":
 		info.TransportProtocolType = e.Transport
 	}
 	info.SessionID = e.SessionID
