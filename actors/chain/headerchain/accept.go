@@ -27,8 +27,8 @@ type Result struct {
 	// known before or added. On error it is the refused header's position.
 	Accepted int
 	// Added is how many of those are new: hs[Accepted-Added:Accepted]
-	// (once one header is new, every later one is). These are the headers
-	// to persist.
+	// (once one header is new, every later one is). Add has appended
+	// these to the index's Source.
 	Added int
 	// Last is the last accepted header (zero when Accepted is 0): what the
 	// peer that sent them is known to have.
@@ -45,7 +45,8 @@ type Result struct {
 // ProcessNewBlockHeaders), stopping at the first refused one, whose
 // *HeaderError it returns with the Result of those before it. A header
 // already in the index is accepted again without checks. now is the local
-// clock for the future-time rule.
+// clock for the future-time rule. The new headers go to the index's Source,
+// in the order they were added.
 func (ix *Index) Add(hs []protocol.BlockHeader, now time.Time) (Result, error) {
 	var res Result
 	if len(hs) == 0 {
@@ -65,7 +66,7 @@ func (ix *Index) Add(hs []protocol.BlockHeader, now time.Time) (Result, error) {
 		}
 	}
 
-	oldTip := ix.best[len(ix.best)-1]
+	oldTip := ix.tip()
 	var err error
 	for i := range hs {
 		pos, added, herr := ix.accept(&hs[i], &ix.hashes[i], now, true)
@@ -80,20 +81,29 @@ func (ix *Index) Add(hs []protocol.BlockHeader, now time.Time) (Result, error) {
 		}
 		res.Last = ix.ref(pos)
 	}
-	if newTip := ix.best[len(ix.best)-1]; newTip != oldTip {
+	if res.Added > 0 {
+		ix.src.Append(hs[res.Accepted-res.Added : res.Accepted])
+	}
+	if newTip := ix.tip(); newTip != oldTip {
 		res.Tip = ix.tipChange(oldTip, newTip)
 	}
 	return res, err
 }
 
-// Restore adds one header read back from our own store, checking it as Add
-// does except against the clock: the future-time rule is about when a header
-// arrives (Core does not cache it as invalid), and it was met when the
-// header was first accepted. A header already present is accepted again.
+// Restore adds one header read back from the index's Source, which holds
+// it already: the header of the next entry, so it appends nothing. It
+// checks the header as Add does except against the clock: the future-time
+// rule is about when a header arrives (Core does not cache it as invalid),
+// and it was met when the header was first accepted. A header the index
+// holds already is refused (ErrDuplicate): the Source has each header once,
+// and a second record of it would shift every later record off its entry.
 func (ix *Index) Restore(h *protocol.BlockHeader) error {
 	hash := h.BlockHash()
 	if !checkProofOfWork(hash, h.Bits, ix.rules.powLimit) {
 		return &HeaderError{Hash: hash, Height: -1, Err: ErrHighHash, Detail: fmt.Sprintf("bits %#08x", h.Bits)}
+	}
+	if ix.Contains(hash) {
+		return &HeaderError{Hash: hash, Height: -1, Err: ErrDuplicate}
 	}
 	if _, _, herr := ix.accept(h, &hash, time.Time{}, false); herr != nil {
 		return herr
@@ -105,10 +115,10 @@ func (ix *Index) Restore(h *protocol.BlockHeader) error {
 // when it is new (Core's AcceptBlockHeader and ContextualCheckBlockHeader).
 // It returns the header's position and whether it was added.
 func (ix *Index) accept(h *protocol.BlockHeader, hash *protocol.Hash, now time.Time, checkClock bool) (uint32, bool, *HeaderError) {
-	if pos, ok := ix.table.find(hash, ix.entries); ok {
+	if pos, ok := ix.table.find(hash, &ix.entries); ok {
 		return pos, false, nil
 	}
-	parent, ok := ix.table.find(&h.PrevBlock, ix.entries)
+	parent, ok := ix.table.find(&h.PrevBlock, &ix.entries)
 	if !ok {
 		return 0, false, &HeaderError{Hash: *hash, Height: -1, Err: ErrPrevNotFound,
 			Detail: "prev " + h.PrevBlock.String()}
@@ -117,26 +127,23 @@ func (ix *Index) accept(h *protocol.BlockHeader, hash *protocol.Hash, now time.T
 		err.Hash = *hash
 		return 0, false, err
 	}
-	if len(ix.entries) >= none {
+	if ix.entries.n >= none {
 		return 0, false, &HeaderError{Hash: *hash, Height: -1, Err: ErrIndexFull}
 	}
-	p := &ix.entries[parent]
-	pos := uint32(len(ix.entries))
-	ix.entries = append(ix.entries, entry{
-		hash:    *hash,
-		merkle:  h.MerkleRoot,
-		work:    p.work.Add(ix.proof(h.Bits)),
-		parent:  parent,
-		height:  p.height + 1,
-		version: h.Version,
-		time:    h.Timestamp,
-		bits:    h.Bits,
-		nonce:   h.Nonce,
+	p := ix.entries.at(parent)
+	w := p.work.add(ix.proof(h.Bits))
+	pos := ix.entries.push(entry{
+		hash:   *hash,
+		work:   w,
+		parent: parent,
+		height: p.height + 1,
+		time:   h.Timestamp,
+		bits:   h.Bits,
 	})
-	ix.table.insert(pos, ix.entries)
+	ix.table.insert(pos, &ix.entries)
 	// Most work wins; on a tie the header seen first stays (Core replaces
 	// m_best_header only on strictly more work).
-	if ix.entries[pos].work.Cmp(ix.entries[ix.best[len(ix.best)-1]].work) > 0 {
+	if w.cmp(ix.entries.at(ix.tip()).work) > 0 {
 		ix.setTip(pos)
 	}
 	return pos, true, nil
@@ -145,7 +152,7 @@ func (ix *Index) accept(h *protocol.BlockHeader, hash *protocol.Hash, now time.T
 // contextualCheck applies the rules that need the parent (Core's
 // ContextualCheckBlockHeader), in Core's order.
 func (ix *Index) contextualCheck(h *protocol.BlockHeader, parent uint32, now time.Time, checkClock bool) *HeaderError {
-	p := &ix.entries[parent]
+	p := ix.entries.at(parent)
 	height := p.height + 1
 	fail := func(err error, detail string) *HeaderError {
 		return &HeaderError{Height: height, Err: err, Detail: detail}
@@ -180,8 +187,9 @@ func (ix *Index) medianTimePast(pos uint32) int64 {
 	var times [MedianTimeSpan]int64
 	n := 0
 	for ; n < MedianTimeSpan && pos != none; n++ {
-		times[n] = int64(ix.entries[pos].time)
-		pos = ix.entries[pos].parent
+		e := ix.entries.at(pos)
+		times[n] = int64(e.time)
+		pos = e.parent
 	}
 	s := times[:n]
 	slices.Sort(s)
@@ -192,7 +200,7 @@ func (ix *Index) medianTimePast(pos uint32) int64 {
 // (Core's GetNextWorkRequired).
 func (ix *Index) nextWorkRequired(parent uint32, h *protocol.BlockHeader) uint32 {
 	r := &ix.rules
-	last := &ix.entries[parent]
+	last := ix.entries.at(parent)
 	if (last.height+1)%r.interval != 0 {
 		if r.allowMin {
 			// Testnet: a block more than twice the spacing after its parent
@@ -204,7 +212,7 @@ func (ix *Index) nextWorkRequired(parent uint32, h *protocol.BlockHeader) uint32
 			// exception, or of the period's first block.
 			pos := parent
 			for {
-				e := &ix.entries[pos]
+				e := ix.entries.at(pos)
 				if e.parent == none || e.height%r.interval == 0 || e.bits != r.powLimitBits {
 					return e.bits
 				}
@@ -216,7 +224,7 @@ func (ix *Index) nextWorkRequired(parent uint32, h *protocol.BlockHeader) uint32
 	// The period's first block is interval-1 back from its last, so the
 	// time measured spans interval-1 gaps, not interval: Core's off-by-one,
 	// which is consensus now.
-	first := &ix.entries[ix.ancestor(parent, last.height-(r.interval-1))]
+	first := ix.entries.at(ix.ancestor(parent, last.height-(r.interval-1)))
 	return r.calculateNextWork(Period{
 		FirstTime: int64(first.time),
 		FirstBits: first.bits,

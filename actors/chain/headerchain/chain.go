@@ -1,6 +1,8 @@
 package headerchain
 
 import (
+	"slices"
+
 	"github.com/actornode/actornode/protocol"
 )
 
@@ -26,9 +28,9 @@ type TipChange struct {
 // setTip makes the entry at pos the end of the best chain: it walks back
 // from pos to the best chain and replaces what lies above that fork.
 func (ix *Index) setTip(pos uint32) {
-	e := &ix.entries[pos]
+	e := ix.entries.at(pos)
 	// The common case: pos extends the tip.
-	if e.parent == ix.best[len(ix.best)-1] {
+	if e.parent == ix.tip() {
 		ix.best = append(ix.best, pos)
 		return
 	}
@@ -38,8 +40,8 @@ func (ix *Index) setTip(pos uint32) {
 	} else {
 		ix.best = ix.best[:top]
 	}
-	for p := pos; p != none && ix.best[ix.entries[p].height-ix.base] != p; p = ix.entries[p].parent {
-		ix.best[ix.entries[p].height-ix.base] = p
+	for p := pos; p != none && ix.best[ix.entries.at(p).height-ix.base] != p; p = ix.entries.at(p).parent {
+		ix.best[ix.entries.at(p).height-ix.base] = p
 	}
 }
 
@@ -52,7 +54,7 @@ func (ix *Index) tipChange(oldTip, newTip uint32) *TipChange {
 	p := oldTip
 	for !ix.onBest(p) {
 		tc.Disconnected = append(tc.Disconnected, ix.ref(p))
-		p = ix.entries[p].parent
+		p = ix.entries.at(p).parent
 	}
 	tc.Fork = ix.ref(p)
 	for h := tc.Fork.Height + 1; h <= tc.New.Height; h++ {
@@ -68,7 +70,7 @@ func (ix *Index) tipChange(oldTip, newTip uint32) *TipChange {
 // one would have more work than the tip and be the tip.
 func (ix *Index) FindFork(locator []protocol.Hash) BlockRef {
 	for i := range locator {
-		if pos, ok := ix.table.find(&locator[i], ix.entries); ok && ix.onBest(pos) {
+		if pos, ok := ix.table.find(&locator[i], &ix.entries); ok && ix.onBest(pos) {
 			return ix.ref(pos)
 		}
 	}
@@ -79,27 +81,48 @@ func (ix *Index) FindFork(locator []protocol.Hash) BlockRef {
 // chain (Core's getheaders handler): with an empty locator, the header of
 // stop when it is on the best chain, else nothing; otherwise the headers
 // after FindFork(locator), up to and including stop or max of them. max
-// is normally MaxHeadersResults. Whether to answer at all (Core sends an
-// empty headers message while its tip has less than the minimum chain work)
-// is the caller's choice.
-func (ix *Index) AppendHeadersAfter(dst []protocol.BlockHeader, locator []protocol.Hash, stop protocol.Hash, max int) []protocol.BlockHeader {
+// is normally MaxHeadersResults, which bounds what one call reads. The
+// headers come from the Source, one read for each run of consecutive
+// records (the whole answer, where the best chain was synced in order);
+// on a failed read it returns dst as it was and the error. Whether to
+// answer at all (Core sends an empty headers message while its tip has
+// less than the minimum chain work) is the caller's choice.
+func (ix *Index) AppendHeadersAfter(dst []protocol.BlockHeader, locator []protocol.Hash, stop protocol.Hash, max int) ([]protocol.BlockHeader, error) {
+	start := len(dst)
 	if len(locator) == 0 {
-		pos, ok := ix.table.find(&stop, ix.entries)
+		pos, ok := ix.table.find(&stop, &ix.entries)
 		if !ok || !ix.onBest(pos) {
-			return dst
+			return dst, nil
 		}
-		return append(dst, ix.header(pos))
+		dst = append(dst, protocol.BlockHeader{})
+		if err := ix.readHeaders(dst[start:], pos); err != nil {
+			return dst[:start], err
+		}
+		return dst, nil
 	}
 	fork := ix.FindFork(locator)
-	for h := fork.Height + 1; h-ix.base < int32(len(ix.best)) && max > 0; h++ {
-		pos := ix.best[h-ix.base]
-		dst = append(dst, ix.header(pos))
-		max--
-		if ix.entries[pos].hash == stop {
+	first := int(fork.Height-ix.base) + 1
+	n := 0
+	for i := first; i < len(ix.best) && n < max; i++ {
+		n++
+		if ix.entries.at(ix.best[i]).hash == stop {
 			break
 		}
 	}
-	return dst
+	dst = slices.Grow(dst, n)[:start+n]
+	out := dst[start:]
+	for i := 0; i < n; {
+		p := ix.best[first+i]
+		j := i + 1
+		for j < n && ix.best[first+j] == p+uint32(j-i) {
+			j++
+		}
+		if err := ix.readHeaders(out[i:j], p); err != nil {
+			return dst[:start], err
+		}
+		i = j
+	}
+	return dst, nil
 }
 
 // Locator returns a block locator for the header with this hash (Core's
@@ -107,7 +130,7 @@ func (ix *Index) AppendHeadersAfter(dst []protocol.BlockHeader, locator []protoc
 // doubling the step, ending with genesis. It returns nil for an unknown
 // hash.
 func (ix *Index) Locator(hash protocol.Hash) []protocol.Hash {
-	pos, ok := ix.table.find(&hash, ix.entries)
+	pos, ok := ix.table.find(&hash, &ix.entries)
 	if !ok {
 		return nil
 	}
@@ -116,13 +139,13 @@ func (ix *Index) Locator(hash protocol.Hash) []protocol.Hash {
 
 // TipLocator returns the block locator of the best chain's tip, for a
 // getheaders to a peer.
-func (ix *Index) TipLocator() []protocol.Hash { return ix.locator(ix.best[len(ix.best)-1]) }
+func (ix *Index) TipLocator() []protocol.Hash { return ix.locator(ix.tip()) }
 
 func (ix *Index) locator(pos uint32) []protocol.Hash {
 	have := make([]protocol.Hash, 0, 32)
 	step := int32(1)
 	for {
-		e := &ix.entries[pos]
+		e := ix.entries.at(pos)
 		have = append(have, e.hash)
 		if e.height == ix.base {
 			return have
@@ -138,8 +161,8 @@ func (ix *Index) locator(pos uint32) []protocol.Hash {
 // header itself at its own height). It is false for an unknown hash or a
 // height outside the header's branch.
 func (ix *Index) Ancestor(hash protocol.Hash, height int32) (BlockRef, bool) {
-	pos, ok := ix.table.find(&hash, ix.entries)
-	if !ok || height < ix.base || height > ix.entries[pos].height {
+	pos, ok := ix.table.find(&hash, &ix.entries)
+	if !ok || height < ix.base || height > ix.entries.at(pos).height {
 		return BlockRef{}, false
 	}
 	return ix.ref(ix.ancestor(pos, height)), true
@@ -148,9 +171,9 @@ func (ix *Index) Ancestor(hash protocol.Hash, height int32) (BlockRef, bool) {
 // Tips returns every header no other header of the index builds on: the
 // ends of all branches, the best chain's tip among them (getchaintips).
 func (ix *Index) Tips() []Entry {
-	hasChild := make([]bool, len(ix.entries))
-	for i := range ix.entries {
-		if p := ix.entries[i].parent; p != none {
+	hasChild := make([]bool, ix.entries.n)
+	for i := range ix.entries.n {
+		if p := ix.entries.at(uint32(i)).parent; p != none {
 			hasChild[p] = true
 		}
 	}
@@ -166,7 +189,7 @@ func (ix *Index) Tips() []Entry {
 // MedianTimePast returns the median time of the header with this hash and
 // its ten ancestors (Core's GetMedianTimePast), false for an unknown hash.
 func (ix *Index) MedianTimePast(hash protocol.Hash) (int64, bool) {
-	pos, ok := ix.table.find(&hash, ix.entries)
+	pos, ok := ix.table.find(&hash, &ix.entries)
 	if !ok {
 		return 0, false
 	}

@@ -39,6 +39,9 @@ var (
 	// ErrBadVersion: the version is below what BIP34, BIP66 or BIP65
 	// require at this height ("bad-version(0x...)"; Core: Misbehaving).
 	ErrBadVersion = errors.New("bad-version: rejected nVersion")
+	// ErrDuplicate: Restore was given a header the index holds already;
+	// its Source holds each header once.
+	ErrDuplicate = errors.New("header already in the index")
 	// ErrIndexFull: the index holds as many headers as a 32-bit position
 	// can name.
 	ErrIndexFull = errors.New("header index full")

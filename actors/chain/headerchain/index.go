@@ -11,18 +11,44 @@ import (
 // none marks the missing parent of the root entry.
 const none = math.MaxUint32
 
-// entry is one header in the index: 120 bytes. The previous block's hash is
-// not stored: it is the parent entry's hash.
+// entry is one header in the index: 64 bytes, what the checks of later
+// headers and the best chain need. The previous block's hash is the parent
+// entry's hash; the merkle root, version and nonce are only in the
+// index's Source (see Index.Header).
 type entry struct {
-	hash    protocol.Hash
-	merkle  protocol.Hash
-	work    Uint256 // chain work up to and including this header (nChainWork)
-	parent  uint32  // position of the parent entry, none for the root
-	height  int32
-	version int32
-	time    uint32
-	bits    uint32
-	nonce   uint32
+	hash   protocol.Hash
+	work   work   // chain work up to and including this header (nChainWork)
+	parent uint32 // position of the parent entry, none for the root
+	height int32
+	time   uint32
+	bits   uint32
+}
+
+// Entries are kept in chunks of chunkLen (1 MiB each), so the index grows
+// by one chunk at a time and never holds a slice and its copy.
+const (
+	chunkBits = 14
+	chunkLen  = 1 << chunkBits
+)
+
+// entries holds the index's entries by position.
+type entries struct {
+	chunks []*[chunkLen]entry
+	n      int
+}
+
+// at returns the entry at pos, which must be below n.
+func (s *entries) at(pos uint32) *entry { return &s.chunks[pos>>chunkBits][pos&(chunkLen-1)] }
+
+// push appends e and returns its position.
+func (s *entries) push(e entry) uint32 {
+	if s.n>>chunkBits == len(s.chunks) {
+		s.chunks = append(s.chunks, new([chunkLen]entry))
+	}
+	pos := uint32(s.n)
+	*s.at(pos) = e
+	s.n++
+	return pos
 }
 
 // BlockRef names a header of the index by hash and height.
@@ -31,30 +57,41 @@ type BlockRef struct {
 	Height int32
 }
 
-// Entry is what the index knows of one header.
+// Entry is what the index holds in memory of one header. The whole header
+// is read back with Index.Header.
 type Entry struct {
-	Header protocol.BlockHeader
-	Hash   protocol.Hash
+	Hash protocol.Hash
+	// Prev is the previous block's hash, zero for the root.
+	Prev   protocol.Hash
 	Height int32
+	// Time and Bits are the header's timestamp and compact target.
+	Time, Bits uint32
 	// Work is the chain work from genesis up to and including this header.
 	Work Uint256
 	// Best reports whether the header is on the best chain.
 	Best bool
+	// pos is the entry's position, for Header.
+	pos uint32
 }
 
 // Index holds every valid header it was given, as a tree rooted at the
 // genesis block, and the best chain: the path to the header with the most
-// work, the first one seen winning a tie (Core's m_best_header). It is not
-// safe for concurrent use; its owner (the chain actor) serializes calls.
+// work, the first one seen winning a tie (Core's m_best_header). It keeps
+// 64 bytes of each header in memory and the whole header in its Source. It
+// is not safe for concurrent use; its owner (the chain actor) serializes
+// calls.
 type Index struct {
 	rules   rules
-	entries []entry
+	entries entries
 	table   table
 	// best holds the positions of the best chain's entries by height
 	// (minus the root's height).
 	best []uint32
 	// base is the root's height: 0 for an index rooted at genesis.
 	base int32
+	// root is the root's header; src holds every other one.
+	root protocol.BlockHeader
+	src  Source
 	// hashes is scratch space for Add, reused between calls.
 	hashes []protocol.Hash
 	// proofs caches BlockProof for the last two bits seen: a chain keeps
@@ -64,23 +101,38 @@ type Index struct {
 
 type proofCache struct {
 	bits  uint32
-	proof Uint256
+	proof work
 }
 
 // Option changes how New builds an index.
 type Option func(*Index) error
 
 // WithCapacity sizes the index for n headers up front, so that loading a
-// store of n records allocates once and holds no slack. n must not be
-// negative.
+// store of n records allocates its best chain and hash table once. n must
+// not be negative.
 func WithCapacity(n int) Option {
 	return func(ix *Index) error {
 		if n < 0 {
 			return fmt.Errorf("capacity %d: negative", n)
 		}
-		ix.entries = make([]entry, 0, n+1)
+		ix.entries.chunks = make([]*[chunkLen]entry, 0, (n+1+chunkLen-1)/chunkLen)
 		ix.best = make([]uint32, 0, n+1)
 		ix.table = newTable(n + 1)
+		return nil
+	}
+}
+
+// WithSource makes src the index's Source: where the index appends the
+// headers Add adds and reads whole headers back. Without it the index
+// keeps them in a MemorySource. A source holding records already (a store
+// about to be loaded) gets them back through Restore, which appends
+// nothing.
+func WithSource(src Source) Option {
+	return func(ix *Index) error {
+		if src == nil {
+			return errors.New("nil header source")
+		}
+		ix.src = src
 		return nil
 	}
 }
@@ -108,7 +160,7 @@ func New(params protocol.Params, opts ...Option) (*Index, error) {
 // a later check needs is in the index (tests root real mainnet headers at
 // 30240 to check the retarget at 32256).
 func newIndexAt(c protocol.Consensus, root *protocol.BlockHeader, height int32, opts ...Option) (*Index, error) {
-	ix := &Index{rules: newRules(c), base: height}
+	ix := &Index{rules: newRules(c), base: height, root: *root}
 	if !ix.rules.valid() {
 		return nil, errors.New("consensus rules: spacing, timespan or pow limit unset")
 	}
@@ -120,38 +172,46 @@ func newIndexAt(c protocol.Consensus, root *protocol.BlockHeader, height int32, 
 	if ix.table.slots == nil {
 		ix.table = newTable(0)
 	}
-	ix.entries = append(ix.entries, entry{
-		hash:    root.BlockHash(),
-		merkle:  root.MerkleRoot,
-		work:    ix.proof(root.Bits),
-		parent:  none,
-		height:  height,
-		version: root.Version,
-		time:    root.Timestamp,
-		bits:    root.Bits,
-		nonce:   root.Nonce,
+	if ix.src == nil {
+		ix.src = &MemorySource{}
+	}
+	ix.entries.push(entry{
+		hash:   root.BlockHash(),
+		work:   ix.proof(root.Bits),
+		parent: none,
+		height: height,
+		time:   root.Timestamp,
+		bits:   root.Bits,
 	})
-	ix.table.insert(0, ix.entries)
+	ix.table.insert(0, &ix.entries)
 	ix.best = append(ix.best, 0)
 	return ix, nil
 }
 
 // Len returns the number of headers in the index, genesis included.
-func (ix *Index) Len() int { return len(ix.entries) }
+func (ix *Index) Len() int { return ix.entries.n }
+
+// Source returns the index's Source.
+func (ix *Index) Source() Source { return ix.src }
 
 // Genesis returns the root of the index.
 func (ix *Index) Genesis() BlockRef { return ix.ref(0) }
 
 // Tip returns the header with the most work: the end of the best chain.
-func (ix *Index) Tip() BlockRef { return ix.ref(ix.best[len(ix.best)-1]) }
+func (ix *Index) Tip() BlockRef { return ix.ref(ix.tip()) }
+
+func (ix *Index) tip() uint32 { return ix.best[len(ix.best)-1] }
 
 // TipWork returns the chain work of the tip, to compare with the network's
 // MinimumChainWork (Core serves no headers below it).
-func (ix *Index) TipWork() Uint256 { return ix.entries[ix.best[len(ix.best)-1]].work }
+func (ix *Index) TipWork() Uint256 { return ix.entries.at(ix.tip()).work.uint256() }
 
-// Lookup returns what the index knows of the header with this hash.
+// TipEntry returns what the index holds of the tip.
+func (ix *Index) TipEntry() Entry { return ix.entryAt(ix.tip()) }
+
+// Lookup returns what the index holds of the header with this hash.
 func (ix *Index) Lookup(hash protocol.Hash) (Entry, bool) {
-	pos, ok := ix.table.find(&hash, ix.entries)
+	pos, ok := ix.table.find(&hash, &ix.entries)
 	if !ok {
 		return Entry{}, false
 	}
@@ -160,7 +220,7 @@ func (ix *Index) Lookup(hash protocol.Hash) (Entry, bool) {
 
 // Contains reports whether the index holds the header with this hash.
 func (ix *Index) Contains(hash protocol.Hash) bool {
-	_, ok := ix.table.find(&hash, ix.entries)
+	_, ok := ix.table.find(&hash, &ix.entries)
 	return ok
 }
 
@@ -173,34 +233,57 @@ func (ix *Index) AtHeight(height int32) (Entry, bool) {
 	return ix.entryAt(ix.best[i]), true
 }
 
+// Header returns the whole header of e, an entry of this index, read from
+// the Source (the root's from the index itself). It fails when the Source
+// cannot read it.
+func (ix *Index) Header(e Entry) (protocol.BlockHeader, error) {
+	var h [1]protocol.BlockHeader
+	if int(e.pos) >= ix.entries.n || ix.entries.at(e.pos).hash != e.Hash {
+		return h[0], fmt.Errorf("header %s: not an entry of this index", e.Hash)
+	}
+	if err := ix.readHeaders(h[:], e.pos); err != nil {
+		return h[0], err
+	}
+	return h[0], nil
+}
+
+// readHeaders fills dst with the headers of the entries from pos on, with
+// one read of the Source.
+func (ix *Index) readHeaders(dst []protocol.BlockHeader, pos uint32) error {
+	if len(dst) == 0 {
+		return nil
+	}
+	if pos == 0 {
+		dst[0] = ix.root
+		dst, pos = dst[1:], 1
+		if len(dst) == 0 {
+			return nil
+		}
+	}
+	if err := ix.src.ReadRecords(dst, int64(pos)-1); err != nil {
+		return fmt.Errorf("header index: read headers %d to %d: %w", pos, int(pos)+len(dst)-1, err)
+	}
+	return nil
+}
+
 func (ix *Index) entryAt(pos uint32) Entry {
-	e := &ix.entries[pos]
-	return Entry{Header: ix.header(pos), Hash: e.hash, Height: e.height, Work: e.work, Best: ix.onBest(pos)}
+	e := ix.entries.at(pos)
+	out := Entry{Hash: e.hash, Height: e.height, Time: e.time, Bits: e.bits, Work: e.work.uint256(),
+		Best: ix.onBest(pos), pos: pos}
+	if e.parent != none {
+		out.Prev = ix.entries.at(e.parent).hash
+	}
+	return out
 }
 
 func (ix *Index) ref(pos uint32) BlockRef {
-	return BlockRef{Hash: ix.entries[pos].hash, Height: ix.entries[pos].height}
-}
-
-// header rebuilds the 80-byte header of the entry at pos.
-func (ix *Index) header(pos uint32) protocol.BlockHeader {
-	e := &ix.entries[pos]
-	h := protocol.BlockHeader{
-		Version:    e.version,
-		MerkleRoot: e.merkle,
-		Timestamp:  e.time,
-		Bits:       e.bits,
-		Nonce:      e.nonce,
-	}
-	if e.parent != none {
-		h.PrevBlock = ix.entries[e.parent].hash
-	}
-	return h
+	e := ix.entries.at(pos)
+	return BlockRef{Hash: e.hash, Height: e.height}
 }
 
 // onBest reports whether the entry at pos is on the best chain.
 func (ix *Index) onBest(pos uint32) bool {
-	i := int64(ix.entries[pos].height) - int64(ix.base)
+	i := int64(ix.entries.at(pos).height) - int64(ix.base)
 	return i < int64(len(ix.best)) && ix.best[i] == pos
 }
 
@@ -212,7 +295,7 @@ func (ix *Index) ancestor(pos uint32, height int32) uint32 {
 		height = ix.base
 	}
 	for {
-		e := &ix.entries[pos]
+		e := ix.entries.at(pos)
 		if e.height == height {
 			return pos
 		}
@@ -223,14 +306,14 @@ func (ix *Index) ancestor(pos uint32, height int32) uint32 {
 	}
 }
 
-// proof returns BlockProof(bits), from the cache when it can.
-func (ix *Index) proof(bits uint32) Uint256 {
+// proof returns BlockProof(bits) as work, from the cache when it can.
+func (ix *Index) proof(bits uint32) work {
 	for i := range ix.proofs {
-		if c := &ix.proofs[i]; c.bits == bits && !c.proof.IsZero() {
+		if c := &ix.proofs[i]; c.bits == bits && c.proof != (work{}) {
 			return c.proof
 		}
 	}
-	p := BlockProof(bits)
+	p := workOf(BlockProof(bits))
 	ix.proofs[1] = ix.proofs[0]
 	ix.proofs[0] = proofCache{bits: bits, proof: p}
 	return p

@@ -128,8 +128,12 @@ func TestAddKnownHeaders(t *testing.T) {
 	if err != nil || res.Accepted != 5 || res.Added != 0 || res.Tip != nil || res.Last.Height != 5 {
 		t.Fatalf("all known: %+v, %v", res, err)
 	}
-	if e, ok := ix.Lookup(hashOf(hs[2])); !ok || e.Height != 3 || !e.Best || e.Header != hs[2] {
+	e, ok := ix.Lookup(hashOf(hs[2]))
+	if !ok || e.Height != 3 || !e.Best || e.Prev != hs[2].PrevBlock || e.Time != hs[2].Timestamp || e.Bits != hs[2].Bits {
 		t.Errorf("lookup: %+v %v", e, ok)
+	}
+	if h, err := ix.Header(e); err != nil || h != hs[2] {
+		t.Errorf("header: %+v %v", h, err)
 	}
 }
 
@@ -326,8 +330,8 @@ func TestHeadersAfter(t *testing.T) {
 		{name: "empty locator, stop on a side branch", stop: hashOf(side[0]), max: MaxHeadersResults, n: 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ix.AppendHeadersAfter(nil, tc.locator, tc.stop, tc.max)
-			if len(got) != tc.n {
+			got, err := ix.AppendHeadersAfter(nil, tc.locator, tc.stop, tc.max)
+			if err != nil || len(got) != tc.n {
 				t.Fatalf("%d headers, want %d", len(got), tc.n)
 			}
 			for i := range got {
@@ -444,8 +448,8 @@ func TestReorgToFewerHeavierBlocks(t *testing.T) {
 
 // TestEntrySize holds the index to the memory its doc promises.
 func TestEntrySize(t *testing.T) {
-	if n := unsafe.Sizeof(entry{}); n != 120 {
-		t.Errorf("entry is %d bytes, want 120", n)
+	if n := unsafe.Sizeof(entry{}); n != 64 {
+		t.Errorf("entry is %d bytes, want 64", n)
 	}
 }
 

@@ -29,7 +29,7 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	for rest := hs; len(rest) > 0; {
 		k := min(len(rest), headerchain.MaxHeadersResults)
-		if err := s.Append(rest[:k]); err != nil {
+		if err := appendFlush(s, rest[:k]); err != nil {
 			b.Fatal(err)
 		}
 		rest = rest[k:]

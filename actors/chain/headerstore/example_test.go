@@ -11,8 +11,8 @@ import (
 )
 
 // At start the chain's owner opens the store and loads it into a fresh
-// index, which checks every header again; then it appends what each
-// headers message adds.
+// index, which checks every header again and then appends to the store
+// every header it adds; a Flush makes them durable.
 func Example() {
 	dir, _ := os.MkdirTemp("", "headerstore-example")
 	defer os.RemoveAll(dir)
@@ -23,7 +23,7 @@ func Example() {
 		if err != nil {
 			panic(err)
 		}
-		ix, _ := headerchain.New(mainnet, headerchain.WithCapacity(int(s.Records())))
+		ix, _ := headerchain.New(mainnet, headerchain.WithCapacity(int(s.Records())), headerchain.WithSource(s))
 		st, err := s.Load(ix.Restore)
 		fmt.Println("loaded:", st.Records, "error:", err, "tip:", ix.Tip().Height)
 		return s, ix
@@ -38,7 +38,7 @@ func Example() {
 	}
 	res, err := ix.Add(msg, time.Now())
 	if err == nil {
-		err = s.Append(msg[res.Accepted-res.Added : res.Accepted])
+		err = s.Flush()
 	}
 	fmt.Println("appended:", res.Added, "error:", err)
 	s.Close()

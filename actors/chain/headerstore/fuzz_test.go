@@ -24,7 +24,7 @@ func FuzzLoad(f *testing.F) {
 	if _, err := s.Load(func(*protocol.BlockHeader) error { return nil }); err != nil {
 		f.Fatal(err)
 	}
-	if err := s.Append(hs); err != nil {
+	if err := appendFlush(s, hs); err != nil {
 		f.Fatal(err)
 	}
 	s.Close()

@@ -78,3 +78,9 @@ func collect(t testing.TB, s *headerstore.Store) ([]protocol.BlockHeader, header
 }
 
 var farFuture = time.Unix(1<<32, 0)
+
+// appendFlush appends hs to s and flushes them.
+func appendFlush(s *headerstore.Store, hs []protocol.BlockHeader) error {
+	s.Append(hs)
+	return s.Flush()
+}

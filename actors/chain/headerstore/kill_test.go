@@ -39,7 +39,7 @@ func TestAppenderChild(t *testing.T) {
 	sizes := []int{1, 13, 500, 2000, 3}
 	for i := 0; len(hs) > 0; i++ {
 		n := min(len(hs), sizes[i%len(sizes)])
-		if err := s.Append(hs[:n]); err != nil {
+		if err := appendFlush(s, hs[:n]); err != nil {
 			t.Fatal(err)
 		}
 		hs = hs[n:]
@@ -88,7 +88,7 @@ func TestKill9(t *testing.T) {
 				t.Fatalf("loaded %d records, tip %+v", st.Records, ix.Tip())
 			}
 			t.Logf("killed at %d+ records: loaded %d, cut %d bytes", atRecords, st.Records, st.TruncatedBytes)
-			if err := s.Append(want[st.Records:]); err != nil {
+			if err := appendFlush(s, want[st.Records:]); err != nil {
 				t.Fatal(err)
 			}
 			s.Close()

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 
 	"github.com/actornode/actornode/actors/internal/atomicfile"
 	"github.com/actornode/actornode/protocol"
@@ -37,10 +39,11 @@ var (
 	ErrBadFileHeader = errors.New("not a header store file")
 	// ErrWrongNetwork: the file holds another network's headers.
 	ErrWrongNetwork = errors.New("header store of another network")
-	// ErrNotLoaded: Append or Truncate before Load.
+	// ErrNotLoaded: Flush before Load.
 	ErrNotLoaded = errors.New("header store not loaded")
-	// ErrBroken: an earlier write or sync failed, so what is on disk is
-	// unknown; reopen the store.
+	// ErrBroken: a write or sync failed, so what is on disk past the
+	// records written before is unknown: the store writes nothing more
+	// (its headers stay readable from memory); reopen it to write again.
 	ErrBroken = errors.New("header store broken by an earlier write error")
 )
 
@@ -83,23 +86,65 @@ type LoadStats struct {
 	TruncatedBytes int64
 }
 
-// Store is an open header store.
+// File is what the store needs of its file; *os.File is one. WithFile
+// puts another in front of it (a test's fault injection).
+type File interface {
+	io.ReaderAt
+	io.WriterAt
+	Truncate(size int64) error
+	Sync() error
+	Stat() (os.FileInfo, error)
+	Close() error
+}
+
+// Option changes how Open opens a store.
+type Option func(*options)
+
+type options struct {
+	wrap func(*os.File) File
+}
+
+// WithFile makes the store use wrap(f) for its opened file f.
+func WithFile(wrap func(*os.File) File) Option {
+	return func(o *options) { o.wrap = wrap }
+}
+
+// Store is an open header store. Append, Records, ReadRecords and Flush may
+// be called from different goroutines (the chain actor appends and reads
+// while a goroutine of its own flushes); Load, Truncate and Close may not
+// run with any other call.
 type Store struct {
-	f    *os.File
+	f    File
 	path string
-	// records is the number of records in the file; valid once loaded.
-	records int64
-	loaded  bool
-	// err is set once a write or sync fails: every later write returns it.
+	// mu guards the fields below it, which Append, ReadRecords and Flush
+	// share.
+	mu sync.Mutex
+	// durable is the number of records written and synced: the file's
+	// records once loaded.
+	durable int64
+	// flushing is the batch a Flush is writing, records durable on;
+	// pending the headers appended after it. Both stay readable.
+	flushing, pending []protocol.BlockHeader
+	loaded            bool
+	// err is set once a write or sync fails: Flush returns it.
 	err error
-	// buf holds the encoded records of an append, reused.
-	buf []byte
+	// flushMu lets one Flush (or Close) run at a time; wbuf, the encoded
+	// records of a batch, is its.
+	flushMu sync.Mutex
+	wbuf    []byte
+	// readMu guards rbuf, the bytes of a read.
+	readMu sync.Mutex
+	rbuf   []byte
 }
 
 // Open opens the store in dir for the network whose message start is
 // magic, creating the directory and an empty store as needed. Call Load
 // before appending.
-func Open(dir string, magic uint32) (*Store, error) {
+func Open(dir string, magic uint32, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("header store: %w", err)
 	}
@@ -110,12 +155,16 @@ func Open(dir string, magic uint32) (*Store, error) {
 			return nil, fmt.Errorf("header store: create %s: %w", path, err)
 		}
 	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	osf, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return nil, fmt.Errorf("header store: %w", err)
 	}
+	var f File = osf
+	if o.wrap != nil {
+		f = o.wrap(osf)
+	}
 	var got [FileHeaderSize]byte
-	if _, err := io.ReadFull(f, got[:]); err != nil {
+	if _, err := f.ReadAt(got[:], 0); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("header store %s: file header: %w: %w", path, ErrBadFileHeader, err)
 	}
@@ -128,7 +177,7 @@ func Open(dir string, magic uint32) (*Store, error) {
 		f.Close()
 		return nil, fmt.Errorf("header store: %w", err)
 	}
-	return &Store{f: f, path: path, records: (info.Size() - FileHeaderSize) / RecordSize}, nil
+	return &Store{f: f, path: path, durable: (info.Size() - FileHeaderSize) / RecordSize}, nil
 }
 
 func fileHeader(magic uint32) [FileHeaderSize]byte {
@@ -154,10 +203,28 @@ func checkFileHeader(got, want [FileHeaderSize]byte) error {
 func (s *Store) Path() string { return s.path }
 
 // Records returns the number of records in the store: after Load, those
-// loaded plus those appended since; before, the whole records in the file,
-// at least as many as Load will give (to size an index with
-// headerchain.WithCapacity).
-func (s *Store) Records() int64 { return s.records }
+// loaded plus those appended since, flushed or not; before, the whole
+// records in the file, at least as many as Load will give (to size an
+// index with headerchain.WithCapacity).
+func (s *Store) Records() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.durable + int64(len(s.flushing)+len(s.pending))
+}
+
+// Durable returns the number of records written and synced.
+func (s *Store) Durable() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.durable
+}
+
+// Pending returns the number of records appended but not yet durable.
+func (s *Store) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.flushing) + len(s.pending)
+}
 
 // Load reads every record in order and hands its header to fn, then
 // readies the store for appends. It truncates a torn tail (see the package
@@ -174,6 +241,9 @@ func (s *Store) Load(fn func(h *protocol.BlockHeader) error) (LoadStats, error) 
 		return st, fmt.Errorf("header store: %w", err)
 	}
 	size := info.Size()
+	if size < FileHeaderSize {
+		return st, fmt.Errorf("header store: file of %d bytes: %w", size, ErrBadFileHeader)
+	}
 	whole := (size - FileHeaderSize) / RecordSize
 	r := bufio.NewReaderSize(io.NewSectionReader(s.f, FileHeaderSize, whole*RecordSize), 1<<20)
 	var rec [RecordSize]byte
@@ -205,8 +275,9 @@ func (s *Store) Load(fn func(h *protocol.BlockHeader) error) (LoadStats, error) 
 		}
 		st.TruncatedBytes = size - end
 	}
-	s.records = whole
-	s.loaded = true
+	s.mu.Lock()
+	s.durable, s.loaded = whole, true
+	s.mu.Unlock()
 	return st, nil
 }
 
@@ -233,10 +304,17 @@ func (s *Store) anyValidRecord(offset, n int64) (bool, error) {
 
 // Truncate drops every record from number n on, and readies the store for
 // appends after them: after a *RecordError, Truncate(err.Record) keeps the
-// records that loaded. It syncs the file.
+// records that loaded. It syncs the file. It refuses while appended
+// records are not yet durable.
 func (s *Store) Truncate(n int64) error {
-	if s.err != nil {
-		return s.err
+	s.mu.Lock()
+	err, unflushed := s.err, len(s.flushing)+len(s.pending)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if unflushed > 0 {
+		return fmt.Errorf("header store: truncate with %d records not flushed", unflushed)
 	}
 	info, err := s.f.Stat()
 	if err != nil {
@@ -249,61 +327,149 @@ func (s *Store) Truncate(n int64) error {
 	if err := s.truncate(FileHeaderSize + n*RecordSize); err != nil {
 		return err
 	}
-	s.records = n
-	s.loaded = true
+	s.mu.Lock()
+	s.durable, s.loaded = n, true
+	s.mu.Unlock()
 	return nil
 }
 
 func (s *Store) truncate(size int64) error {
-	if err := s.f.Truncate(size); err != nil {
-		s.err = fmt.Errorf("%w: truncate: %w", ErrBroken, err)
-		return s.err
+	err := s.f.Truncate(size)
+	if err != nil {
+		err = fmt.Errorf("%w: truncate: %w", ErrBroken, err)
+	} else if err = s.f.Sync(); err != nil {
+		err = fmt.Errorf("%w: sync: %w", ErrBroken, err)
 	}
-	if err := s.f.Sync(); err != nil {
-		s.err = fmt.Errorf("%w: sync: %w", ErrBroken, err)
-		return s.err
+	if err != nil {
+		s.mu.Lock()
+		s.err = err
+		s.mu.Unlock()
 	}
-	return nil
+	return err
 }
 
-// Append adds the headers as records with one write and one fsync; when it
-// returns nil they are on disk. On a write error it cuts the file back to
-// where it was; after a failed sync the store refuses further writes
-// (ErrBroken), since what reached the disk is unknown.
-func (s *Store) Append(hs []protocol.BlockHeader) error {
-	if s.err != nil {
-		return s.err
-	}
+// Append adds the headers as the records after the last, in memory: they
+// are readable at once and written by the next Flush. A broken store
+// (ErrBroken) still takes them, so that record numbers keep matching what
+// its owner appended, but never writes them. Append before Load panics:
+// the records it would number are not known yet.
+func (s *Store) Append(hs []protocol.BlockHeader) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !s.loaded {
-		return ErrNotLoaded
+		panic("header store: Append before Load")
 	}
-	if len(hs) == 0 {
+	s.pending = append(s.pending, hs...)
+}
+
+// ReadRecords fills dst with the records from number n on: durable ones
+// read from the file (one read for the run), newer ones copied from memory.
+// A record that fails its checksum is an error.
+func (s *Store) ReadRecords(dst []protocol.BlockHeader, n int64) error {
+	s.mu.Lock()
+	durable := s.durable
+	total := durable + int64(len(s.flushing)+len(s.pending))
+	if n < 0 || n+int64(len(dst)) > total {
+		s.mu.Unlock()
+		return fmt.Errorf("header store: read records %d to %d of %d", n, n+int64(len(dst)), total)
+	}
+	// The records past durable, from memory.
+	for i := max(durable-n, 0); i < int64(len(dst)); i++ {
+		r := n + i - durable
+		if r < int64(len(s.flushing)) {
+			dst[i] = s.flushing[r]
+		} else {
+			dst[i] = s.pending[r-int64(len(s.flushing))]
+		}
+	}
+	s.mu.Unlock()
+	// Durable records are never written again: read them without mu,
+	// while a Flush may be appending after them.
+	k := min(n+int64(len(dst)), durable) - n
+	if k <= 0 {
 		return nil
 	}
-	s.buf = s.buf[:0]
-	for i := range hs {
-		start := len(s.buf)
-		s.buf = protocol.AppendBlockHeader(s.buf, &hs[i])
-		s.buf = binary.LittleEndian.AppendUint32(s.buf, crc32.Checksum(s.buf[start:], castagnoli))
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	s.rbuf = slices.Grow(s.rbuf[:0], int(k)*RecordSize)[:int(k)*RecordSize]
+	if _, err := s.f.ReadAt(s.rbuf, FileHeaderSize+n*RecordSize); err != nil {
+		return fmt.Errorf("header store: read records %d to %d: %w", n, n+k, err)
 	}
-	end := FileHeaderSize + s.records*RecordSize
-	if _, err := s.f.WriteAt(s.buf, end); err != nil {
-		if terr := s.f.Truncate(end); terr != nil {
-			s.err = fmt.Errorf("%w: write: %w; truncate: %w", ErrBroken, err, terr)
-			return s.err
+	for i := range k {
+		rec := (*[RecordSize]byte)(s.rbuf[i*RecordSize:])
+		if !validRecord(rec) {
+			return fmt.Errorf("header store: record %d at offset %d fails its checksum", n+i, FileHeaderSize+(n+i)*RecordSize)
 		}
-		return fmt.Errorf("header store: append %d headers: %w", len(hs), err)
+		dst[i], _ = protocol.ParseBlockHeader(rec[:protocol.BlockHeaderSize])
 	}
-	if err := s.f.Sync(); err != nil {
-		s.err = fmt.Errorf("%w: sync: %w", ErrBroken, err)
-		return s.err
-	}
-	s.records += int64(len(hs))
 	return nil
 }
 
-// Close closes the file.
+// Flush writes the records appended since the last Flush with one write and
+// one fsync; when it returns nil they are durable. It may run on a
+// goroutine of its own while Append and ReadRecords go on. A failed write
+// or sync breaks the store (ErrBroken, returned by every later Flush): what
+// reached the disk is unknown, so nothing more is written; a failed write
+// is cut back off the file if it can be, and a torn tail left is cut by the
+// next Load. Every record stays readable from memory.
+func (s *Store) Flush() error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.mu.Lock()
+	if s.err != nil || !s.loaded || len(s.pending) == 0 {
+		err := s.err
+		if err == nil && !s.loaded {
+			err = ErrNotLoaded
+		}
+		s.mu.Unlock()
+		return err
+	}
+	batch := s.pending
+	s.flushing, s.pending = batch, nil
+	end := FileHeaderSize + s.durable*RecordSize
+	s.mu.Unlock()
+
+	s.wbuf = s.wbuf[:0]
+	for i := range batch {
+		start := len(s.wbuf)
+		s.wbuf = protocol.AppendBlockHeader(s.wbuf, &batch[i])
+		s.wbuf = binary.LittleEndian.AppendUint32(s.wbuf, crc32.Checksum(s.wbuf[start:], castagnoli))
+	}
+	var err error
+	if _, werr := s.f.WriteAt(s.wbuf, end); werr != nil {
+		err = fmt.Errorf("%w: write %d headers: %w", ErrBroken, len(batch), werr)
+		if terr := s.f.Truncate(end); terr != nil {
+			err = fmt.Errorf("%w; truncate: %w", err, terr)
+		}
+	} else if serr := s.f.Sync(); serr != nil {
+		err = fmt.Errorf("%w: sync: %w", ErrBroken, serr)
+	}
+	if cap(s.wbuf) > maxKeptBuffer {
+		s.wbuf = nil
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		// The batch stays readable where it is; later appends go on
+		// after it in pending.
+		s.err = err
+		return err
+	}
+	s.durable += int64(len(batch))
+	s.flushing = nil
+	return nil
+}
+
+// maxKeptBuffer is the largest write buffer kept between flushes (1 MiB,
+// about six headers messages); a larger one, from a backlog, is let go.
+const maxKeptBuffer = 1 << 20
+
+// Close closes the file, after waiting for a Flush that is running.
+// Records not flushed are not written: Flush first to keep them.
 func (s *Store) Close() error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
 	if err := s.f.Close(); err != nil {
 		return fmt.Errorf("header store: close: %w", err)
 	}

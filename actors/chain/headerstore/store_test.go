@@ -21,7 +21,7 @@ func TestAppendAndLoad(t *testing.T) {
 		t.Fatalf("new store: %d headers, %+v", len(got), st)
 	}
 	for _, batch := range [][]protocol.BlockHeader{hs[:1], hs[1:30], nil, hs[30:]} {
-		if err := s.Append(batch); err != nil {
+		if err := appendFlush(s, batch); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -53,7 +53,7 @@ func TestAppendAndLoad(t *testing.T) {
 		t.Fatalf("tip %+v", tip)
 	}
 	more := regtestChain(t, 60)[50:]
-	if err := s.Append(more); err != nil {
+	if err := appendFlush(s, more); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -99,9 +99,15 @@ func TestOpenRefuses(t *testing.T) {
 
 func TestAppendBeforeLoad(t *testing.T) {
 	s := open(t, t.TempDir())
-	if err := s.Append(regtestChain(t, 1)); !errors.Is(err, headerstore.ErrNotLoaded) {
-		t.Fatalf("error %v, want %v", err, headerstore.ErrNotLoaded)
+	if err := s.Flush(); !errors.Is(err, headerstore.ErrNotLoaded) {
+		t.Fatalf("flush: error %v, want %v", err, headerstore.ErrNotLoaded)
 	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Append before Load did not panic")
+		}
+	}()
+	s.Append(regtestChain(t, 1))
 }
 
 // writeStore makes a store in a new directory holding hs and returns the
@@ -111,7 +117,7 @@ func writeStore(t *testing.T, hs []protocol.BlockHeader) (string, []byte) {
 	dir := t.TempDir()
 	s := open(t, dir)
 	collect(t, s)
-	if err := s.Append(hs); err != nil {
+	if err := appendFlush(s, hs); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -164,7 +170,7 @@ func TestTornTail(t *testing.T) {
 			if info, _ := os.Stat(path); info.Size() != int64(last) {
 				t.Fatalf("file is %d bytes, want %d", info.Size(), last)
 			}
-			if err := s.Append(hs[4:]); err != nil {
+			if err := appendFlush(s, hs[4:]); err != nil {
 				t.Fatal(err)
 			}
 			s.Close()
@@ -197,8 +203,8 @@ func TestDamage(t *testing.T) {
 	if got, _ := os.ReadFile(path); !slices.Equal(got, b) {
 		t.Error("file changed")
 	}
-	if err := s.Append(hs[:1]); !errors.Is(err, headerstore.ErrNotLoaded) {
-		t.Errorf("append after a failed load: %v", err)
+	if err := s.Flush(); !errors.Is(err, headerstore.ErrNotLoaded) {
+		t.Errorf("flush after a failed load: %v", err)
 	}
 }
 
@@ -223,7 +229,7 @@ func TestRecordsNotLinking(t *testing.T) {
 	if err := s.Truncate(re.Record); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Append(hs[2:]); err != nil {
+	if err := appendFlush(s, hs[2:]); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

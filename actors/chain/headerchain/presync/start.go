@@ -31,29 +31,18 @@ type Start struct {
 
 // StartAt returns the Start for the header of ix with this hash, normally
 // the PrevBlock of the first header of the message that triggers the sync.
+// It fails for a hash ix does not hold or a header ix cannot read back.
 func StartAt(ix *headerchain.Index, hash protocol.Hash) (Start, error) {
 	e, ok := ix.Lookup(hash)
 	if !ok {
 		return Start{}, fmt.Errorf("headers sync start %s: not in the header index", hash)
 	}
-	// A clipped copy: the sync holds the locator for its whole life.
-	s := Start{Header: e.Header, Hash: e.Hash, Height: e.Height, Work: e.Work, Locator: slices.Clone(ix.Locator(hash))}
-	var times [headerchain.MedianTimeSpan]int64
-	n := 0
-	root := ix.Genesis().Height
-	for cur := e; n < len(times); {
-		times[n] = int64(cur.Header.Timestamp)
-		n++
-		if cur.Height == root {
-			break
-		}
-		prev := cur.Header.PrevBlock
-		if cur, ok = ix.Lookup(prev); !ok {
-			return Start{}, fmt.Errorf("headers sync start %s: ancestor %s missing from the header index", hash, prev)
-		}
+	h, err := ix.Header(e)
+	if err != nil {
+		return Start{}, fmt.Errorf("headers sync start %s: %w", hash, err)
 	}
-	ts := times[:n]
-	slices.Sort(ts)
-	s.MedianTimePast = ts[n/2]
-	return s, nil
+	mtp, _ := ix.MedianTimePast(hash)
+	// A clipped copy: the sync holds the locator for its whole life.
+	return Start{Header: h, Hash: e.Hash, Height: e.Height, Work: e.Work, MedianTimePast: mtp,
+		Locator: slices.Clone(ix.Locator(hash))}, nil
 }
