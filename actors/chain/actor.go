@@ -73,6 +73,8 @@ type Config struct {
 	// Height, when set, is kept at the best header's height: the start
 	// height peers announce in their version messages.
 	Height *atomic.Int32
+	// StoreOptions are passed to headerstore.Open (a test's faulty file).
+	StoreOptions []headerstore.Option
 }
 
 // Props returns the chain actor's props. Every incarnation loads the
@@ -112,8 +114,8 @@ func Props(cfg Config) *actor.Props {
 // maxUnknownKeys bounds the per-type counter of unexpected messages.
 const maxUnknownKeys = 64
 
-// handler is the actor. Only its Receive touches its fields, but for the
-// store while a write runs (see write).
+// handler is the actor. Only its Receive touches its fields; the store is
+// shared with the goroutine that flushes it (headerstore.Store allows it).
 type handler struct {
 	cfg Config
 	log *zap.Logger
@@ -130,22 +132,21 @@ type handler struct {
 	// meanwhile.
 	loading bool
 	early   []*connmgr.PeerReady
-	store   *headerstore.Store
-	sinfo   StoreInfo
-	// pending are headers to persist; writing is set while a goroutine
-	// appends, writeDone is closed when it ends.
-	pending []protocol.BlockHeader
+	// store is the index's Source, nil without a data directory.
+	store *headerstore.Store
+	sinfo StoreInfo
 	// storeFailed is set once a write failed: nothing more is written.
 	storeFailed bool
-	writing     bool
-	writeDone   chan struct{}
-	tick        *time.Timer
-	outs        []protocol.Message
-	acts        []machine.Action
-	prog        progress
-	// lastPresyncLog is when the presync line was last logged.
-	lastPresyncLog time.Time
-	unknown        map[string]uint64
+	// writing is set while a goroutine flushes the store; writeDone is
+	// closed when it ends.
+	writing   bool
+	writeDone chan struct{}
+	tick      *time.Timer
+	outs      []protocol.Message
+	acts      []machine.Action
+	prog      progress
+	presync   presyncReport
+	unknown   map[string]uint64
 }
 
 // progress tracks the sync rate and when the progress line was logged.
@@ -233,12 +234,14 @@ func (a *handler) started(ctx actor.Context) {
 // that record, and sync fetches the rest again from peers.
 func loadStore(cfg Config, log *zap.Logger) (*headerchain.Index, *headerstore.Store, StoreInfo, error) {
 	info := StoreInfo{}
-	s, err := headerstore.Open(cfg.DataDir, cfg.Network.Magic)
+	s, err := headerstore.Open(cfg.DataDir, cfg.Network.Magic, cfg.StoreOptions...)
 	if err != nil {
 		return nil, nil, info, err
 	}
 	info.Path = s.Path()
-	ix, err := headerchain.New(cfg.Network, headerchain.WithCapacity(int(s.Records())))
+	// The store is the index's Source: record n is entry n+1's header, so a
+	// record the index refuses (a duplicate included) ends the load there.
+	ix, err := headerchain.New(cfg.Network, headerchain.WithCapacity(int(s.Records())), headerchain.WithSource(s))
 	if err != nil {
 		s.Close()
 		return nil, nil, info, err
@@ -275,6 +278,10 @@ func loadStore(cfg Config, log *zap.Logger) (*headerchain.Index, *headerstore.St
 		log.Warn("header store: cut a torn tail", zap.Int64("bytes", info.Truncated))
 	}
 	info.Records = s.Records()
+	if want := int64(ix.Len() - 1); info.Records != want {
+		s.Close()
+		return nil, nil, info, fmt.Errorf("header store: %d records for %d headers after load", info.Records, want)
+	}
 	return ix, s, info, nil
 }
 
@@ -341,11 +348,10 @@ func (a *handler) stopping() {
 		a.writing = false
 	}
 	if a.store != nil {
-		if len(a.pending) > 0 && !a.storeFailed {
-			if err := a.store.Append(a.pending); err != nil {
+		if !a.storeFailed {
+			if err := a.store.Flush(); err != nil {
 				a.log.Error("header store: final write failed", zap.Error(err))
 			}
-			a.pending = nil
 		}
 		if err := a.store.Close(); err != nil {
 			a.log.Error("header store: close", zap.Error(err))
@@ -378,6 +384,7 @@ func (a *handler) peerGone(ctx actor.Context, t *actor.Terminated) {
 	for id, pid := range a.peers {
 		if pid.Equal(t.Who) {
 			delete(a.peers, id)
+			a.presync.gone(id)
 			if a.m != nil {
 				a.apply(ctx, a.m.PeerGone(a.cfg.Clock(), id, a.acts[:0]))
 			}
@@ -432,7 +439,7 @@ func (a *handler) sync(ctx actor.Context, from dispatcher.Sender, msg protocol.M
 		out = a.m.GetHeaders(now, from.ID, m.BlockLocatorHashes, m.HashStop, out)
 	case *protocol.MsgHeaders:
 		out = a.m.Headers(now, from.ID, m.Headers, out)
-		a.logPresync(now, from.ID)
+		a.reportPresync(now, from.ID)
 	case *protocol.MsgCmpctBlock:
 		out = a.m.CompactBlock(now, from.ID, m.Header, out)
 	case *protocol.MsgInv:
@@ -476,8 +483,9 @@ func (a *handler) apply(ctx actor.Context, out []machine.Action) {
 				ctx.Send(pid, &peer.Disconnect{Reason: act.Reason})
 			}
 		case machine.Persist:
+			// The index appended them to the store already.
 			a.cfg.Metrics.HeadersAdded(len(act.Headers))
-			a.persist(ctx, act.Headers)
+			a.flush(ctx)
 		case machine.NewTip:
 			a.newTip(act)
 		}
@@ -517,28 +525,6 @@ func (a *handler) setHeight(h int32) {
 	}
 }
 
-// logPresync logs Core's "Pre-synchronizing blockheaders" line for a peer
-// whose low-work sync is in its first pass, at most once per
-// ProgressInterval (Core: four a second, for the best presync peer only).
-func (a *handler) logPresync(now time.Time, id uint64) {
-	st, ok := a.m.Peer(id)
-	if !ok || st.Presync != "presync" || now.Sub(a.lastPresyncLog) < a.cfg.ProgressInterval {
-		return
-	}
-	a.lastPresyncLog = now
-	spacing := a.cfg.Network.Consensus.PowTargetSpacing
-	if spacing <= 0 {
-		spacing = 10 * time.Minute
-	}
-	left := max(now.Sub(time.Unix(int64(st.PresyncTime), 0))/spacing, 0)
-	progress := 1.0
-	if st.PresyncHeight+int64(left) > 0 {
-		progress = float64(st.PresyncHeight) / float64(st.PresyncHeight+int64(left))
-	}
-	a.log.Info("pre-synchronizing block headers", zap.Int64("height", st.PresyncHeight),
-		zap.String("progress", fmt.Sprintf("~%.2f%%", 100*progress)), zap.Uint64("peer", id))
-}
-
 // updateRate measures the headers added per second once per
 // ProgressInterval (the sync rate gauge and the progress line's figure).
 func (a *handler) updateRate() {
@@ -556,35 +542,25 @@ func (a *handler) updateRate() {
 // progress estimates header sync progress by time, as Core does: the
 // height over the height plus the blocks expected since the tip's time.
 func (a *handler) progress(now time.Time) float64 {
-	tip := a.m.Index().Tip()
-	e, _ := a.m.Index().Lookup(tip.Hash)
+	tip := a.m.Index().TipEntry()
 	spacing := a.cfg.Network.Consensus.PowTargetSpacing
 	if spacing <= 0 {
 		spacing = 10 * time.Minute
 	}
-	left := max(now.Sub(time.Unix(int64(e.Header.Timestamp), 0))/spacing, 0)
+	left := max(now.Sub(time.Unix(int64(tip.Time), 0))/spacing, 0)
 	if tip.Height == 0 && left == 0 {
 		return 1
 	}
 	return float64(tip.Height) / (float64(tip.Height) + float64(left))
 }
 
-// persist queues headers for the store; one goroutine at a time appends
-// what is queued, one write and one fsync per batch.
-func (a *handler) persist(ctx actor.Context, hs []protocol.BlockHeader) {
-	if a.store == nil || a.storeFailed {
+// flush starts a goroutine writing what the index appended to the store,
+// one write and one fsync per batch, unless one runs (onWritten starts the
+// next) or a write failed.
+func (a *handler) flush(ctx actor.Context) {
+	if a.store == nil || a.storeFailed || a.writing || a.store.Pending() == 0 {
 		return
 	}
-	a.pending = append(a.pending, hs...)
-	a.sinfo.Pending = len(a.pending)
-	if !a.writing {
-		a.startWrite(ctx)
-	}
-}
-
-func (a *handler) startWrite(ctx actor.Context) {
-	batch := a.pending
-	a.pending = nil
 	a.writing = true
 	a.writeDone = make(chan struct{})
 	root, self, s, done := ctx.ActorSystem().Root, ctx.Self(), a.store, a.writeDone
@@ -592,12 +568,12 @@ func (a *handler) startWrite(ctx actor.Context) {
 		var err error
 		defer func() {
 			if r := recover(); r != nil {
-				err = fmt.Errorf("header store append: panic: %v", r)
+				err = fmt.Errorf("header store flush: panic: %v", r)
 			}
 			close(done)
 			root.Send(self, &written{err: err})
 		}()
-		err = s.Append(batch)
+		err = s.Flush()
 	}()
 }
 
@@ -607,19 +583,14 @@ func (a *handler) onWritten(ctx actor.Context, msg *written) {
 	}
 	a.writing = false
 	if msg.err != nil {
+		// The store keeps every header readable from memory: sync and
+		// getheaders go on, nothing more reaches the disk.
 		a.log.Error("header store: write failed; headers are no longer persisted", zap.Error(msg.err))
 		a.sinfo.Err = msg.err.Error()
-		a.pending = nil
 		a.storeFailed = true
 		return
 	}
-	if a.store != nil {
-		a.sinfo.Records = a.store.Records()
-	}
-	a.sinfo.Pending = len(a.pending)
-	if len(a.pending) > 0 {
-		a.startWrite(ctx)
-	}
+	a.flush(ctx)
 }
 
 // getDataRest is what is left of a peer's getdata after a pass: the peer

@@ -9,11 +9,21 @@ import (
 	"github.com/actornode/actornode/actors/chain/headerchain"
 	"github.com/actornode/actornode/actors/chain/machine"
 	"github.com/actornode/actornode/actors/inspect"
+	"github.com/actornode/actornode/protocol"
 )
 
-// headerInfo describes the index's entry e.
-func headerInfo(ix *headerchain.Index, e headerchain.Entry) HeaderInfo {
-	h := HeaderInfo{Header: e.Header, Hash: e.Hash, Height: e.Height, ChainWork: fmt.Sprintf("%064x", e.Work.Big()), OnBest: e.Best}
+// headerInfo describes the index's entry e; whole reads its whole header
+// from the header store.
+func headerInfo(ix *headerchain.Index, e headerchain.Entry, whole bool) HeaderInfo {
+	h := HeaderInfo{Header: protocol.BlockHeader{PrevBlock: e.Prev, Timestamp: e.Time, Bits: e.Bits},
+		Hash: e.Hash, Height: e.Height, ChainWork: fmt.Sprintf("%064x", e.Work.Big()), OnBest: e.Best}
+	if whole {
+		if full, err := ix.Header(e); err != nil {
+			h.ReadErr = err.Error()
+		} else {
+			h.Header = full
+		}
+	}
 	h.MedianTime, _ = ix.MedianTimePast(e.Hash)
 	if e.Best {
 		if next, ok := ix.AtHeight(e.Height + 1); ok {
@@ -25,6 +35,9 @@ func headerInfo(ix *headerchain.Index, e headerchain.Entry) HeaderInfo {
 
 func (a *handler) info() *Info {
 	in := &Info{Network: a.cfg.Network.Name, Blocks: -1, Headers: -1, Store: a.sinfo, InitialSync: true, BelowMinimumWork: true}
+	if a.store != nil {
+		in.Store.Records, in.Store.Pending = a.store.Durable(), a.store.Pending()
+	}
 	if a.m == nil {
 		return in
 	}
@@ -32,11 +45,11 @@ func (a *handler) info() *Info {
 	now := a.cfg.Clock()
 	in.Ready = true
 	g, _ := ix.AtHeight(ix.Genesis().Height)
-	in.Blocks, in.Best = g.Height, headerInfo(ix, g)
+	in.Blocks, in.Best = g.Height, headerInfo(ix, g, true)
 	// The chain of blocks is genesis alone: its next block is not ours.
 	in.Best.Next = nil
-	t, _ := ix.Lookup(ix.Tip().Hash)
-	in.Headers, in.HeaderTip = t.Height, headerInfo(ix, t)
+	t := ix.TipEntry()
+	in.Headers, in.HeaderTip = t.Height, headerInfo(ix, t, true)
 	in.InitialSync = a.m.InitialSync(now)
 	in.BelowMinimumWork = a.m.BelowMinimumWork()
 	in.Progress = a.progress(now)
@@ -61,7 +74,7 @@ func (a *handler) getHeader(ctx actor.Context, msg *GetHeader) {
 		ix := a.m.Index()
 		r.Tip = ix.Tip().Height
 		if e, ok := ix.Lookup(msg.Hash); ok {
-			r.Found, r.Header = true, headerInfo(ix, e)
+			r.Found, r.Header = true, headerInfo(ix, e, true)
 		}
 	}
 	ctx.Send(msg.ReplyTo, r)
@@ -75,7 +88,7 @@ func (a *handler) getTips(ctx actor.Context, msg *GetTips) {
 	if a.m != nil {
 		ix := a.m.Index()
 		for _, e := range ix.Tips() {
-			r.List = append(r.List, headerInfo(ix, e))
+			r.List = append(r.List, headerInfo(ix, e, false))
 		}
 		slices.SortStableFunc(r.List, func(x, y HeaderInfo) int {
 			switch {

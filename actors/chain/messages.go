@@ -49,7 +49,9 @@ type Info struct {
 
 // StoreInfo describes the header store.
 type StoreInfo struct {
-	Path      string `json:"path,omitempty"`
+	Path string `json:"path,omitempty"`
+	// Records are the records written and synced; Pending those appended
+	// and not yet (all of them, once a write failed).
 	Records   int64  `json:"records"`
 	Pending   int    `json:"pending"`
 	Loaded    int64  `json:"loaded"`
@@ -59,9 +61,13 @@ type StoreInfo struct {
 
 // HeaderInfo is one header as the index knows it.
 type HeaderInfo struct {
-	Header protocol.BlockHeader
-	Hash   protocol.Hash
-	Height int32
+	// Header is the whole header, read back from the header store; when
+	// that read failed (ReadErr says why), and in Tips, it holds only what
+	// the index keeps in memory: PrevBlock, Timestamp and Bits.
+	Header  protocol.BlockHeader
+	ReadErr string
+	Hash    protocol.Hash
+	Height  int32
 	// ChainWork is the total work up to it, 64 hex digits.
 	ChainWork string
 	// MedianTime is the median time of it and its ten ancestors.
@@ -91,7 +97,8 @@ type GetTips struct {
 	ReplyTo *actor.PID
 }
 
-// Tips answers GetTips: each branch's last header, the best one first.
+// Tips answers GetTips: each branch's last header, the best one first
+// (their Header holds only what the index keeps in memory).
 type Tips struct {
 	List []HeaderInfo
 }

@@ -173,6 +173,11 @@ func getBlockHeader(_ context.Context, s *Server, a args) (any, error) {
 		return nil, errorf(CodeInvalidAddressOrKey, "Block not found")
 	}
 	h := rep.Header
+	if h.ReadErr != "" {
+		// The index holds the header but the store cannot read it back
+		// (Core's "Can't read block from disk" for a block).
+		return nil, errorf(CodeMiscError, "Can't read block header from disk: %s", h.ReadErr)
+	}
 	if !a.boolean(1, true) {
 		return hex.EncodeToString(protocol.AppendBlockHeader(nil, &h.Header)), nil
 	}

@@ -166,6 +166,9 @@ type PeerState struct {
 	PresyncHeight int64  `json:"presync_height,omitempty"`
 	// PresyncTime is the time of the last header the presync saw.
 	PresyncTime uint32 `json:"presync_time,omitempty"`
+	// PresyncWork is the chain work the presync has seen (Core ranks
+	// presyncing peers by it).
+	PresyncWork headerchain.Uint256 `json:"-"`
 	// ChainSyncDeadline is when ConsiderEviction next acts on the peer
 	// (Unix seconds), 0 while it is not behind.
 	ChainSyncDeadline int64 `json:"chain_sync_deadline,omitempty"`
@@ -279,6 +282,7 @@ func (m *Machine) Peer(id uint64) (PeerState, bool) {
 	}
 	if p.presync != nil {
 		s.Presync, s.PresyncHeight, s.PresyncTime = p.presync.State().String(), p.presync.PresyncHeight(), p.presync.PresyncTime()
+		s.PresyncWork = p.presync.PresyncWork()
 	}
 	if !p.cs.timeout.IsZero() {
 		s.ChainSyncDeadline = p.cs.timeout.Unix()
@@ -293,7 +297,7 @@ func (m *Machine) BelowMinimumWork() bool { return m.ix.TipWork().Cmp(m.minWork)
 // tipTime is the best header's time.
 func (m *Machine) tipTime() time.Time {
 	e, _ := m.ix.Lookup(m.ix.Tip().Hash)
-	return time.Unix(int64(e.Header.Timestamp), 0)
+	return time.Unix(int64(e.Time), 0)
 }
 
 // Recent reports whether the best header is less than RecentHeader old.
@@ -518,7 +522,7 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 		// low-work sync with the peer, a short one is dropped.
 		start, _ := m.ix.Lookup(hs[0].PrevBlock)
 		tip, _ := m.ix.Lookup(m.ix.Tip().Hash)
-		threshold := presync.AntiDoSThreshold(tip.Work, tip.Header.Bits, m.minWork)
+		threshold := presync.AntiDoSThreshold(tip.Work, tip.Bits, m.minWork)
 		if presync.NeedsPresync(start.Work, hs, threshold) {
 			if !full {
 				m.stats.LowWorkIgnored++
@@ -681,7 +685,13 @@ func (m *Machine) announce(p *peerState, tc *headerchain.TipChange, out []Action
 	hs := make([]protocol.BlockHeader, 0, len(conn)-start)
 	for _, ref := range conn[start:] {
 		e, _ := m.ix.Lookup(ref.Hash)
-		hs = append(hs, e.Header)
+		h, err := m.ix.Header(e)
+		if err != nil {
+			// The header store cannot read it back: an inv makes the
+			// peer ask.
+			return append(out, Action{Kind: Send, Peer: p.ID, Msg: &protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeBlock, Hash: tip}}}})
+		}
+		hs = append(hs, h)
 	}
 	return append(out, Action{Kind: Announce, Peer: p.ID, Headers: hs})
 }
@@ -729,7 +739,12 @@ func (m *Machine) GetHeaders(now time.Time, id uint64, locator []protocol.Hash, 
 	if m.BelowMinimumWork() {
 		return append(out, Action{Kind: Send, Peer: id, Msg: &protocol.MsgHeaders{}})
 	}
-	hs := m.ix.AppendHeadersAfter(nil, locator, stop, headerchain.MaxHeadersResults)
+	hs, err := m.ix.AppendHeadersAfter(nil, locator, stop, headerchain.MaxHeadersResults)
+	if err != nil {
+		// The header store cannot read them back: no answer, as Core
+		// gives none for a block it cannot read.
+		return out
+	}
 	if len(locator) == 0 && len(hs) == 0 {
 		return out
 	}
