@@ -248,7 +248,9 @@ func (ix *Index) Header(e Entry) (protocol.BlockHeader, error) {
 }
 
 // readHeaders fills dst with the headers of the entries from pos on, with
-// one read of the Source.
+// one read of the Source. Each header read must hash to its entry's hash:
+// a Source out of step with the index, or damaged, is an error rather than
+// a wrong header sent to a peer.
 func (ix *Index) readHeaders(dst []protocol.BlockHeader, pos uint32) error {
 	if len(dst) == 0 {
 		return nil
@@ -262,6 +264,13 @@ func (ix *Index) readHeaders(dst []protocol.BlockHeader, pos uint32) error {
 	}
 	if err := ix.src.ReadRecords(dst, int64(pos)-1); err != nil {
 		return fmt.Errorf("header index: read headers %d to %d: %w", pos, int(pos)+len(dst)-1, err)
+	}
+	for i := range dst {
+		p := pos + uint32(i)
+		if want := ix.entries.at(p).hash; dst[i].BlockHash() != want {
+			return fmt.Errorf("header index: record %d of the header source hashes to %s, not to entry %d's %s",
+				p-1, dst[i].BlockHash(), p, want)
+		}
 	}
 	return nil
 }

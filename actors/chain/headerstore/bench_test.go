@@ -60,7 +60,7 @@ func BenchmarkLoad(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			ix, err := headerchain.New(regtest(b), headerchain.WithCapacity(n))
+			ix, err := headerchain.New(regtest(b), headerchain.WithCapacity(n), headerchain.WithSource(s))
 			if err != nil {
 				b.Fatal(err)
 			}
