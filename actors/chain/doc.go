@@ -51,10 +51,14 @@
 // its block index. A torn tail (a crash mid-append) is cut; a damaged
 // record, or one the index refuses, keeps the records before it: the file
 // is copied to headers.dat.damaged and cut there, and sync fetches the rest
-// again. New headers are appended by one goroutine at a time, all those
-// queued meanwhile in one write and one fsync. A failed write stops
-// persistence (the error shows in GetInfo and /debug/chain); the chain in
-// memory goes on.
+// again. The store is the index's Source: the index appends every header
+// it adds to it (held in memory until written) and reads whole headers back
+// from it for getheaders, announcements and getblockheader. A goroutine
+// flushes it, one at a time, all the headers appended meanwhile in one
+// write and one fsync. A failed write stops persistence, logged once (the
+// error shows in GetInfo and /debug/chain); the headers stay in memory and
+// sync and serving go on. Without a DataDir the headers are kept in a
+// headerchain.MemorySource.
 //
 // # Outside view
 //
@@ -65,7 +69,10 @@
 // headers/s for every headers message that moves the best header; once
 // caught up, "new best header" per new tip; reorganizations; Core's
 // "Pre-synchronizing blockheaders" line as "pre-synchronizing block
-// headers" while a low-work sync is in its first pass. Metrics
+// headers", as Core's ReportHeadersPresync logs it: for the peer whose
+// presync has the most work only, when that peer's first pass moves, at
+// most four a second, while the best header is below the minimum chain
+// work and sync is initial. Metrics
 // (metrics.Chain): header height, sync rate, headers added, reorgs.
 //
 // # Serving blocks, after Core

@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/actornode/actornode/protocol"
 )
 
 // BenchmarkAdd measures headers verified and added per second on one
@@ -90,4 +92,48 @@ func heapInUse() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
+}
+
+// BenchmarkLookup measures Lookup in an index of a million headers, of
+// hashes it holds ("present") and of hashes it does not ("absent", the
+// longer probe).
+func BenchmarkLookup(b *testing.B) {
+	const n = 1_000_000
+	_, p, m := regtestIndex(b)
+	g, _ := p.GenesisHeader()
+	hs := m.chain(p.GenesisHash, g.Timestamp, n)
+	ix, err := New(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range hs {
+		if err := ix.Restore(&hs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	hashes := make([]protocol.Hash, 1<<16)
+	for i := range hashes {
+		hashes[i] = hs[(i*7919)%n].BlockHash()
+	}
+	hs = nil
+	b.Run("present", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if !ix.Contains(hashes[i&(len(hashes)-1)]) {
+				b.Fatal("missing")
+			}
+			i++
+		}
+	})
+	b.Run("absent", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			h := hashes[i&(len(hashes)-1)]
+			h[31] ^= 0x55
+			if ix.Contains(h) {
+				b.Fatal("found")
+			}
+			i++
+		}
+	})
 }

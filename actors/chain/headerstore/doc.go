@@ -12,9 +12,23 @@
 // bytes. Records are in the order the headers were accepted, so each
 // header's parent comes before it; forks are kept too.
 //
+// # Appends, reads and flushes
+//
+// A Store is the header index's headerchain.Source: the index appends each
+// header it adds, and Append takes it in memory at once, readable from then
+// on (ReadRecords: durable records from the file with one pread for a run,
+// newer ones from memory). Flush writes what was appended since the last
+// one with one write and one fsync; it may run on a goroutine of its own
+// while appends and reads go on (a mutex guards the batch being written
+// and the one filling; durable records are never written again, so reads
+// of them need no lock). A failed write or sync breaks the store
+// (ErrBroken): nothing more is written, and every header, written or not,
+// stays readable from memory (80 bytes each) for as long as the process
+// runs.
+//
 // # Writes and crashes
 //
-// Append writes a batch with one write and one fsync. A kill at any moment
+// Flush writes a batch with one write and one fsync. A kill at any moment
 // leaves whole records followed by at most one torn batch: a partial record,
 // or records whose bytes did not all reach the disk. Load keeps every record
 // before the first one that is cut short or fails its checksum, when no
@@ -26,6 +40,7 @@
 // stops Load with a *RecordError, also changing nothing; the owner may then
 // Truncate at that record and sync the rest again from peers.
 //
-// A Store is used by one goroutine at a time. Its calls block on the disk:
-// an actor runs them in a goroutine of its own and reports back by message.
+// Flush blocks on the disk: an actor runs it in a goroutine of its own and
+// is told by message when it is done. Load, Truncate and Close run alone
+// (Close waits for a running Flush).
 package headerstore

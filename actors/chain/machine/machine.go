@@ -107,7 +107,8 @@ const (
 	// Misbehave: Peer broke a rule (Reason); Core disconnects and
 	// discourages it.
 	Misbehave
-	// Persist: store Headers (new in the index, parents first).
+	// Persist: Headers are new in the index, which appended them to its
+	// Source (parents first): make them durable.
 	Persist
 	// NewTip: the best header moved (Tip), after headers from Peer.
 	NewTip
