@@ -129,8 +129,10 @@ type handler struct {
 	// peers are the ready peers' actors, by id.
 	peers map[uint64]*actor.PID
 	// loading is set while the store loads; early are the peers ready
-	// meanwhile.
-	loading bool
+	// meanwhile. loadDone gets the load's result too, for a stop during
+	// the load to close the store it opened.
+	loading  bool
+	loadDone chan *loaded
 	early   []*connmgr.PeerReady
 	// store is the index's Source, nil without a data directory.
 	store *headerstore.Store
@@ -215,13 +217,15 @@ func (a *handler) started(ctx actor.Context) {
 	// Loading reads the whole file and checks every header: a goroutine
 	// does it and reports back.
 	a.loading = true
-	root, self, cfg, log := ctx.ActorSystem().Root, ctx.Self(), a.cfg, a.log
+	a.loadDone = make(chan *loaded, 1)
+	root, self, cfg, log, done := ctx.ActorSystem().Root, ctx.Self(), a.cfg, a.log, a.loadDone
 	go func() {
 		msg := &loaded{}
 		defer func() {
 			if r := recover(); r != nil {
 				msg = &loaded{err: fmt.Errorf("load header store: panic: %v", r)}
 			}
+			done <- msg
 			root.Send(self, msg)
 		}()
 		msg.ix, msg.store, msg.info, msg.err = loadStore(cfg, log)
@@ -342,6 +346,17 @@ func (a *handler) onTick(ctx actor.Context) {
 func (a *handler) stopping() {
 	if a.tick != nil {
 		a.tick.Stop()
+	}
+	if a.loading {
+		// The load runs on: wait for it (it reads the file once) and
+		// close the store it opened, so nothing touches the directory
+		// once the actor stopped.
+		if msg := <-a.loadDone; msg.store != nil {
+			if err := msg.store.Close(); err != nil {
+				a.log.Error("header store: close", zap.Error(err))
+			}
+		}
+		a.loading = false
 	}
 	if a.writing {
 		<-a.writeDone // a bounded fsync; the store is not ours to close under it

@@ -191,9 +191,6 @@ func newIndexAt(c protocol.Consensus, root *protocol.BlockHeader, height int32, 
 // Len returns the number of headers in the index, genesis included.
 func (ix *Index) Len() int { return ix.entries.n }
 
-// Source returns the index's Source.
-func (ix *Index) Source() Source { return ix.src }
-
 // Genesis returns the root of the index.
 func (ix *Index) Genesis() BlockRef { return ix.ref(0) }
 
