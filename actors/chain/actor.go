@@ -133,7 +133,7 @@ type handler struct {
 	// the load to close the store it opened.
 	loading  bool
 	loadDone chan *loaded
-	early   []*connmgr.PeerReady
+	early    []*connmgr.PeerReady
 	// store is the index's Source, nil without a data directory.
 	store *headerstore.Store
 	sinfo StoreInfo
