@@ -81,6 +81,18 @@ type Config struct {
 	// MaxOutbound is the number of automatic full-relay outbound slots
 	// (negative: 0).
 	MaxOutbound int
+	// MaxBlockRelay is the number of automatic block-relay-only outbound
+	// slots (Core's MAX_BLOCK_RELAY_ONLY_CONNECTIONS, DefaultMaxBlockRelay),
+	// filled after the full-relay ones (see BlockRelaySlots); 0 or less:
+	// none.
+	MaxBlockRelay int
+	// Anchors are the block-relay-only peers of the last run (anchors.dat),
+	// dialled first, as block-relay-only, at most MaxAnchors of them.
+	Anchors []Anchor
+	// PersistAnchors says there is an anchors file: Stop asks for the
+	// block-relay-only peers to be saved (SaveAnchors) when connections
+	// are automatic.
+	PersistAnchors bool
 	// MaxConnections bounds all connections; 0 means
 	// DefaultMaxConnections, negative no inbound slot (Core's
 	// -maxconnections=0, with MaxOutbound 0).
@@ -153,7 +165,7 @@ func (c Config) FeelerSlots() int {
 // MaxInbound is the number of inbound slots under c (after defaults).
 func (c Config) MaxInbound() int {
 	c = c.withDefaults()
-	return max(c.MaxConnections-c.MaxOutbound-c.FeelerSlots(), 0)
+	return max(c.MaxConnections-c.MaxOutbound-c.BlockRelaySlots()-c.FeelerSlots(), 0)
 }
 
 // Machine is the connection manager's decisions, with no I/O: every input
@@ -176,9 +188,22 @@ type Machine struct {
 	// (ClosedRetryV1), with when.
 	v1Only map[netip.AddrPort]time.Time
 	manual map[string]*manualNode
-	// fullRelayPeers and feelerPeers count the peers of connection type
-	// ConnOutboundFullRelay and ConnFeeler in peers.
-	fullRelayPeers, feelerPeers int
+	// fullRelayPeers, blockRelayPeers and feelerPeers count the peers of
+	// connection type ConnOutboundFullRelay, ConnBlockRelayOnly and
+	// ConnFeeler in peers.
+	fullRelayPeers, blockRelayPeers, feelerPeers int
+	// anchors are the anchors not yet dialled, the next one last.
+	anchors []Anchor
+	// tryNewOutbound is Core's m_try_another_outbound_peer (a stale tip);
+	// extraBlockRelayOn its m_start_extra_block_relay_peers, with the time
+	// the next extra block-relay-only peer is due.
+	tryNewOutbound, extraBlockRelayOn bool
+	nextExtraBlockRelay               time.Time
+	// extraBlockRelayAsked says the candidates asked for include the extra
+	// block-relay-only peer.
+	extraBlockRelayAsked bool
+	// nextExtraCheck is when EvictExtraOutbound next runs.
+	nextExtraCheck time.Time
 
 	bans banList
 	// discouraged are the addresses whose peers misbehaved.
@@ -233,6 +258,14 @@ type peer struct {
 	// v2: dialled with BIP324's v2 transport first, or accepted while we
 	// speak it: the connection may be v2 until its peer shows otherwise.
 	v2 bool
+	// services are those of the remote's version (after the handshake).
+	services protocol.ServiceFlag
+	// lastBlock is when the peer last gave us a new best header (zero:
+	// never); protected says the chain protects it (see ChainProtected);
+	// extra says EvictExtraOutbound chose to close it.
+	lastBlock time.Time
+	protected bool
+	extra     bool
 }
 
 // hsGroup is the source group of an inbound peer's handshake limit.
@@ -258,7 +291,8 @@ func New(cfg Config) *Machine {
 	cfg = cfg.withDefaults()
 	return &Machine{
 		cfg:        cfg,
-		maxInbound: max(cfg.MaxConnections-cfg.MaxOutbound-cfg.FeelerSlots(), 0),
+		maxInbound: cfg.MaxInbound(),
+		anchors:    slices.Clone(cfg.Anchors[:min(len(cfg.Anchors), MaxAnchors)]),
 		adm:        admission{handshaking: make(map[netip.Prefix]int)},
 		peers:      make(map[uint64]*peer),
 		byConn:     make(map[ConnID]*peer),
@@ -288,6 +322,10 @@ func (m *Machine) Start(now time.Time, out []Action) []Action {
 		return out
 	}
 	m.started = true
+	if m.automatic() && m.cfg.PersistAnchors {
+		out = note(out, LevelInfo, "block-relay-only anchors will be tried for connections", Field{"count", len(m.anchors)})
+	}
+	m.nextExtraBlockRelay = now.Add(m.expDuration(ExtraBlockRelayInterval))
 	out = m.saveBans(now, out)
 	out = m.sendFilter(now, out, false)
 	if m.cfg.Listen {
@@ -336,6 +374,10 @@ func (m *Machine) Stop(now time.Time, out []Action) []Action {
 	}
 	m.stopped = true
 	out = m.saveBans(now, out)
+	if m.cfg.PersistAnchors && m.automatic() {
+		// Core dumps them at a clean stop only, before the connections go.
+		out = append(out, Action{Kind: SaveAnchors, Anchors: m.Anchors()})
+	}
 	for _, p := range m.peers {
 		out = append(out, Action{Kind: Close, Conn: p.conn, Reason: ReasonShutdown})
 	}
@@ -362,8 +404,10 @@ func (m *Machine) Tick(now time.Time, out []Action) []Action {
 			out = m.tryManual(now, n, out)
 		}
 	}
+	out = m.dialAnchors(now, out)
 	out = m.fillOutbound(now, out)
 	out = m.maybeFeeler(now, out)
+	out = m.maybeEvictExtra(now, out)
 	return append(out, Action{Kind: Wake, At: now.Add(TickInterval)})
 }
 
@@ -457,13 +501,16 @@ func (m *Machine) spawn(now time.Time, conn ConnID, remote, local netip.AddrPort
 	switch p.connType {
 	case ConnOutboundFullRelay:
 		m.fullRelayPeers++
+	case ConnBlockRelayOnly:
+		m.blockRelayPeers++
 	case ConnFeeler:
 		m.feelerPeers++
 	}
 	m.peers[p.id] = p
 	m.byConn[conn] = p
 	return append(out, Action{Kind: Spawn, ID: p.id, Conn: conn, Addr: remote, Local: local,
-		Inbound: inbound, ConnType: connType, ExpectServices: expectedServices(connType)})
+		Inbound: inbound, ConnType: connType, ExpectServices: expectedServices(connType),
+		NoTxRelay: noTxRelay(connType)})
 }
 
 // Spawned answers Spawn for peer id: handle is the owner's name for the
@@ -515,6 +562,7 @@ func (m *Machine) Handshaken(now time.Time, id uint64, hs Handshake, out []Actio
 	}
 	m.adm.handshook(p)
 	p.handshaken = true
+	p.services = hs.Services
 	if n := m.manual[p.manual]; n != nil {
 		n.retry = 0 // a good connection: the next failure starts over
 	}
@@ -576,6 +624,8 @@ func (m *Machine) remove(p *peer) {
 	switch p.connType {
 	case ConnOutboundFullRelay:
 		m.fullRelayPeers--
+	case ConnBlockRelayOnly:
+		m.blockRelayPeers--
 	case ConnFeeler:
 		m.feelerPeers--
 	}
@@ -622,7 +672,13 @@ func (m *Machine) attemptOutcome(addr netip.AddrPort, connType string, ok bool, 
 // countsAttempt says whether the address book hears of attempts of
 // connType: the automatic ones, whose addresses it chose.
 func countsAttempt(connType string) bool {
-	return connType == ConnOutboundFullRelay || connType == ConnFeeler
+	return connType == ConnOutboundFullRelay || connType == ConnBlockRelayOnly || connType == ConnFeeler
+}
+
+// noTxRelay says our version to a peer of connType says relay=false: Core's
+// RejectIncomingTxs holds for block-relay-only and feeler connections.
+func noTxRelay(connType string) bool {
+	return connType == ConnBlockRelayOnly || connType == ConnFeeler
 }
 
 // PeerInfo is one row of the peer table.
@@ -637,6 +693,9 @@ type PeerInfo struct {
 	Since      time.Time
 	// MinPing is the smallest ping round trip reported (0: none).
 	MinPing time.Duration
+	// LastBlock is when the peer last gave us a new best header (zero:
+	// never, or not told).
+	LastBlock time.Time
 	// Handle is what the owner gave Spawned.
 	Handle any
 	// MaybeV2: the connection was dialled with BIP324's v2 transport, or
@@ -676,7 +735,7 @@ func (m *Machine) Peer(id uint64) (PeerInfo, bool) {
 func (p *peer) info() PeerInfo {
 	return PeerInfo{ID: p.id, Conn: p.conn, Remote: p.remote, Local: p.local, Inbound: p.inbound,
 		ConnType: p.connType, Handshaken: p.handshaken, Since: p.since, MinPing: p.minPing, Handle: p.handle,
-		MaybeV2: p.v2}
+		MaybeV2: p.v2, LastBlock: p.lastBlock}
 }
 
 // Summary is a count of the machine's state, for inspection.

@@ -21,15 +21,26 @@ func (m *Machine) outboundFull() int {
 }
 
 // fillOutbound asks the address book for candidates for the free automatic
-// outbound slots (none in -connect mode).
+// outbound slots (none in -connect mode): the full-relay ones, then the
+// block-relay-only ones, then, with both full, the extra full-relay peer of
+// a stale tip or the periodic extra block-relay-only peer, in the order of
+// Core's ThreadOpenConnections.
 func (m *Machine) fillOutbound(now time.Time, out []Action) []Action {
-	if len(m.cfg.Connect) > 0 || !m.cfg.AddrBook {
+	if !m.automatic() {
 		return out
 	}
 	if m.asked && now.Sub(m.askedAt) < candidatesWait {
 		return out
 	}
-	free := m.cfg.MaxOutbound - m.outboundFull()
+	free := max(m.cfg.MaxOutbound-m.outboundFull(), 0) + max(m.cfg.BlockRelaySlots()-m.outboundBlockRelay(), 0)
+	if free == 0 {
+		switch {
+		case m.extraFullWanted():
+			free = 1
+		case m.extraBlockRelayDue(now):
+			free, m.extraBlockRelayAsked = 1, true
+		}
+	}
 	if free <= 0 {
 		return out
 	}
@@ -98,7 +109,8 @@ func (m *Machine) maybeFeeler(now time.Time, out []Action) []Action {
 		m.nextFeeler = now.Add(m.expInterval())
 		return out
 	}
-	if now.Before(m.nextFeeler) || m.outboundFull() < m.cfg.MaxOutbound || m.feelerBusy() {
+	if now.Before(m.nextFeeler) || m.outboundFull() < m.cfg.MaxOutbound || m.feelerBusy() ||
+		m.outboundBlockRelay() < m.cfg.BlockRelaySlots() || m.tryNewOutbound || m.automaticOutbound() >= m.grants() {
 		return out
 	}
 	if m.askedFeeler && now.Sub(m.askedFeelerAt) < candidatesWait {
@@ -146,21 +158,15 @@ func (m *Machine) CandidatesWithServices(now time.Time, addrs []netip.AddrPort, 
 		return m.feeler(now, addrs, services, out)
 	}
 	m.asked = false
+	extraBlock := m.extraBlockRelayAsked
+	m.extraBlockRelayAsked = false
 	if m.stopped {
 		return out
 	}
-	free := m.cfg.MaxOutbound - m.outboundFull()
-	groups := make(map[string]bool)
-	for _, p := range m.peers {
-		if !p.inbound {
-			groups[netGroup(p.remote)] = true
-		}
-	}
-	for _, d := range m.dials {
-		groups[netGroup(d.addr)] = true
-	}
+	groups := m.outboundGroups()
 	for i, addr := range addrs {
-		if free <= 0 {
+		connType := m.nextOutboundType(extraBlock)
+		if connType == "" {
 			break
 		}
 		addr = unmapped(addr)
@@ -172,10 +178,30 @@ func (m *Machine) CandidatesWithServices(now time.Time, addrs []netip.AddrPort, 
 			continue // one outbound per group, as Core does
 		}
 		groups[g] = true
-		out = m.dial(addr, ConnOutboundFullRelay, "", serviceAt(services, i), out)
-		free--
+		if connType == ConnBlockRelayOnly && m.outboundBlockRelay() >= m.cfg.BlockRelaySlots() {
+			extraBlock = false
+		}
+		out = m.dial(addr, connType, "", serviceAt(services, i), out)
 	}
 	return out
+}
+
+// nextOutboundType is the type of the next automatic outbound connection
+// to make, "" for none: a full-relay slot, a block-relay-only slot, the
+// extra full-relay peer of a stale tip, the extra block-relay-only peer
+// when extraBlock says it was asked for and a grant is left.
+func (m *Machine) nextOutboundType(extraBlock bool) string {
+	switch {
+	case m.outboundFull() < m.cfg.MaxOutbound:
+		return ConnOutboundFullRelay
+	case m.outboundBlockRelay() < m.cfg.BlockRelaySlots():
+		return ConnBlockRelayOnly
+	case m.extraFullWanted():
+		return ConnOutboundFullRelay
+	case extraBlock && m.cfg.BlockRelaySlots() > 0 && m.automaticOutbound() < m.grants():
+		return ConnBlockRelayOnly
+	}
+	return ""
 }
 
 // feeler dials the address the book chose for a feeler, if any and still

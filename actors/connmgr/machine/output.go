@@ -61,13 +61,16 @@ const (
 	// neither attached nor closed, MaxInbound accepted and open (0: no
 	// cap). See transport.AcceptLimits.
 	LimitAccepts
+	// SaveAnchors: write Anchors, the block-relay-only peers to dial first
+	// at the next start, to the anchors file (at Stop).
+	SaveAnchors
 )
 
 var kindNames = [...]string{
 	Listen: "listen", ListenFailed: "listen-failed", Dial: "dial", Resolve: "resolve", Spawn: "spawn",
 	Close: "close", AskCandidates: "ask-candidates", ReportAttempt: "attempt", ReportConnected: "connected",
 	ReportDisconnected: "disconnected", SaveBans: "save-bans", Wake: "wake", Log: "log", Filter: "filter",
-	LimitAccepts: "limit-accepts",
+	LimitAccepts: "limit-accepts", SaveAnchors: "save-anchors",
 }
 
 // String names the kind.
@@ -104,6 +107,11 @@ type Action struct {
 	// (Spawn; zero: none), by ConnType: the peer refuses a version
 	// lacking one before its verack.
 	ExpectServices protocol.ServiceFlag
+	// NoTxRelay says our version must say relay=false (Spawn): a
+	// block-relay-only or feeler connection, as Core's RejectIncomingTxs.
+	NoTxRelay bool
+	// Anchors are the addresses to save (SaveAnchors).
+	Anchors []Anchor
 	// Reason is why to close (Close).
 	Reason Reason
 	// Success is the attempt's outcome (ReportAttempt).

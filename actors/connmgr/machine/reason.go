@@ -38,6 +38,13 @@ const (
 	// ReasonDiscouraged: an inbound connection from a discouraged address
 	// while the inbound slots are (almost) full.
 	ReasonDiscouraged
+	// ReasonExtraOutbound: one full-relay peer more than the slots, the
+	// one that least recently announced a block (Core's
+	// EvictExtraOutboundPeers).
+	ReasonExtraOutbound
+	// ReasonExtraBlockRelay: one block-relay-only peer more than the
+	// slots (Core's EvictExtraOutboundPeers).
+	ReasonExtraBlockRelay
 )
 
 // Error returns the reason's text, so a Reason is an error.
@@ -67,6 +74,10 @@ func (r Reason) Error() string {
 		return "misbehaving"
 	case ReasonDiscouraged:
 		return "discouraged"
+	case ReasonExtraOutbound:
+		return "extra outbound peer"
+	case ReasonExtraBlockRelay:
+		return "extra block-relay-only peer"
 	}
 	return "unknown reason"
 }
