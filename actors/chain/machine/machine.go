@@ -112,6 +112,18 @@ const (
 	Persist
 	// NewTip: the best header moved (Tip), after headers from Peer.
 	NewTip
+	// BlockAnnounced: Peer gave us a new best header At (connmgr's
+	// extra-peer eviction reads it; see stale.go).
+	BlockAnnounced
+	// Protected: Peer is now protected from ConsiderEviction, and from
+	// connmgr's extra-peer eviction with it.
+	Protected
+	// TryNewOutbound: the stale-tip check's verdict (Stale), every
+	// StaleCheckInterval (Core's SetTryNewOutboundPeer).
+	TryNewOutbound
+	// StartExtraBlockRelay: initial sync is over; connmgr may start its
+	// periodic extra block-relay-only peers (once).
+	StartExtraBlockRelay
 )
 
 // Action is one thing the caller must do.
@@ -122,6 +134,12 @@ type Action struct {
 	Headers []protocol.BlockHeader
 	Reason  error
 	Tip     *headerchain.TipChange
+	// At is the time of a BlockAnnounced.
+	At time.Time
+	// Stale is TryNewOutbound's verdict; LastTipUpdate when the best
+	// header last moved.
+	Stale         bool
+	LastTipUpdate time.Time
 }
 
 // Config is what the machine is born with.
@@ -212,6 +230,9 @@ type peerState struct {
 	// presync is the peer's low-work headers sync (Core's
 	// m_headers_sync), nil if none.
 	presync *presync.Sync
+	// lastAnnounce is when it last gave us a new best header (Core's
+	// m_last_block_announcement).
+	lastAnnounce time.Time
 }
 
 // Machine is the header sync state machine. It is not safe for concurrent
@@ -233,6 +254,8 @@ type Machine struct {
 	// without Config.Rand or for a network without them.
 	presync   presync.Params
 	presyncOn bool
+	// stale is the stale-tip check's state (stale.go).
+	stale staleState
 }
 
 // New returns a machine following the chain of ix, which it owns from now
@@ -554,6 +577,7 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 	}
 	if res.Tip != nil {
 		out = m.newTip(now, p, res.Tip, out)
+		out = m.announced(now, p, res.Added > 0, out)
 	}
 	if err != nil {
 		switch {
@@ -620,6 +644,7 @@ func (m *Machine) updatePeerState(now time.Time, p *peerState, full bool, out []
 		p.best.work.Cmp(m.ix.TipWork()) >= 0 && !p.cs.protect {
 		p.cs.protect = true
 		m.nProtected++
+		out = append(out, Action{Kind: Protected, Peer: p.ID})
 	}
 	return out
 }
