@@ -154,12 +154,15 @@ type conn struct {
 	inbound   bool
 	addrFetch bool
 	feeler    bool
-	wantsV2   bool
-	connected bool  // Connected has arrived
-	since     int64 // when the state was made, Unix nanoseconds
-	answered  bool  // its getaddr has been answered
-	pending   bool  // a getaddr waits for Connected
-	wait      *time.Timer
+	// blockRelay: an outbound block-relay-only connection, which takes no
+	// part in address relay (Connected.BlockRelayOnly).
+	blockRelay bool
+	wantsV2    bool
+	connected  bool  // Connected has arrived
+	since      int64 // when the state was made, Unix nanoseconds
+	answered   bool  // its getaddr has been answered
+	pending    bool  // a getaddr waits for Connected
+	wait       *time.Timer
 	// relayOK: addresses may be relayed to it (Core's
 	// m_addr_relay_enabled): outbound full-relay peers, and inbound ones
 	// once they sent addr, addrv2 or getaddr.
@@ -395,6 +398,17 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 		}
 		return
 	}
+	if msg.BlockRelayOnly && !msg.Inbound && first {
+		// Core marks the address good (the tried table), and nothing more:
+		// no getaddr, no address of ours, no relay, so that the peer learns
+		// nothing of our address book; nor does its end update the
+		// address's time (FinalizeNode skips Connected for it).
+		c.blockRelay = true
+		if k := keyFromAddrPort(c.addr); k.valid(a.allowLocal) {
+			a.book.good(k, msg.Services, true, now)
+		}
+		return
+	}
 	if !msg.Inbound && first {
 		if !msg.AddrFetch {
 			a.outbound++
@@ -432,7 +446,7 @@ func (a *addrBook) disconnected(msg *Disconnected) {
 	if c == nil {
 		return
 	}
-	if c.connected && !c.inbound {
+	if c.connected && !c.inbound && !c.blockRelay {
 		if !c.addrFetch && !c.feeler {
 			a.outbound--
 		}

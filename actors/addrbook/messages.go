@@ -47,6 +47,12 @@ type Connected struct {
 	// makes the address good (the tried table), and that is all; connmgr
 	// closes it.
 	Feeler bool
+	// BlockRelayOnly marks an outbound block-relay-only connection (Core's
+	// BLOCK_RELAY): its handshake makes the address good, and that is
+	// all: no getaddr, no address of ours, no relay either way, and its
+	// end does not touch the address's time, so that nothing links it to
+	// our address book.
+	BlockRelayOnly bool
 }
 
 // Disconnected tells the book that peer ID has gone: its per-connection state

@@ -149,6 +149,9 @@ type handler struct {
 	prog      progress
 	presync   presyncReport
 	unknown   map[string]uint64
+	// syncFinishedUntold: initial sync ended before connmgr was known
+	// (see tellConnMgr).
+	syncFinishedUntold bool
 }
 
 // progress tracks the sync rate and when the progress line was logged.
@@ -338,7 +341,9 @@ func (a *handler) onTick(ctx actor.Context) {
 	if a.m == nil {
 		return
 	}
-	a.apply(ctx, a.m.Tick(a.cfg.Clock(), a.acts[:0]))
+	now := a.cfg.Clock()
+	a.apply(ctx, a.m.Tick(now, a.acts[:0]))
+	a.apply(ctx, a.m.CheckStaleTip(now, a.acts[:0]))
 	a.updateRate()
 	a.armTick(ctx)
 }
@@ -388,6 +393,7 @@ func (a *handler) peerReady(ctx actor.Context, r *connmgr.PeerReady) {
 	}
 	if a.cfg.ConnMgr == nil && r.ConnMgr != nil {
 		a.cfg.ConnMgr = r.ConnMgr
+		a.tellSyncFinished(ctx)
 	}
 	a.peers[r.ID] = r.PID
 	ctx.Watch(r.PID)
@@ -503,6 +509,8 @@ func (a *handler) apply(ctx actor.Context, out []machine.Action) {
 			a.flush(ctx)
 		case machine.NewTip:
 			a.newTip(act)
+		case machine.BlockAnnounced, machine.Protected, machine.TryNewOutbound, machine.StartExtraBlockRelay:
+			a.tellConnMgr(ctx, act)
 		}
 		out[i] = machine.Action{}
 	}

@@ -85,6 +85,17 @@ type Config struct {
 	// of Core's banlist.json: read at start, written at every change, when
 	// bans expire and at stop. "" keeps bans in memory only.
 	BanFile string
+	// MaxBlockRelay is the number of automatic block-relay-only outbound
+	// slots, filled after the full-relay ones (Core's
+	// MAX_BLOCK_RELAY_ONLY_CONNECTIONS, DefaultMaxBlockRelay). 0 means
+	// none; there are none without full-relay slots, an address book, or
+	// with Connect.
+	MaxBlockRelay int
+	// AnchorsFile keeps the block-relay-only peers across a clean stop, in
+	// the format of Core's anchors.dat: written at stop, read and removed
+	// at start, its addresses dialled first as block-relay-only. "" keeps
+	// none.
+	AnchorsFile string
 	// IO is the io actor: connmgr sends it Listen, Dial, Attach and Close.
 	IO *actor.PID
 	// AddrBook gives outbound candidates and hears of every outcome. Nil
@@ -187,7 +198,8 @@ func machineConfig(cfg Config) machine.Config {
 	return machine.Config{
 		DefaultPort: cfg.Network.DefaultPort, Listen: cfg.Listen, Bind: cfg.Bind,
 		Connect: cfg.Connect, AddNode: cfg.AddNode, SeedNode: cfg.SeedNode,
-		MaxOutbound: cfg.MaxOutbound, MaxConnections: cfg.MaxConnections,
+		MaxOutbound: cfg.MaxOutbound, MaxConnections: cfg.MaxConnections, MaxBlockRelay: cfg.MaxBlockRelay,
+		PersistAnchors:         cfg.AnchorsFile != "",
 		MaxHandshakingPerGroup: cfg.MaxHandshakingPerGroup, FeelerInterval: cfg.FeelerInterval,
 		MaxUndecided: cfg.MaxUndecided,
 		AddrBook:     cfg.AddrBook != nil, PersistBans: cfg.BanFile != "", Rand: cfg.Rand,
@@ -215,6 +227,7 @@ func (c *connMgr) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		c.loadBans(now)
+		c.loadAnchors()
 		out = c.m.Start(now, out)
 	case *actor.Stopping, *actor.Restarting:
 		out = c.stopping(now)
@@ -243,6 +256,14 @@ func (c *connMgr) Receive(ctx actor.Context) {
 		out = c.terminated(now, msg)
 	case *peer.Handshaken:
 		out = c.handshaken(ctx, now, msg)
+	case *BlockAnnounced:
+		c.m.BlockAnnounced(msg.ID, msg.At)
+	case *ChainProtected:
+		c.m.ChainProtected(msg.ID)
+	case *TryNewOutbound:
+		out = c.m.TryNewOutbound(msg.Stale, out)
+	case *StartExtraBlockRelay:
+		out = c.m.StartExtraBlockRelay(out)
 	case *peer.PingTime:
 		c.m.PingTime(msg.ID, msg.MinPing)
 	case *peer.Misbehaved:
@@ -330,10 +351,12 @@ func (c *connMgr) apply(ctx actor.Context, now time.Time, out []machine.Action) 
 			ctx.Send(c.cfg.AddrBook, &addrbook.Connected{
 				ID: a.ID, Peer: c.pid(a.ID), Addr: a.Addr, Inbound: a.Inbound, Services: a.Services,
 				WantsAddrV2: a.WantsAddrV2, Local: a.Local, LocalSocket: a.Socket, AddrFetch: a.ConnType == ConnAddrFetch,
-				Feeler: a.ConnType == ConnFeeler,
+				Feeler: a.ConnType == ConnFeeler, BlockRelayOnly: a.ConnType == ConnBlockRelayOnly,
 			})
 		case machine.ReportDisconnected:
 			ctx.Send(c.cfg.AddrBook, &addrbook.Disconnected{ID: a.ID})
+		case machine.SaveAnchors:
+			c.saveAnchors(now, a.Anchors)
 		case machine.SaveBans:
 			if !c.saveBans(a.Bans) {
 				c.m.BansNotSaved()
@@ -375,6 +398,7 @@ func (c *connMgr) spawn(ctx actor.Context, a *machine.Action) *actor.PID {
 	cfg := c.cfg.PeerTemplate
 	cfg.ID, cfg.Conn, cfg.Remote, cfg.Local, cfg.Inbound = a.ID, transport.ConnID(a.Conn), a.Addr, a.Local, a.Inbound
 	cfg.ExpectServices = a.ExpectServices
+	cfg.NoTxRelay, cfg.BlockRelayOnly = a.NoTxRelay, a.ConnType == ConnBlockRelayOnly
 	cfg.IO, cfg.Dispatcher, cfg.Nonces = c.cfg.IO, c.cfg.Dispatcher, c.nonces
 	pid, err := ctx.SpawnNamed(c.cfg.PeerProps(cfg), peerPrefix+strconv.FormatUint(a.ID, 10))
 	if err != nil {

@@ -230,3 +230,36 @@ type LocalAddrs struct {
 // LocalAddr is one of our own addresses: Addr, its Source and the Score
 // of the source (3 manual, 2 mapped, 1 interface).
 type LocalAddr = machine.LocalAddr
+
+// ConnBlockRelayOnly is an automatic outbound connection that relays
+// blocks only (Core's BLOCK_RELAY): our version says relay=false and no
+// addresses go either way.
+const ConnBlockRelayOnly = machine.ConnBlockRelayOnly
+
+// BlockAnnounced tells connmgr that peer ID gave us a new best header At
+// (sent by the chain actor): the extra-peer eviction keeps the peers that
+// announce blocks (Core's m_last_block_announcement and m_last_block_time).
+type BlockAnnounced struct {
+	ID uint64
+	At time.Time
+}
+
+// ChainProtected tells connmgr that the chain protects peer ID from being
+// disconnected for an old chain (Core's m_chain_sync.m_protect): it is
+// not evicted as an extra outbound peer either.
+type ChainProtected struct {
+	ID uint64
+}
+
+// TryNewOutbound is the chain's stale-tip verdict, sent every 10 minutes
+// (Core's SetTryNewOutboundPeer): while Stale, one full-relay peer beyond
+// the slots is dialled once they are full; the extra-peer check evicts
+// one afterwards.
+type TryNewOutbound struct {
+	Stale bool
+}
+
+// StartExtraBlockRelay tells connmgr that initial sync is over (Core's
+// StartExtraBlockRelayPeers): an extra block-relay-only peer is tried
+// about every 5 minutes from now on, and the least useful one evicted.
+type StartExtraBlockRelay struct{}

@@ -231,6 +231,9 @@ const outBuf = 8
 func newPeer(cfg Config, c *common) *peer {
 	p := &peer{c: c, id: cfg.ID, conn: cfg.Conn}
 	p.m.Init(&c.settings, cfg.Inbound, cfg.Remote, cfg.ExpectServices)
+	if cfg.NoTxRelay || cfg.BlockRelayOnly {
+		p.m.Restrict(machine.Restrictions{NoTxRelay: true, NoAddrRelay: cfg.BlockRelayOnly})
+	}
 	return p
 }
 

@@ -29,6 +29,14 @@ type Config struct {
 	// ExpectServicesFromConn): a version lacking one is refused before
 	// our verack. Zero expects nothing.
 	ExpectServices protocol.ServiceFlag
+	// NoTxRelay says our version says relay=false whatever Relay says, and
+	// a transaction from the remote disconnects it (Core's
+	// RejectIncomingTxs: block-relay-only and feeler connections).
+	NoTxRelay bool
+	// BlockRelayOnly marks an outbound block-relay-only connection: no
+	// transactions (as NoTxRelay) and no address relay, the remote's addr
+	// and addrv2 ignored unread.
+	BlockRelayOnly bool
 	// IO receives *transport.Send and *transport.Close for Conn.
 	IO *actor.PID
 	// Dispatcher receives *dispatcher.Deliver for every message the peer does

@@ -154,6 +154,13 @@ func (m *Machine) dialAnchors(now time.Time, out []Action) []Action {
 	return out
 }
 
+// LoadAnchors gives the anchors read from the anchors file, before Start:
+// the first MaxAnchors are dialled first, as block-relay-only (Core's
+// ReadAnchors, cut as CConnman::Start does).
+func (m *Machine) LoadAnchors(anchors []Anchor) {
+	m.anchors = slices.Clone(anchors[:min(len(anchors), MaxAnchors)])
+}
+
 // Anchors are the addresses of the block-relay-only peers to keep across a
 // restart, at most MaxAnchors, oldest connection first (Core's
 // GetCurrentBlockRelayOnlyConns, cut as DumpAnchors is).

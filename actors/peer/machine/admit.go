@@ -70,6 +70,17 @@ func (m *Machine) Admit(cmd string, out []Output) (bool, []Output) {
 	if r := m.serviceRule(cmd); r != ReasonNone {
 		return false, m.disconnect(r, out)
 	}
+	switch {
+	case m.restrict.NoTxRelay && cmd == protocol.CmdTx:
+		// Core disconnects before it reads the transaction.
+		return false, m.disconnect(TxRelayViolation, out)
+	case m.restrict.NoTxRelay && cmd == protocol.CmdInv:
+		return true, out // read for transactions, which disconnect
+	case m.restrict.NoAddrRelay && (cmd == protocol.CmdAddr || cmd == protocol.CmdAddrV2):
+		// Core's ProcessAddrs ignores them whatever they hold
+		// ("ignoring addr message from block-relay-only peer").
+		return false, out
+	}
 	if h := m.cfg.Handlers; h != nil && !h.Handles(cmd) {
 		return false, out
 	}
@@ -147,6 +158,9 @@ func (m *Machine) DecodeFailed(cmd string, err error, out []Output) []Output {
 func (m *Machine) Ignored(cmd string, payload []byte, out []Output) []Output {
 	if m.phase != PhaseReady {
 		return out
+	}
+	if m.restrict.NoAddrRelay && (cmd == protocol.CmdAddr || cmd == protocol.CmdAddrV2) {
+		return out // ignored before its size is looked at, as in Core
 	}
 	var limit uint64
 	var minEntry int

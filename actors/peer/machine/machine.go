@@ -177,6 +177,8 @@ type Machine struct {
 	lastRTT, minRTT time.Duration
 	wake            instant
 	reason          Reason
+	// restrict is what the connection's type takes away (Restrict).
+	restrict Restrictions
 }
 
 // New returns a machine for one connection, with its own copy of cfg's
@@ -363,6 +365,14 @@ func (m *Machine) received(now time.Time, msg protocol.Message, out []Output) []
 			m.feeFilter = msg.MinFee
 		}
 		return out
+	case *protocol.MsgInv:
+		if m.restrict.NoTxRelay && hasTx(msg.InvList) {
+			return m.disconnect(TxRelayViolation, out)
+		}
+		if h := m.cfg.Handlers; h != nil && !h.Handles(protocol.CmdInv) {
+			return out // admitted only for the check above
+		}
+		return append(out, Output{Kind: Forward, Msg: msg})
 	case *protocol.MsgNotFound:
 		if len(msg.InvList) > MaxNotFoundProcessed {
 			// Core reads it and looks at none of its entries.
@@ -582,7 +592,7 @@ func (m *Machine) ourVersion(now time.Time) *protocol.MsgVersion {
 		Nonce:       m.ourNonce,
 		UserAgent:   m.cfg.UserAgent,
 		StartHeight: m.startHeight(),
-		Relay:       m.cfg.Relay,
+		Relay:       m.cfg.Relay && !m.restrict.NoTxRelay,
 	}
 }
 

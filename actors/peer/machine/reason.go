@@ -61,6 +61,11 @@ const (
 	// before our verack (Core: "peer does not offer the expected
 	// services"). Disconnects without discouraging.
 	MissingServices
+	// TxRelayViolation: a tx, or an inv of one, from a peer our version
+	// asked for none (block-relay-only, feeler; Core: "transaction sent in
+	// violation of protocol", "transaction (%s) inv sent in violation of
+	// protocol"). Disconnects without discouraging.
+	TxRelayViolation
 )
 
 // discouraging lists the reasons of the rules Core calls Misbehaving for:
@@ -89,6 +94,7 @@ var reasonNames = [...]string{
 	TooManyEntries:    "too-many-entries",
 	InvalidSendCmpct:  "invalid-sendcmpct",
 	MissingServices:   "missing-services",
+	TxRelayViolation:  "tx-relay-violation",
 }
 
 // String returns the reason's stable, lower-case name ("ping-timeout"),
