@@ -12,7 +12,7 @@ func restricted(t *testing.T, r Restrictions) (*Machine, *protocol.MsgVersion) {
 	t.Helper()
 	m := newMachine(false, nonceSet{})
 	m.cfg = &Settings{Services: m.cfg.Services, UserAgent: m.cfg.UserAgent, Relay: true, Rand: counter(),
-		Handlers: handled{protocol.CmdAddr: true, protocol.CmdAddrV2: true, protocol.CmdInv: true},
+		Handlers:         handled{protocol.CmdAddr: true, protocol.CmdAddrV2: true, protocol.CmdInv: true},
 		HandshakeTimeout: m.cfg.HandshakeTimeout, PingInterval: m.cfg.PingInterval, PingTimeout: m.cfg.PingTimeout}
 	m.Restrict(r)
 	out := m.Start(t0, nil)
