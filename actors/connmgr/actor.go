@@ -137,6 +137,8 @@ const (
 	// source group (IPv4 /24, IPv6 /64) that have not finished their
 	// handshake, as btcd 0.26 does (8); see machine.
 	DefaultMaxHandshakingPerGroup = machine.DefaultMaxHandshakingPerGroup
+	// DefaultMaxBlockRelay is Core's MAX_BLOCK_RELAY_ONLY_CONNECTIONS.
+	DefaultMaxBlockRelay = machine.DefaultMaxBlockRelay
 	// DefaultMaxUndecided is machine.DefaultMaxUndecided.
 	DefaultMaxUndecided = machine.DefaultMaxUndecided
 )

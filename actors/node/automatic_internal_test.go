@@ -22,7 +22,8 @@ func TestAutomaticConnectionsSizedAsCore(t *testing.T) {
 		{0, 8, 2 * time.Minute, -1, 0, -1},
 		{5, 8, 2 * time.Minute, 5, 5, -1},
 		{8, 8, 2 * time.Minute, 8, 8, -1},
-		{9, 8, 2 * time.Minute, 9, 8, 2 * time.Minute},
+		{9, 8, 2 * time.Minute, 9, 8, -1}, // the ninth grant goes to a block-relay-only peer
+		{11, 8, 2 * time.Minute, 11, 8, 2 * time.Minute},
 		{125, 0, 2 * time.Minute, 125, 0, 2 * time.Minute}, // connmgr runs none without outbound slots
 		{125, 8, 0, 125, 8, -1},
 	} {
@@ -47,5 +48,19 @@ func TestSeedNodesNeedAConnectionSlot(t *testing.T) {
 	c.MaxConnections = 0
 	if got := seedNodes(&c); got != nil {
 		t.Errorf("seedNodes with maxconnections 0 = %v, want none", got)
+	}
+}
+
+// Core's m_max_outbound_block_relay: min(2, maxconnections - full relay);
+// none with -maxoutbound=0.
+func TestBlockRelaySlotsSizedAsCore(t *testing.T) {
+	for _, tc := range []struct{ maxConns, maxOut, want int }{
+		{125, 8, 2}, {10, 8, 2}, {9, 8, 1}, {8, 8, 0}, {0, 8, 0}, {125, 0, 0}, {125, 1, 2},
+	} {
+		c := DefaultConfig()
+		c.MaxConnections, c.MaxOutbound = tc.maxConns, tc.maxOut
+		if got := blockRelaySlots(&c); got != tc.want {
+			t.Errorf("maxconnections %d maxoutbound %d: %d block-relay-only slots, want %d", tc.maxConns, tc.maxOut, got, tc.want)
+		}
 	}
 }

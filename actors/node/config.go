@@ -56,7 +56,10 @@ type Config struct {
 	MaxConnections int `yaml:"maxconnections"`
 	// MaxOutbound is the number of automatic full-relay outbound slots
 	// filled from the address book, at most MaxConnections (Core:
-	// min(8, -maxconnections)). Default 8; 0 turns them off.
+	// min(8, -maxconnections)). Default 8; 0 turns them off, and the two
+	// block-relay-only slots that come with them (Core's
+	// min(2, -maxconnections less these), kept across a clean restart in
+	// anchors.dat).
 	MaxOutbound int `yaml:"maxoutbound"`
 
 	// DNSSeed queries the network's DNS seeds when the address book is thin.

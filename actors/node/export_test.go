@@ -29,6 +29,15 @@ func WithCrashHook() Option {
 	}
 }
 
+// WithMaxBlockRelay gives the node n block-relay-only slots instead of
+// Core's (for tests of other outbound connections).
+func WithMaxBlockRelay(n int) Option {
+	return func(o *options) error {
+		o.maxBlockRelay = &n
+		return nil
+	}
+}
+
 // WithRecentTip makes the node judge initial block download from a tip
 // mined at the moment it is built, with more work than the network's
 // minimum, instead of its genesis block: the node is then out of initial

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/actornode/actornode/actors/node"
 	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/actors/peer"
 )
@@ -21,7 +22,8 @@ func TestFeelerMovesAnAnsweringAddressToTried(t *testing.T) {
 	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.MaxOutbound = 1
 	cfg.FeelerInterval = 100 * time.Millisecond
-	a := nodetest.Start(t, cfg)
+	// No block-relay-only slot: the second address is the feeler's.
+	a := nodetest.Start(t, cfg, node.WithMaxBlockRelay(0))
 	bAddr, cAddr := nodetest.ListenAddr(t, b), nodetest.ListenAddr(t, c)
 	addToBook(t, a, bAddr.String(), cAddr.String())
 

@@ -29,6 +29,9 @@ type options struct {
 	// chainTip, when set, replaces the genesis tip in the initial block
 	// download decision (tests give a recent one; see export_test.go).
 	chainTip *chain.Tip
+	// maxBlockRelay, when set, replaces Core's block-relay-only slot count
+	// (tests of other outbound behaviour take none; see export_test.go).
+	maxBlockRelay *int
 }
 
 // WithLogger makes the node log through l instead of a logger built from

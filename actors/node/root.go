@@ -189,6 +189,8 @@ func (n *Node) connmgrConfig(p childPIDs) connmgr.Config {
 		AddNode:        n.cfg.AddNode,
 		SeedNode:       seedNodes(&n.cfg),
 		MaxOutbound:    outbound,
+		MaxBlockRelay:  n.blockRelaySlots(),
+		AnchorsFile:    filepath.Join(n.cfg.DataDirOrDefault(), connmgr.AnchorsFileName),
 		MaxConnections: maxConns,
 		DialTimeout:    n.cfg.DialTimeout,
 		FeelerInterval: feelers,
@@ -242,6 +244,9 @@ func (n *Node) natConfig(p childPIDs) nat.Config {
 //   - every automatic outbound connection, feelers included, holds one of
 //     min(automatic outbound, maxconnections) grants (Core's semOutbound),
 //     so feelers run only while a grant is left over the outbound slots;
+//   - the block-relay-only slots are min(2, MaxConnections less the
+//     full-relay slots), as Core's min(MAX_BLOCK_RELAY_ONLY_CONNECTIONS,
+//     maxconnections - full relay) (blockRelaySlots), and hold grants too;
 //   - MaxConnections 0 means no automatic connection at all: no outbound
 //     slot, no feeler and no inbound slot (an inbound connection, if
 //     listening was asked for, is accepted and dropped, as Core's
@@ -252,13 +257,34 @@ func (n *Node) natConfig(p childPIDs) nat.Config {
 func automaticConnections(c *Config) (maxConns, outbound int, feelers time.Duration) {
 	maxConns, outbound = c.MaxConnections, min(c.MaxOutbound, c.MaxConnections)
 	feelers = feelerInterval(c.FeelerInterval)
-	if outbound >= maxConns {
+	if outbound+blockRelaySlots(c) >= maxConns {
 		feelers = -1
 	}
 	if maxConns == 0 {
 		maxConns = -1
 	}
 	return maxConns, outbound, feelers
+}
+
+// blockRelaySlots is the number of automatic block-relay-only slots: Core's
+// min(MAX_BLOCK_RELAY_ONLY_CONNECTIONS, maxconnections - full-relay slots),
+// none when the full-relay slots are off (-maxoutbound=0, this node's own
+// switch for automatic outbound connections).
+func blockRelaySlots(c *Config) int {
+	outbound := min(c.MaxOutbound, c.MaxConnections)
+	if outbound <= 0 {
+		return 0
+	}
+	return min(connmgr.DefaultMaxBlockRelay, max(c.MaxConnections-outbound, 0))
+}
+
+// blockRelaySlots is blockRelaySlots of the node's configuration, or what a
+// test's option set.
+func (n *Node) blockRelaySlots() int {
+	if n.opts.maxBlockRelay != nil {
+		return *n.opts.maxBlockRelay
+	}
+	return blockRelaySlots(&n.cfg)
 }
 
 // seedNodes are the -seednode peers connmgr dials: none with
