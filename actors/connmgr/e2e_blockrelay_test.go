@@ -22,7 +22,7 @@ import (
 // test moves forward (connmgr's heartbeat still runs on real timers).
 type fakeClock struct{ offset atomic.Int64 }
 
-func (c *fakeClock) now() time.Time           { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *fakeClock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *fakeClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // spawnConnMgr spawns connmgr over e's network with full full-relay slots,
