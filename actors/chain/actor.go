@@ -56,7 +56,9 @@ type Config struct {
 	// Clock is the time source; nil means time.Now.
 	Clock func() time.Time
 	// ConnMgr receives *connmgr.Misbehaved for a peer that sent invalid
-	// headers; nil means the sender of the last *connmgr.PeerReady, and
+	// headers, and what its extra-peer decisions need of the chain
+	// (*connmgr.BlockAnnounced, *connmgr.ChainProtected,
+	// *connmgr.TryNewOutbound, *connmgr.StartExtraBlockRelay); nil means the sender of the last *connmgr.PeerReady, and
 	// with none the peer is sent *peer.Disconnect instead.
 	ConnMgr *actor.PID
 	// Metrics receives the header height, sync rate and reorgs; nil means

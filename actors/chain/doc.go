@@ -37,8 +37,11 @@
 // It answers the peer in Deliver.From.PID with *peer.SendMessage,
 // *peer.AnnounceBlocks (headers or inv, as the peer asked with
 // sendheaders) and *peer.Disconnect; a peer that sent invalid headers is
-// reported to connmgr with *connmgr.Misbehaved (Core's Misbehaving). It
-// reports every delivery done (Deliver.Done or Continue). It answers
+// reported to connmgr with *connmgr.Misbehaved (Core's Misbehaving).
+// Connmgr also hears what its extra-peer decisions need of the chain (Core's
+// CheckForStaleTipAndEvictPeers): *connmgr.BlockAnnounced,
+// *connmgr.ChainProtected, *connmgr.TryNewOutbound every 10 minutes and
+// *connmgr.StartExtraBlockRelay once. It reports every delivery done (Deliver.Done or Continue). It answers
 // *GetInfo (getblockchaininfo), *GetHeader (getblockheader), *GetTips
 // (getchaintips), *GetPeerStates (getpeerinfo's synced_headers) and
 // *inspect.Describe (kind "chain").

@@ -32,11 +32,35 @@
 // or to an address of the new table. Its handshake makes the address good
 // in the book, and connmgr closes it (ReasonFeelerDone); a failure counts
 // against the address.
+//
+// # Block-relay-only connections and extra peers
+//
+// After the full-relay slots, Config.MaxBlockRelay block-relay-only slots
+// (Core's BLOCK_RELAY, two) are filled the same way, in network groups
+// apart from every other outbound connection. Their peers' version says
+// relay=false and they ignore the remote's addr and addrv2 and disconnect
+// on a transaction (peer.Config.BlockRelayOnly); the address book marks
+// their address good and nothing more: no getaddr, no address of ours, no
+// relay. At a clean stop their addresses go to Config.AnchorsFile (Core's
+// anchors.dat format); the next start reads and removes it and dials them
+// first, as block-relay-only. The chain actor tells connmgr what Core's
+// CheckForStaleTipAndEvictPeers reads of the chain: *BlockAnnounced (a
+// peer gave a new best header), *ChainProtected, *TryNewOutbound (the
+// stale-tip verdict, every 10 minutes: while stale, one full-relay peer
+// beyond the slots is dialled) and *StartExtraBlockRelay (initial sync is
+// over: an extra block-relay-only peer about every 5 minutes). Every 45 s
+// the machine evicts the extras as Core's EvictExtraOutboundPeers: the
+// youngest block-relay-only peer unless it gave a block more recently
+// than the next-youngest; the full-relay peer whose last block
+// announcement is oldest (ties: the youngest), sparing protected peers
+// and a network's only full-relay or manual connection, once connected
+// 30 s; that clears the stale-tip flag.
+//
 // *transport.Accepted is admitted unless the address is banned or its
 // source group (IPv4 /24, IPv6 /64) already has MaxHandshakingPerGroup
 // inbound connections in their handshake (half-open connections end at
 // the peer's handshake timeout). When the inbound slots (MaxConnections
-// minus MaxOutbound) are full, an inbound peer is evicted as Core's
+// minus the full-relay, block-relay-only and feeler slots) are full, an inbound peer is evicted as Core's
 // AttemptToEvictConnection does (protecting distinct network groups, the
 // best ping times and the longest-connected half, then taking the youngest
 // of the most crowded /16), or, when every one is protected, the new

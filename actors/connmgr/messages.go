@@ -137,8 +137,8 @@ type PeerEntry struct {
 	Remote  netip.AddrPort   `json:"addr"`
 	Local   netip.AddrPort   `json:"addrlocal"`
 	Inbound bool             `json:"inbound"`
-	// ConnType is ConnOutboundFullRelay, ConnInbound, ConnManual or
-	// ConnAddrFetch.
+	// ConnType is ConnOutboundFullRelay, ConnBlockRelayOnly, ConnInbound,
+	// ConnManual, ConnAddrFetch or ConnFeeler.
 	ConnType   string    `json:"connection_type"`
 	Handshaken bool      `json:"handshaken"`
 	Since      time.Time `json:"conntime"`

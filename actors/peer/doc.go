@@ -54,7 +54,11 @@
 // handshake, does a locator over 101 hashes; a list longer than its
 // message allows in addr (1000), inv and getdata (50,000) or headers
 // (2000) is misbehaviour; too long a notfound Core reads and ignores.
-// Disconnects carry a Reason (an error; errors.As recovers it from
+// A block-relay-only connection (Config.BlockRelayOnly) says relay=false
+// in our version, ignores addr and addrv2 unread whatever their size, and
+// disconnects on a tx or an inv of one (TxRelayViolation); a feeler
+// (Config.NoTxRelay) says relay=false and refuses transactions the same
+// way, as Core's RejectIncomingTxs. Disconnects carry a Reason (an error; errors.As recovers it from
 // transport.Closed).
 //
 // # Misbehaviour

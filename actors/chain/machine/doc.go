@@ -49,6 +49,18 @@
 //     (a short answer) has less than the network's minimum chain work is
 //     disconnected (Core's UpdatePeerStateForReceivedHeaders).
 //
+// # Stale tip and extra peers
+//
+// Connmgr owns the connections, so the chain's half of Core's
+// CheckForStaleTipAndEvictPeers is actions for it: BlockAnnounced when a
+// peer's headers move our best header (Core's m_last_block_announcement;
+// this node's tip is its best header), Protected when a peer becomes
+// exempt from ConsiderEviction, and, from CheckStaleTip,
+// TryNewOutbound every STALE_CHECK_INTERVAL (10 minutes; stale when no
+// best header came for 3 block spacings; no blocks are ever in flight
+// here) and StartExtraBlockRelay once the best header is less than 20
+// spacings old (Core's CanDirectFetch).
+//
 // # Serving
 //
 // getheaders is answered from the best header chain: the headers after the

@@ -137,15 +137,17 @@ func (m *Machine) outboundGroups() map[string]bool {
 // dialAnchors dials the anchors read at start as block-relay-only
 // connections while block-relay-only slots are free, each one once (Core
 // pops them whatever the outcome), skipping those connected, banned or
-// discouraged, ourselves, and those sharing a network group with an
-// outbound connection.
+// discouraged, ourselves, those sharing a network group with an outbound
+// connection, and those whose services lack what a block-relay-only peer
+// must offer (Core's HasAllDesirableServiceFlags).
 func (m *Machine) dialAnchors(now time.Time, out []Action) []Action {
 	for len(m.anchors) > 0 && m.outboundBlockRelay() < m.cfg.BlockRelaySlots() {
 		a := m.anchors[len(m.anchors)-1]
 		m.anchors = m.anchors[:len(m.anchors)-1]
 		addr := unmapped(a.Addr)
 		if !addr.IsValid() || m.busy(addr) || slices.Contains(m.inUse(), addr) || m.bans.banned(addr.Addr(), now) ||
-			m.discouraged.has(addr.Addr()) || m.outboundGroups()[netGroup(addr)] {
+			m.discouraged.has(addr.Addr()) || m.outboundGroups()[netGroup(addr)] ||
+			a.Services&expectedServices(ConnBlockRelayOnly) != expectedServices(ConnBlockRelayOnly) {
 			continue
 		}
 		out = note(out, LevelInfo, "trying anchor connection", fAddr(addr))

@@ -84,9 +84,9 @@ func TestBlockRelayOnlySlots(t *testing.T) {
 // another is skipped; at Stop the block-relay-only peers are saved as the
 // next run's anchors.
 func TestAnchorsDialledFirst(t *testing.T) {
-	a1 := Anchor{Addr: netip.MustParseAddrPort("21.1.1.1:8333")}
-	a2 := Anchor{Addr: netip.MustParseAddrPort("22.1.1.1:8333")}
-	a3 := Anchor{Addr: netip.MustParseAddrPort("22.1.9.9:8333")} // a2's group
+	a1 := Anchor{Addr: netip.MustParseAddrPort("21.1.1.1:8333"), Services: fullNode.Services}
+	a2 := Anchor{Addr: netip.MustParseAddrPort("22.1.1.1:8333"), Services: fullNode.Services}
+	a3 := Anchor{Addr: netip.MustParseAddrPort("22.1.9.9:8333"), Services: fullNode.Services} // a2's group
 	m := newTest(Config{MaxOutbound: 2, MaxBlockRelay: 2, AddrBook: true, FeelerInterval: -1,
 		Anchors: []Anchor{a3, a2, a1}, PersistAnchors: true})
 	w := newWorld(t, m)
@@ -271,5 +271,17 @@ func TestExtraBlockRelayPeers(t *testing.T) {
 	}
 	if _, ok := m.Peer(youngest.ID); !ok {
 		t.Fatal("the youngest, which gave a newer block, was evicted")
+	}
+}
+
+// TestAnchorWithoutServicesSkipped: an anchor whose services lack
+// NETWORK and WITNESS is not dialled (Core's HasAllDesirableServiceFlags).
+func TestAnchorWithoutServicesSkipped(t *testing.T) {
+	m := newTest(Config{MaxOutbound: 1, MaxBlockRelay: 2, AddrBook: true, FeelerInterval: -1,
+		Anchors: []Anchor{{Addr: netip.MustParseAddrPort("21.1.1.1:8333")}}})
+	for _, a := range m.Start(t0, nil) {
+		if a.Kind == Dial {
+			t.Fatalf("dialled %v, an anchor without services", a.Addr)
+		}
 	}
 }

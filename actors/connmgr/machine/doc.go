@@ -1,6 +1,9 @@
 // Package machine is the connection manager's decisions as a sans-I/O state
-// machine: the peer table, the automatic outbound slots and their diversity
-// by network group, feelers on their exponential timer, inbound admission
+// machine: the peer table, the automatic outbound slots (full-relay and
+// block-relay-only, with the anchors of the last run) and their diversity
+// by network group, the extra outbound peers of a stale tip and after
+// initial sync and their eviction (Core's EvictExtraOutboundPeers),
+// feelers on their exponential timer, inbound admission
 // and eviction (Core's AttemptToEvictConnection), bans and their expiry,
 // manual nodes and their retry backoff, our own addresses, and the
 // operator's commands, following Bitcoin Core's net.cpp.
