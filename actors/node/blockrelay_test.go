@@ -99,7 +99,7 @@ const regtestGenesisTime = 1296688602
 func TestStaleTipExtraPeerOverLoopback(t *testing.T) {
 	remotes := remoteNodes(t, 3)
 	var offset atomic.Int64
-	offset.Store(int64(time.Unix(regtestGenesisTime, 0).Add(time.Hour).Sub(time.Now())))
+	offset.Store(int64(time.Until(time.Unix(regtestGenesisTime, 0).Add(time.Hour))))
 	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.MaxOutbound = 2
