@@ -12,11 +12,12 @@ import (
 )
 
 // TestSelfAnnouncementWaitsForIBD: right after the handshake with an
-// outbound peer, a node sends its own address and then getaddr, both
-// through the same peer actor, so the address arrives first if it comes
-// at all. A node whose chain is its genesis block is in initial block
-// download and sends getaddr alone, as Core does; with a recent tip it
-// announces itself first.
+// outbound peer, a node sends getaddr and then its own address, both
+// handed to the peer actor in one turn of the address book, so a ping the
+// remote sends once getaddr arrived is answered after the address, if it
+// comes at all. A node whose chain is its genesis block is in initial
+// block download and sends getaddr alone, as Core does; with a recent tip
+// it announces itself too.
 func TestSelfAnnouncementWaitsForIBD(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -48,6 +49,10 @@ func TestSelfAnnouncementWaitsForIBD(t *testing.T) {
 			r := ln.Accept(t, 20*time.Second)
 			r.Handshake(t, nil)
 			r.Expect(t, protocol.CmdGetAddr, 10*time.Second)
+			r.Send(&protocol.MsgPing{Nonce: 0x5e1f})
+			if m := r.Expect(t, protocol.CmdPong, 10*time.Second).(*protocol.MsgPong); m.Nonce != 0x5e1f {
+				t.Fatalf("pong %#x, want the answer to our ping", m.Nonce)
+			}
 			announced := 0
 			for _, m := range r.Pending() {
 				switch m := m.(type) {
@@ -66,7 +71,7 @@ func TestSelfAnnouncementWaitsForIBD(t *testing.T) {
 				}
 			}
 			if want := map[bool]int{true: 1, false: 0}[tc.announce]; announced != want {
-				t.Fatalf("own address sent %d times before getaddr, want %d; pending %v", announced, want, r.Pending())
+				t.Fatalf("own address sent %d times with getaddr, want %d; pending %v", announced, want, r.Pending())
 			}
 		})
 	}
