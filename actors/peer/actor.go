@@ -905,7 +905,9 @@ func (p *peer) info(now time.Time) *Info {
 		}
 		info.Services = fmt.Sprintf("%016x", uint64(v.Services))
 		info.ServicesNames = v.Services.Names()
-		info.RelayTxes = v.Relay
+		// Core reports the remote's relay flag only where it keeps a tx
+		// relay for the peer: not for block-relay-only or feeler connections.
+		info.RelayTxes = v.Relay && !p.m.Restrictions().NoTxRelay
 		info.Version = v.ProtocolVersion
 		info.SubVer = v.UserAgent
 		info.StartingHeight = v.StartHeight

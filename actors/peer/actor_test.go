@@ -857,3 +857,17 @@ func TestPingFastPath(t *testing.T) {
 		t.Fatalf("per-message bytes: recv %v sent %v", info.BytesRecvPerMsg, info.BytesSentPerMsg)
 	}
 }
+
+// TestGetInfoRelayTxesOfBlockRelayOnly: Core keeps no transaction relay for
+// a block-relay-only peer, so getpeerinfo's relaytxes is false there
+// whatever the remote's version said.
+func TestGetInfoRelayTxesOfBlockRelayOnly(t *testing.T) {
+	h := newHarness(t, NewNonces(), func(_ *harness, cfg *Config) {
+		cfg.BlockRelayOnly = true
+	})
+	defer h.stop()
+	h.handshakeOutbound()
+	if info := h.info(); info.RelayTxes || info.Version != 70016 {
+		t.Fatalf("relaytxes %v (version %d), want false for a block-relay-only peer", info.RelayTxes, info.Version)
+	}
+}
