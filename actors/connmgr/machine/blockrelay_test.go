@@ -67,6 +67,9 @@ func TestBlockRelayOnlySlots(t *testing.T) {
 	if f, b := len(w.count(ConnOutboundFullRelay)), len(w.count(ConnBlockRelayOnly)); f != 8 || b != 2 {
 		t.Fatalf("%d full-relay and %d block-relay-only peers, want 8 and 2", f, b)
 	}
+	if s := m.Summary(w.now); s.BlockRelayOnly != 2 || s.BlockRelaySlots != 2 || s.Outbound != 10 {
+		t.Fatalf("summary %+v, want 2 of 2 block-relay-only slots, 10 outbound", s)
+	}
 	w.allOutboundGroups()
 	w.dropEvery = 7 * time.Minute // churns the full-relay ones
 	for range 3 * 60 {

@@ -740,11 +740,14 @@ func (p *peer) info() PeerInfo {
 
 // Summary is a count of the machine's state, for inspection.
 type Summary struct {
-	Outbound, Inbound           int
-	OutboundSlots, MaxInbound   int
-	MaxConnections, PendingDial int
-	Bans, ManualNodes           int
-	Listening                   []netip.AddrPort
+	Outbound, Inbound         int
+	OutboundSlots, MaxInbound int
+	// BlockRelayOnly counts the block-relay-only peers, BlockRelaySlots
+	// their automatic slots.
+	BlockRelayOnly, BlockRelaySlots int
+	MaxConnections, PendingDial     int
+	Bans, ManualNodes               int
+	Listening                       []netip.AddrPort
 }
 
 // Summary counts the machine's state at now.
@@ -752,6 +755,7 @@ func (m *Machine) Summary(now time.Time) Summary {
 	s := Summary{
 		OutboundSlots: m.cfg.MaxOutbound, MaxInbound: m.maxInbound, MaxConnections: max(m.cfg.MaxConnections, 0),
 		PendingDial: len(m.dials), Bans: len(m.bans.snapshot(now)), ManualNodes: len(m.manual),
+		BlockRelayOnly: m.blockRelayPeers, BlockRelaySlots: m.cfg.BlockRelaySlots(),
 	}
 	for _, p := range m.peers {
 		if p.inbound {
