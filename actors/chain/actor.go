@@ -507,7 +507,7 @@ func (a *handler) apply(ctx actor.Context, out []machine.Action) {
 			}
 		case machine.Persist:
 			// The index appended them to the store already.
-			a.cfg.Metrics.HeadersAdded(len(act.Headers))
+			a.cfg.Metrics.HeadersAdded(act.Added)
 			a.flush(ctx)
 		case machine.NewTip:
 			a.newTip(act)

@@ -30,7 +30,7 @@ func Example() {
 	for _, a := range m.Headers(now, 1, []protocol.BlockHeader{h}, nil) {
 		switch a.Kind {
 		case machine.Persist:
-			fmt.Println("persist", len(a.Headers), "header")
+			fmt.Println("persist", a.Added, "header")
 		case machine.NewTip:
 			fmt.Println("new best header at height", a.Tip.New.Height)
 		case machine.Send:

@@ -107,8 +107,8 @@ const (
 	// Misbehave: Peer broke a rule (Reason); Core disconnects and
 	// discourages it.
 	Misbehave
-	// Persist: Headers are new in the index, which appended them to its
-	// Source (parents first): make them durable.
+	// Persist: Added headers are new in the index, which appended them to
+	// its Source (parents first): make them durable.
 	Persist
 	// NewTip: the best header moved (Tip), after headers from Peer.
 	NewTip
@@ -128,12 +128,15 @@ const (
 
 // Action is one thing the caller must do.
 type Action struct {
-	Kind    Kind
-	Peer    uint64
-	Msg     protocol.Message
+	Kind Kind
+	Peer uint64
+	Msg  protocol.Message
+	// Headers are an Announce's.
 	Headers []protocol.BlockHeader
-	Reason  error
-	Tip     *headerchain.TipChange
+	// Added is how many headers a Persist is about.
+	Added  int
+	Reason error
+	Tip    *headerchain.TipChange
 	// At is the time of a BlockAnnounced.
 	At time.Time
 	// Stale is TryNewOutbound's verdict; LastTipUpdate when the best
@@ -570,7 +573,7 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 	res, err := m.ix.Add(hs, now)
 	if res.Added > 0 {
 		m.stats.HeadersAdded += uint64(res.Added)
-		out = append(out, Action{Kind: Persist, Peer: p.ID, Headers: slices.Clone(hs[res.Accepted-res.Added : res.Accepted])})
+		out = append(out, Action{Kind: Persist, Peer: p.ID, Added: res.Added})
 	}
 	if res.Accepted > 0 {
 		m.updateAvailability(p, res.Last.Hash)

@@ -31,7 +31,7 @@ func TestInitialSyncOnePeerAtATime(t *testing.T) {
 
 	hs := mine(t, p.GenesisHash, time.Unix(1296688602+600, 0), headerchain.MaxHeadersResults+10, 1)
 	out = m.Headers(t0, 1, hs[:headerchain.MaxHeadersResults], nil)
-	if a := find(out, Persist, 1); a == nil || len(a.Headers) != headerchain.MaxHeadersResults {
+	if a := find(out, Persist, 1); a == nil || a.Added != headerchain.MaxHeadersResults {
 		t.Fatalf("persist %+v", a)
 	}
 	if a := find(out, NewTip, 1); a == nil || a.Tip.New.Height != headerchain.MaxHeadersResults {
