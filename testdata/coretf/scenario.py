@@ -31,13 +31,15 @@ def known_difference(cond, what):
     print(("ok (no longer differs): " if cond else "DIFFERS FROM CORE: ") + what, flush=True)
 
 
-def wait(pred, what, timeout=5.0):
-    """Wait until pred() holds (under the framework's lock), at most timeout seconds."""
+def wait(pred, what, timeout=5.0, quiet=False):
+    """Wait until pred() holds (under the framework's lock), at most timeout
+    seconds; quiet does not print the check."""
     deadline = time.monotonic() + timeout
     while True:
         with p2p_lock:
             if pred():
-                print("ok:", what, flush=True)
+                if not quiet:
+                    print("ok:", what, flush=True)
                 return
         if time.monotonic() > deadline:
             raise ScenarioFailure(f"timed out after {timeout}s waiting for: {what}")

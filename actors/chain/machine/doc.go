@@ -69,7 +69,15 @@
 // chain work. Core answers from its active chain of validated blocks; this
 // node keeps headers only, so its best header chain is what it can offer.
 // New best headers are announced to each ready peer (Announce), once the
-// best header is recent, with the headers the peer is not known to have.
+// best header is recent, as Core's SendMessages does: of the last
+// MaxBlocksToAnnounce blocks new on the best chain, the ones the peer is
+// not known to have, when it has the one before them; else an inv of the
+// tip, unless the peer has it. A block the peer told us of counts as its
+// own, even one it announced before we had it; a block counts as sent
+// once announced or served, but not for an inv (Core's
+// pindexBestHeaderSent). The machine does not know whether the peer sent
+// sendheaders (the peer actor turns Announce into headers or an inv), so
+// an Announce counts as sent for a peer that gets it as an inv too.
 //
 // # Presync
 //

@@ -688,28 +688,32 @@ func (m *Machine) peerHas(p *peerState, ref headerchain.BlockRef) bool {
 
 // announce tells one peer of the new best chain, as Core's SendMessages
 // does: the headers it lacks when they are few and it has their parent,
-// else an inv of the tip.
+// else an inv of the tip. Like Core's UpdatedBlockTip it considers only
+// the last MaxBlocksToAnnounce blocks new on the best chain, and like its
+// ProcessBlockAvailability it first counts a block the peer announced
+// while we lacked it. Only headers count as sent (pindexBestHeaderSent):
+// after an inv the peer is not known to have the tip.
 func (m *Machine) announce(p *peerState, tc *headerchain.TipChange, out []Action) []Action {
-	if !p.ready || p.disconnecting || m.peerHas(p, tc.New) {
+	if !p.ready || p.disconnecting {
 		return out
 	}
-	tip := tc.New.Hash
-	defer func() { p.sent = &tip }()
+	m.processAvailability(p)
+	if m.peerHas(p, tc.New) {
+		return out
+	}
 	m.stats.Announcements++
-	conn := tc.Connected
-	if len(conn) > MaxBlocksToAnnounce {
-		return append(out, Action{Kind: Send, Peer: p.ID, Msg: &protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeBlock, Hash: tip}}}})
+	tip := tc.New.Hash
+	conn, parent := tc.Connected, tc.Fork
+	if n := len(conn); n > MaxBlocksToAnnounce {
+		conn, parent = conn[n-MaxBlocksToAnnounce:], conn[n-MaxBlocksToAnnounce-1]
 	}
 	start := 0
 	for start < len(conn) && m.peerHas(p, conn[start]) {
+		parent = conn[start]
 		start++
 	}
-	parent := tc.Fork
-	if start > 0 {
-		parent = conn[start-1]
-	}
 	if !m.peerHas(p, parent) {
-		return append(out, Action{Kind: Send, Peer: p.ID, Msg: &protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeBlock, Hash: tip}}}})
+		return invTip(p, tip, out)
 	}
 	hs := make([]protocol.BlockHeader, 0, len(conn)-start)
 	for _, ref := range conn[start:] {
@@ -718,11 +722,17 @@ func (m *Machine) announce(p *peerState, tc *headerchain.TipChange, out []Action
 		if err != nil {
 			// The header store cannot read it back: an inv makes the
 			// peer ask.
-			return append(out, Action{Kind: Send, Peer: p.ID, Msg: &protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeBlock, Hash: tip}}}})
+			return invTip(p, tip, out)
 		}
 		hs = append(hs, h)
 	}
+	p.sent = &tip
 	return append(out, Action{Kind: Announce, Peer: p.ID, Headers: hs})
+}
+
+// invTip announces tip to the peer by inv.
+func invTip(p *peerState, tip protocol.Hash, out []Action) []Action {
+	return append(out, Action{Kind: Send, Peer: p.ID, Msg: &protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeBlock, Hash: tip}}}})
 }
 
 // BlockInv handles the block hashes of an inv message (Core's inv

@@ -1,0 +1,126 @@
+package machine
+
+import (
+	"testing"
+	"time"
+
+	"github.com/actornode/actornode/protocol"
+)
+
+// invTo returns the block hash of the inv sent to peer among out, if any.
+func invTo(out []Action, peer uint64) (protocol.Hash, bool) {
+	if s := find(out, Send, peer); s != nil {
+		if inv, ok := s.Msg.(*protocol.MsgInv); ok && len(inv.InvList) == 1 {
+			return inv.InvList[0].Hash, true
+		}
+	}
+	return protocol.Hash{}, false
+}
+
+// headersAnnounced returns the hashes of the headers announced to peer.
+func headersAnnounced(out []Action, peer uint64) []protocol.Hash {
+	a := find(out, Announce, peer)
+	if a == nil {
+		return nil
+	}
+	hashes := make([]protocol.Hash, len(a.Headers))
+	for i := range a.Headers {
+		hashes[i] = a.Headers[i].BlockHash()
+	}
+	return hashes
+}
+
+func hashesOf(hs []protocol.BlockHeader) []protocol.Hash {
+	out := make([]protocol.Hash, len(hs))
+	for i := range hs {
+		out[i] = hs[i].BlockHash()
+	}
+	return out
+}
+
+func sameHashes(a, b []protocol.Hash) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// A block a peer announced by inv while we lacked it is not announced back
+// to it once we have it: Core's SendMessages runs ProcessBlockAvailability
+// before it looks at what the peer has.
+func TestAnnounceNotBackToInvSender(t *testing.T) {
+	p := regtest(t)
+	m := newMachine(t, p)
+	m.PeerReady(t0, outbound(1), nil)
+	m.PeerReady(t0, inbound(2), nil)
+	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 4, 1)
+	m.Headers(t0, 1, hs[:3], nil)
+	m.BlockInv(t0, 2, []protocol.Hash{hs[3].BlockHash()}, nil)
+	out := m.Headers(t0, 1, hs[3:], nil)
+	if find(out, NewTip, 1) == nil {
+		t.Fatalf("no new tip: %+v", out)
+	}
+	if a, s := find(out, Announce, 2), find(out, Send, 2); a != nil || s != nil {
+		t.Fatalf("peer 2 announced the block back: %+v %+v", a, s)
+	}
+}
+
+// After an inv (a reorg of more than MaxBlocksToAnnounce blocks), the peer
+// is not known to have the tip: Core sets pindexBestHeaderSent for headers
+// only, so the next block goes by inv too, until a getheaders answer
+// reaches the tip.
+func TestAnnounceInvIsNotHeadersSent(t *testing.T) {
+	p := regtest(t)
+	m := newMachine(t, p)
+	m.PeerReady(t0, outbound(1), nil)
+	m.PeerReady(t0, inbound(2), nil)
+	main := mine(t, p.GenesisHash, t0.Add(-3*time.Hour), 10, 1)
+	m.Headers(t0, 1, main, nil)
+	m.GetHeaders(t0, 2, []protocol.Hash{p.GenesisHash}, protocol.Hash{}, nil) // peer 2 has the tip
+	// 9 of 10 replaced by 10 new: an inv of the tip.
+	fork := mine(t, main[0].BlockHash(), t0.Add(-2*time.Hour), 10, 2)
+	out := m.Headers(t0, 1, fork, nil)
+	if h, ok := invTo(out, 2); !ok || h != fork[9].BlockHash() {
+		t.Fatalf("a reorg by 10: %+v", out)
+	}
+	next := mine(t, fork[9].BlockHash(), t0.Add(-10*time.Minute), 2, 2)
+	out = m.Headers(t0, 1, next[:1], nil)
+	if h, ok := invTo(out, 2); !ok || h != next[0].BlockHash() {
+		t.Fatalf("the block after an inv: want an inv, got %+v", out)
+	}
+	m.GetHeaders(t0, 2, []protocol.Hash{next[0].BlockHash()}, protocol.Hash{}, nil) // empty answer at the tip
+	out = m.Headers(t0, 1, next[1:], nil)
+	if got := headersAnnounced(out, 2); !sameHashes(got, hashesOf(next[1:])) {
+		t.Fatalf("after a getheaders up to the tip: want headers, got %+v", out)
+	}
+}
+
+// Of a reorg's new blocks only the last MaxBlocksToAnnounce count (Core's
+// UpdatedBlockTip): a peer that has the ones before them gets headers of
+// the rest, not an inv.
+func TestAnnounceLastBlocksOfReorg(t *testing.T) {
+	p := regtest(t)
+	m := newMachine(t, p)
+	m.PeerReady(t0, outbound(1), nil)
+	m.PeerReady(t0, inbound(2), nil)
+	main := mine(t, p.GenesisHash, t0.Add(-3*time.Hour), 10, 1)
+	m.Headers(t0, 1, main, nil)
+	// Peer 2 sends the first 3 of a fork from height 7: as much work as
+	// our tip, so not followed, but it has them.
+	fork := mine(t, main[6].BlockHash(), t0.Add(-2*time.Hour), 10, 2)
+	if out := m.Headers(t0, 2, fork[:3], nil); find(out, NewTip, 2) != nil {
+		t.Fatalf("an equal-work fork moved the tip: %+v", out)
+	}
+	out := m.Headers(t0, 1, fork, nil)
+	if got := headersAnnounced(out, 2); !sameHashes(got, hashesOf(fork[3:])) {
+		t.Fatalf("a reorg by 10 of which peer 2 has 3: want the other 7 headers, got %+v", out)
+	}
+	if find(out, Announce, 1) != nil || find(out, Send, 1) != nil {
+		t.Fatalf("the source was announced to: %+v", out)
+	}
+}
