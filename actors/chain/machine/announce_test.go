@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/actornode/actornode/actors/chain/headerchain"
 	"github.com/actornode/actornode/protocol"
 )
 
@@ -122,5 +123,41 @@ func TestAnnounceLastBlocksOfReorg(t *testing.T) {
 	}
 	if find(out, Announce, 1) != nil || find(out, Send, 1) != nil {
 		t.Fatalf("the source was announced to: %+v", out)
+	}
+}
+
+// Core refuses a headers message at its first bad header without marking
+// the peer as having the good ones before it: a header from the future
+// (not punished) leaves the peer to be told of the new tip like any other;
+// one that breaks a rule gets the peer punished and told nothing.
+func TestRefusedMessageLeavesPeerUnaware(t *testing.T) {
+	p := regtest(t)
+	m := newMachine(t, p)
+	m.PeerReady(t0, outbound(1), nil)
+	m.PeerReady(t0, inbound(2), nil)
+	m.PeerReady(t0, inbound(3), nil)
+	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 3, 1)
+	m.Headers(t0, 1, hs[:1], nil)
+	future := mine(t, hs[1].BlockHash(), t0.Add(3*time.Hour), 1, 1)
+	out := m.Headers(t0, 2, []protocol.BlockHeader{hs[1], future[0]}, nil)
+	if find(out, Misbehave, 2) != nil {
+		t.Fatalf("a header from the future was punished: %+v", out)
+	}
+	if h, ok := invTo(out, 2); !ok || h != hs[1].BlockHash() {
+		t.Fatalf("the sender of [good, future] is not told of the good one: %+v", out)
+	}
+	// Version 1 at height 4 breaks BIP34 (height 1 on regtest).
+	good := hs[2]
+	bad := mine(t, good.BlockHash(), t0.Add(-time.Hour+30*time.Minute), 1, 2)[0]
+	bad.Version = 1
+	for bad.Nonce = 0; !headerchain.CheckProofOfWork(bad.BlockHash(), bad.Bits, p.Consensus); bad.Nonce++ {
+	}
+	out = m.Headers(t0, 3, []protocol.BlockHeader{good, bad}, nil)
+	if find(out, NewTip, 3) == nil {
+		t.Fatalf("the good header was not kept: %+v", out)
+	}
+	wantReason(t, find(out, Misbehave, 3), headerchain.ErrBadVersion)
+	if find(out, Send, 3) != nil || find(out, Announce, 3) != nil {
+		t.Fatalf("a punished peer was announced to: %+v", out)
 	}
 }

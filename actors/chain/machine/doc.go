@@ -38,7 +38,8 @@
 //     after initial sync (Core's cmpctblock handler).
 //   - Invalid headers (proof of work, continuity, difficulty, time,
 //     version) punish the peer (Misbehave); a header too far in the future
-//     does not.
+//     does not. The headers before the first refused one are kept, but, as
+//     in Core, the peer is not marked as having them.
 //   - ConsiderEviction: an outbound full-relay or block-relay peer whose
 //     best known header has less work than our tip gets CHAIN_SYNC_TIMEOUT
 //     (20 minutes), then one getheaders and HEADERS_RESPONSE_TIME (2

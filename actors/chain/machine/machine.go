@@ -575,22 +575,29 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 		m.stats.HeadersAdded += uint64(res.Added)
 		out = append(out, Action{Kind: Persist, Peer: p.ID, Added: res.Added})
 	}
-	if res.Accepted > 0 {
+	// Core refuses the message at its first bad header: the peer is not
+	// marked as having the ones before it (its
+	// UpdatePeerStateForReceivedHeaders is not reached), and one that
+	// broke a rule is not announced to. It does not punish a header from
+	// the future (it may be valid later); a full index is our limit, not
+	// the peer's fault.
+	refused := err != nil && !errors.Is(err, headerchain.ErrIndexFull)
+	punish := refused && !errors.Is(err, headerchain.ErrTimeTooNew)
+	if punish {
+		p.disconnecting = true
+	}
+	if res.Accepted > 0 && !refused {
 		m.updateAvailability(p, res.Last.Hash)
 	}
 	if res.Tip != nil {
 		out = m.newTip(now, p, res.Tip, out)
 		out = m.announced(now, p, res.Added > 0, out)
 	}
-	if err != nil {
-		switch {
-		case errors.Is(err, headerchain.ErrTimeTooNew), errors.Is(err, headerchain.ErrIndexFull):
-			// Core does not punish a header from the future (it may be
-			// valid later); a full index is our limit, not the peer's
-			// fault.
-			return out
-		}
+	if punish {
 		return m.misbehave(p, fmt.Errorf("invalid header received: %w", err), out)
+	}
+	if err != nil {
+		return out
 	}
 	if full && p.presync == nil {
 		out, _ = m.maybeSendGetHeaders(now, p, m.ix.Locator(res.Last.Hash), out)
