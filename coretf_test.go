@@ -119,6 +119,7 @@ func TestCoreFrameworkScenarios(t *testing.T) {
 		{"p2p_getheaders.py", 0, fixed(), false},
 		{"p2p_getdata.py", 0, fixed(), false},
 		{"p2p_headers_sync.py", 0, fixed(), false},
+		{"p2p_initial_headers_sync.py", 0, fixed(), false},
 		{"p2p_headers_announce.py", 0, fixed(), false},
 		{"p2p_headers_invalid.py", 0, fixed(), false},
 		{"p2p_addrv2_relay.py", 0, fixed(), false},

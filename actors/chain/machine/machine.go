@@ -762,8 +762,11 @@ func (m *Machine) BlockInv(now time.Time, id uint64, hashes []protocol.Hash, out
 		return out
 	}
 	if p.syncStarted || (!p.invTriggered && *best != m.lastInvTrigger) {
-		out, _ = m.maybeSendGetHeaders(now, p, m.ix.TipLocator(), out)
-		if !p.syncStarted {
+		var sent bool
+		out, sent = m.maybeSendGetHeaders(now, p, m.ix.TipLocator(), out)
+		if sent && !p.syncStarted {
+			// Recorded only when the getheaders went out, as Core does:
+			// a peer with one in flight takes no turn.
 			p.invTriggered = true
 			m.lastInvTrigger = *best
 		}
