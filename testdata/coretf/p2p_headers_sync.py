@@ -20,6 +20,9 @@ Core (net_processing.cpp):
   connect, and never to a peer that has shown no block;
 - once the best header is less than 24 hours old every peer that serves
   blocks gets an initial getheaders (from the best header's parent);
+- UpdatedBlockTip announces nothing during initial block download (a tip
+  older than 24 hours); the tip that ends it is announced (an inv to a
+  peer that did not send sendheaders);
 - getheaders is answered from the best chain, 2000 headers at most."""
 
 import time
@@ -49,6 +52,10 @@ def scenario(node):
     check(first.locator.vHave == [GENESIS] and first.hashstop == 0,
           "its locator is genesis alone (the best header has no parent), to the end")
     check(not p1.got_sendheaders(), "no sendheaders to a peer that has shown no block")
+    # A peer that watches: no getheaders while the tip is old, no
+    # announcement during the initial sync (Core's UpdatedBlockTip
+    # announces nothing in initial block download).
+    watcher = node.connect(ChainPeer())
 
     # Announce our tip: it does not connect; a getheaders is in flight.
     p1.announce([chain.headers[-1]])
@@ -78,6 +85,10 @@ def scenario(node):
     check(p1.got_sendheaders(), "sendheaders once the peer's headers connected")
     check(events.index("sendheaders") == 2 and events[:2] == ["getheaders", "getheaders"],
           f"sendheaders right after the getheaders that follows the first headers (events {events[:4]})")
+    watcher.barrier()
+    got = watcher.announcements()
+    check(got == [("inv", [chain.tip])],
+          f"the watcher got one announcement, an inv of the tip, once the tip was recent (got {len(got)})")
 
     # The second peer: a Core node with only genesis. The node's tip is
     # recent now, so it starts sync with this peer too.
