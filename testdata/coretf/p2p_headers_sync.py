@@ -22,7 +22,9 @@ Core (net_processing.cpp):
   blocks gets an initial getheaders (from the best header's parent);
 - UpdatedBlockTip announces nothing during initial block download (a tip
   older than 24 hours); the tip that ends it is announced (an inv to a
-  peer that did not send sendheaders);
+  peer that did not send sendheaders), and so is every tip after it, even
+  one dated more than 24 hours ago: the end of initial block download is
+  latched (UpdateIBDStatus);
 - getheaders is answered from the best chain, 2000 headers at most."""
 
 import time
@@ -33,7 +35,9 @@ from test_framework.blocktools import TIME_GENESIS_BLOCK
 from test_framework.messages import msg_headers, msg_sendheaders
 from test_framework.p2p import p2p_lock
 
-OLD, RECENT = 4490, 10  # headers from 2011, then the last ten from the past hour
+# Headers from 2011, then the last four from the past hour: the tip is
+# recent, the median time of the last 11 is not.
+OLD, RECENT = 4496, 4
 
 
 def scenario(node):
@@ -117,6 +121,19 @@ def scenario(node):
     hold(lambda: not p2.got_sendheaders() and p2.is_connected,
          "no sendheaders to a peer that only asked for headers", 1.5)
     hold(lambda: len(p1.getheaders) == rounds, "no more getheaders to the first peer", 0.1)
+
+    # Core latches the end of initial block download: a new tip is
+    # announced even when its time (just after the median of the last 11,
+    # from 2011 here) is older than 24 hours.
+    m1, m2, mw = p1.mark(), p2.mark(), watcher.mark()
+    new = chain.extend(1, start=chain.mtp() + 1)
+    p1.announce(new)
+    wait(lambda: len(p2.announcements_locked(m2)) >= 1 and len(watcher.announcements_locked(mw)) >= 1,
+         "an old-dated new tip is announced", timeout=10)
+    p1.barrier()
+    check(p2.announcements(m2) == [("headers", [chain.tip])], "by headers to the peer that sent sendheaders")
+    check(watcher.announcements(mw) == [("inv", [chain.tip])], "by inv to the one that did not")
+    check(p1.announcements(m1) == [], "not to the peer it came from")
 
 
 if __name__ == "__main__":

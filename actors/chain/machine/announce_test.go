@@ -161,3 +161,26 @@ func TestRefusedMessageLeavesPeerUnaware(t *testing.T) {
 		t.Fatalf("a punished peer was announced to: %+v", out)
 	}
 }
+
+// The end of initial sync latches, as Core's IsInitialBlockDownload does:
+// a day after the best header was last recent, a new one, older than a
+// day, is still announced.
+func TestAnnounceAfterInitialSyncLatched(t *testing.T) {
+	p := regtest(t)
+	m := newMachine(t, p)
+	m.PeerReady(t0, outbound(1), nil)
+	m.PeerReady(t0, inbound(2), nil)
+	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 3, 1)
+	m.Headers(t0, 1, hs[:2], nil)
+	if m.InitialSync(t0) {
+		t.Fatal("a recent best header counts as initial sync")
+	}
+	later := t0.Add(48 * time.Hour)
+	if m.InitialSync(later) {
+		t.Fatal("initial sync came back when the best header grew old")
+	}
+	out := m.Headers(later, 1, hs[2:], nil)
+	if h, ok := invTo(out, 2); !ok || h != hs[2].BlockHash() {
+		t.Fatalf("a new best header after initial sync ended was not announced: %+v", out)
+	}
+}

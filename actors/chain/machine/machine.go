@@ -259,6 +259,8 @@ type Machine struct {
 	presyncOn bool
 	// stale is the stale-tip check's state (stale.go).
 	stale staleState
+	// caughtUp latches the end of initial sync (Core's m_cached_is_ibd).
+	caughtUp bool
 }
 
 // New returns a machine following the chain of ix, which it owns from now
@@ -332,9 +334,18 @@ func (m *Machine) Recent(now time.Time) bool { return m.tipTime().After(now.Add(
 
 // InitialSync reports whether header sync is still catching up: the best
 // header has less than the minimum chain work or is not recent (Core's
-// IsInitialBlockDownload, judged on headers).
+// IsInitialBlockDownload, judged on headers). Like Core's, the answer
+// latches: once caught up, the machine never counts as catching up again,
+// however old its best header grows.
 func (m *Machine) InitialSync(now time.Time) bool {
-	return headerchain.InitialDownload(m.ix.TipWork(), m.minWork, m.tipTime(), now, RecentHeader)
+	if m.caughtUp {
+		return false
+	}
+	if headerchain.InitialDownload(m.ix.TipWork(), m.minWork, m.tipTime(), now, RecentHeader) {
+		return true
+	}
+	m.caughtUp = true
+	return false
 }
 
 // peer returns the state of id, made on first sight (a message may come
