@@ -123,6 +123,7 @@ func TestCoreFrameworkScenarios(t *testing.T) {
 		{"p2p_headers_announce.py", 0, fixed(), false},
 		{"p2p_headers_invalid.py", 0, fixed(), false},
 		{"p2p_headers_presync.py", 0, fixed(), false},
+		{"p2p_compactblocks_headers.py", 0, fixed(), false},
 		{"p2p_addrv2_relay.py", 0, fixed(), false},
 		{"p2p_halfopen.py", 0, fixed(), false},
 		// A second listening socket, and the script's own listener the

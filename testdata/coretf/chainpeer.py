@@ -42,14 +42,20 @@ GENESIS = genesis_header().hash_int
 assert GENESIS == 0x0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206
 
 
-def make_header(prev, height, ntime, *, tag=0, bits=None, version=None):
-    """A solved regtest header at height on prev; tag varies the coinbase so
-    that two blocks at one height on one parent differ."""
+def make_block(prev, height, ntime, *, tag=0, bits=None, version=None):
+    """A solved regtest block (a coinbase only) at height on prev; tag
+    varies the coinbase so that two blocks at one height on one parent
+    differ."""
     b = create_block(prev, create_coinbase(height, fees=tag), ntime=ntime, version=version)
     if bits is not None:
         b.nBits = bits
     b.solve()
-    return CBlockHeader(b)
+    return b
+
+
+def make_header(prev, height, ntime, **kw):
+    """The header of make_block(prev, height, ntime, **kw)."""
+    return CBlockHeader(make_block(prev, height, ntime, **kw))
 
 
 def unsolve(h):

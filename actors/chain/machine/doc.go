@@ -34,8 +34,13 @@
 //     header; before sync has started with a peer, one new peer per new
 //     block (m_last_block_inv_triggering_headers_sync).
 //   - A compact block's header is processed as a one-header headers
-//     message, except that an unconnecting one asks with getheaders only
-//     after initial sync (Core's cmpctblock handler).
+//     message, in the order of Core's cmpctblock handler: one that does
+//     not connect asks with getheaders only after initial sync and is
+//     never punished; one whose chain has less work than the anti-DoS
+//     threshold is ignored; only then is it checked. It does not feed the
+//     peer's presync. (Core ignores a compact block from a peer that never
+//     sent sendcmpct version 2; the peer actor, which keeps that, passes
+//     it on.)
 //   - Invalid headers (proof of work, continuity, difficulty, time,
 //     version) punish the peer (Misbehave); a header too far in the future
 //     does not. The headers before the first refused one are kept, but, as

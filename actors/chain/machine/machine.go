@@ -492,9 +492,33 @@ func (m *Machine) Headers(now time.Time, id uint64, hs []protocol.BlockHeader, o
 }
 
 // CompactBlock handles the header of a compact block (BIP152), the way
-// Core's cmpctblock handler treats it before it looks at transactions.
+// Core's cmpctblock handler treats it before it looks at transactions: it
+// looks for the parent first (a header that does not connect gets a
+// getheaders once out of initial sync, nothing more, whatever its proof of
+// work), then at the chain's work (below the anti-DoS threshold it is
+// ignored), and only then checks it as a one-header headers message.
 func (m *Machine) CompactBlock(now time.Time, id uint64, h protocol.BlockHeader, out []Action) []Action {
-	return m.headers(now, m.peer(id), []protocol.BlockHeader{h}, true, out)
+	p := m.peer(id)
+	if p.disconnecting {
+		return out
+	}
+	prev, ok := m.ix.Lookup(h.PrevBlock)
+	if !ok {
+		m.stats.Unconnecting++
+		if !m.InitialSync(now) {
+			out, _ = m.maybeSendGetHeaders(now, p, m.ix.TipLocator(), out)
+		}
+		return out
+	}
+	hs := []protocol.BlockHeader{h}
+	if m.presyncOn {
+		tip, _ := m.ix.Lookup(m.ix.Tip().Hash)
+		if presync.NeedsPresync(prev.Work, hs, presync.AntiDoSThreshold(tip.Work, tip.Bits, m.minWork)) {
+			m.stats.LowWorkIgnored++
+			return out
+		}
+	}
+	return m.headers(now, p, hs, true, out)
 }
 
 func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader, viaCompact bool, out []Action) []Action {
@@ -521,10 +545,10 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 	}
 	full := len(hs) == headerchain.MaxHeadersResults
 	// A low-work sync in progress takes the message first (Core's
-	// IsContinuationOfLowWorkHeadersSync); what it releases has shown
-	// enough work.
+	// IsContinuationOfLowWorkHeadersSync; not a compact block's header);
+	// what it releases has shown enough work.
 	validated := false
-	if p.presync != nil {
+	if p.presync != nil && !viaCompact {
 		var ok bool
 		var released []protocol.BlockHeader
 		out, released, ok = m.continuePresync(now, p, hs, full, out)
@@ -537,13 +561,8 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 	}
 	last := hs[len(hs)-1].BlockHash()
 	if !m.ix.Contains(hs[0].PrevBlock) {
+		// (A compact block's header connects: CompactBlock checked.)
 		m.stats.Unconnecting++
-		if viaCompact {
-			if !m.InitialSync(now) {
-				out, _ = m.maybeSendGetHeaders(now, p, m.ix.TipLocator(), out)
-			}
-			return out
-		}
 		// Core's HandleUnconnectingHeaders: ask for what connects them,
 		// and remember the peer has the last one.
 		out, _ = m.maybeSendGetHeaders(now, p, m.ix.TipLocator(), out)
