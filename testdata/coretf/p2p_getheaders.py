@@ -11,11 +11,15 @@ Core:
 - a locator longer than 101 hashes disconnects (getheaders and getblocks);
 - getblocks up to our tip announces nothing; sendheaders is accepted;
 - sendheaders goes to a peer only once it announced a block with more than
-  the minimum chain work (MaybeSendSendHeaders)."""
+  the minimum chain work (MaybeSendSendHeaders): an inv of genesis will do
+  on regtest."""
 
 from scenario import check, run, wait
 from test_framework.messages import (
     MAX_LOCATOR_SZ,
+    MSG_BLOCK,
+    CInv,
+    msg_inv,
     msg_getblocks,
     msg_getheaders,
     msg_sendheaders,
@@ -85,6 +89,13 @@ def scenario(node):
     gb.locator.vHave = [GENESIS] * (MAX_LOCATOR_SZ + 1)
     conn.send_without_ping(gb)
     wait(lambda: not conn.is_connected, "a getblocks locator of 102 hashes disconnects")
+
+    # A block inv of one we have is a chain the peer has shown (Core's inv
+    # handler calls UpdateBlockAvailability for every block inv): genesis
+    # has more work than regtest's minimum (0), so sendheaders follows.
+    conn = node.connect(HeadersCounter())
+    conn.send_and_ping(msg_inv([CInv(MSG_BLOCK, GENESIS)]), timeout=5)
+    wait(lambda: "sendheaders" in conn.last_message, "sendheaders once the peer announced a block we have")
 
 
 if __name__ == "__main__":
