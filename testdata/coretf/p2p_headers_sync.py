@@ -113,6 +113,9 @@ def scenario(node):
     check([h.hash_int for h in got] == chain.hashes[1:11], "getheaders from genesis to hash_stop 10: headers 1 to 10")
     got = p2.ask([chain.hashes[4000]] + chain.locator(100))
     check([h.hash_int for h in got] == chain.hashes[4001:], "the first locator hash on its chain is where the answer starts")
+    got = p2.ask([0xdead, 0xbeef])
+    check([h.hash_int for h in got] == chain.hashes[1:MAX_HEADERS_RESULTS + 1],
+          "a locator of unknown hashes forks at genesis: the first 2000 headers")
 
     # A Core node that synced sends sendheaders; the node sends none back:
     # this peer has shown it no block.
@@ -131,9 +134,19 @@ def scenario(node):
     wait(lambda: len(p2.announcements_locked(m2)) >= 1 and len(watcher.announcements_locked(mw)) >= 1,
          "an old-dated new tip is announced", timeout=10)
     p1.barrier()
-    check(p2.announcements(m2) == [("headers", [chain.tip])], "by headers to the peer that sent sendheaders")
-    check(watcher.announcements(mw) == [("inv", [chain.tip])], "by inv to the one that did not")
-    check(p1.announcements(m1) == [], "not to the peer it came from")
+    check(watcher.announcements(mw) == [("inv", [chain.tip])], "by inv to the peer that did not send sendheaders")
+    check(p2.announcements(m2) == [("inv", [chain.tip])],
+          "by inv to the one that did too: its last getheaders answer ended at height 2000, and Core resets the "
+          "best header sent to each answer's last (not the highest), so the tip's parent is not known to it")
+    m2 = p2.mark()
+    got = p2.ask([chain.hashes[-2]])
+    check([h.hash_int for h in got] == [chain.tip], "a getheaders from the parent: the tip")
+    new = chain.extend(1, start=chain.headers[-1].nTime + 1)
+    p1.announce(new)
+    wait(lambda: len(p2.announcements_locked(m2)) >= 2, "the next tip is announced", timeout=10)
+    check(p2.announcements(m2)[1:] == [("headers", [chain.tip])], "now by headers to the peer that sent sendheaders")
+    p1.barrier()
+    check(p1.announcements(m1) == [], "neither tip to the peer it came from")
 
 
 if __name__ == "__main__":
