@@ -22,7 +22,6 @@ from test_framework.messages import (
 from test_framework.p2p import P2PInterface, p2p_lock
 
 MAX_HEADERS_RESULTS = 2000
-MAX_BLOCKS_TO_ANNOUNCE = 8
 MAX_FUTURE_BLOCK_TIME = 2 * 60 * 60
 
 
@@ -91,6 +90,13 @@ class Chain:
         """The chain up to and including height upto (all of it by default)."""
         end = len(self.headers) if upto is None else upto + 1
         return Chain(list(self.headers[:end]))
+
+    def truncate(self, height):
+        """Drop the headers above height (a reorganization to come)."""
+        for x in self.hashes[height + 1:]:
+            del self.height[x]
+        del self.headers[height + 1:]
+        del self.hashes[height + 1:]
 
     @property
     def tip(self):
@@ -265,8 +271,7 @@ def sync_headers_from(peer, timeout=20):
             if h.hashPrevBlock not in chain.height:
                 raise ScenarioFailure(f"header {h.hash_hex} from the node does not connect")
             if h.hashPrevBlock != chain.tip:
-                chain_fork = chain.copy(chain.height[h.hashPrevBlock])
-                chain.__init__(chain_fork.headers)
+                chain.truncate(chain.height[h.hashPrevBlock])
             chain.append(h)
         if len(got) < MAX_HEADERS_RESULTS:
             return sizes

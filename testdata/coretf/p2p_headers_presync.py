@@ -21,7 +21,7 @@ IsContinuationOfLowWorkHeadersSync, headerssync.cpp's HeadersSyncState):
 
 import time
 
-from chainpeer import GENESIS, MAX_HEADERS_RESULTS, Chain, ChainPeer, sync_headers_from
+from chainpeer import GENESIS, Chain, ChainPeer, sync_headers_from
 from scenario import check, run, wait
 from test_framework.blocktools import TIME_GENESIS_BLOCK
 from test_framework.messages import msg_headers
