@@ -621,7 +621,7 @@ func (m *Machine) headers(now time.Time, p *peerState, hs []protocol.BlockHeader
 	}
 	if res.Tip != nil {
 		out = m.newTip(now, p, res.Tip, out)
-		out = m.announced(now, p, res.Added > 0, out)
+		out = m.announced(now, p, res.Added > 0 && !refused, out)
 	}
 	if punish {
 		return m.misbehave(p, fmt.Errorf("invalid header received: %w", err), out)
