@@ -31,17 +31,12 @@ func (ix *Index) setTip(pos uint32) {
 	e := ix.entries.at(pos)
 	// The common case: pos extends the tip.
 	if e.parent == ix.tip() {
-		ix.best = append(ix.best, pos)
+		ix.best.push(pos)
 		return
 	}
-	top := int(e.height-ix.base) + 1
-	if top > len(ix.best) {
-		ix.best = append(ix.best, make([]uint32, top-len(ix.best))...)
-	} else {
-		ix.best = ix.best[:top]
-	}
-	for p := pos; p != none && ix.best[ix.entries.at(p).height-ix.base] != p; p = ix.entries.at(p).parent {
-		ix.best[ix.entries.at(p).height-ix.base] = p
+	ix.best.resize(int(e.height-ix.base) + 1)
+	for p := pos; p != none && ix.best.at(int(ix.entries.at(p).height-ix.base)) != p; p = ix.entries.at(p).parent {
+		ix.best.set(int(ix.entries.at(p).height-ix.base), p)
 	}
 }
 
@@ -58,7 +53,7 @@ func (ix *Index) tipChange(oldTip, newTip uint32) *TipChange {
 	}
 	tc.Fork = ix.ref(p)
 	for h := tc.Fork.Height + 1; h <= tc.New.Height; h++ {
-		tc.Connected = append(tc.Connected, ix.ref(ix.best[h-ix.base]))
+		tc.Connected = append(tc.Connected, ix.ref(ix.best.at(int(h-ix.base))))
 	}
 	return tc
 }
@@ -74,7 +69,7 @@ func (ix *Index) FindFork(locator []protocol.Hash) BlockRef {
 			return ix.ref(pos)
 		}
 	}
-	return ix.ref(ix.best[0])
+	return ix.ref(ix.best.at(0))
 }
 
 // AppendHeadersAfter appends to dst the answer to a getheaders from the best
@@ -103,18 +98,18 @@ func (ix *Index) AppendHeadersAfter(dst []protocol.BlockHeader, locator []protoc
 	fork := ix.FindFork(locator)
 	first := int(fork.Height-ix.base) + 1
 	n := 0
-	for i := first; i < len(ix.best) && n < max; i++ {
+	for i := first; i < ix.best.len() && n < max; i++ {
 		n++
-		if ix.entries.at(ix.best[i]).hash == stop {
+		if ix.entries.at(ix.best.at(i)).hash == stop {
 			break
 		}
 	}
 	dst = slices.Grow(dst, n)[:start+n]
 	out := dst[start:]
 	for i := 0; i < n; {
-		p := ix.best[first+i]
+		p := ix.best.at(first + i)
 		j := i + 1
-		for j < n && ix.best[first+j] == p+uint32(j-i) {
+		for j < n && ix.best.at(first+j) == p+uint32(j-i) {
 			j++
 		}
 		if err := ix.readHeaders(out[i:j], p); err != nil {

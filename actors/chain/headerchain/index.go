@@ -51,6 +51,49 @@ func (s *entries) push(e entry) uint32 {
 	return pos
 }
 
+// bestChain holds the best chain's entry positions by height (minus the
+// root's), in chunks of chunkLen like entries: 4 bytes a header, and no
+// slice and its copy while it grows.
+type bestChain struct {
+	chunks []*[chunkLen]uint32
+	n      int
+}
+
+func (b *bestChain) len() int { return b.n }
+
+// at returns the position at height offset i, which must be below len.
+func (b *bestChain) at(i int) uint32 { return b.chunks[i>>chunkBits][i&(chunkLen-1)] }
+
+func (b *bestChain) set(i int, pos uint32) { b.chunks[i>>chunkBits][i&(chunkLen-1)] = pos }
+
+func (b *bestChain) last() uint32 { return b.at(b.n - 1) }
+
+func (b *bestChain) push(pos uint32) {
+	b.resize(b.n + 1)
+	b.set(b.n-1, pos)
+}
+
+// resize makes the chain n long: new heights hold 0 until set, and
+// chunks wholly past n are dropped.
+func (b *bestChain) resize(n int) {
+	need := (n + chunkLen - 1) >> chunkBits
+	for len(b.chunks) < need {
+		b.chunks = append(b.chunks, new([chunkLen]uint32))
+	}
+	for i := need; i < len(b.chunks); i++ {
+		b.chunks[i] = nil
+	}
+	b.chunks = b.chunks[:need]
+	if n > b.n && b.n&(chunkLen-1) != 0 {
+		// Clear what a shrink left behind in the last kept chunk.
+		c := b.chunks[b.n>>chunkBits]
+		for i := b.n & (chunkLen - 1); i < chunkLen && (b.n>>chunkBits)<<chunkBits+i < n; i++ {
+			c[i] = 0
+		}
+	}
+	b.n = n
+}
+
 // BlockRef names a header of the index by hash and height.
 type BlockRef struct {
 	Hash   protocol.Hash
@@ -86,7 +129,7 @@ type Index struct {
 	table   table
 	// best holds the positions of the best chain's entries by height
 	// (minus the root's height).
-	best []uint32
+	best bestChain
 	// base is the root's height: 0 for an index rooted at genesis.
 	base int32
 	// root is the root's header; src holds every other one.
@@ -116,7 +159,7 @@ func WithCapacity(n int) Option {
 			return fmt.Errorf("capacity %d: negative", n)
 		}
 		ix.entries.chunks = make([]*[chunkLen]entry, 0, (n+1+chunkLen-1)/chunkLen)
-		ix.best = make([]uint32, 0, n+1)
+		ix.best.chunks = make([]*[chunkLen]uint32, 0, (n+1+chunkLen-1)/chunkLen)
 		ix.table = newTable(n + 1)
 		return nil
 	}
@@ -184,7 +227,7 @@ func newIndexAt(c protocol.Consensus, root *protocol.BlockHeader, height int32, 
 		bits:   root.Bits,
 	})
 	ix.table.insert(0, &ix.entries)
-	ix.best = append(ix.best, 0)
+	ix.best.push(0)
 	return ix, nil
 }
 
@@ -197,7 +240,7 @@ func (ix *Index) Genesis() BlockRef { return ix.ref(0) }
 // Tip returns the header with the most work: the end of the best chain.
 func (ix *Index) Tip() BlockRef { return ix.ref(ix.tip()) }
 
-func (ix *Index) tip() uint32 { return ix.best[len(ix.best)-1] }
+func (ix *Index) tip() uint32 { return ix.best.last() }
 
 // TipWork returns the chain work of the tip, to compare with the network's
 // MinimumChainWork (Core serves no headers below it).
@@ -224,10 +267,10 @@ func (ix *Index) Contains(hash protocol.Hash) bool {
 // AtHeight returns the best chain's header at height.
 func (ix *Index) AtHeight(height int32) (Entry, bool) {
 	i := int64(height) - int64(ix.base)
-	if i < 0 || i >= int64(len(ix.best)) {
+	if i < 0 || i >= int64(ix.best.len()) {
 		return Entry{}, false
 	}
-	return ix.entryAt(ix.best[i]), true
+	return ix.entryAt(ix.best.at(int(i))), true
 }
 
 // Header returns the whole header of e, an entry of this index, read from
@@ -290,7 +333,7 @@ func (ix *Index) ref(pos uint32) BlockRef {
 // onBest reports whether the entry at pos is on the best chain.
 func (ix *Index) onBest(pos uint32) bool {
 	i := int64(ix.entries.at(pos).height) - int64(ix.base)
-	return i < int64(len(ix.best)) && ix.best[i] == pos
+	return i < int64(ix.best.len()) && ix.best.at(int(i)) == pos
 }
 
 // ancestor returns the position of pos's ancestor at height, which must be
@@ -306,7 +349,7 @@ func (ix *Index) ancestor(pos uint32, height int32) uint32 {
 			return pos
 		}
 		if ix.onBest(pos) {
-			return ix.best[height-ix.base]
+			return ix.best.at(int(height - ix.base))
 		}
 		pos = e.parent
 	}

@@ -105,7 +105,7 @@ func rootedAt(t *testing.T, net, file string, first int32) (*Index, []protocol.B
 // requiredBits returns the bits the index requires of h as a child of its
 // tip.
 func requiredBits(ix *Index, h protocol.BlockHeader) uint32 {
-	return ix.nextWorkRequired(ix.best[len(ix.best)-1], &h)
+	return ix.nextWorkRequired(ix.tip(), &h)
 }
 
 // TestMainnetFirstRetarget checks real mainnet headers 30241 to 32259:

@@ -215,3 +215,47 @@ func TestMemorySource(t *testing.T) {
 		t.Fatal("read before the start: no error")
 	}
 }
+
+// TestBestChainChunks: the best chain grows and shrinks across chunk
+// boundaries like a slice would; heights a shrink gave up read 0 (the
+// root's position, never a higher header's) when the chain grows again,
+// and chunks wholly past the end are let go.
+func TestBestChainChunks(t *testing.T) {
+	var b bestChain
+	var want []uint32
+	check := func(what string) {
+		t.Helper()
+		if b.len() != len(want) {
+			t.Fatalf("%s: len %d, want %d", what, b.len(), len(want))
+		}
+		for i, w := range want {
+			if got := b.at(i); got != w {
+				t.Fatalf("%s: at(%d) = %d, want %d", what, i, got, w)
+			}
+		}
+		if need := (len(want) + chunkLen - 1) / chunkLen; len(b.chunks) != need {
+			t.Fatalf("%s: %d chunks held, want %d", what, len(b.chunks), need)
+		}
+	}
+	for i := range 2*chunkLen + 5 {
+		b.push(uint32(i + 1))
+		want = append(want, uint32(i+1))
+	}
+	check("grown past two chunks")
+	for _, n := range []int{chunkLen + 3, chunkLen, 7, 20, chunkLen + 3, 0, 2*chunkLen + 1} {
+		b.resize(n)
+		if n <= len(want) {
+			want = want[:n]
+		} else {
+			want = append(want, make([]uint32, n-len(want))...)
+		}
+		check("resized")
+	}
+	b.resize(10)
+	want = want[:10]
+	b.set(9, 99)
+	want[9] = 99
+	b.resize(chunkLen + 1)
+	want = append(want, make([]uint32, chunkLen+1-10)...)
+	check("regrown after a set")
+}
