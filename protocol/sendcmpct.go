@@ -2,6 +2,11 @@ package protocol
 
 import "encoding/binary"
 
+// CmpctBlocksVersion is the compact block version with witnesses (BIP152
+// version 2), the only one Core supports (CMPCTBLOCKS_VERSION): a
+// sendcmpct of another version is ignored.
+const CmpctBlocksVersion = 2
+
 // MsgSendCmpct is the sendcmpct message (BIP152): the sender supports compact
 // blocks of Version, and with Announce set wants new blocks announced as
 // cmpctblock (high-bandwidth mode).

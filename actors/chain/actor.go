@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -24,10 +25,11 @@ import (
 )
 
 // Commands are the commands the chain actor handles: register it with the
-// dispatcher for these.
+// dispatcher for these. The peer forwards only the first sendheaders of a
+// connection (it says how the remote wants new blocks announced).
 func Commands() []string {
 	return []string{protocol.CmdGetHeaders, protocol.CmdGetBlocks, protocol.CmdGetData,
-		protocol.CmdHeaders, protocol.CmdInv, protocol.CmdCmpctBlock}
+		protocol.CmdHeaders, protocol.CmdInv, protocol.CmdCmpctBlock, protocol.CmdSendHeaders}
 }
 
 // Defaults of Config.
@@ -136,6 +138,10 @@ type handler struct {
 	loading  bool
 	loadDone chan *loaded
 	early    []*connmgr.PeerReady
+	// earlySendHeaders are the peers that sent sendheaders meanwhile, at
+	// most one entry per live peer (a peer forwards only the first of a
+	// connection, and a gone one is taken out).
+	earlySendHeaders []uint64
 	// store is the index's Source, nil without a data directory.
 	store *headerstore.Store
 	sinfo StoreInfo
@@ -309,7 +315,7 @@ func copyFile(from, to string) error {
 func (a *handler) onLoaded(ctx actor.Context, msg *loaded) {
 	a.loading = false
 	if msg.err != nil {
-		a.early = nil
+		a.early, a.earlySendHeaders = nil, nil
 		a.log.Error("header chain unavailable", zap.Error(msg.err))
 		a.sinfo.Err = msg.err.Error()
 		return
@@ -331,6 +337,10 @@ func (a *handler) onLoaded(ctx actor.Context, msg *loaded) {
 	for _, r := range early {
 		a.peerReady(ctx, r)
 	}
+	for _, id := range a.earlySendHeaders {
+		a.m.SendHeaders(id)
+	}
+	a.earlySendHeaders = nil
 	a.armTick(ctx)
 }
 
@@ -408,6 +418,7 @@ func (a *handler) peerGone(ctx actor.Context, t *actor.Terminated) {
 		if pid.Equal(t.Who) {
 			delete(a.peers, id)
 			a.presync.gone(id)
+			a.earlySendHeaders = slices.DeleteFunc(a.earlySendHeaders, func(e uint64) bool { return e == id })
 			if a.m != nil {
 				a.apply(ctx, a.m.PeerGone(a.cfg.Clock(), id, a.acts[:0]))
 			}
@@ -432,7 +443,7 @@ func (a *handler) deliver(ctx actor.Context, d *dispatcher.Deliver) {
 		return
 	case *protocol.MsgGetBlocks:
 		a.getBlocks(ctx, d.From, m)
-	case *protocol.MsgGetHeaders, *protocol.MsgHeaders, *protocol.MsgInv, *protocol.MsgCmpctBlock:
+	case *protocol.MsgGetHeaders, *protocol.MsgHeaders, *protocol.MsgInv, *protocol.MsgCmpctBlock, *protocol.MsgSendHeaders:
 		a.sync(ctx, d.From, m)
 	default:
 		a.unexpected(d.Msg.Command())
@@ -451,8 +462,16 @@ func (a *handler) sync(ctx actor.Context, from dispatcher.Sender, msg protocol.M
 	if a.m == nil {
 		// Loading, or no chain: Core ignores getheaders while importing;
 		// with no chain at all it answers with nothing.
-		if _, ok := msg.(*protocol.MsgGetHeaders); ok && !a.loading {
-			ctx.Send(from.PID, &peer.SendMessage{Msg: &protocol.MsgHeaders{}})
+		switch msg.(type) {
+		case *protocol.MsgGetHeaders:
+			if !a.loading {
+				ctx.Send(from.PID, &peer.SendMessage{Msg: &protocol.MsgHeaders{}})
+			}
+		case *protocol.MsgSendHeaders:
+			// Kept for the machine: the peer says it once.
+			if a.loading {
+				a.earlySendHeaders = append(a.earlySendHeaders, from.ID)
+			}
 		}
 		return
 	}
@@ -465,6 +484,8 @@ func (a *handler) sync(ctx actor.Context, from dispatcher.Sender, msg protocol.M
 		a.reportPresync(now, from.ID)
 	case *protocol.MsgCmpctBlock:
 		out = a.m.CompactBlock(now, from.ID, m.Header, out)
+	case *protocol.MsgSendHeaders:
+		a.m.SendHeaders(from.ID)
 	case *protocol.MsgInv:
 		var blocks []protocol.Hash
 		for _, inv := range m.InvList {
@@ -488,10 +509,6 @@ func (a *handler) apply(ctx actor.Context, out []machine.Action) {
 		case machine.Send:
 			if pid != nil {
 				ctx.Send(pid, &peer.SendMessage{Msg: act.Msg})
-			}
-		case machine.Announce:
-			if pid != nil {
-				ctx.Send(pid, &peer.AnnounceBlocks{Headers: act.Headers})
 			}
 		case machine.Disconnect:
 			a.log.Info("disconnecting peer", zap.Uint64("peer", act.Peer), zap.Error(act.Reason))

@@ -248,3 +248,80 @@ func TestPresyncThroughTheActor(t *testing.T) {
 		t.Fatalf("after a low-work message: %d headers, stats %+v", in.Headers, in.Stats)
 	}
 }
+
+// gatedFile is the store's file whose first read waits for open to be
+// closed: the chain stays loading until then.
+type gatedFile struct {
+	*os.File
+	open <-chan struct{}
+}
+
+func (f *gatedFile) ReadAt(b []byte, off int64) (int, error) {
+	<-f.open
+	return f.File.ReadAt(b, off)
+}
+
+// announcementOf waits for the message announcing hash to the peer p: a
+// headers message ending in it or an inv of it.
+func announcementOf(t *testing.T, p *actortest.Probe, hash protocol.Hash) protocol.Message {
+	t.Helper()
+	return actortest.ExpectMatch(t, p, wait, func(m *peer.SendMessage) bool {
+		switch msg := m.Msg.(type) {
+		case *protocol.MsgHeaders:
+			return len(msg.Headers) > 0 && msg.Headers[len(msg.Headers)-1].BlockHash() == hash
+		case *protocol.MsgInv:
+			return len(msg.InvList) == 1 && msg.InvList[0].Hash == hash
+		}
+		return false
+	}).Msg
+}
+
+// A peer's sendheaders reaches the chain, which then announces new best
+// headers to it by headers (and to a peer without it by inv): even one that
+// came while the store loaded, before the peer was reported ready.
+func TestSendHeadersWhileLoading(t *testing.T) {
+	gate := make(chan struct{})
+	system := newSystem(t)
+	params := network(t, protocol.NameRegtest)
+	c := &clock{now: time.Now()}
+	pid := system.Root.Spawn(chain.Props(chain.Config{Network: params, Logger: zaptest.NewLogger(t), DataDir: t.TempDir(),
+		Clock: c.Now, TickInterval: 5 * time.Millisecond,
+		StoreOptions: []headerstore.Option{headerstore.WithFile(func(f *os.File) headerstore.File {
+			return &gatedFile{File: f, open: gate}
+		})}}))
+	t.Cleanup(func() { _ = system.Root.StopFuture(pid).Wait() })
+	f := &syncFixture{system: system, chain: pid, params: params, clock: c}
+	if f.info(t).Ready {
+		t.Fatal("ready before the store loaded")
+	}
+	p2 := actortest.NewProbe(t, system)
+	f.deliver(2, p2, &protocol.MsgSendHeaders{})
+	if f.info(t).Ready { // the sendheaders came while loading
+		t.Fatal("ready before the store loaded")
+	}
+	close(gate)
+	f.waitReady(t)
+
+	p1 := f.ready(t, 1, connmgr.ConnOutboundFullRelay)
+	expectGetHeaders(t, p1)
+	system.Root.Send(pid, &connmgr.PeerReady{ID: 2, PID: p2.PID(), ConnType: connmgr.ConnInbound,
+		Version: protocol.MsgVersion{Services: protocol.SFNodeNetwork, ProtocolVersion: int32(protocol.ProtocolVersion)}})
+	p3 := f.ready(t, 3, connmgr.ConnInbound)
+	hs := mine(t, params.GenesisHash, c.Now().Add(-time.Hour), 3, 1)
+	f.deliver(1, p1, &protocol.MsgHeaders{Headers: hs[:2]})
+	// Peers 2 and 3 ask for the chain: they have its tip.
+	for id, p := range map[uint64]*actortest.Probe{2: p2, 3: p3} {
+		announcementOf(t, p, hs[1].BlockHash()) // an inv: they had nothing
+		f.deliver(id, p, &protocol.MsgGetHeaders{BlockLocatorHashes: []protocol.Hash{params.GenesisHash}})
+		if got := announcementOf(t, p, hs[1].BlockHash()); len(got.(*protocol.MsgHeaders).Headers) != 2 {
+			t.Fatalf("peer %d's getheaders answered with %+v", id, got)
+		}
+	}
+	f.deliver(1, p1, &protocol.MsgHeaders{Headers: hs[2:]})
+	if msg := announcementOf(t, p2, hs[2].BlockHash()); msg.Command() != protocol.CmdHeaders {
+		t.Fatalf("the peer that sent sendheaders got %s, want headers", msg.Command())
+	}
+	if msg := announcementOf(t, p3, hs[2].BlockHash()); msg.Command() != protocol.CmdInv {
+		t.Fatalf("the peer that did not got %s, want inv", msg.Command())
+	}
+}

@@ -291,8 +291,6 @@ func (p *peer) Receive(ctx actor.Context) {
 		p.wake(ctx)
 	case *SendMessage:
 		p.sendMessage(ctx, msg)
-	case *AnnounceBlocks:
-		p.announceBlocks(ctx, msg)
 	case *dispatcher.Handled:
 		p.handled(ctx, msg)
 	case *transport.SendPaused:
@@ -763,21 +761,6 @@ func (p *peer) sendMessage(ctx actor.Context, msg *SendMessage) {
 	}
 	data := p.appendFrame(p.clock(), nil, msg.Msg)
 	ctx.Send(p.c.cfg.IO, &transport.Send{Conn: p.conn, Data: data})
-}
-
-// announceBlocks sends headers to a remote that sent sendheaders, an inv of
-// the last block to one that did not.
-func (p *peer) announceBlocks(ctx actor.Context, msg *AnnounceBlocks) {
-	if len(msg.Headers) == 0 {
-		p.unexpectedMessage(msg)
-		return
-	}
-	if p.m.Status(p.clock()).PrefersHeaders {
-		p.sendMessage(ctx, &SendMessage{Msg: &protocol.MsgHeaders{Headers: msg.Headers}})
-		return
-	}
-	last := msg.Headers[len(msg.Headers)-1].BlockHash()
-	p.sendMessage(ctx, &SendMessage{Msg: &protocol.MsgInv{InvList: []protocol.InvVect{{Type: protocol.InvTypeBlock, Hash: last}}}})
 }
 
 func (p *peer) resumed(ctx actor.Context) {

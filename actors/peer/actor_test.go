@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -361,9 +362,14 @@ func TestEveryBatchAcknowledgedOnce(t *testing.T) {
 	if msgs := h.expectSend(rcv); len(msgs) != 0 {
 		t.Fatalf("replied %v to nothing", commands(msgs))
 	}
-	rcv = h.post(&protocol.MsgSendHeaders{}, &protocol.MsgFeeFilter{MinFee: 1000})
+	rcv = h.post(&protocol.MsgSendHeaders{}, &protocol.MsgFeeFilter{MinFee: 1000}, &protocol.MsgSendHeaders{})
 	if msgs := h.expectSend(rcv); len(msgs) != 0 {
 		t.Fatalf("replied %v", commands(msgs))
+	}
+	// The first sendheaders goes to the handlers (the chain announces
+	// blocks), the repeat does not (the probe sees nothing more below).
+	if d := expect[*dispatcher.Deliver](t, h.disp); d.Msg.Command() != protocol.CmdSendHeaders {
+		t.Fatalf("forwarded %s, want sendheaders", d.Msg.Command())
 	}
 	rcv = h.post(&protocol.MsgPing{Nonce: 0xabc}, &protocol.MsgPing{Nonce: 0xdef})
 	msgs := h.expectSend(rcv)
@@ -869,5 +875,17 @@ func TestGetInfoRelayTxesOfBlockRelayOnly(t *testing.T) {
 	h.handshakeOutbound()
 	if info := h.info(); info.RelayTxes || info.Version != 70016 {
 		t.Fatalf("relaytxes %v (version %d), want false for a block-relay-only peer", info.RelayTxes, info.Version)
+	}
+}
+
+// Config.Height is read when the version message is made.
+func TestStartHeightFromHeight(t *testing.T) {
+	var height atomic.Int32
+	height.Store(777)
+	h := newHarness(t, NewNonces(), func(_ *harness, c *Config) { c.Height = &height })
+	defer h.stop()
+	msgs := h.expectSend(nil)
+	if v := msgs[0].(*protocol.MsgVersion); v.StartHeight != 777 {
+		t.Fatalf("start height %d, want 777", v.StartHeight)
 	}
 }

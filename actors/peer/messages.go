@@ -76,14 +76,6 @@ type SendMessage struct {
 	Msg protocol.Message
 }
 
-// AnnounceBlocks asks the peer to announce new best headers the way the
-// remote asked for (BIP130): a headers message of Headers when it sent
-// sendheaders, else an inv of the last one's hash, as Core's SendMessages
-// falls back to. Headers run parent first and must not be empty.
-type AnnounceBlocks struct {
-	Headers []protocol.BlockHeader
-}
-
 // Disconnect asks the peer to close its connection for Reason. A handler
 // that found misbehaviour (a rule Core calls Misbehaving for) wraps a
 // Reason that Discourages: the peer then reports *Misbehaved to its parent,

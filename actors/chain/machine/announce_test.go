@@ -18,17 +18,25 @@ func invTo(out []Action, peer uint64) (protocol.Hash, bool) {
 	return protocol.Hash{}, false
 }
 
+// headersTo returns the headers message sent to peer among out, or nil.
+func headersTo(out []Action, peer uint64) *protocol.MsgHeaders {
+	for i := range out {
+		if out[i].Kind == Send && out[i].Peer == peer {
+			if h, ok := out[i].Msg.(*protocol.MsgHeaders); ok {
+				return h
+			}
+		}
+	}
+	return nil
+}
+
 // headersAnnounced returns the hashes of the headers announced to peer.
 func headersAnnounced(out []Action, peer uint64) []protocol.Hash {
-	a := find(out, Announce, peer)
-	if a == nil {
+	h := headersTo(out, peer)
+	if h == nil {
 		return nil
 	}
-	hashes := make([]protocol.Hash, len(a.Headers))
-	for i := range a.Headers {
-		hashes[i] = a.Headers[i].BlockHash()
-	}
-	return hashes
+	return hashesOf(h.Headers)
 }
 
 func hashesOf(hs []protocol.BlockHeader) []protocol.Hash {
@@ -66,8 +74,8 @@ func TestAnnounceNotBackToInvSender(t *testing.T) {
 	if find(out, NewTip, 1) == nil {
 		t.Fatalf("no new tip: %+v", out)
 	}
-	if a, s := find(out, Announce, 2), find(out, Send, 2); a != nil || s != nil {
-		t.Fatalf("peer 2 announced the block back: %+v %+v", a, s)
+	if s := find(out, Send, 2); s != nil {
+		t.Fatalf("peer 2 announced the block back: %+v", s)
 	}
 }
 
@@ -80,6 +88,7 @@ func TestAnnounceInvIsNotHeadersSent(t *testing.T) {
 	m := newMachine(t, p)
 	m.PeerReady(t0, outbound(1), nil)
 	m.PeerReady(t0, inbound(2), nil)
+	m.SendHeaders(2)
 	main := mine(t, p.GenesisHash, t0.Add(-3*time.Hour), 10, 1)
 	m.Headers(t0, 1, main, nil)
 	m.GetHeaders(t0, 2, []protocol.Hash{p.GenesisHash}, protocol.Hash{}, nil) // peer 2 has the tip
@@ -109,6 +118,7 @@ func TestAnnounceLastBlocksOfReorg(t *testing.T) {
 	m := newMachine(t, p)
 	m.PeerReady(t0, outbound(1), nil)
 	m.PeerReady(t0, inbound(2), nil)
+	m.SendHeaders(2)
 	main := mine(t, p.GenesisHash, t0.Add(-3*time.Hour), 10, 1)
 	m.Headers(t0, 1, main, nil)
 	// Peer 2 sends the first 3 of a fork from height 7: as much work as
@@ -121,7 +131,7 @@ func TestAnnounceLastBlocksOfReorg(t *testing.T) {
 	if got := headersAnnounced(out, 2); !sameHashes(got, hashesOf(fork[3:])) {
 		t.Fatalf("a reorg by 10 of which peer 2 has 3: want the other 7 headers, got %+v", out)
 	}
-	if find(out, Announce, 1) != nil || find(out, Send, 1) != nil {
+	if find(out, Send, 1) != nil {
 		t.Fatalf("the source was announced to: %+v", out)
 	}
 }
@@ -157,7 +167,7 @@ func TestRefusedMessageLeavesPeerUnaware(t *testing.T) {
 		t.Fatalf("the good header was not kept: %+v", out)
 	}
 	wantReason(t, find(out, Misbehave, 3), headerchain.ErrBadVersion)
-	if find(out, Send, 3) != nil || find(out, Announce, 3) != nil {
+	if find(out, Send, 3) != nil {
 		t.Fatalf("a punished peer was announced to: %+v", out)
 	}
 }
@@ -183,4 +193,88 @@ func TestAnnounceAfterInitialSyncLatched(t *testing.T) {
 	if h, ok := invTo(out, 2); !ok || h != hs[2].BlockHash() {
 		t.Fatalf("a new best header after initial sync ended was not announced: %+v", out)
 	}
+}
+
+// How a new tip is announced is decided here alone, as in Core's
+// SendMessages: three new blocks at once reach a peer that sent
+// sendheaders as one headers message of the three, any other peer as an
+// inv of the last. A sendheaders from before the peer was ready (it may
+// come before verack) counts.
+func TestAnnounceHeadersOrInv(t *testing.T) {
+	for _, tc := range []struct {
+		name                     string
+		sendHeaders, beforeReady bool
+	}{
+		{name: "no sendheaders"},
+		{name: "sendheaders", sendHeaders: true},
+		{name: "sendheaders before ready", sendHeaders: true, beforeReady: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := regtest(t)
+			m := newMachine(t, p)
+			m.PeerReady(t0, outbound(1), nil)
+			hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 4, 1)
+			m.Headers(t0, 1, hs[:1], nil)
+			if tc.sendHeaders && tc.beforeReady {
+				m.SendHeaders(2)
+			}
+			m.PeerReady(t0, inbound(2), nil)
+			if tc.sendHeaders && !tc.beforeReady {
+				m.SendHeaders(2)
+			}
+			m.GetHeaders(t0, 2, []protocol.Hash{p.GenesisHash}, protocol.Hash{}, nil) // peer 2 has the tip
+			out := m.Headers(t0, 1, hs[1:], nil)
+			if n := count(out, Send, 2); n != 1 {
+				t.Fatalf("%d messages to peer 2, want 1: %+v", n, out)
+			}
+			if !tc.sendHeaders {
+				if h, ok := invTo(out, 2); !ok || h != hs[3].BlockHash() {
+					t.Fatalf("want an inv of the tip, got %+v", out)
+				}
+				return
+			}
+			if got := headersAnnounced(out, 2); !sameHashes(got, hashesOf(hs[1:])) {
+				t.Fatalf("want the three headers, got %+v", out)
+			}
+		})
+	}
+}
+
+// Core counts only headers as sent (pindexBestHeaderSent): a peer that got
+// a block by inv and then sends sendheaders is not known to have that
+// block, so the next one, whose parent it lacks, goes by inv too; once a
+// getheaders of its own reached the tip, headers follow.
+func TestSendHeadersAfterInv(t *testing.T) {
+	p := regtest(t)
+	m := newMachine(t, p)
+	m.PeerReady(t0, outbound(1), nil)
+	m.PeerReady(t0, inbound(2), nil)
+	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 4, 1)
+	m.Headers(t0, 1, hs[:1], nil)
+	m.GetHeaders(t0, 2, []protocol.Hash{p.GenesisHash}, protocol.Hash{}, nil) // peer 2 has the tip
+	out := m.Headers(t0, 1, hs[1:2], nil)
+	if h, ok := invTo(out, 2); !ok || h != hs[1].BlockHash() {
+		t.Fatalf("before sendheaders: want an inv, got %+v", out)
+	}
+	m.SendHeaders(2)
+	out = m.Headers(t0, 1, hs[2:3], nil)
+	if h, ok := invTo(out, 2); !ok || h != hs[2].BlockHash() {
+		t.Fatalf("sendheaders after an inv: want an inv of the next block, got %+v", out)
+	}
+	m.GetHeaders(t0, 2, []protocol.Hash{hs[1].BlockHash()}, protocol.Hash{}, nil) // up to the tip
+	out = m.Headers(t0, 1, hs[3:], nil)
+	if got := headersAnnounced(out, 2); !sameHashes(got, hashesOf(hs[3:])) {
+		t.Fatalf("after a getheaders answer up to the tip: want headers, got %+v", out)
+	}
+}
+
+// count returns how many actions of kind out holds for peer.
+func count(out []Action, kind Kind, peer uint64) int {
+	n := 0
+	for i := range out {
+		if out[i].Kind == kind && out[i].Peer == peer {
+			n++
+		}
+	}
+	return n
 }

@@ -30,7 +30,8 @@ const (
 	// from that check (MAX_OUTBOUND_PEERS_TO_PROTECT_FROM_DISCONNECT).
 	MaxOutboundPeersToProtect = 4
 	// MaxBlocksToAnnounce is the most headers one announcement carries;
-	// more fall back to an inv of the tip (MAX_BLOCKS_TO_ANNOUNCE).
+	// a peer that lacks the parent of the last ones gets an inv of the tip
+	// (MAX_BLOCKS_TO_ANNOUNCE).
 	MaxBlocksToAnnounce = 8
 	// RecentHeader is how close to now our best header must be for sync
 	// to count as caught up (Core's "m_best_header->Time() > now - 24h").
@@ -99,9 +100,6 @@ type Kind uint8
 const (
 	// Send: send Msg to Peer.
 	Send Kind = iota + 1
-	// Announce: announce Headers (new best headers) to Peer, as headers
-	// if it sent sendheaders, else as an inv of the last one.
-	Announce
 	// Disconnect: close Peer for Reason.
 	Disconnect
 	// Misbehave: Peer broke a rule (Reason); Core disconnects and
@@ -131,8 +129,6 @@ type Action struct {
 	Kind Kind
 	Peer uint64
 	Msg  protocol.Message
-	// Headers are an Announce's.
-	Headers []protocol.BlockHeader
 	// Added is how many headers a Persist is about.
 	Added  int
 	Reason error
@@ -225,9 +221,13 @@ type peerState struct {
 	lastUnknown *protocol.Hash
 	// invTriggered is m_inv_triggered_getheaders_before_sync.
 	invTriggered bool
-	// sentSendHeaders is m_sent_sendheaders.
+	// sentSendHeaders is m_sent_sendheaders: we sent it sendheaders.
 	sentSendHeaders bool
-	// sent is the best header we sent or announced (pindexBestHeaderSent).
+	// prefersHeaders is m_prefers_headers: it sent us sendheaders (kept
+	// from before PeerReady, since it may come before verack).
+	prefersHeaders bool
+	// sent is the best header we sent it in a headers message, announced
+	// or asked for (pindexBestHeaderSent); an inv does not count.
 	sent *protocol.Hash
 	cs   chainSync
 	// presync is the peer's low-work headers sync (Core's
@@ -360,7 +360,8 @@ func (m *Machine) peer(id uint64) *peerState {
 }
 
 // PeerReady tells the machine a peer finished its handshake. Sync may
-// start with it at once.
+// start with it at once. What the machine learnt of the peer before (a
+// sendheaders, a block it announced) is kept.
 func (m *Machine) PeerReady(now time.Time, info Peer, out []Action) []Action {
 	p := m.peer(info.ID)
 	if p.ready {
@@ -482,6 +483,14 @@ func (m *Machine) processAvailability(p *peerState) {
 		}
 		p.lastUnknown = nil
 	}
+}
+
+// SendHeaders handles a sendheaders message (BIP130) from peer id: from
+// now on new best headers are announced to it by headers when it has
+// their parent (Core's m_prefers_headers, set by any sendheaders, before
+// or after verack, and never unset). It asks for nothing at once.
+func (m *Machine) SendHeaders(id uint64) {
+	m.peer(id).prefersHeaders = true
 }
 
 // Headers handles a headers message from a peer (Core's
@@ -724,12 +733,14 @@ func (m *Machine) peerHas(p *peerState, ref headerchain.BlockRef) bool {
 }
 
 // announce tells one peer of the new best chain, as Core's SendMessages
-// does: the headers it lacks when they are few and it has their parent,
-// else an inv of the tip. Like Core's UpdatedBlockTip it considers only
-// the last MaxBlocksToAnnounce blocks new on the best chain, and like its
-// ProcessBlockAvailability it first counts a block the peer announced
-// while we lacked it. Only headers count as sent (pindexBestHeaderSent):
-// after an inv the peer is not known to have the tip.
+// does: to a peer that sent sendheaders, the headers it lacks when they
+// are few and it has their parent; else an inv of the tip. Like Core's
+// UpdatedBlockTip it considers only the last MaxBlocksToAnnounce blocks
+// new on the best chain, and like its ProcessBlockAvailability it first
+// counts a block the peer announced while we lacked it. Only headers count
+// as sent (pindexBestHeaderSent): after an inv the peer is not known to
+// have the tip, so the next block goes by inv too, whether it asked for
+// headers since or not.
 func (m *Machine) announce(p *peerState, tc *headerchain.TipChange, out []Action) []Action {
 	if !p.ready || p.disconnecting {
 		return out
@@ -740,6 +751,13 @@ func (m *Machine) announce(p *peerState, tc *headerchain.TipChange, out []Action
 	}
 	m.stats.Announcements++
 	tip := tc.New.Hash
+	if !p.prefersHeaders {
+		// Core's fRevertToInv for a peer that did not ask for headers
+		// (one that asked for high-bandwidth compact blocks would get
+		// a cmpctblock of a single block: this node has no blocks to
+		// make one of).
+		return invTip(p, tip, out)
+	}
 	conn, parent := tc.Connected, tc.Fork
 	if n := len(conn); n > MaxBlocksToAnnounce {
 		conn, parent = conn[n-MaxBlocksToAnnounce:], conn[n-MaxBlocksToAnnounce-1]
@@ -764,7 +782,7 @@ func (m *Machine) announce(p *peerState, tc *headerchain.TipChange, out []Action
 		hs = append(hs, h)
 	}
 	p.sent = &tip
-	return append(out, Action{Kind: Announce, Peer: p.ID, Headers: hs})
+	return append(out, Action{Kind: Send, Peer: p.ID, Msg: &protocol.MsgHeaders{Headers: hs}})
 }
 
 // invTip announces tip to the peer by inv.

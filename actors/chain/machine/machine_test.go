@@ -265,8 +265,8 @@ func TestServeGetHeaders(t *testing.T) {
 }
 
 // New best headers are announced once sync is recent, to every ready peer
-// that lacks them, with the headers they lack (or an inv when they lack
-// the parent too).
+// that lacks them: to one that sent sendheaders, the headers it lacks (or
+// an inv when it lacks the parent too); to any other, an inv.
 func TestAnnounce(t *testing.T) {
 	p := regtest(t)
 	m := newMachine(t, p)
@@ -275,22 +275,29 @@ func TestAnnounce(t *testing.T) {
 	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 4, 1)
 	m.Headers(t0, 1, hs[:3], nil)
 	m.PeerReady(t0, inbound(3), nil)
-	// Peer 2 has headers up to 3 (it asked us).
-	m.GetHeaders(t0, 2, []protocol.Hash{p.GenesisHash}, protocol.Hash{}, nil)
+	m.PeerReady(t0, inbound(4), nil)
+	for _, id := range []uint64{2, 3} {
+		m.SendHeaders(id)
+	}
+	// Peers 2 and 4 have headers up to 3 (they asked us).
+	for _, id := range []uint64{2, 4} {
+		m.GetHeaders(t0, id, []protocol.Hash{p.GenesisHash}, protocol.Hash{}, nil)
+	}
 	out := m.Headers(t0, 1, hs[3:], nil)
-	if find(out, Announce, 1) != nil || find(out, Send, 1) != nil {
+	if find(out, Send, 1) != nil {
 		t.Fatalf("the source was announced to: %+v", out)
 	}
-	a := find(out, Announce, 2)
-	if a == nil || len(a.Headers) != 1 || a.Headers[0] != hs[3] {
-		t.Fatalf("peer 2's announcement %+v", a)
+	if got := headersTo(out, 2); got == nil || len(got.Headers) != 1 || got.Headers[0] != hs[3] {
+		t.Fatalf("peer 2's announcement %+v", out)
 	}
 	// Peer 3 is known to have nothing, not even the new header's parent:
 	// it gets an inv of the tip, as Core falls back to.
-	if s := find(out, Send, 3); s == nil {
+	if h, ok := invTo(out, 3); !ok || h != hs[3].BlockHash() {
 		t.Fatalf("peer 3: %+v", out)
-	} else if inv, ok := s.Msg.(*protocol.MsgInv); !ok || inv.InvList[0].Hash != hs[3].BlockHash() {
-		t.Fatalf("peer 3: %+v", s.Msg)
+	}
+	// Peer 4 has the parent but never asked for headers: an inv.
+	if h, ok := invTo(out, 4); !ok || h != hs[3].BlockHash() {
+		t.Fatalf("peer 4: %+v", out)
 	}
 }
 
@@ -393,7 +400,7 @@ func TestPresync(t *testing.T) {
 				}
 				out = m.Headers(t0, 1, answer(p.GenesisHash, chain, gh.BlockLocatorHashes), nil)
 				if a := find(out, Persist, 1); a != nil && m.Index().Tip().Height < 3000 && tc.height == 0 {
-					t.Fatalf("low-work headers stored: %d", len(a.Headers))
+					t.Fatalf("low-work headers stored: %d", a.Added)
 				}
 				gh = getHeaders(out, 1)
 			}

@@ -33,6 +33,7 @@ func TestHeadersUnreadable(t *testing.T) {
 	}
 	m := New(ix, Config{Params: p})
 	m.PeerReady(t0, inbound(1), nil)
+	m.SendHeaders(1)
 	hs := mine(t, p.GenesisHash, t0, 3, 1)
 	m.Headers(t0, 9, hs[:2], nil)
 	// The peer has the tip: the next one would be announced as a header.
@@ -43,7 +44,7 @@ func TestHeadersUnreadable(t *testing.T) {
 		t.Fatalf("an answer from an unreadable store: %+v", out)
 	}
 	out := m.Headers(t0, 9, hs[2:], nil)
-	if find(out, Announce, 1) != nil {
+	if headersTo(out, 1) != nil {
 		t.Fatal("headers announced from an unreadable store")
 	}
 	a := find(out, Send, 1)

@@ -34,6 +34,10 @@ type Handlers interface {
 //   - after verack, wtxidrelay and sendaddrv2 disconnect; filterload,
 //     filteradd, filterclear and mempool disconnect unless we offer
 //     NODE_BLOOM (see serviceRule);
+//   - cmpctblock from a remote that never sent sendcmpct of version 2
+//     (protocol.CmpctBlocksVersion): Core's cmpctblock handler ignores it
+//     before reading it ("sent us a compact block despite never having
+//     sent us a SENDCMPCT");
 //   - commands the protocol does not know, and those no handler processes
 //     (Settings.Handlers), such as tx while we keep no mempool.
 func (m *Machine) Admit(cmd string, out []Output) (bool, []Output) {
@@ -79,6 +83,8 @@ func (m *Machine) Admit(cmd string, out []Output) (bool, []Output) {
 	case m.restrict.NoAddrRelay && (cmd == protocol.CmdAddr || cmd == protocol.CmdAddrV2):
 		// Core's ProcessAddrs ignores them whatever they hold
 		// ("ignoring addr message from block-relay-only peer").
+		return false, out
+	case cmd == protocol.CmdCmpctBlock && !m.providesCmpct:
 		return false, out
 	}
 	if h := m.cfg.Handlers; h != nil && !h.Handles(cmd) {

@@ -81,6 +81,50 @@ func TestAdmitAfterVerack(t *testing.T) {
 	}
 }
 
+// A cmpctblock is read only from a remote that sent sendcmpct of version 2
+// (Core's m_provides_cmpctblocks, never unset); from any other it is
+// ignored unparsed, as Core's cmpctblock handler returns before reading it.
+func TestAdmitCmpctBlockOnlyAfterSendCmpct2(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		sends []*protocol.MsgSendCmpct // after verack
+		want  bool
+	}{
+		{name: "no sendcmpct"},
+		{name: "version 1", sends: []*protocol.MsgSendCmpct{{Announce: true, Version: 1}}},
+		{name: "version 3", sends: []*protocol.MsgSendCmpct{{Version: 3}}},
+		{name: "version 2", sends: []*protocol.MsgSendCmpct{{Version: 2}}, want: true},
+		{name: "version 2 high bandwidth", sends: []*protocol.MsgSendCmpct{{Announce: true, Version: 2}}, want: true},
+		{name: "version 2, then 1: never unset", sends: []*protocol.MsgSendCmpct{{Version: 2}, {Version: 1}}, want: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := machineWith(protocol.SFNodeNetwork, handled{protocol.CmdCmpctBlock: true})
+			handshake(t, m)
+			for _, msg := range tc.sends {
+				m.Received(t0, msg, nil)
+			}
+			if d, disc := admitted(m, protocol.CmdCmpctBlock); d != tc.want || disc {
+				t.Fatalf("cmpctblock: decode %v (want %v), disconnect %v", d, tc.want, disc)
+			}
+			if got := m.Status(t0).ProvidesCmpct; got != tc.want {
+				t.Fatalf("ProvidesCmpct %v, want %v", got, tc.want)
+			}
+		})
+	}
+	// A sendcmpct of version 2 before verack counts too.
+	m := machineWith(protocol.SFNodeNetwork, handled{protocol.CmdCmpctBlock: true})
+	m.Start(t0, nil)
+	m.Received(t0, remoteVersion(70016, 42), nil)
+	m.Received(t0, &protocol.MsgSendCmpct{Version: 2}, nil)
+	if d, _ := admitted(m, protocol.CmdCmpctBlock); d {
+		t.Fatal("cmpctblock decoded before verack")
+	}
+	m.Received(t0, &protocol.MsgVerack{}, nil)
+	if d, _ := admitted(m, protocol.CmdCmpctBlock); !d {
+		t.Fatal("cmpctblock after a sendcmpct 2 sent before verack not decoded")
+	}
+}
+
 func TestAdmitWithoutHandlersDecodesKnownCommands(t *testing.T) {
 	m := machineWith(protocol.SFNodeNetwork, nil)
 	handshake(t, m)

@@ -129,11 +129,15 @@ type Status struct {
 	// arrived.
 	TimeOffset time.Duration
 	// Feature negotiation the remote asked for (BIP339, BIP155, BIP130,
-	// BIP133, BIP152).
+	// BIP133, BIP152). SendCmpct, CmpctAnnounce and CmpctVersion are
+	// those of its last sendcmpct.
 	WtxidRelay, WantsAddrV2, PrefersHeaders bool
 	FeeFilter                               int64
 	SendCmpct, CmpctAnnounce                bool
 	CmpctVersion                            uint64
+	// ProvidesCmpct says the remote sent a sendcmpct of version 2 (Core's
+	// m_provides_cmpctblocks): only then are its cmpctblocks read.
+	ProvidesCmpct bool
 	// LastPing and MinPing are the last and smallest ping round trips (zero:
 	// none yet); PingWait is how long the outstanding ping has waited (zero:
 	// none outstanding).
@@ -167,7 +171,10 @@ type Machine struct {
 	wtxidRelay, wantsAddrV2, prefersHeaders bool
 	feeFilter                               int64
 	sendCmpct, cmpctAnnounce                bool
-	cmpctVersion                            uint64
+	// providesCmpct is Core's m_provides_cmpctblocks: set by a sendcmpct
+	// of CmpctBlocksVersion, never unset.
+	providesCmpct bool
+	cmpctVersion  uint64
 
 	// pingNonce is the nonce of the outstanding ping (0: none outstanding,
 	// as in Core's m_ping_nonce_sent); pingStart is when the last ping was
@@ -263,6 +270,7 @@ func (m *Machine) Status(now time.Time) Status {
 		SendCmpct:      m.sendCmpct,
 		CmpctAnnounce:  m.cmpctAnnounce,
 		CmpctVersion:   m.cmpctVersion,
+		ProvidesCmpct:  m.providesCmpct,
 		LastPing:       m.lastRTT,
 		MinPing:        m.minRTT,
 		Reason:         m.reason,
@@ -318,14 +326,29 @@ func (m *Machine) received(now time.Time, msg protocol.Message, out []Output) []
 	case *protocol.MsgVerack:
 		return m.onVerack(now, out)
 	case *protocol.MsgSendHeaders:
-		// BIP130; Core records it before and after verack alike.
+		// BIP130; Core records it before and after verack alike. How
+		// new blocks are announced is the chain's decision: the first
+		// goes to the handlers, before verack too; a repeat changes
+		// nothing and is not forwarded, so it makes them no work.
+		first := !m.prefersHeaders
 		m.prefersHeaders = true
-		return out
+		if !first {
+			return out
+		}
+		if h := m.cfg.Handlers; h != nil && !h.Handles(protocol.CmdSendHeaders) {
+			return out
+		}
+		return append(out, Output{Kind: Forward, Msg: msg})
 	case *protocol.MsgSendCmpct:
 		// BIP152; recorded before and after verack alike.
 		m.sendCmpct = true
 		m.cmpctAnnounce = msg.Announce
 		m.cmpctVersion = msg.Version
+		if msg.Version == protocol.CmpctBlocksVersion {
+			// Core keeps only version 2 (with witnesses); what it
+			// allows, a cmpctblock, is never taken back (see Admit).
+			m.providesCmpct = true
+		}
 		return out
 	case *protocol.MsgWtxidRelay:
 		// BIP339: negotiation must happen between version and verack.

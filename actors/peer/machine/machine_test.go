@@ -463,17 +463,60 @@ func TestNegotiationBeforeVerackRecorded(t *testing.T) {
 	m.Start(t0, nil)
 	m.Received(t0, remoteVersion(70016, 42), nil)
 	for _, msg := range []protocol.Message{
-		&protocol.MsgWtxidRelay{}, &protocol.MsgSendAddrV2{}, &protocol.MsgSendHeaders{},
+		&protocol.MsgWtxidRelay{}, &protocol.MsgSendAddrV2{},
 		&protocol.MsgSendCmpct{Announce: true, Version: 2},
 	} {
 		wantNothing(t, m.Received(t0, msg, nil))
 	}
+	m.Received(t0, &protocol.MsgSendHeaders{}, nil) // forwarded (TestSendHeadersForwardedOnce)
 	m.Received(t0, &protocol.MsgVerack{}, nil)
 	m.Received(t0, &protocol.MsgFeeFilter{MinFee: 1000}, nil)
 	st := m.Status(t0)
 	if !st.WtxidRelay || !st.WantsAddrV2 || !st.PrefersHeaders || !st.SendCmpct ||
-		!st.CmpctAnnounce || st.CmpctVersion != 2 || st.FeeFilter != 1000 {
+		!st.CmpctAnnounce || st.CmpctVersion != 2 || !st.ProvidesCmpct || st.FeeFilter != 1000 {
 		t.Fatalf("status = %+v", st)
+	}
+}
+
+// sendheaders is recorded (Status.PrefersHeaders) and its first of a
+// connection forwarded, before verack as after it: the chain decides how
+// new blocks are announced. A repeat is not forwarded, nor one no handler
+// takes.
+func TestSendHeadersForwardedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		beforeVerack  bool
+		handlers      Handlers
+		wantForwarded bool
+	}{
+		{name: "after verack", wantForwarded: true},
+		{name: "before verack", beforeVerack: true, wantForwarded: true},
+		{name: "a handler takes it", handlers: handled{protocol.CmdSendHeaders: true}, wantForwarded: true},
+		{name: "no handler takes it", handlers: handled{protocol.CmdHeaders: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := machineWith(protocol.SFNodeNetwork, tc.handlers)
+			m.Start(t0, nil)
+			m.Received(t0, remoteVersion(70016, 42), nil)
+			if !tc.beforeVerack {
+				m.Received(t0, &protocol.MsgVerack{}, nil)
+			}
+			msg := &protocol.MsgSendHeaders{}
+			out := m.Received(t0, msg, nil)
+			if o, ok := find(out, Forward); ok != tc.wantForwarded || (ok && o.Msg != msg) {
+				t.Fatalf("first sendheaders: outputs %+v, want forwarded %v", out, tc.wantForwarded)
+			}
+			if !m.Status(t0).PrefersHeaders {
+				t.Fatal("sendheaders not recorded")
+			}
+			for range 3 {
+				wantNothing(t, m.Received(t0, &protocol.MsgSendHeaders{}, nil))
+			}
+			if tc.beforeVerack {
+				m.Received(t0, &protocol.MsgVerack{}, nil)
+				wantNothing(t, m.Received(t0, &protocol.MsgSendHeaders{}, nil))
+			}
+		})
 	}
 }
 
@@ -509,7 +552,7 @@ func TestForwardAfterHandshake(t *testing.T) {
 		}
 	}
 	// Messages the machine handles are not forwarded.
-	for _, msg := range []protocol.Message{&protocol.MsgSendHeaders{}, &protocol.MsgFeeFilter{MinFee: 5}, &protocol.MsgVerack{}} {
+	for _, msg := range []protocol.Message{&protocol.MsgSendCmpct{Version: 2}, &protocol.MsgFeeFilter{MinFee: 5}, &protocol.MsgVerack{}} {
 		if _, ok := find(m.Received(t0.Add(3*time.Second), msg, nil), Forward); ok {
 			t.Fatalf("%T forwarded", msg)
 		}
