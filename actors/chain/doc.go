@@ -24,7 +24,8 @@
 // # Use
 //
 // Start the actor, register it with the dispatcher for Commands
-// (getheaders, getblocks, getdata, headers, inv, cmpctblock), and have
+// (getheaders, getblocks, getdata, headers, inv, cmpctblock, sendheaders:
+// the peer forwards the first of a connection, even before verack), and have
 // connmgr send it *connmgr.PeerReady for each peer that finishes its
 // handshake (connmgr.Config.PeerWatchers); it watches each peer's actor to
 // learn when it stops:
@@ -34,9 +35,11 @@
 //		ctx.Send(dispatcherPID, &dispatcher.Register{Command: cmd, Handler: pid})
 //	}
 //
-// It answers the peer in Deliver.From.PID with *peer.SendMessage,
-// *peer.AnnounceBlocks (headers or inv, as the peer asked with
-// sendheaders) and *peer.Disconnect; a peer that sent invalid headers is
+// It answers the peer in Deliver.From.PID with *peer.SendMessage (new best
+// headers announced by headers or inv, as the machine decides from the
+// peer's sendheaders and what it is known to have) and *peer.Disconnect; a
+// sendheaders that comes while the store loads is kept for the machine. A
+// peer that sent invalid headers is
 // reported to connmgr with *connmgr.Misbehaved (Core's Misbehaving).
 // Connmgr also hears what its extra-peer decisions need of the chain (Core's
 // CheckForStaleTipAndEvictPeers): *connmgr.BlockAnnounced,

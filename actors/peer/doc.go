@@ -34,7 +34,9 @@
 //   - *dispatcher.Deliver to Config.Dispatcher for every message after the
 //     handshake that the machine does not handle itself and that has a
 //     handler (Config.Routes); a handler's work left for later goes back to
-//     that handler alone.
+//     that handler alone. The first sendheaders of a connection goes too,
+//     before verack as after it (the chain decides how new blocks are
+//     announced: headers or inv); repeats are recorded, not forwarded.
 //
 // # Decoding only what is used
 //
@@ -46,7 +48,8 @@
 // counted in bytesrecv_per_msg (unknown ones as "*other*"), never copied;
 // a request for a service we do not offer (bloom filters and mempool
 // without NODE_BLOOM, compact filters without NODE_COMPACT_FILTERS)
-// disconnects. Frames that fail to decode are counted and dropped, like
+// disconnects; a cmpctblock from a remote that never sent sendcmpct of
+// version 2 is ignored unread, as Core's cmpctblock handler does. Frames that fail to decode are counted and dropped, like
 // Core; a malformed first version closes the connection, as does one
 // lacking a service the connection expects (Config.ExpectServices, which
 // connmgr sets for its automatic outbound connections: MissingServices,

@@ -4,7 +4,9 @@
 // actor feeds it events (a peer ready or gone, a headers message, a block
 // inv, a compact block's header, a getheaders, a clock tick) with the time,
 // and carries out the actions it returns (send a message, disconnect a
-// peer, punish one, persist headers, report a new tip). It imports neither
+// peer, punish one, persist headers, report a new tip). It also hears a
+// peer's sendheaders (SendHeaders), any time, before the peer is ready
+// too, and is the one place that decides how a new tip is announced. It imports neither
 // protoactor nor sockets, and reads no clock.
 //
 // # Sync, after Core
@@ -39,8 +41,8 @@
 //     never punished; one whose chain has less work than the anti-DoS
 //     threshold is ignored; only then is it checked. It does not feed the
 //     peer's presync. (Core ignores a compact block from a peer that never
-//     sent sendcmpct version 2; the peer actor, which keeps that, passes
-//     it on.)
+//     sent sendcmpct version 2; the peer's machine drops those unread, so
+//     none reaches this one.)
 //   - Invalid headers (proof of work, continuity, difficulty, time,
 //     version) punish the peer (Misbehave); a header too far in the future
 //     does not. The headers before the first refused one are kept, but, as
@@ -74,16 +76,20 @@
 // empty message while the best header has less than the network's minimum
 // chain work. Core answers from its active chain of validated blocks; this
 // node keeps headers only, so its best header chain is what it can offer.
-// New best headers are announced to each ready peer (Announce), once the
-// best header is recent, as Core's SendMessages does: of the last
-// MaxBlocksToAnnounce blocks new on the best chain, the ones the peer is
-// not known to have, when it has the one before them; else an inv of the
-// tip, unless the peer has it. A block the peer told us of counts as its
-// own, even one it announced before we had it; a block counts as sent
-// once announced or served, but not for an inv (Core's
-// pindexBestHeaderSent). The machine does not know whether the peer sent
-// sendheaders (the peer actor turns Announce into headers or an inv), so
-// an Announce counts as sent for a peer that gets it as an inv too.
+// New best headers are announced to each ready peer, once the best header
+// is recent, as Core's SendMessages does, by an ordinary Send: to a peer
+// that sent sendheaders (SendHeaders; Core's m_prefers_headers), a headers
+// message of the last MaxBlocksToAnnounce blocks new on the best chain it
+// is not known to have, when it has the one before them; else, and to any
+// peer that did not send sendheaders, an inv of the tip, unless the peer
+// has it. A block the peer told us of counts as its own, even one it
+// announced before we had it; a block counts as sent once in a headers
+// message, announced or served, but not for an inv (Core's
+// pindexBestHeaderSent): a peer that got a block by inv and then sends
+// sendheaders gets the next one by inv too, until a getheaders answer or
+// its own announcement shows it has the tip. (Core sends a peer that asked
+// for high-bandwidth compact blocks a cmpctblock of a single new block;
+// this node has no blocks to make one of.)
 //
 // # Presync
 //

@@ -11,7 +11,11 @@
 // is decoded, whether it will be used at all (Core's order of checks, the
 // services we offer, the commands someone handles), and DecodeFailed what a
 // malformed message costs, so that every rule about what the remote may
-// send sits here. Flow, beside Machine, is the peer's receive budget: when
+// send sits here (a cmpctblock, say, is read only from a remote that sent
+// sendcmpct of version 2, Core's m_provides_cmpctblocks). A negotiation
+// message is recorded here; the first sendheaders of a connection is also
+// forwarded, once, for the chain, which decides how blocks are announced.
+// Flow, beside Machine, is the peer's receive budget: when
 // the peer processes what io posted and when it holds it unacknowledged
 // (sending paused, too much in flight at the handlers, work a handler left
 // for later), and when that work goes back to its handler. The peer actor
