@@ -7,6 +7,12 @@ BTCD_VER  ?= v0.26.2
 STATICCHECK_VER ?= v0.8.2
 BTCD      ?= $(GOBIN)/btcd
 STATICCHECK ?= $(GOBIN)/staticcheck
+# bcoin, a Bitcoin node in JavaScript, for the interop tests: make bcoin
+# installs tools/bcoin's locked packages into BCOIN_DIR with npm and builds
+# its one native module (leveldown) against the machine's Node.js headers.
+BCOIN_DIR ?= $(BIN)/bcoin
+NODE      ?= node
+NPM       ?= npm
 PKGS      := ./...
 # The btcd differential tests and benchmarks live in a nested module, so
 # that btcd stays out of the node's dependencies.
@@ -25,7 +31,7 @@ FUZZMORE  := ./protocol/bip324:FuzzResponder ./protocol/bip324:FuzzEstablished \
              ./actors/chain/headerstore:FuzzLoad ./actors/chain/headerchain/presync:FuzzProcessNextHeaders \
              ./actors/connmgr/machine:FuzzSplitHostPortAsNet
 
-.PHONY: help build run test race bench fuzz fuzzall lint demo tools clean loadtest sim
+.PHONY: help build run test race bench fuzz fuzzall lint demo tools bcoin clean loadtest sim
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -38,7 +44,7 @@ run: build ## run a mainnet node from config.yaml (Ctrl-C stops it)
 
 test: $(BTCD) ## run every test (vet, unit, race, interop with btcd, differential with btcd)
 	$(GO) vet $(PKGS)
-	BTCD=$(BTCD) $(GO) test -race -count=1 -timeout 8m $(PKGS)
+	BTCD=$(BTCD) BCOIN=$(abspath $(BCOIN_DIR)) $(GO) test -race -count=1 -timeout 8m $(PKGS)
 	cd $(WIREDIFF) && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 race: ## run the tests under the race detector, twice, shuffled
@@ -89,6 +95,28 @@ $(BTCD):
 
 $(STATICCHECK):
 	GOBIN=$(GOBIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VER)
+
+bcoin: $(BCOIN_DIR)/.built ## install bcoin (npm) for the interop tests into bin/bcoin; they skip without it
+
+# npm ci --ignore-scripts installs the locked packages and builds nothing:
+# bcoin's native add-ons fall back to JavaScript, except mrmr, which node-gyp
+# builds here from source against the headers Node.js installed (nodedir),
+# downloading nothing. leveldown (overridden to 6.1.1, as bcoin's 4 does not
+# build on Node.js 20) stays unbuilt: the tests keep bcoin's chain in memory.
+$(BCOIN_DIR)/.built: tools/bcoin/package.json tools/bcoin/package-lock.json tools/bcoin/loopback.js
+	@command -v $(NODE) >/dev/null && command -v $(NPM) >/dev/null || { echo "make bcoin needs node and npm"; exit 1; }
+	@nodedir=$$(dirname $$(dirname $$(readlink -f $$(command -v $(NODE))))); \
+	  test -f $$nodedir/include/node/node_api.h || { echo "make bcoin needs Node.js's headers in $$nodedir/include/node"; exit 1; }
+	rm -rf $(BCOIN_DIR)
+	mkdir -p $(BCOIN_DIR)
+	cp tools/bcoin/package.json tools/bcoin/package-lock.json tools/bcoin/loopback.js $(BCOIN_DIR)/
+	cd $(BCOIN_DIR) && $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	nodedir=$$(dirname $$(dirname $$(readlink -f $$(command -v $(NODE))))); \
+	  cd $(BCOIN_DIR)/node_modules/mrmr && \
+	  $(NODE) $$($(NPM) root -g)/npm/node_modules/node-gyp/bin/node-gyp.js rebuild --nodedir=$$nodedir --loglevel=error >build.log 2>&1 \
+	  || { cat build.log; exit 1; }
+	cd $(BCOIN_DIR) && $(NODE) -r ./loopback.js node_modules/bcoin/bin/node --version >/dev/null
+	touch $@
 
 clean: ## remove what the build made
 	rm -rf $(BIN) data

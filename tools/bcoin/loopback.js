@@ -1,0 +1,48 @@
+// Preloaded into bcoin by actornode's interop tests (node -r), which must
+// send nothing past loopback. bcoin 1.0.2 has no option for either:
+//  - a listening node with no routable local address asks OpenDNS's
+//    resolvers directly for its external address (bdns, at start);
+//  - as a safety net under the options the tests pass (--only), which keep
+//    bcoin's dialling on loopback already, a TCP connection or UDP datagram
+//    to an address outside 127.0.0.0/8 and ::1 is refused with an error.
+'use strict';
+
+const net = require('net');
+const dgram = require('dgram');
+const bdns = require('bdns');
+
+function loopback(host) {
+  if (host === undefined || host === null || host === 'localhost')
+    return true;
+  const h = String(host).replace(/^\[|\]$/g, '');
+  if (net.isIPv4(h))
+    return h.startsWith('127.');
+  return h === '::1' || /^::ffff:127\./i.test(h);
+}
+
+// External address discovery and every other look-up fail, as they would
+// offline; bcoin logs them at debug and goes on.
+for (const name of Object.keys(bdns)) {
+  if (typeof bdns[name] === 'function') {
+    bdns[name] = async () => {
+      throw new Error(`DNS ${name} disabled: loopback-only test`);
+    };
+  }
+}
+
+const connect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function (...args) {
+  const opts = typeof args[0] === 'object' && args[0] !== null ? args[0]
+    : { port: args[0], host: typeof args[1] === 'string' ? args[1] : undefined };
+  if (opts.path === undefined && !loopback(opts.host))
+    throw new Error(`connect to ${opts.host} refused: loopback-only test`);
+  return connect.apply(this, args);
+};
+
+const send = dgram.Socket.prototype.send;
+dgram.Socket.prototype.send = function (...args) {
+  const host = args.find((a, i) => i > 0 && typeof a === 'string');
+  if (!loopback(host))
+    throw new Error(`UDP to ${host} refused: loopback-only test`);
+  return send.apply(this, args);
+};
