@@ -1,13 +1,10 @@
 package node_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"math/big"
-	"net/http"
 	"testing"
 	"time"
 
@@ -22,8 +19,12 @@ import (
 
 // miningAddr is a regtest pay-to-pubkey-hash address (hash160 of zeros)
 // for btcd's --miningaddr.
-func miningAddr() string {
-	payload := append([]byte{0x6f}, make([]byte, 20)...)
+func miningAddr() string { return p2pkhOfZeros(0x6f) }
+
+// p2pkhOfZeros is the base58check pay-to-pubkey-hash address of the
+// hash160 of zeros under the given version byte.
+func p2pkhOfZeros(version byte) string {
+	payload := append([]byte{version}, make([]byte, 20)...)
 	a := sha256.Sum256(payload)
 	b := sha256.Sum256(a[:])
 	full := append(payload, b[:4]...)
@@ -55,33 +56,7 @@ func startMiner(t *testing.T, extra ...string) *miner {
 // call makes one JSON-RPC call to btcd and decodes its result into out.
 func (m *miner) call(t *testing.T, out any, method string, params ...any) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"jsonrpc": "1.0", "id": 1, "method": method, "params": params})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, m.rpc, bytes.NewReader(body))
-	req.SetBasicAuth("u", "p")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("btcd %s: %v", method, err)
-	}
-	defer resp.Body.Close()
-	var r struct {
-		Result json.RawMessage `json:"result"`
-		Error  *struct {
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatalf("btcd %s: %v", method, err)
-	}
-	if r.Error != nil {
-		t.Fatalf("btcd %s: %s", method, r.Error.Message)
-	}
-	if out != nil {
-		if err := json.Unmarshal(r.Result, out); err != nil {
-			t.Fatalf("btcd %s: %v", method, err)
-		}
-	}
+	jsonRPC(t, m.rpc, "u", "p", out, method, params...)
 }
 
 // generate mines n blocks, at most 1000 a call, and returns the last hash.
