@@ -385,6 +385,7 @@ func TestHeadersFromBcoin(t *testing.T) {
 // connection after our version, without a reject or a ban, and dials again.
 func TestBcoinDialsUs(t *testing.T) {
 	t.Parallel()
+	bcoinDir(t) // skip before starting our node
 	cfg := nodetest.Regtest(t, "127.0.0.1:0")
 	cfg.MaxOutbound = 0
 	n := nodetest.Start(t, cfg)
