@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -172,7 +173,12 @@ func (b *bcoinProc) call(t *testing.T, out any, method string, params ...any) {
 // and returns the last hash.
 func (b *bcoinProc) generate(t *testing.T, n int) string {
 	t.Helper()
-	addr := p2pkhOfZeros(0x3c)
+	return b.generateTo(t, n, p2pkhAddr(0x3c, 0))
+}
+
+// generateTo is generate paying to addr.
+func (b *bcoinProc) generateTo(t *testing.T, n int, addr string) string {
+	t.Helper()
 	var last string
 	for n > 0 {
 		k := min(n, 1000)
@@ -263,11 +269,7 @@ func bestChains(t *testing.T, b *bcoinProc, n *node.Node) (bcoinHeight int32, bc
 		Headers int32 `json:"headers"`
 	}
 	jsonRPC(t, n.RPCURL(), "u", "p", &oi, "getblockchaininfo")
-	var tips []struct {
-		Height int32  `json:"height"`
-		Hash   string `json:"hash"`
-		Status string `json:"status"`
-	}
+	var tips []chainTip
 	jsonRPC(t, n.RPCURL(), "u", "p", &tips, "getchaintips")
 	tipHeight := int32(-1)
 	for _, tip := range tips {
@@ -288,15 +290,23 @@ func bestChains(t *testing.T, b *bcoinProc, n *node.Node) (bcoinHeight int32, bc
 	return bi.Blocks, bi.BestBlockHash, oi.Headers, ourHash
 }
 
+// chainTip is an entry of our getchaintips, without branchlen.
+type chainTip struct {
+	Height int32  `json:"height"`
+	Hash   string `json:"hash"`
+	Status string `json:"status"`
+}
+
 func isBcoin(p *peer.Info) bool { return strings.Contains(p.SubVer, "bcoin") }
 
 // TestHeadersFromBcoin: bcoin mines 3,000 regtest blocks (in about 5 s);
 // actornode dials it and syncs their headers (a full headers message of
 // 2,000 and one of 1,000), follows the blocks bcoin mines afterwards (bcoin
 // announces each block it connects by a headers message, as we sent
-// sendheaders; even a batch of 20 comes as 20 of them), reloads them from
-// its store after a restart and reconnects; bcoin keeps our connection
-// throughout, with a ban score of zero.
+// sendheaders; even a batch of 20 comes as 20 of them) and a
+// reorganisation bcoin makes (invalidateblock), reloads them from its store
+// after a restart and reconnects; bcoin keeps our connection throughout,
+// with a ban score of zero.
 func TestHeadersFromBcoin(t *testing.T) {
 	t.Parallel()
 	b := startBcoin(t, fmt.Sprintf("127.0.0.1:%d", freePort(t)))
@@ -334,6 +344,26 @@ func TestHeadersFromBcoin(t *testing.T) {
 	if bh, bhash, oh, ohash := bestChains(t, b, n); bh != height || bhash != tip || oh != height || ohash != tip {
 		t.Fatalf("after following: bcoin %d %s, ours %d %s, want %d %s", bh, bhash, oh, ohash, height, tip)
 	}
+
+	// A reorganisation: bcoin invalidates its last 3 blocks and mines 4 on
+	// the block below them, paying another address (the same one could
+	// remake the invalidated blocks). Each announcement connects to a
+	// header we have; the branch becomes our best at its fourth.
+	oldTip, stored := tip, height+4
+	var gone string
+	b.call(t, &gone, "getblockhash", height-2)
+	b.call(t, nil, "invalidateblock", gone)
+	tip = b.generateTo(t, 4, p2pkhAddr(0x3c, 1))
+	height++
+	waitHeaders(t, n, height, tip, 20*time.Second)
+	if bh, bhash, oh, ohash := bestChains(t, b, n); bh != height || bhash != tip || oh != height || ohash != tip {
+		t.Fatalf("after the reorganisation: bcoin %d %s, ours %d %s, want %d %s", bh, bhash, oh, ohash, height, tip)
+	}
+	var tips []chainTip
+	jsonRPC(t, n.RPCURL(), "u", "p", &tips, "getchaintips")
+	if !slices.Contains(tips, chainTip{Height: height - 1, Hash: oldTip, Status: "headers-only"}) {
+		t.Errorf("the old tip %s is not among our tips %+v", oldTip, tips)
+	}
 	ps := nodetest.Handshaken(nodetest.Peers(t, n), isBcoin)
 	if len(ps) != 1 || ps[0].Inbound || ps[0].Version != 70015 {
 		t.Fatalf("bcoin peers: %+v", ps)
@@ -356,7 +386,7 @@ func TestHeadersFromBcoin(t *testing.T) {
 	}
 	n2 := nodetest.Start(t, cfg)
 	nodetest.Eventually(t, 20*time.Second, "the store loaded", func() bool { return chainInfo(t, n2).Ready })
-	if in := chainInfo(t, n2); in.Headers != height || in.HeaderTip.Hash.String() != tip || in.Store.Loaded != int64(height) {
+	if in := chainInfo(t, n2); in.Headers != height || in.HeaderTip.Hash.String() != tip || in.Store.Loaded != int64(stored) {
 		t.Fatalf("after restart: headers %d %v, store %+v", in.Headers, in.HeaderTip.Hash, in.Store)
 	}
 	nodetest.Eventually(t, 20*time.Second, "reconnected to bcoin", func() bool {

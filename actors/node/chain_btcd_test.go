@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -19,12 +20,12 @@ import (
 
 // miningAddr is a regtest pay-to-pubkey-hash address (hash160 of zeros)
 // for btcd's --miningaddr.
-func miningAddr() string { return p2pkhOfZeros(0x6f) }
+func miningAddr() string { return p2pkhAddr(0x6f, 0) }
 
-// p2pkhOfZeros is the base58check pay-to-pubkey-hash address of the
-// hash160 of zeros under the given version byte.
-func p2pkhOfZeros(version byte) string {
-	payload := append([]byte{version}, make([]byte, 20)...)
+// p2pkhAddr is the base58check pay-to-pubkey-hash address, under the given
+// version byte, of a hash160 whose 20 bytes are all fill.
+func p2pkhAddr(version, fill byte) string {
+	payload := append([]byte{version}, bytes.Repeat([]byte{fill}, 20)...)
 	a := sha256.Sum256(payload)
 	b := sha256.Sum256(a[:])
 	full := append(payload, b[:4]...)
