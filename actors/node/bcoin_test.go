@@ -370,7 +370,7 @@ func TestHeadersFromBcoin(t *testing.T) {
 	}
 	// How bcoin announced the new blocks: headers, after our sendheaders.
 	recv := ps[0].BytesRecvPerMsg
-	t.Logf("from bcoin: headers %d bytes, inv %d, cmpctblock %d", recv["headers"], recv["inv"], recv["cmpctblock"])
+	t.Logf("from bcoin, bytes by message: %v; to bcoin: %v", recv, ps[0].BytesSentPerMsg)
 	if recv["headers"] == 0 {
 		t.Errorf("no headers from bcoin: %v", recv)
 	}
