@@ -30,12 +30,19 @@ for (const name of Object.keys(bdns)) {
   }
 }
 
+// net.connect hands Socket#connect its arguments normalized, as an array
+// holding the options; a refused connection fails as an unreachable one
+// would, by an error event.
 const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function (...args) {
-  const opts = typeof args[0] === 'object' && args[0] !== null ? args[0]
-    : { port: args[0], host: typeof args[1] === 'string' ? args[1] : undefined };
-  if (opts.path === undefined && !loopback(opts.host))
-    throw new Error(`connect to ${opts.host} refused: loopback-only test`);
+  let opts = Array.isArray(args[0]) ? args[0][0] : args[0];
+  if (typeof opts !== 'object' || opts === null)
+    opts = { port: args[0], host: typeof args[1] === 'string' ? args[1] : undefined };
+  if (opts.path === undefined && !loopback(opts.host)) {
+    const err = new Error(`connect to ${opts.host} refused: loopback-only test`);
+    process.nextTick(() => this.destroy(err));
+    return this;
+  }
   return connect.apply(this, args);
 };
 
