@@ -1,8 +1,9 @@
-// Preloaded into bcoin by actornode's interop tests (node -r), which must
-// send nothing past loopback. bcoin 1.0.2 has no option for either:
-//  - a listening node with no routable local address asks OpenDNS's
-//    resolvers directly for its external address (bdns, at start);
-//  - as a safety net under the options the tests pass (--only), which keep
+// Preloaded into bcoin by actornode's interop tests (node -r), which send
+// nothing past loopback:
+//  - DNS look-ups fail: a listening bcoin 1.0.2 with no routable local
+//    address asks OpenDNS's resolvers directly for its external address
+//    (bdns, at start), and no option of its turns that off;
+//  - as a safety net under the option the tests pass (--only), which keeps
 //    bcoin's dialling on loopback already, a TCP connection or UDP datagram
 //    to an address outside 127.0.0.0/8 and ::1 is refused with an error.
 'use strict';
