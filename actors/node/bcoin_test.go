@@ -332,6 +332,10 @@ func TestHeadersFromBcoin(t *testing.T) {
 	if in.InitialSync || in.Stats.HeadersAdded != mined || in.Stats.GetHeadersSent < 2 {
 		t.Fatalf("after sync: initial %v, stats %+v", in.InitialSync, in.Stats)
 	}
+	first := b.ourPeers(t)
+	if len(first) != 1 {
+		t.Fatalf("bcoin's getpeerinfo for us after sync: %+v", first)
+	}
 
 	// New blocks, one at a time and then a batch, are announced by bcoin
 	// and followed.
@@ -375,8 +379,9 @@ func TestHeadersFromBcoin(t *testing.T) {
 		t.Errorf("no headers from bcoin: %v", recv)
 	}
 	bp := b.ourPeers(t)
-	if len(bp) != 1 || !bp[0].Inbound || bp[0].Banscore != 0 || bp[0].Services != "00000000" || bp[0].StartingHeight != 0 {
-		t.Fatalf("bcoin's getpeerinfo for us: %+v", bp)
+	// The same connection, from the sync on.
+	if len(bp) != 1 || bp[0].ID != first[0].ID || !bp[0].Inbound || bp[0].Banscore != 0 || bp[0].Services != "00000000" || bp[0].StartingHeight != 0 {
+		t.Fatalf("bcoin's getpeerinfo for us: %+v, after sync %+v", bp, first)
 	}
 
 	// A restart loads the headers from the store, and the node dials bcoin
