@@ -8,7 +8,7 @@ STATICCHECK_VER ?= v0.8.2
 BTCD      ?= $(GOBIN)/btcd
 STATICCHECK ?= $(GOBIN)/staticcheck
 # bcoin, a Bitcoin node in JavaScript, for the interop tests: make bcoin
-# installs tools/bcoin's locked packages into BCOIN_DIR with npm and builds
+# installs testdata/bcoin's locked packages into BCOIN_DIR with npm and builds
 # its one native module (leveldown) against the machine's Node.js headers.
 BCOIN_DIR ?= $(BIN)/bcoin
 NODE      ?= node
@@ -103,13 +103,13 @@ bcoin: $(BCOIN_DIR)/.built ## install bcoin (npm) for the interop tests into bin
 # builds here from source against the headers Node.js installed (nodedir),
 # downloading nothing. leveldown (overridden to 6.1.1, as bcoin's 4 does not
 # build on Node.js 20) stays unbuilt: the tests keep bcoin's chain in memory.
-$(BCOIN_DIR)/.built: tools/bcoin/package.json tools/bcoin/package-lock.json tools/bcoin/loopback.js
+$(BCOIN_DIR)/.built: testdata/bcoin/package.json testdata/bcoin/package-lock.json testdata/bcoin/loopback.js
 	@command -v $(NODE) >/dev/null && command -v $(NPM) >/dev/null || { echo "make bcoin needs node and npm"; exit 1; }
 	@nodedir=$$(dirname $$(dirname $$(readlink -f $$(command -v $(NODE))))); \
 	  test -f $$nodedir/include/node/node_api.h || { echo "make bcoin needs Node.js's headers in $$nodedir/include/node"; exit 1; }
 	rm -rf $(BCOIN_DIR)
 	mkdir -p $(BCOIN_DIR)
-	cp tools/bcoin/package.json tools/bcoin/package-lock.json tools/bcoin/loopback.js $(BCOIN_DIR)/
+	cp testdata/bcoin/package.json testdata/bcoin/package-lock.json testdata/bcoin/loopback.js $(BCOIN_DIR)/
 	cd $(BCOIN_DIR) && $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	nodedir=$$(dirname $$(dirname $$(readlink -f $$(command -v $(NODE))))); \
 	  cd $(BCOIN_DIR)/node_modules/mrmr && \

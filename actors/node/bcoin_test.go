@@ -33,7 +33,7 @@ import (
 //   - a listening bcoin with no routable local address asks OpenDNS's
 //     resolvers for its external address, and unless told otherwise dials
 //     its regtest seed 127.0.0.1:48444: it runs with --only (an address of
-//     the test's) and preloaded with tools/bcoin/loopback.js, which fails
+//     the test's) and preloaded with testdata/bcoin/loopback.js, which fails
 //     DNS look-ups and refuses connections past loopback;
 //   - its regtest addresses have their own prefixes (pay-to-pubkey-hash
 //     0x3c, not Core's 0x6f), so generatetoaddress gets one of bcoin's;
