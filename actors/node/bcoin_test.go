@@ -1,12 +1,10 @@
 package node_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/netip"
 	"os"
@@ -14,8 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -74,27 +70,9 @@ func bcoinDir(t *testing.T) string {
 
 // bcoinProc is a running bcoin.
 type bcoinProc struct {
+	external
 	addr netip.AddrPort
 	rpc  string
-	mu   sync.Mutex
-	log  []string
-}
-
-// lines returns bcoin's log lines so far that contain all of substrs.
-func (b *bcoinProc) lines(substrs ...string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-	for _, l := range b.log {
-		ok := true
-		for _, s := range substrs {
-			ok = ok && strings.Contains(l, s)
-		}
-		if ok {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // startBcoin runs a regtest bcoin with its chain in memory, listening and
@@ -107,8 +85,9 @@ func startBcoin(t *testing.T, only string) *bcoinProc {
 	dir := bcoinDir(t)
 	port, httpPort := freePort(t), freePort(t)
 	b := &bcoinProc{
-		addr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port),
-		rpc:  fmt.Sprintf("http://127.0.0.1:%d/", httpPort),
+		external: external{name: "bcoin"},
+		addr:     netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port),
+		rpc:      fmt.Sprintf("http://127.0.0.1:%d/", httpPort),
 	}
 	cmd := exec.Command("node", "-r", filepath.Join(dir, "loopback.js"), filepath.Join(dir, "node_modules", "bcoin", "bin", "node"),
 		"--network=regtest", "--memory=true", "--prefix="+t.TempDir(), "--no-wallet",
@@ -116,50 +95,7 @@ func startBcoin(t *testing.T, only string) *bcoinProc {
 		"--http-host=127.0.0.1", fmt.Sprintf("--http-port=%d", httpPort), "--api-key=bcoin",
 		"--log-console=true", "--log-file=false", "--log-level=debug")
 	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start bcoin: %v", err)
-	}
-	listening := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		once := sync.Once{}
-		for sc.Scan() {
-			b.mu.Lock()
-			b.log = append(b.log, sc.Text())
-			b.mu.Unlock()
-			if strings.Contains(sc.Text(), "Pool server listening on") {
-				once.Do(func() { close(listening) })
-			}
-		}
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		if t.Failed() {
-			for _, l := range b.lines() {
-				t.Log("bcoin: " + l)
-			}
-		}
-	})
-	select {
-	case <-listening:
-	case <-time.After(20 * time.Second):
-		t.Fatal("bcoin did not start listening within 20s")
-	}
+	b.start(t, cmd, "Pool server listening on")
 	return b
 }
 

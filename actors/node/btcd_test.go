@@ -1,9 +1,7 @@
 package node_test
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -11,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -55,26 +52,8 @@ func btcdPath(t *testing.T) string {
 
 // btcd is a running btcd process.
 type btcd struct {
+	external
 	addr netip.AddrPort
-	mu   sync.Mutex
-	log  []string
-}
-
-// lines returns btcd's log lines so far that contain all of substrs.
-func (b *btcd) lines(substrs ...string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-	for _, l := range b.log {
-		ok := true
-		for _, s := range substrs {
-			ok = ok && strings.Contains(l, s)
-		}
-		if ok {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // startBtcd runs btcd on loopback regtest with the given extra flags, never
@@ -85,7 +64,7 @@ func startBtcd(t *testing.T, extra ...string) *btcd {
 	bin := btcdPath(t)
 	port := freePort(t)
 	dir := t.TempDir()
-	b := &btcd{addr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)}
+	b := &btcd{external: external{name: "btcd"}, addr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)}
 	args := []string{
 		"--regtest", "--datadir=" + filepath.Join(dir, "data"), "--logdir=" + filepath.Join(dir, "logs"),
 		"--listen=" + b.addr.String(), "--nodnsseed", "--debuglevel=debug",
@@ -94,50 +73,8 @@ func startBtcd(t *testing.T, extra ...string) *btcd {
 		args = append(args, "--norpc")
 	}
 	args = append(args, extra...)
-	cmd := exec.Command(bin, args...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start btcd: %v", err)
-	}
-	listening := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		once := sync.Once{}
-		for sc.Scan() {
-			b.mu.Lock()
-			b.log = append(b.log, sc.Text())
-			b.mu.Unlock()
-			if strings.Contains(sc.Text(), "Server listening on") {
-				once.Do(func() { close(listening) })
-			}
-		}
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			for _, l := range b.lines() {
-				t.Log("btcd: " + l)
-			}
-		}
-	})
-	select {
-	case <-listening:
-	case <-time.After(20 * time.Second):
-		t.Fatal("btcd did not start listening within 20s")
-	}
+	// btcd stops in order on SIGTERM as on an interrupt.
+	b.start(t, exec.Command(bin, args...), "Server listening on")
 	return b
 }
 
