@@ -228,6 +228,7 @@ func flagUsages(d node.Config) map[string]string {
 		"rpcservertimeout": fmt.Sprintf("drop an idle RPC or debug HTTP client after this many seconds (default %d)", int(d.RPCServerTimeout.Seconds())),
 		"debugaddr":        fmt.Sprintf("debug HTTP endpoint IP:port, or off (default %s; non-loopback needs -debugallowip)", d.DebugAddr),
 		"debugallowip":     "admit debug endpoint clients from this IP, IP/bits or IP/netmask besides loopback (repeatable)",
+		"minimumchainwork": "debug: minimum work of a chain worth syncing, up to 64 hex digits (default: the network's, as Core's -minimumchainwork)",
 	}
 }
 

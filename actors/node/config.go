@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -197,6 +198,16 @@ type Config struct {
 	DebugAllowIP []string `yaml:"debugallowip"`
 	// ShutdownTimeout bounds an orderly stop. Default 5s.
 	ShutdownTimeout time.Duration `yaml:"shutdowntimeout"`
+
+	// MinimumChainWork replaces the network's minimum chain work (Core's
+	// debug option -minimumchainwork): a hex number of up to 64 digits,
+	// "0x" allowed, as Core's uint256::FromUserHex reads it. A header
+	// chain with less work is first checked with a presync (commitments,
+	// then a redownload), the node stays in initial sync and answers
+	// getheaders with nothing while its tip is below it. Default "": the
+	// network's (Core's nMinimumChainWork); "0" means none. Core reads an
+	// empty value as zero; here it means the default.
+	MinimumChainWork string `yaml:"minimumchainwork"`
 }
 
 // DefaultConfig returns the defaults, in one place.
@@ -428,6 +439,7 @@ func configFields(c *Config) map[string]field {
 		"debugaddr":        str(&c.DebugAddr),
 		"debugallowip":     list("debugallowip", &c.DebugAllowIP),
 		"shutdowntimeout":  duration("shutdowntimeout", &c.ShutdownTimeout),
+		"minimumchainwork": str(&c.MinimumChainWork),
 	}
 }
 
@@ -546,6 +558,9 @@ func (c *Config) Validate() error {
 	default:
 		return keyErr("logformat", "%q is not console or json", c.LogFormat)
 	}
+	if _, err := c.minimumChainWork(); err != nil {
+		return err
+	}
 	if err := c.validateRPC(); err != nil {
 		return err
 	}
@@ -591,7 +606,37 @@ func (c *Config) Params() (protocol.Params, error) {
 	if err != nil {
 		return p, keyErr("network", "%v", err)
 	}
+	work, err := c.minimumChainWork()
+	if err != nil {
+		return p, err
+	}
+	if work != nil {
+		p.MinimumChainWork = work
+	}
 	return p, nil
+}
+
+// minimumChainWork is MinimumChainWork read as Core's -minimumchainwork
+// (uint256::FromUserHex): an optional "0x", then 1 to 64 hex digits, most
+// significant first. nil means the network's.
+func (c *Config) minimumChainWork() (*big.Int, error) {
+	s := c.MinimumChainWork
+	if s == "" {
+		return nil, nil
+	}
+	digits := strings.TrimPrefix(s, "0x")
+	if len(digits) > 64 {
+		// Core: "Invalid minimum work specified (%s), must be up to %d hex digits".
+		return nil, keyErr("minimumchainwork", "%q has %d hex digits, more than 64 (a 256-bit number)", s, len(digits))
+	}
+	w, ok := new(big.Int).SetString(digits, 16)
+	if digits == "" {
+		w, ok = new(big.Int), true // Core pads "0x" alone to zero
+	}
+	if !ok || strings.ContainsAny(digits, "+-_") {
+		return nil, keyErr("minimumchainwork", "%q is not a hex number (up to 64 digits, 0x allowed)", s)
+	}
+	return w, nil
 }
 
 // ListenPort is Port or the network's default port.

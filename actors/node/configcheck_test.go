@@ -48,6 +48,11 @@ func TestConfigFaultsNameTheKeyAndTheProblem(t *testing.T) {
 		{"regtestservices unknown name", "network: regtest\nregtestservices: [NETWORK, FAST]\n",
 			[]string{"config regtestservices:", `unknown service "FAST"`}},
 		{"regtestservices on regtest", "network: regtest\nregtestservices: [network, WITNESS]\n", nil},
+		{"minimumchainwork not hex", "minimumchainwork: xyz\n", []string{"config minimumchainwork:", `"xyz" is not a hex number`}},
+		{"minimumchainwork signed", "minimumchainwork: '-12'\n", []string{"config minimumchainwork:", "not a hex number"}},
+		{"minimumchainwork 65 digits", "minimumchainwork: '01234567890123456789012345678901234567890123456789012345678901234'\n",
+			[]string{"config minimumchainwork:", "65 hex digits, more than 64"}},
+		{"minimumchainwork 0X", "minimumchainwork: 0X12\n", []string{"config minimumchainwork:", "not a hex number"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := node.DefaultConfig()
@@ -99,6 +104,42 @@ func TestMaxConnectionsZeroMeansNoAutomaticConnections(t *testing.T) {
 	for _, p := range nodetest.Peers(t, b) {
 		if p.Inbound {
 			t.Errorf("b holds an inbound peer %s", p.Addr)
+		}
+	}
+}
+
+// -minimumchainwork replaces the network's minimum chain work as Core's
+// uint256::FromUserHex reads it (Core's validation_chainstatemanager_tests):
+// "0" and "0x" are zero, "0x1234" is 0x1234, 64 digits are read whole, and
+// leaving it out keeps the network's.
+func TestMinimumChainWorkOverridesTheNetwork(t *testing.T) {
+	const full = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	mainnet := node.DefaultConfig()
+	def, err := mainnet.Params()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ value, want string }{
+		{"", def.MinimumChainWork.Text(16)},
+		{"0", "0"},
+		{"0x", "0"},
+		{"0x1234", "1234"},
+		{"ABCDEF", "abcdef"},
+		{full, strings.TrimLeft(full, "0")},
+	} {
+		cfg := node.DefaultConfig()
+		if err := node.SetConfigString(&cfg, "minimumchainwork", tc.value, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("%q: %v", tc.value, err)
+		}
+		p, err := cfg.Params()
+		if err != nil {
+			t.Fatalf("%q: %v", tc.value, err)
+		}
+		if got := p.MinimumChainWork.Text(16); got != tc.want {
+			t.Errorf("%q: minimum chain work %s, want %s", tc.value, got, tc.want)
 		}
 	}
 }
