@@ -6,6 +6,7 @@
 //	loadgen ping -target 127.0.0.1:18444 -n 10 -depth 16 -d 10s
 //	loadgen idle -target 127.0.0.1:18444 -pid PID -n 10000 -hold 30s
 //	loadgen sim -n 100000
+//	loadgen headersync -node bin/actornode -n 1000000 [-profiles DIR]
 package main
 
 import (
@@ -30,7 +31,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: loadgen table|handshake|ping|idle|sim [flags]")
+		fmt.Fprintln(stderr, "usage: loadgen table|handshake|ping|idle|sim|headersync [flags]")
 		return 2
 	}
 	fs := flag.NewFlagSet("loadgen "+args[0], flag.ContinueOnError)
@@ -52,6 +53,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	v2 := fs.Bool("v2", false, "handshake, ping, idle: speak BIP324's v2 transport")
 	only := fs.String("only", "", "table: only the figures whose names contain this")
 	port := fs.Uint("port", 18555, "table: the port targets listen on")
+	plain := fs.Bool("plain", true, "headersync: sync with the network's minimum chain work")
+	presync := fs.Bool("presync", true, "headersync: sync again with -minimumchainwork at half the chain, so the syncing node presyncs")
+	profiles := fs.String("profiles", "", "headersync: directory for the syncing nodes' heap profiles (after a GC)")
+	syncTimeout := fs.Duration("timeout", 30*time.Minute, "headersync: deadline of each sync")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -106,6 +111,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "sim":
 		r, err := loadgen.Sim(ctx, loadgen.SimConfig{Peers: or(*n, 100_000), PingInterval: *interval, Measure: *dur, Log: stderr})
 		fmt.Fprintln(stdout, r)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	case "headersync":
+		rs, err := loadgen.HeaderSync(ctx, loadgen.HeaderSyncConfig{
+			NodeBin: *nodeBin, Headers: or(*n, 1_000_000), Plain: *plain, Presync: *presync,
+			Timeout: *syncTimeout, ProfileDir: *profiles, Log: stderr,
+		})
+		for _, r := range rs {
+			fmt.Fprintln(stdout, r)
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
