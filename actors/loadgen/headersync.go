@@ -44,6 +44,8 @@ type HeaderSyncConfig struct {
 	// (after a GC) at the end of each sync: heap-plain.pprof and
 	// heap-presync.pprof.
 	ProfileDir string
+	// SyncEnv is added to the syncing node's environment (GOGC=50, say).
+	SyncEnv []string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 }
@@ -56,19 +58,29 @@ type HeaderSyncResult struct {
 	Variant          string
 	MinimumChainWork string
 	Headers          int
-	// Wall is the time from the syncing node's connection request to its
-	// best header equal to the source's tip; PerSecond is Headers over it.
+	// Connect is the time from the addnode request to the syncing node's
+	// first getheaders to the source (its sync peer chosen; polled every
+	// 10 ms). Wall is the time from then to its best header equal to the
+	// source's tip (polled every sampleEvery); PerSecond is Headers over
+	// it.
+	Connect   time.Duration
 	Wall      time.Duration
 	PerSecond float64
 	// BaseHeap and Heap are the Go heap the syncing node holds (live,
 	// measured right after a GC the heap profile endpoint runs) before the
 	// sync and at its end; HeapInuse is the heap's spans in use at the end.
 	BaseHeap, Heap, HeapInuse int64
+	// BaseHeapInuse is the heap's spans in use before the sync, after the
+	// GC; the presync figures are over it.
+	BaseHeapInuse int64
 	// BaseRSS is the syncing node's resident memory before the sync; PeakRSS
 	// its high-water mark (VmHWM) at the end.
 	BaseRSS, PeakRSS int64
 	// StoreBytes is the size of the syncing node's headers.dat.
 	StoreBytes int64
+	// PeakHeapInuse is the highest heap in use sampled during the sync
+	// (live and garbage not yet collected).
+	PeakHeapInuse int64
 	// PresyncPeakHeapInuse and PresyncPeakRSS are the highest heap in use
 	// and VmHWM sampled while the syncing node stored no header yet after
 	// connecting (the presync phase, in the presync variant).
@@ -99,18 +111,20 @@ func (r HeaderSyncResult) StorePerHeader() float64 {
 // String is the result on a few lines.
 func (r HeaderSyncResult) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d headers in %v: %.0f headers/s", r.Variant, r.Headers, r.Wall.Round(time.Millisecond), r.PerSecond)
+	fmt.Fprintf(&b, "%s: %d headers in %v: %.0f headers/s (connected and sync started %v after addnode)",
+		r.Variant, r.Headers, r.Wall.Round(time.Millisecond), r.PerSecond, r.Connect.Round(time.Millisecond))
 	if r.MinimumChainWork != "" {
 		fmt.Fprintf(&b, " (-minimumchainwork=%s, %d presyncs, %d headers received)", r.MinimumChainWork, r.Presyncs, r.HeadersReceived)
 	}
-	fmt.Fprintf(&b, "\n  heap after GC: %.1f B/header (%d B, less %d B before the sync); heap in use %d B"+
+	fmt.Fprintf(&b, "\n  heap after GC: %.1f B/header (%d B, less %d B before the sync); heap in use %d B, at most %d B sampled during the sync"+
 		"\n  peak RSS: %.1f B/header (VmHWM %d B, less %d B before the sync)"+
 		"\n  headers.dat: %.1f B/header (%d B)",
-		r.HeapPerHeader(), r.Heap, r.BaseHeap, r.HeapInuse,
+		r.HeapPerHeader(), r.Heap, r.BaseHeap, r.HeapInuse, r.PeakHeapInuse,
 		r.RSSPerHeader(), r.PeakRSS, r.BaseRSS, r.StorePerHeader(), r.StoreBytes)
 	if r.Variant == "presync" {
-		fmt.Fprintf(&b, "\n  before the first stored header (presync): peak heap in use %d B (%.1f B/header over the base heap), VmHWM %d B",
-			r.PresyncPeakHeapInuse, float64(r.PresyncPeakHeapInuse-r.BaseHeap)/float64(r.Headers), r.PresyncPeakRSS)
+		fmt.Fprintf(&b, "\n  before the first stored header (presync): peak heap in use %d B (%.1f B/header over %d B before the sync), VmHWM %d B (%.1f B/header over the RSS before)",
+			r.PresyncPeakHeapInuse, float64(r.PresyncPeakHeapInuse-r.BaseHeapInuse)/float64(r.Headers), r.BaseHeapInuse,
+			r.PresyncPeakRSS, float64(r.PresyncPeakRSS-r.BaseRSS)/float64(r.Headers))
 	}
 	return b.String()
 }
@@ -161,7 +175,7 @@ func HeaderSync(ctx context.Context, cfg HeaderSyncConfig) ([]HeaderSyncResult, 
 
 	// The source claims NETWORK (regtest only): sync starts only with a
 	// peer that serves blocks (Core's CanServeBlocks).
-	src, err := startNode(cfg.NodeBin, srcDir, "-maxoutbound=0", "-regtestservices=NETWORK,WITNESS")
+	src, err := startNodeProc(cfg.NodeBin, srcDir, nil, "-maxoutbound=0", "-regtestservices=NETWORK,WITNESS")
 	if err != nil {
 		return nil, fmt.Errorf("header sync: source: %w", err)
 	}
@@ -195,7 +209,7 @@ func HeaderSync(ctx context.Context, cfg HeaderSyncConfig) ([]HeaderSyncResult, 
 }
 
 // sampleEvery is how often the syncing node is polled during a sync.
-const sampleEvery = 100 * time.Millisecond
+const sampleEvery = 50 * time.Millisecond
 
 // syncOnce starts a syncing node, syncs it from src and measures it.
 func syncOnce(ctx context.Context, cfg HeaderSyncConfig, dir string, src *nodeProc, chain RegtestChain,
@@ -206,7 +220,7 @@ func syncOnce(ctx context.Context, cfg HeaderSyncConfig, dir string, src *nodePr
 	if minWork != "" {
 		extra = append(extra, "-minimumchainwork="+minWork)
 	}
-	node, err := startNode(cfg.NodeBin, ddir, extra...)
+	node, err := startNodeProc(cfg.NodeBin, ddir, cfg.SyncEnv, extra...)
 	if err != nil {
 		return r, fmt.Errorf("header sync %s: %w", variant, err)
 	}
@@ -220,16 +234,33 @@ func syncOnce(ctx context.Context, cfg HeaderSyncConfig, dir string, src *nodePr
 	}); err != nil {
 		return fail(fmt.Errorf("not ready: %w", err))
 	}
-	if r.BaseHeap, _, err = node.heapAfterGC(""); err != nil {
+	if r.BaseHeap, r.BaseHeapInuse, err = node.heapAfterGC(""); err != nil {
 		return fail(err)
 	}
 	if r.BaseRSS, err = procStatus(node.cmd.Process.Pid, "VmRSS"); err != nil {
 		return fail(err)
 	}
-	start := time.Now()
+	asked := time.Now()
 	if err := node.rpc("addnode", src.p2p, "add"); err != nil {
 		return fail(err)
 	}
+	deadline := asked.Add(time.Minute)
+	for {
+		ci, err := node.chainInfo()
+		if err == nil && len(ci.SyncPeers) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fail(fmt.Errorf("no sync peer a minute after addnode (last error: %v)", err))
+		}
+		select {
+		case <-ctx.Done():
+			return fail(ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	start := time.Now()
+	r.Connect = start.Sub(asked)
 	presync := true // no header stored yet
 	if err := waitFor(ctx, timeout, func() (bool, error) {
 		s, err := node.metrics()
@@ -237,6 +268,7 @@ func syncOnce(ctx context.Context, cfg HeaderSyncConfig, dir string, src *nodePr
 			return false, nil
 		}
 		r.Samples++
+		r.PeakHeapInuse = max(r.PeakHeapInuse, s.heapInuse)
 		if s.height > 0 {
 			presync = false
 		}
@@ -323,9 +355,10 @@ type nodeProc struct {
 // only, a throwaway node).
 const rpcUser, rpcPassword = "headersync", "headersync"
 
-// startNode starts a regtest node with its data in dir on free loopback
-// ports: P2P, RPC and the debug endpoint; no seeds, no port mapping.
-func startNode(bin, dir string, extra ...string) (*nodeProc, error) {
+// startNodeProc starts a regtest node with its data in dir on free loopback
+// ports: P2P, RPC and the debug endpoint; no seeds, no port mapping. env
+// is added to its environment.
+func startNodeProc(bin, dir string, env []string, extra ...string) (*nodeProc, error) {
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -346,6 +379,9 @@ func startNode(bin, dir string, extra ...string) (*nodeProc, error) {
 	}
 	n.cmd = exec.Command(bin, args...)
 	n.cmd.Stdout, n.cmd.Stderr = n.logf, n.logf
+	if len(env) > 0 {
+		n.cmd.Env = append(os.Environ(), env...)
+	}
 	if err := n.cmd.Start(); err != nil {
 		n.logf.Close()
 		return nil, fmt.Errorf("start %s: %w", bin, err)
@@ -418,9 +454,10 @@ func (n *nodeProc) get(path string) ([]byte, error) {
 
 // chainInfo is the part of /debug/chain HeaderSync reads.
 type chainInfo struct {
-	Ready      bool   `json:"ready"`
-	Headers    int    `json:"headers"`
-	BestHeader string `json:"best_header"`
+	Ready      bool     `json:"ready"`
+	Headers    int      `json:"headers"`
+	BestHeader string   `json:"best_header"`
+	SyncPeers  []uint64 `json:"sync_peers"`
 	Sync       struct {
 		HeadersReceived uint64 `json:"headers_received"`
 		Presyncs        uint64 `json:"presyncs"`

@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/actornode/actornode/actors/loadgen"
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	plain := fs.Bool("plain", true, "headersync: sync with the network's minimum chain work")
 	presync := fs.Bool("presync", true, "headersync: sync again with -minimumchainwork at half the chain, so the syncing node presyncs")
 	profiles := fs.String("profiles", "", "headersync: directory for the syncing nodes' heap profiles (after a GC)")
+	syncDir := fs.String("dir", "", "headersync: directory for the nodes' data and logs, kept (default: a temporary one, removed)")
+	syncEnv := fs.String("syncenv", "", "headersync: KEY=VALUE,... added to the syncing node's environment (GOGC=50)")
 	syncTimeout := fs.Duration("timeout", 30*time.Minute, "headersync: deadline of each sync")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
@@ -118,7 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "headersync":
 		rs, err := loadgen.HeaderSync(ctx, loadgen.HeaderSyncConfig{
 			NodeBin: *nodeBin, Headers: or(*n, 1_000_000), Plain: *plain, Presync: *presync,
-			Timeout: *syncTimeout, ProfileDir: *profiles, Log: stderr,
+			Timeout: *syncTimeout, ProfileDir: *profiles, Log: stderr, SyncEnv: splitList(*syncEnv), Dir: *syncDir,
 		})
 		for _, r := range rs {
 			fmt.Fprintln(stdout, r)
@@ -132,4 +135,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return 0
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
