@@ -31,7 +31,7 @@ FUZZMORE  := ./protocol/bip324:FuzzResponder ./protocol/bip324:FuzzEstablished \
              ./actors/chain/headerstore:FuzzLoad ./actors/chain/headerchain/presync:FuzzProcessNextHeaders \
              ./actors/connmgr/machine:FuzzSplitHostPortAsNet
 
-.PHONY: help build run test race bench fuzz fuzzall lint demo tools bcoin clean loadtest sim
+.PHONY: help build run test race bench fuzz fuzzall lint demo tools bcoin clean loadtest sim syncbench
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -67,6 +67,15 @@ SIM_PEERS ?= 100000
 loadtest: build ## the speed table: the node against our load generator (LIMITSERVER=path adds ratios)
 	$(GO) build -o $(BIN)/loadgen ./actors/loadgen/cmd/loadgen
 	$(TASKSET) ./$(BIN)/loadgen table -node $(BIN)/actornode $(if $(LIMITSERVER),-limitserver $(LIMITSERVER)) $(LOADTEST_ARGS)
+
+# syncbench: a header sync between two node processes on loopback, plain
+# and presynced (-minimumchainwork at half the chain); SYNC_ARGS adds
+# loadgen headersync flags (-profiles DIR keeps the heap profiles).
+SYNC_HEADERS ?= 1000000
+
+syncbench: build ## SYNC_HEADERS (1,000,000) regtest headers synced node to node: time, heap and RSS per header
+	$(GO) build -o $(BIN)/loadgen ./actors/loadgen/cmd/loadgen
+	./$(BIN)/loadgen headersync -node $(BIN)/actornode -n $(SYNC_HEADERS) $(SYNC_ARGS)
 
 sim: ## SIM_PEERS (100,000) simulated peers over the in-memory network: memory per peer, messages/s
 	$(GO) run ./actors/loadgen/cmd/loadgen sim -n $(SIM_PEERS)
