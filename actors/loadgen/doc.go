@@ -24,6 +24,18 @@
 // of several runs, and formats the table; cmd/loadgen is its command line
 // and `make loadtest` runs it.
 //
+// # A header sync between two nodes
+//
+// HeaderSync writes a chain of regtest headers (WriteRegtestHeaders, real
+// proof of work) into a source node's header store, starts the node binary
+// on it, and syncs a fresh node process from it over loopback, plainly
+// and with -minimumchainwork at half the chain (so that the syncing node
+// presyncs first). It reports the time, headers per second, the syncing
+// node's Go heap after a GC (the debug endpoint's heap profile with gc=1,
+// then its /metrics) and peak RSS (VmHWM) per header beside its
+// headers.dat, and its peak memory while presyncing; `make syncbench`
+// runs it at a million headers.
+//
 // # Without sockets
 //
 // Sim runs a real node (actors/node: connmgr, peers, dispatcher, address
