@@ -177,7 +177,9 @@ func (a *handler) Receive(ctx actor.Context) {
 	case *connmgr.PeerReady:
 		a.peerReady(ctx, msg)
 	case *actor.Terminated:
-		a.peerGone(ctx, msg)
+		a.terminated(ctx, msg)
+	case *connmgr.PeerGone:
+		a.peerGone(ctx, msg.ID, msg.PID)
 	case *tick:
 		a.onTick(ctx)
 	case *loaded:
@@ -407,23 +409,40 @@ func (a *handler) peerReady(ctx actor.Context, r *connmgr.PeerReady) {
 		a.cfg.ConnMgr = r.ConnMgr
 		a.tellSyncFinished(ctx)
 	}
+	// connmgr says when the peer stops (PeerGone): no watch, which would
+	// cost every idle peer a watcher set. A PeerReady from elsewhere (a
+	// test's, an embedder's) gets the watch.
 	a.peers[r.ID] = r.PID
-	ctx.Watch(r.PID)
+	if r.ConnMgr == nil {
+		ctx.Watch(r.PID)
+	}
 	a.apply(ctx, a.m.PeerReady(a.cfg.Clock(), machine.Peer{ID: r.ID, Conn: r.ConnType,
 		Services: r.Version.Services, StartHeight: r.Version.StartHeight, Version: r.Version.ProtocolVersion}, a.acts[:0]))
 }
 
-func (a *handler) peerGone(ctx actor.Context, t *actor.Terminated) {
+// terminated handles the end of a peer the chain watched: one whose
+// message came before connmgr's PeerReady, or any peer when the chain runs
+// without connmgr.
+func (a *handler) terminated(ctx actor.Context, t *actor.Terminated) {
 	for id, pid := range a.peers {
 		if pid.Equal(t.Who) {
-			delete(a.peers, id)
-			a.presync.gone(id)
-			a.earlySendHeaders = slices.DeleteFunc(a.earlySendHeaders, func(e uint64) bool { return e == id })
-			if a.m != nil {
-				a.apply(ctx, a.m.PeerGone(a.cfg.Clock(), id, a.acts[:0]))
-			}
+			a.peerGone(ctx, id, pid)
 			return
 		}
+	}
+}
+
+// peerGone forgets peer id, if pid is the actor the chain knows it by.
+func (a *handler) peerGone(ctx actor.Context, id uint64, pid *actor.PID) {
+	if known, ok := a.peers[id]; !ok || !known.Equal(pid) {
+		a.early = slices.DeleteFunc(a.early, func(r *connmgr.PeerReady) bool { return r.ID == id })
+		return
+	}
+	delete(a.peers, id)
+	a.presync.gone(id)
+	a.earlySendHeaders = slices.DeleteFunc(a.earlySendHeaders, func(e uint64) bool { return e == id })
+	if a.m != nil {
+		a.apply(ctx, a.m.PeerGone(a.cfg.Clock(), id, a.acts[:0]))
 	}
 }
 

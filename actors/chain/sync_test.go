@@ -325,3 +325,31 @@ func TestSendHeadersWhileLoading(t *testing.T) {
 		t.Fatalf("the peer that did not got %s, want inv", msg.Command())
 	}
 }
+
+// TestPeerGoneFromConnMgr: a peer connmgr reported ready is forgotten when
+// connmgr says it stopped (PeerGone, checked against its PID), with no
+// watch of its own; one reported by anybody else is watched.
+func TestPeerGoneFromConnMgr(t *testing.T) {
+	f := startChain(t, t.TempDir(), &clock{now: time.Now()})
+	known := func() map[uint64]machine.PeerState {
+		p := actortest.NewProbe(t, f.system)
+		f.system.Root.Send(f.chain, &chain.GetPeerStates{ReplyTo: p.PID()})
+		return actortest.Expect[*chain.PeerStates](t, p, wait).Peers
+	}
+	cm := actortest.NewProbe(t, f.system)
+	viaConnMgr := actortest.NewProbe(t, f.system)
+	f.system.Root.Send(f.chain, &connmgr.PeerReady{ID: 1, PID: viaConnMgr.PID(), ConnMgr: cm.PID(),
+		ConnType: machine.ConnInbound, Inbound: true})
+	other := f.ready(t, 2, machine.ConnInbound)
+	actortest.Eventually(t, wait, "both peers known", func() bool { return len(known()) == 2 })
+
+	f.system.Root.Send(f.chain, &connmgr.PeerGone{ID: 1, PID: other.PID()})
+	if _, ok := known()[1]; !ok {
+		t.Fatal("peer 1 forgotten on a PeerGone naming another actor")
+	}
+	f.system.Root.Send(f.chain, &connmgr.PeerGone{ID: 1, PID: viaConnMgr.PID()})
+	actortest.Eventually(t, wait, "peer 1 forgotten", func() bool { _, ok := known()[1]; return !ok })
+
+	other.Stop()
+	actortest.Eventually(t, wait, "the watched peer 2 forgotten when it stopped", func() bool { return len(known()) == 0 })
+}

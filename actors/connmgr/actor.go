@@ -104,8 +104,8 @@ type Config struct {
 	// Dispatcher is handed to every peer.
 	Dispatcher *actor.PID
 	// PeerWatchers each receive *PeerReady when a peer finishes its
-	// handshake (the chain actor starts header sync with it); they watch
-	// the peer's PID to learn when it stops.
+	// handshake (the chain actor starts header sync with it), and
+	// *PeerGone when any peer actor has stopped.
 	PeerWatchers []*actor.PID
 	// PeerTemplate is the peer configuration common to all peers; connmgr
 	// fills ID, Conn, Remote, Local, Inbound, IO, Dispatcher and Nonces.
@@ -255,7 +255,7 @@ func (c *connMgr) Receive(ctx actor.Context) {
 		}
 		c.sessions[msg.Conn] = msg.SessionID
 	case *actor.Terminated:
-		out = c.terminated(now, msg)
+		out = c.terminated(ctx, now, msg)
 	case *peer.Handshaken:
 		out = c.handshaken(ctx, now, msg)
 	case *BlockAnnounced:
@@ -463,27 +463,32 @@ func banFilter(a *machine.Action) *addrbook.BanFilter {
 	return f
 }
 
-// terminated handles a peer actor that has stopped.
-func (c *connMgr) terminated(now time.Time, msg *actor.Terminated) []machine.Action {
-	id, ok := c.peerOf(msg.Who)
-	if !ok {
+// terminated handles a peer actor that has stopped: the peer watchers hear
+// of it (they need not watch every peer themselves, which would cost each
+// idle peer a watcher set), then the machine.
+func (c *connMgr) terminated(ctx actor.Context, now time.Time, msg *actor.Terminated) []machine.Action {
+	id, named := peerIDOf(msg.Who)
+	if !named {
+		return nil
+	}
+	if len(c.cfg.PeerWatchers) > 0 {
+		gone := &PeerGone{ID: id, PID: msg.Who}
+		for _, w := range c.cfg.PeerWatchers {
+			ctx.Send(w, gone)
+		}
+	}
+	if p := c.pid(id); p == nil || !p.Equal(msg.Who) {
 		return nil // io's Closed came first: already cleaned up
 	}
 	return c.m.PeerStopped(now, id, nil)
 }
 
-// peerOf finds the peer ID of pid: its name, "peer-<id>", gives the id (a
-// map from PID to peer would cost every idle peer a few dozen bytes more).
-func (c *connMgr) peerOf(pid *actor.PID) (uint64, bool) {
+// peerIDOf reads the peer ID from pid's name, "peer-<id>" (a map from PID
+// to peer would cost every idle peer a few dozen bytes more).
+func peerIDOf(pid *actor.PID) (uint64, bool) {
 	_, name, _ := strings.Cut(pid.Id[strings.LastIndexByte(pid.Id, '/')+1:], peerPrefix)
 	id, err := strconv.ParseUint(name, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	if p := c.pid(id); p != nil && p.Equal(pid) {
-		return id, true
-	}
-	return 0, false
+	return id, err == nil
 }
 
 func (c *connMgr) peerList() *Peers {

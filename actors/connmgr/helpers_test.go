@@ -52,8 +52,9 @@ type rig struct {
 }
 
 // newRig starts a connmgr configured by cfg (IO, AddrBook, PeerProps and
-// Logger are filled in unless set).
-func newRig(t *testing.T, cfg Config) *rig {
+// Logger are filled in unless set); each of opts may change the config
+// once the rig's actor system and probes exist.
+func newRig(t *testing.T, cfg Config, opts ...func(*rig, *Config)) *rig {
 	t.Helper()
 	r := &rig{t: t, system: newSystem(t)}
 	r.parent = actortest.NewProbe(t, r.system)
@@ -83,6 +84,9 @@ func newRig(t *testing.T, cfg Config) *rig {
 	r.logs = logs
 	if cfg.Logger == nil {
 		cfg.Logger = zap.New(core)
+	}
+	for _, o := range opts {
+		o(r, &cfg)
 	}
 	r.cm = r.parent.Spawn(Props(cfg))
 	return r

@@ -8,7 +8,9 @@ import (
 
 	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/peer"
+	"github.com/actornode/actornode/protocol"
 	"github.com/actornode/actornode/transport"
+	"github.com/asynkron/protoactor-go/actor"
 )
 
 // TestInboundBeyondMaxEvicts: with the inbound slots full of enough peers
@@ -135,5 +137,35 @@ func TestMisbehavedPeerClosedAndDiscouraged(t *testing.T) {
 	r.accept(5, "5.5.5.5:50002")
 	if cl := actortest.Expect[*transport.Close](t, r.io, wait); cl.Conn != 5 || !errors.Is(cl.Reason, ReasonDiscouraged) {
 		t.Fatalf("close %+v, want conn 5 refused as %v", cl, ReasonDiscouraged)
+	}
+}
+
+// TestPeerWatchersHearReadyAndGone: a peer watcher gets PeerReady when a
+// peer finishes its handshake and PeerGone, with the same PID, when the
+// peer actor stops; a peer that stops before its handshake gives PeerGone
+// alone.
+func TestPeerWatchersHearReadyAndGone(t *testing.T) {
+	var w *actortest.Probe
+	r := newRig(t, Config{MaxConnections: 10}, func(r *rig, cfg *Config) {
+		w = actortest.NewProbe(t, r.system)
+		cfg.PeerWatchers = []*actor.PID{w.PID()}
+	})
+	r.accept(1, "198.51.100.1:5000")
+	sp := actortest.Expect[*spawnedPeer](t, r.peers, wait)
+	r.system.Root.Send(sp.pid, &fakeHandshake{services: protocol.SFNodeNetwork})
+	ready := actortest.Expect[*PeerReady](t, w, wait)
+	if ready.ID != sp.cfg.ID || !ready.PID.Equal(sp.pid) || ready.ConnMgr == nil {
+		t.Fatalf("PeerReady %+v, want peer %d at %v from connmgr", ready, sp.cfg.ID, sp.pid)
+	}
+	r.system.Root.Send(sp.pid, &fakeStop{})
+	if gone := actortest.Expect[*PeerGone](t, w, wait); gone.ID != sp.cfg.ID || !gone.PID.Equal(sp.pid) {
+		t.Fatalf("PeerGone %+v, want peer %d at %v", gone, sp.cfg.ID, sp.pid)
+	}
+
+	r.accept(2, "198.51.100.2:5000")
+	sp = actortest.Expect[*spawnedPeer](t, r.peers, wait)
+	r.system.Root.Send(sp.pid, &fakeStop{})
+	if gone := actortest.Expect[*PeerGone](t, w, wait); gone.ID != sp.cfg.ID {
+		t.Fatalf("PeerGone %+v, want peer %d", gone, sp.cfg.ID)
 	}
 }

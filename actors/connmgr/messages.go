@@ -99,6 +99,14 @@ type PeerReady struct {
 	Version  protocol.MsgVersion
 }
 
+// PeerGone is sent to each of Config.PeerWatchers when a peer actor has
+// stopped, whether or not it finished its handshake: after it, nothing
+// more comes from PID.
+type PeerGone struct {
+	ID  uint64
+	PID *actor.PID
+}
+
 // GetPeers asks for the peer table, answered with *Peers to ReplyTo.
 type GetPeers struct {
 	ReplyTo *actor.PID
