@@ -46,7 +46,7 @@ func spawnBook(t *testing.T, system *actor.ActorSystem, cfg Config) *actor.PID {
 	return pid
 }
 
-func mustNetwork(t *testing.T, name string) protocol.Params {
+func mustNetwork(t testing.TB, name string) protocol.Params {
 	t.Helper()
 	p, err := protocol.Network(name)
 	if err != nil {
