@@ -128,6 +128,11 @@ type addrBook struct {
 	allowLocal bool
 	// conns is the per-connection state, by peer ID.
 	conns map[uint64]*conn
+	// relaying are the connections in address relay (those with
+	// conn.relay), by peer ID: what relay and the housekeeping tick walk,
+	// so that idle peers cost them nothing. Every connection Connected has
+	// not yet followed is in it (only gossip and getaddr make one early).
+	relaying map[uint64]*conn
 	// outbound counts handshaken full-relay outbound connections.
 	outbound int
 	seed     seeder
@@ -146,11 +151,26 @@ type addrBook struct {
 	stopped        bool
 }
 
-// conn is what the book remembers about one connection.
+// conn is what the book must know of every connection, in address relay
+// or not: who and where the peer is, our end of the connection (the
+// getaddr answer's key) and our address as the peer sees it, the kind of
+// connection and what the peer asked for. An inbound peer that never
+// sends addr, addrv2 or getaddr has nothing more; the state of address
+// relay is made when it joins (relay).
 type conn struct {
-	pid       *actor.PID
-	addr      netip.AddrPort
-	bind      netip.AddrPort // our end of the connection; zero: unknown
+	pid  *actor.PID
+	addr netip.AddrPort
+	bind netip.AddrPort // our end of the connection; zero: unknown
+	// local is our address as the peer sees it (Connected.Local), told to
+	// the peer once it is in address relay.
+	local netip.AddrPort
+	since int64 // when the state was made, Unix nanoseconds
+	// relay is the peer's address relay state, made when it joins relay
+	// (Core's SetupAddressRelay; nil: m_addr_relay_enabled is false):
+	// outbound full-relay and addr-fetch peers at the handshake, inbound
+	// ones at their first addr, addrv2 or getaddr. Feelers and outbound
+	// block-relay-only peers never join.
+	relay     *relayState
 	inbound   bool
 	addrFetch bool
 	feeler    bool
@@ -158,23 +178,20 @@ type conn struct {
 	// part in address relay (Connected.BlockRelayOnly).
 	blockRelay bool
 	wantsV2    bool
-	connected  bool  // Connected has arrived
-	since      int64 // when the state was made, Unix nanoseconds
-	answered   bool  // its getaddr has been answered
-	pending    bool  // a getaddr waits for Connected
-	wait       *time.Timer
-	// relayOK: addresses may be relayed to it (Core's
-	// m_addr_relay_enabled): outbound full-relay peers, and inbound ones
-	// once they sent addr, addrv2 or getaddr.
-	relayOK bool
-	// getAddrSent: our getaddr awaits its answer, which is not relayed.
-	getAddrSent bool
-	tokens      tokenBucket
-	known       *knownSet // made at the first address it knows
-	// local is our address as the peer sees it; nextLocal when it is
-	// announced again, Unix nanoseconds (zero: never announced yet).
-	local     netip.AddrPort
-	nextLocal int64
+	connected  bool // Connected has arrived
+	answered   bool // its getaddr has been answered
+	pending    bool // a getaddr waits for Connected
+}
+
+// relayState is a peer's part in address relay: allocated apart from its
+// conn, and only for peers in relay.
+type relayState struct {
+	// tokens is the peer's allowance of gossiped addresses (Core's
+	// m_addr_token_bucket). Core's bucket exists from the connection's
+	// start; this one is made when relay begins, as if it had been filling
+	// since conn.since, which comes to the same: nothing spends it before.
+	tokens tokenBucket
+	known  *knownSet // made at the first address it knows
 	// toSend are the addresses waiting for the next addr message to the
 	// peer (Core's m_addrs_to_send). nextSend is when it may go, Unix
 	// nanoseconds (m_next_addr_send); zero: the first one goes at once.
@@ -182,18 +199,25 @@ type conn struct {
 	toSend   []queuedAddr
 	nextSend int64
 	flush    *time.Timer
+	// nextLocal is when our address is announced again, Unix nanoseconds
+	// (Core's m_next_local_addr_send; zero: never announced yet, and then
+	// it goes at once, alone in its message).
+	nextLocal int64
+	wait      *time.Timer // a getaddr's wait for Connected
+	// getAddrSent: our getaddr awaits its answer, which is not relayed.
+	getAddrSent bool
 }
 
-// queuedAddr is an address waiting in conn.toSend, with its hash for the
-// known filter.
+// queuedAddr is an address waiting in relayState.toSend, with its hash for
+// the known filter.
 type queuedAddr struct {
 	addr protocol.NetAddressV2
 	hash uint64
 }
 
-// stopTimers stops the connection's timers.
-func (c *conn) stopTimers() {
-	for _, t := range []*time.Timer{c.wait, c.flush} {
+// stopTimers stops the relay state's timers.
+func (r *relayState) stopTimers() {
+	for _, t := range []*time.Timer{r.wait, r.flush} {
 		if t != nil {
 			t.Stop()
 		}
@@ -201,11 +225,43 @@ func (c *conn) stopTimers() {
 }
 
 // remember notes that the peer knows the address of hash h.
-func (c *conn) remember(h uint64) {
-	if c.known == nil {
-		c.known = new(knownSet)
+func (r *relayState) remember(h uint64) {
+	if r.known == nil {
+		r.known = new(knownSet)
 	}
-	c.known.add(h)
+	r.known.add(h)
+}
+
+// setupRelay puts peer id in address relay, as Core's SetupAddressRelay,
+// and returns its relay state; nil for a feeler or an outbound
+// block-relay-only connection, which take no part. fresh reports that
+// relay began now.
+func (a *addrBook) setupRelay(id uint64, c *conn) (r *relayState, fresh bool) {
+	if c.feeler || c.blockRelay {
+		return nil, false
+	}
+	if c.relay == nil {
+		c.relay = &relayState{tokens: newTokenBucket(time.Unix(0, c.since))}
+		a.relaying[id] = c
+		fresh = true
+	}
+	return c.relay, fresh
+}
+
+// leaveRelay drops c's relay state: gossip made it before Connected said
+// that the connection takes no part in relay.
+func (a *addrBook) leaveRelay(id uint64, c *conn) {
+	if c.relay != nil {
+		c.relay.stopTimers()
+		c.relay = nil
+		delete(a.relaying, id)
+	}
+}
+
+// dropConn forgets connection id.
+func (a *addrBook) dropConn(id uint64, c *conn) {
+	a.leaveRelay(id, c)
+	delete(a.conns, id)
 }
 
 // seeder is the DNS seeding state.
@@ -245,6 +301,7 @@ func newAddrBook(cfg Config) *addrBook {
 		rng:        rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		allowLocal: cfg.Network.Name == "regtest",
 		conns:      make(map[uint64]*conn),
+		relaying:   make(map[uint64]*conn),
 		caches:     make(map[cacheKey]*addrCache),
 		relay:      relayer{seed: maphash.MakeSeed()},
 	}
@@ -348,8 +405,8 @@ func (a *addrBook) stopping(ctx actor.Context) {
 			t.Stop()
 		}
 	}
-	for _, c := range a.conns {
-		c.stopTimers()
+	for _, c := range a.relaying {
+		c.relay.stopTimers()
 	}
 	if a.cfg.File == "" {
 		return
@@ -375,7 +432,7 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 	now := a.now()
 	c := a.conns[msg.ID]
 	if c == nil {
-		c = &conn{since: now.UnixNano(), tokens: newTokenBucket(now)}
+		c = &conn{since: now.UnixNano()}
 		a.conns[msg.ID] = c
 	}
 	first := !c.connected
@@ -385,14 +442,9 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 	if first {
 		c.since = now.UnixNano()
 	}
-	if first && msg.Inbound {
-		// Inbound peers hear our address with the daily announcements
-		// (Core tells them at once when they join address relay; see
-		// advertiseSelf).
-		c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
-	}
 	if msg.Feeler && first {
 		// A feeler only tests the address: no slot, no getaddr, no relay.
+		a.leaveRelay(msg.ID, c)
 		if k := keyFromAddrPort(c.addr); k.valid(a.allowLocal) {
 			a.book.good(k, msg.Services, true, now)
 		}
@@ -404,18 +456,22 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 		// nothing of our address book; nor does its end update the
 		// address's time (FinalizeNode skips Connected for it).
 		c.blockRelay = true
+		a.leaveRelay(msg.ID, c)
 		if k := keyFromAddrPort(c.addr); k.valid(a.allowLocal) {
 			a.book.good(k, msg.Services, true, now)
 		}
 		return
 	}
 	if !msg.Inbound && first {
+		// Core sets up address relay with an outbound peer in its version
+		// handler (an inbound one only at its first addr, addrv2 or
+		// getaddr: until then it has no relay state at all).
+		r, _ := a.setupRelay(msg.ID, c)
 		if !msg.AddrFetch {
 			a.outbound++
-			c.relayOK = true
 			// Core's first pass over the peer's address queue happens at
 			// the handshake, with nothing in it.
-			c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
+			r.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
 		}
 		k := keyFromAddrPort(c.addr)
 		// An address we dialled and shook hands with is a live node: keep it
@@ -430,11 +486,17 @@ func (a *addrBook) connected(ctx actor.Context, msg *Connected) {
 		// peer's first address message is the getaddr, which it answers at
 		// once; an addr first would start its send timer.
 		ctx.Send(msg.Peer, &peer.SendMessage{Msg: &protocol.MsgGetAddr{}})
-		c.getAddrSent = true
-		c.tokens.tokens += getAddrCredit
+		r.getAddrSent = true
+		r.tokens.tokens += getAddrCredit
 		a.advertiseSelf(ctx, msg.ID, c, now)
 		a.log.Debug("asking for addresses", zap.Uint64("peer", msg.ID), zap.Stringer("addr", msg.Addr),
 			zap.Bool("addr_fetch", msg.AddrFetch))
+	}
+	if msg.Inbound && first && c.relay != nil {
+		// Its addr, addrv2 or getaddr overtook Connected: it joined relay
+		// before we knew our address as it sees it. Tell it now, before the
+		// answer to a waiting getaddr, as Core's MaybeSendAddr would have.
+		a.advertiseSelf(ctx, msg.ID, c, now)
 	}
 	if c.pending {
 		a.answerGetAddr(ctx, msg.ID, c)
@@ -452,8 +514,7 @@ func (a *addrBook) disconnected(msg *Disconnected) {
 		}
 		a.book.connected(keyFromAddrPort(c.addr), a.now())
 	}
-	c.stopTimers()
-	delete(a.conns, msg.ID)
+	a.dropConn(msg.ID, c)
 }
 
 func (a *addrBook) candidates(ctx actor.Context, msg *Candidates) {
@@ -527,6 +588,7 @@ func (a *addrBook) describe(ctx actor.Context, msg *inspect.Describe) {
 			"new":               a.book.newLen(),
 			"tried":             a.book.triedLen(),
 			"connections":       len(a.conns),
+			"address_relay":     len(a.relaying),
 			"outbound":          a.outbound,
 			"seeding":           a.seedState(),
 			"addr_processed":    a.processed,
@@ -537,23 +599,27 @@ func (a *addrBook) describe(ctx actor.Context, msg *inspect.Describe) {
 }
 
 // housekeeping runs every tickInterval: settles tried collisions, ends
-// -seednode connections that outstayed, re-announces our address about
-// daily, and forgets connection state Connected never followed.
+// -seednode connections that outstayed, announces our address to peers in
+// relay about daily (at once to one whose first announcement waited, for
+// the end of initial block download), and forgets connection state
+// Connected never followed. It walks only the peers in address relay: a
+// peer outside it is never told our address, and every connection still
+// waiting for Connected is in relay.
 func (a *addrBook) housekeeping(ctx actor.Context) {
 	a.tick = a.after(ctx, tickInterval, &housekeeping{})
 	now := a.now()
 	a.book.resolveCollisions(now)
-	for id, c := range a.conns {
+	for id, c := range a.relaying {
 		switch {
 		case !c.connected:
 			if !c.pending && now.Sub(time.Unix(0, c.since)) > staleConn {
-				delete(a.conns, id)
+				a.dropConn(id, c)
 			}
 		case c.addrFetch:
 			if now.Sub(time.Unix(0, c.since)) > addrFetchLifetime {
 				ctx.Send(c.pid, &peer.Disconnect{Reason: ErrAddrFetchTimeout})
 			}
-		case c.relayOK && now.UnixNano() > c.nextLocal:
+		case now.UnixNano() > c.relay.nextLocal:
 			a.advertiseSelf(ctx, id, c, now)
 		}
 	}

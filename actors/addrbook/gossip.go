@@ -25,8 +25,7 @@ type relayItem struct {
 func (a *addrBook) connFor(from dispatcher.Sender, now time.Time) *conn {
 	c := a.conns[from.ID]
 	if c == nil {
-		c = &conn{pid: from.PID, addr: unmap(from.Remote), inbound: from.Inbound, since: now.UnixNano(),
-			tokens: newTokenBucket(now)}
+		c = &conn{pid: from.PID, addr: unmap(from.Remote), inbound: from.Inbound, since: now.UnixNano()}
 		a.conns[from.ID] = c
 	}
 	return c
@@ -56,19 +55,25 @@ func (a *addrBook) deliver(ctx actor.Context, d *dispatcher.Deliver) {
 func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protocol.NetAddress, v2 []protocol.NetAddressV2) {
 	now := a.now()
 	c := a.connFor(from, now)
-	if c.inbound && !c.relayOK {
-		// An inbound peer that gossips takes part in relay; Core's first
-		// pass over its (empty) address queue follows this message.
-		c.relayOK = true
-		c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
+	r, fresh := a.setupRelay(from.ID, c)
+	if r == nil {
+		// Core ignores addresses from a feeler or a block-relay-only peer.
+		a.log.Debug("ignoring addresses from a connection outside address relay", zap.Uint64("peer", from.ID),
+			zap.Bool("feeler", c.feeler), zap.Bool("block_relay", c.blockRelay))
+		return
 	}
-	c.tokens.refill(now)
+	if fresh && c.inbound {
+		// An inbound peer that gossips joins relay; Core's first pass over
+		// its (empty) address queue follows this message.
+		r.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
+	}
+	r.tokens.refill(now)
 	n := min(len(v1)+len(v2), protocol.MaxAddrPerMsg)
 	source := from.Remote.Addr().Unmap()
 	var relay []relayItem
 	processed, limited, added := 0, 0, 0
 	for _, i := range a.rng.Perm(n) {
-		if !c.tokens.take() {
+		if !r.tokens.take() {
 			limited++
 			continue
 		}
@@ -83,7 +88,7 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 		if !ok || !mayServeAddrs(na.Services) {
 			continue
 		}
-		c.remember(a.relay.addrHash(k))
+		r.remember(a.relay.addrHash(k))
 		if a.excluded(k, now) {
 			processed-- // banned or discouraged: Core neither counts nor keeps it
 			continue
@@ -92,7 +97,7 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 			continue
 		}
 		seen := fixStamp(na.Timestamp, now)
-		if now.Sub(seen) < relayFresh && !c.getAddrSent && n <= relayMaxBatch {
+		if now.Sub(seen) < relayFresh && !r.getAddrSent && n <= relayMaxBatch {
 			relay = append(relay, relayItem{key: k, seen: seen, services: na.Services})
 		}
 		if a.book.add(k, na.Services, seen, source, gossipPenalty, now, a.rng) {
@@ -102,7 +107,7 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 	a.processed += uint64(processed)
 	a.rateLimited += uint64(limited)
 	if n < protocol.MaxAddrPerMsg {
-		c.getAddrSent = false
+		r.getAddrSent = false
 	}
 	a.log.Debug("received addresses",
 		zap.Uint64("peer", from.ID), zap.Stringer("addr", from.Remote), zap.Int("count", n),
@@ -113,6 +118,12 @@ func (a *addrBook) gossip(ctx actor.Context, from dispatcher.Sender, v1 []protoc
 		ctx.Send(c.pid, &peer.Disconnect{Reason: ErrAddrFetchDone})
 	}
 	a.relayAddrs(ctx, from.ID, relay, now)
+	if fresh && c.inbound && c.connected {
+		// It joined relay: our address goes to it at once (Core's
+		// MaybeSendAddr after this message). Before Connected, our address
+		// as it sees it is not known yet: Connected tells it then.
+		a.advertiseSelf(ctx, from.ID, c, now)
+	}
 }
 
 // mayServeAddrs reports whether a gossiped address is worth keeping for
@@ -151,8 +162,8 @@ func (a *addrBook) relayAddrs(ctx actor.Context, origin uint64, items []relayIte
 		h := a.relay.addrHash(it.key)
 		base, n := a.relay.relayScore(h, it.key.ip(), now)
 		var best [2]pick
-		for id, c := range a.conns {
-			if id == origin || !c.connected || !c.relayOK || c.addrFetch || (!it.key.ip() && !c.wantsV2) {
+		for id, c := range a.relaying {
+			if id == origin || !c.connected || c.addrFetch || (!it.key.ip() && !c.wantsV2) {
 				continue
 			}
 			s := a.relay.peerScore(base, id)
@@ -181,14 +192,15 @@ func (a *addrBook) relayAddrs(ctx actor.Context, origin uint64, items []relayIte
 // and in a full queue a random entry makes way. scheduleSend then sets the
 // message going.
 func (a *addrBook) pushAddr(c *conn, na protocol.NetAddressV2, h uint64) {
-	if c.known.has(h) || (!c.wantsV2 && !v1Compatible(&na)) {
+	r := c.relay
+	if r.known.has(h) || (!c.wantsV2 && !v1Compatible(&na)) {
 		return
 	}
 	q := queuedAddr{addr: na, hash: h}
-	if len(c.toSend) >= maxGetAddrReply {
-		c.toSend[a.rng.IntN(len(c.toSend))] = q
+	if len(r.toSend) >= maxGetAddrReply {
+		r.toSend[a.rng.IntN(len(r.toSend))] = q
 	} else {
-		c.toSend = append(c.toSend, q)
+		r.toSend = append(r.toSend, q)
 	}
 }
 
@@ -197,28 +209,29 @@ func (a *addrBook) pushAddr(c *conn, na protocol.NetAddressV2, h uint64) {
 // addrSendInterval at each send): at once for the first message, else
 // on a timer.
 func (a *addrBook) scheduleSend(ctx actor.Context, id uint64, c *conn, now time.Time) {
-	if len(c.toSend) == 0 || c.flush != nil {
+	r := c.relay
+	if len(r.toSend) == 0 || r.flush != nil {
 		return
 	}
-	if c.nextSend == 0 {
+	if r.nextSend == 0 {
 		a.sendQueued(ctx, c, now)
 		return
 	}
-	if now.UnixNano() >= c.nextSend {
+	if now.UnixNano() >= r.nextSend {
 		// Core's timer ran on while the queue was empty: by the Poisson
 		// process's lack of memory, the next pass is an interval away.
-		c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
+		r.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
 	}
-	c.flush = a.after(ctx, time.Duration(c.nextSend-now.UnixNano()), &flushAddrs{id: id})
+	r.flush = a.after(ctx, time.Duration(r.nextSend-now.UnixNano()), &flushAddrs{id: id})
 }
 
 // flushAddrs sends the peer's queued addresses when its timer fires.
 func (a *addrBook) flushAddrs(ctx actor.Context, msg *flushAddrs) {
 	c := a.conns[msg.id]
-	if c == nil {
+	if c == nil || c.relay == nil {
 		return
 	}
-	c.flush = nil
+	c.relay.flush = nil
 	a.sendQueued(ctx, c, a.now())
 }
 
@@ -227,16 +240,17 @@ func (a *addrBook) flushAddrs(ctx actor.Context, msg *flushAddrs) {
 // exponential interval of mean addrSendInterval away (Core's
 // MaybeSendAddr).
 func (a *addrBook) sendQueued(ctx actor.Context, c *conn, now time.Time) {
-	c.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
-	list := make([]protocol.NetAddressV2, 0, len(c.toSend))
-	for _, q := range c.toSend {
-		if c.known.has(q.hash) {
+	r := c.relay
+	r.nextSend = now.Add(expDuration(addrSendInterval, a.rng)).UnixNano()
+	list := make([]protocol.NetAddressV2, 0, len(r.toSend))
+	for _, q := range r.toSend {
+		if r.known.has(q.hash) {
 			continue
 		}
-		c.remember(q.hash)
+		r.remember(q.hash)
 		list = append(list, q.addr)
 	}
-	c.toSend = nil
+	r.toSend = nil
 	a.sendAddrs(ctx, c, list)
 }
 
@@ -277,8 +291,15 @@ func (a *addrBook) getAddr(ctx actor.Context, from dispatcher.Sender) {
 		a.log.Debug("ignoring getaddr from outbound peer", zap.Uint64("peer", from.ID))
 		return
 	}
-	c := a.connFor(from, a.now())
-	c.relayOK = true
+	now := a.now()
+	c := a.connFor(from, now)
+	// An inbound peer always joins relay (Core asserts it).
+	r, fresh := a.setupRelay(from.ID, c)
+	if fresh && c.connected {
+		// Our address goes first, alone, at once; Core's MaybeSendAddr
+		// sends it before the queue that holds the answer.
+		a.advertiseSelf(ctx, from.ID, c, now)
+	}
 	if c.answered || c.pending {
 		a.log.Debug("ignoring repeated getaddr", zap.Uint64("peer", from.ID))
 		return
@@ -287,7 +308,7 @@ func (a *addrBook) getAddr(ctx actor.Context, from dispatcher.Sender) {
 		// The getaddr overtook connmgr's Connected, which says whether the
 		// peer wants addrv2: wait for it, a little.
 		c.pending = true
-		c.wait = a.after(ctx, getAddrWait, &getAddrTimeout{id: from.ID})
+		r.wait = a.after(ctx, getAddrWait, &getAddrTimeout{id: from.ID})
 		return
 	}
 	a.answerGetAddr(ctx, from.ID, c)
@@ -302,17 +323,16 @@ func (a *addrBook) getAddrTimeout(ctx actor.Context, msg *getAddrTimeout) {
 	if !c.connected {
 		// Connected never came (the peer is likely gone): drop the state
 		// so it cannot pile up (and an answer still queued with it).
-		c.stopTimers()
-		delete(a.conns, msg.id)
+		a.dropConn(msg.id, c)
 	}
 }
 
 // answerGetAddr queues the cached answer for c, without c's own address.
 func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 	c.pending, c.answered = false, true
-	if c.wait != nil {
-		c.wait.Stop()
-		c.wait = nil
+	if r := c.relay; r.wait != nil {
+		r.wait.Stop()
+		r.wait = nil
 	}
 	now := a.now()
 	cache := a.cache(c, now)
@@ -325,7 +345,7 @@ func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 			a.pushAddr(c, cache.addrs[i], a.relay.addrHash(k))
 		}
 	}
-	queued := len(c.toSend)
+	queued := len(c.relay.toSend)
 	// As in Core, the answer joins the peer's address queue: it goes at
 	// once when it is the first message, else at the next send time.
 	a.scheduleSend(ctx, id, c, now)
@@ -380,26 +400,26 @@ func unixStamp(t time.Time) uint32 {
 	return uint32(t.Unix())
 }
 
-// advertiseSelf tells peer id our own address, when we listen and the
-// address is one the network would store, and schedules the next
-// announcement about a day later (Core's MaybeSendAddr with
-// AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL). The first (an outbound peer's,
-// at the handshake) goes at once in a message of its own; a later one
-// joins the peer's address queue after its known filter is cleared, so
-// that it does go out, as Core does. Core also tells an inbound peer at
-// once when it joins address relay; here an inbound peer first hears it
-// about a day after connecting. While the node is in initial block
-// download nothing is sent and nothing changes, as in Core: the
-// announcement stays due and goes out at the first housekeeping tick
+// advertiseSelf tells peer id, which is in address relay, our own
+// address, when we listen and the address is one the network would store,
+// and schedules the next announcement about a day later (Core's
+// MaybeSendAddr with AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL). The first goes
+// at once in a message of its own: an outbound peer's at the handshake, an
+// inbound peer's when it joins relay (its first addr, addrv2 or getaddr).
+// A later one joins the peer's address queue after its known filter is
+// cleared, so that it does go out, as Core does. While the node is in
+// initial block download nothing is sent and nothing changes, as in Core:
+// the announcement stays due and goes out at the first housekeeping tick
 // after the node leaves it.
 func (a *addrBook) advertiseSelf(ctx actor.Context, id uint64, c *conn, now time.Time) {
 	if a.cfg.InitialBlockDownload != nil && a.cfg.InitialBlockDownload(now) {
 		return
 	}
-	first := c.nextLocal == 0
-	c.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
+	r := c.relay
+	first := r.nextLocal == 0
+	r.nextLocal = now.Add(expDuration(localInterval, a.rng)).UnixNano()
 	if !first {
-		c.known = nil
+		r.known = nil
 	}
 	if !c.local.IsValid() || c.local.Port() == 0 || !netaddr.FromAddrPort(c.local).IsRoutableOrLocal(a.allowLocal) {
 		return
@@ -407,7 +427,7 @@ func (a *addrBook) advertiseSelf(ctx actor.Context, id uint64, c *conn, now time
 	k := keyFromAddrPort(c.local)
 	h := a.relay.addrHash(k)
 	if first {
-		c.remember(h)
+		r.remember(h)
 		a.sendAddrs(ctx, c, []protocol.NetAddressV2{k.v2(now, a.cfg.Services)})
 	} else {
 		a.pushAddr(c, k.v2(now, a.cfg.Services), h)

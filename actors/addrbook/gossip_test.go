@@ -409,9 +409,11 @@ func TestRelayBatchedOnPoissonTimer(t *testing.T) {
 	})
 }
 
-// TestInboundHearsOurAddressAboutDaily: an inbound peer in address relay
-// hears our address about daily (Poisson, mean 24 h), through its address
-// queue, and not at all while it takes no part in relay.
+// TestInboundHearsOurAddressAboutDaily: as in Core, an inbound peer takes
+// no part in address relay until its first getaddr (or addr, addrv2):
+// three days of silence bring it nothing. Its getaddr brings our address
+// at once, alone in its message, then the answer; and our address about
+// daily after that (Poisson, mean 24 h), through its address queue.
 func TestInboundHearsOurAddressAboutDaily(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		system := newSystem(t)
@@ -427,24 +429,34 @@ func TestInboundHearsOurAddressAboutDaily(t *testing.T) {
 			t.Fatalf("%d messages to an inbound peer outside address relay, want none", n)
 		}
 		system.Root.Send(book, &dispatcher.Deliver{From: in, Msg: &protocol.MsgGetAddr{}})
+		self := actortest.Expect[*peer.SendMessage](t, p, wait).Msg.(*protocol.MsgAddr)
+		if len(self.AddrList) != 1 || self.AddrList[0].AddrPort() != local {
+			t.Fatalf("first message after getaddr = %v, want our address %v alone", self.AddrList, local)
+		}
 		answer := actortest.Expect[*peer.SendMessage](t, p, wait).Msg.(*protocol.MsgAddr)
 		if len(answer.AddrList) < 5 {
 			t.Fatalf("getaddr answer of %d addresses, want about 23%% of 50", len(answer.AddrList))
 		}
 		time.Sleep(20 * 24 * time.Hour)
 		synctest.Wait()
-		n := 0
-		for range len(p.Pending()) {
-			sm, ok := p.ExpectAny(t, wait).(*peer.SendMessage)
-			if !ok {
-				continue
-			}
-			if m, isAddr := sm.Msg.(*protocol.MsgAddr); isAddr && len(m.AddrList) == 1 && m.AddrList[0].AddrPort() == local {
-				n++
-			}
-		}
-		if n < 5 || n > 45 {
+		if n := countSelf(t, p, local); n < 5 || n > 45 {
 			t.Errorf("%d announcements in 20 days, want about 20", n)
 		}
 	})
+}
+
+// countSelf counts the addr messages waiting at p that hold only local.
+func countSelf(t *testing.T, p *actortest.Probe, local netip.AddrPort) int {
+	t.Helper()
+	n := 0
+	for range len(p.Pending()) {
+		sm, ok := p.ExpectAny(t, wait).(*peer.SendMessage)
+		if !ok {
+			continue
+		}
+		if m, isAddr := sm.Msg.(*protocol.MsgAddr); isAddr && len(m.AddrList) == 1 && m.AddrList[0].AddrPort() == local {
+			n++
+		}
+	}
+	return n
 }
