@@ -51,7 +51,11 @@ func BenchmarkIdleInboundPeerCost(b *testing.B) {
 	b.ReportMetric(perPeer, "bytes/peer")
 }
 
-// TestConnSize logs the size of the per-peer state.
+// TestConnSize keeps what every peer costs the book small: the relay
+// state lives apart, made only for peers in address relay.
 func TestConnSize(t *testing.T) {
-	t.Logf("conn: %d bytes", unsafe.Sizeof(conn{}))
+	t.Logf("conn: %d bytes, relayState: %d bytes", unsafe.Sizeof(conn{}), unsafe.Sizeof(relayState{}))
+	if n := unsafe.Sizeof(conn{}); n > 128 {
+		t.Errorf("conn is %d bytes, want at most 128 (relay state belongs in relayState)", n)
+	}
 }
