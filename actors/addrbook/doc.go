@@ -66,7 +66,8 @@
 //     sendaddrv2, from an answer built once and kept for about a day, one
 //     per network of the asker and local socket it reached
 //     (Connected.LocalSocket), as Core's: 23% of the book, at most 1000,
-//     never the peer's own address. On regtest
+//     never the peer's own address; it replaces what waited in the
+//     peer's queue, as Core's. On regtest
 //     only, a book of up to 16 is given whole (and rebuilt while it grows),
 //     so that a young local network finds itself; Core gives nothing below
 //     5 addresses.

@@ -330,10 +330,13 @@ func (a *addrBook) getAddrTimeout(ctx actor.Context, msg *getAddrTimeout) {
 // answerGetAddr queues the cached answer for c, without c's own address.
 func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 	c.pending, c.answered = false, true
-	if r := c.relay; r.wait != nil {
+	r := c.relay
+	if r.wait != nil {
 		r.wait.Stop()
 		r.wait = nil
 	}
+	// Core empties the queue for the answer: what waited in it goes no more.
+	r.toSend = nil
 	now := a.now()
 	cache := a.cache(c, now)
 	self := keyFromAddrPort(c.addr)
@@ -345,7 +348,7 @@ func (a *addrBook) answerGetAddr(ctx actor.Context, id uint64, c *conn) {
 			a.pushAddr(c, cache.addrs[i], a.relay.addrHash(k))
 		}
 	}
-	queued := len(c.relay.toSend)
+	queued := len(r.toSend)
 	// As in Core, the answer joins the peer's address queue: it goes at
 	// once when it is the first message, else at the next send time.
 	a.scheduleSend(ctx, id, c, now)

@@ -242,3 +242,33 @@ func TestGossipFromFeelerAndBlockRelayIgnored(t *testing.T) {
 		})
 	}
 }
+
+// TestGetAddrEmptiesTheQueue: as Core's getaddr handler, the answer
+// replaces what waited in the peer's address queue. Here the book is too
+// small for an answer (23% of 2 addresses is none), so news queued for the
+// peer before its getaddr never goes.
+func TestGetAddrEmptiesTheQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		system := newSystem(t)
+		book := spawnBook(t, system, Config{})
+		o, in := actortest.NewProbe(t, system), actortest.NewProbe(t, system)
+		oAddr := netip.MustParseAddrPort("20.1.1.1:8333")
+		oFrom := dispatcher.Sender{ID: 1, PID: o.PID(), Remote: oAddr}
+		system.Root.Send(book, &Connected{ID: 1, Peer: o.PID(), Addr: oAddr})
+		system.Root.Send(book, &dispatcher.Deliver{From: oFrom, Msg: &protocol.MsgAddr{}}) // its answer
+		iFrom := inboundSender(2, in, "31.0.0.1:50000")
+		system.Root.Send(book, &Connected{ID: 2, Peer: in.PID(), Addr: iFrom.Remote, Inbound: true})
+		// An empty addr puts it in relay; its next send time is ahead.
+		system.Root.Send(book, &dispatcher.Deliver{From: iFrom, Msg: &protocol.MsgAddr{}})
+		// News, which only it can be relayed.
+		system.Root.Send(book, &dispatcher.Deliver{From: oFrom, Msg: &protocol.MsgAddr{AddrList: []protocol.NetAddress{freshAddr(1, 1)}}})
+		system.Root.Send(book, &dispatcher.Deliver{From: iFrom, Msg: &protocol.MsgGetAddr{}})
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		for _, m := range in.Pending() {
+			if sm, ok := m.(*peer.SendMessage); ok {
+				t.Errorf("sent %s %v, want nothing", sm.Msg.Command(), sm.Msg)
+			}
+		}
+	})
+}
