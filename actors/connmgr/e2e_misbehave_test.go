@@ -86,7 +86,7 @@ func TestEndToEndMisbehaviourAndBans(t *testing.T) {
 	var answer []netip.AddrPort
 	actortest.Eventually(t, wait, "an answer to getaddr", func() bool {
 		var ok bool
-		answer, ok = addrAnswer(asker)
+		answer, ok = addrAnswer(asker, bind)
 		return ok
 	})
 	if slices.Contains(answer, bannedBefore) || !slices.Contains(answer, good) || !slices.Contains(answer, listener.Addr()) {
