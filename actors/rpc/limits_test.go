@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/actornode/actornode/actors/actortest"
 	"github.com/actornode/actornode/actors/node/nodetest"
 	"github.com/actornode/actornode/actors/rpc"
 	"github.com/actornode/actornode/actors/rpc/client"
@@ -168,11 +169,15 @@ func TestClientsCannotHoldTheServer(t *testing.T) {
 		t.Fatalf("a body over 32 MiB: %v %v, want 413", resp, err)
 	}
 
+	big.Close()
+	actortest.Eventually(t, 5*time.Second, "every earlier connection's slot free", func() bool { return srv.OpenConns() == 0 })
+
 	held := make([]net.Conn, maxConns)
 	for i := range held {
 		held[i] = dialRaw(t, srv)
 		fmt.Fprint(held[i], "POST / HTTP/1.1\r\nHost: x\r\n") // headers unfinished
 	}
+	actortest.Eventually(t, 5*time.Second, "the held connections in every slot", func() bool { return srv.OpenConns() == maxConns })
 	over := dialRaw(t, srv)
 	fmt.Fprintf(over, "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: 2\r\n\r\n{}", basic("", "pw"))
 	if got := untilClosed(t, over, "a connection over the cap"); got != "" {

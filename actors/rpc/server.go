@@ -229,6 +229,18 @@ func (s *Server) Addrs() []netip.AddrPort {
 	return out
 }
 
+// OpenConns is the number of client connections holding one of the
+// MaxConns slots, over every listener.
+func (s *Server) OpenConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, ln := range s.listeners {
+		n += ln.Open()
+	}
+	return n
+}
+
 // WorkStats are the requests running on the threads and those waiting for
 // one.
 func (s *Server) WorkStats() (running, waiting int) { return s.queue.stats() }
