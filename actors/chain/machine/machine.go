@@ -233,9 +233,6 @@ type peerState struct {
 	// presync is the peer's low-work headers sync (Core's
 	// m_headers_sync), nil if none.
 	presync *presync.Sync
-	// lastAnnounce is when it last gave us a new best header (Core's
-	// m_last_block_announcement).
-	lastAnnounce time.Time
 }
 
 // Machine is the header sync state machine. It is not safe for concurrent

@@ -29,15 +29,15 @@ type staleState struct {
 
 // announced records a move of the best header after headers from p: the
 // time of the last tip update (Core's BlockConnected), and, when the
-// message brought a new header (newHeader), p's last block announcement
-// (Core's UpdatePeerStateForReceivedHeaders: a new header with more work
-// than our tip; this node's tip is its best header).
+// message brought a new header (newHeader), tells connmgr, which keeps
+// each peer's last block announcement (Core's
+// UpdatePeerStateForReceivedHeaders: a new header with more work than our
+// tip; this node's tip is its best header).
 func (m *Machine) announced(now time.Time, p *peerState, newHeader bool, out []Action) []Action {
 	m.stale.lastTipUpdate = now
 	if !newHeader {
 		return out
 	}
-	p.lastAnnounce = now
 	return append(out, Action{Kind: BlockAnnounced, Peer: p.ID, At: now})
 }
 
@@ -73,13 +73,4 @@ func (m *Machine) CheckStaleTip(now time.Time, out []Action) []Action {
 		out = append(out, Action{Kind: StartExtraBlockRelay})
 	}
 	return out
-}
-
-// LastAnnouncement is when peer id last gave us a new best header (zero:
-// never).
-func (m *Machine) LastAnnouncement(id uint64) time.Time {
-	if p, ok := m.peers[id]; ok {
-		return p.lastAnnounce
-	}
-	return time.Time{}
 }
