@@ -1,6 +1,7 @@
 package machine
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -47,26 +48,12 @@ func hashesOf(hs []protocol.BlockHeader) []protocol.Hash {
 	return out
 }
 
-func sameHashes(a, b []protocol.Hash) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // A block a peer announced by inv while we lacked it is not announced back
 // to it once we have it: Core's SendMessages runs ProcessBlockAvailability
 // before it looks at what the peer has.
 func TestAnnounceNotBackToInvSender(t *testing.T) {
 	p := regtest(t)
-	m := newMachine(t, p)
-	m.PeerReady(t0, outbound(1), nil)
-	m.PeerReady(t0, inbound(2), nil)
+	m := newPair(t, p, false)
 	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 4, 1)
 	m.Headers(t0, 1, hs[:3], nil)
 	m.BlockInv(t0, 2, []protocol.Hash{hs[3].BlockHash()}, nil)
@@ -85,10 +72,7 @@ func TestAnnounceNotBackToInvSender(t *testing.T) {
 // reaches the tip.
 func TestAnnounceInvIsNotHeadersSent(t *testing.T) {
 	p := regtest(t)
-	m := newMachine(t, p)
-	m.PeerReady(t0, outbound(1), nil)
-	m.PeerReady(t0, inbound(2), nil)
-	m.SendHeaders(2)
+	m := newPair(t, p, true)
 	main := mine(t, p.GenesisHash, t0.Add(-3*time.Hour), 10, 1)
 	m.Headers(t0, 1, main, nil)
 	m.GetHeaders(t0, 2, []protocol.Hash{p.GenesisHash}, protocol.Hash{}, nil) // peer 2 has the tip
@@ -105,7 +89,7 @@ func TestAnnounceInvIsNotHeadersSent(t *testing.T) {
 	}
 	m.GetHeaders(t0, 2, []protocol.Hash{next[0].BlockHash()}, protocol.Hash{}, nil) // empty answer at the tip
 	out = m.Headers(t0, 1, next[1:], nil)
-	if got := headersAnnounced(out, 2); !sameHashes(got, hashesOf(next[1:])) {
+	if got := headersAnnounced(out, 2); !slices.Equal(got, hashesOf(next[1:])) {
 		t.Fatalf("after a getheaders up to the tip: want headers, got %+v", out)
 	}
 }
@@ -115,10 +99,7 @@ func TestAnnounceInvIsNotHeadersSent(t *testing.T) {
 // the rest, not an inv.
 func TestAnnounceLastBlocksOfReorg(t *testing.T) {
 	p := regtest(t)
-	m := newMachine(t, p)
-	m.PeerReady(t0, outbound(1), nil)
-	m.PeerReady(t0, inbound(2), nil)
-	m.SendHeaders(2)
+	m := newPair(t, p, true)
 	main := mine(t, p.GenesisHash, t0.Add(-3*time.Hour), 10, 1)
 	m.Headers(t0, 1, main, nil)
 	// Peer 2 sends the first 3 of a fork from height 7: as much work as
@@ -128,7 +109,7 @@ func TestAnnounceLastBlocksOfReorg(t *testing.T) {
 		t.Fatalf("an equal-work fork moved the tip: %+v", out)
 	}
 	out := m.Headers(t0, 1, fork, nil)
-	if got := headersAnnounced(out, 2); !sameHashes(got, hashesOf(fork[3:])) {
+	if got := headersAnnounced(out, 2); !slices.Equal(got, hashesOf(fork[3:])) {
 		t.Fatalf("a reorg by 10 of which peer 2 has 3: want the other 7 headers, got %+v", out)
 	}
 	if find(out, Send, 1) != nil {
@@ -142,9 +123,7 @@ func TestAnnounceLastBlocksOfReorg(t *testing.T) {
 // one that breaks a rule gets the peer punished and told nothing.
 func TestRefusedMessageLeavesPeerUnaware(t *testing.T) {
 	p := regtest(t)
-	m := newMachine(t, p)
-	m.PeerReady(t0, outbound(1), nil)
-	m.PeerReady(t0, inbound(2), nil)
+	m := newPair(t, p, false)
 	m.PeerReady(t0, inbound(3), nil)
 	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 3, 1)
 	m.Headers(t0, 1, hs[:1], nil)
@@ -177,9 +156,7 @@ func TestRefusedMessageLeavesPeerUnaware(t *testing.T) {
 // day, is still announced.
 func TestAnnounceAfterInitialSyncLatched(t *testing.T) {
 	p := regtest(t)
-	m := newMachine(t, p)
-	m.PeerReady(t0, outbound(1), nil)
-	m.PeerReady(t0, inbound(2), nil)
+	m := newPair(t, p, false)
 	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 3, 1)
 	m.Headers(t0, 1, hs[:2], nil)
 	if m.InitialSync(t0) {
@@ -233,7 +210,7 @@ func TestAnnounceHeadersOrInv(t *testing.T) {
 				}
 				return
 			}
-			if got := headersAnnounced(out, 2); !sameHashes(got, hashesOf(hs[1:])) {
+			if got := headersAnnounced(out, 2); !slices.Equal(got, hashesOf(hs[1:])) {
 				t.Fatalf("want the three headers, got %+v", out)
 			}
 		})
@@ -246,9 +223,7 @@ func TestAnnounceHeadersOrInv(t *testing.T) {
 // getheaders of its own reached the tip, headers follow.
 func TestSendHeadersAfterInv(t *testing.T) {
 	p := regtest(t)
-	m := newMachine(t, p)
-	m.PeerReady(t0, outbound(1), nil)
-	m.PeerReady(t0, inbound(2), nil)
+	m := newPair(t, p, false)
 	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 4, 1)
 	m.Headers(t0, 1, hs[:1], nil)
 	m.GetHeaders(t0, 2, []protocol.Hash{p.GenesisHash}, protocol.Hash{}, nil) // peer 2 has the tip
@@ -263,7 +238,7 @@ func TestSendHeadersAfterInv(t *testing.T) {
 	}
 	m.GetHeaders(t0, 2, []protocol.Hash{hs[1].BlockHash()}, protocol.Hash{}, nil) // up to the tip
 	out = m.Headers(t0, 1, hs[3:], nil)
-	if got := headersAnnounced(out, 2); !sameHashes(got, hashesOf(hs[3:])) {
+	if got := headersAnnounced(out, 2); !slices.Equal(got, hashesOf(hs[3:])) {
 		t.Fatalf("after a getheaders answer up to the tip: want headers, got %+v", out)
 	}
 }

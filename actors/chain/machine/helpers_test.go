@@ -52,6 +52,20 @@ func mine(t testing.TB, prev protocol.Hash, start time.Time, n int, salt byte) [
 	return hs
 }
 
+// newPair returns a machine with two ready peers: outbound 1, the source of
+// new headers, and inbound 2, the one they are announced to, which sent
+// sendheaders when prefersHeaders is set.
+func newPair(t testing.TB, p protocol.Params, prefersHeaders bool) *Machine {
+	t.Helper()
+	m := newMachine(t, p)
+	m.PeerReady(t0, outbound(1), nil)
+	m.PeerReady(t0, inbound(2), nil)
+	if prefersHeaders {
+		m.SendHeaders(2)
+	}
+	return m
+}
+
 func outbound(id uint64) Peer {
 	return Peer{ID: id, Conn: ConnOutboundFullRelay, Services: protocol.SFNodeNetwork, Version: int32(protocol.ProtocolVersion)}
 }

@@ -269,9 +269,7 @@ func TestServeGetHeaders(t *testing.T) {
 // an inv when it lacks the parent too); to any other, an inv.
 func TestAnnounce(t *testing.T) {
 	p := regtest(t)
-	m := newMachine(t, p)
-	m.PeerReady(t0, outbound(1), nil)
-	m.PeerReady(t0, inbound(2), nil)
+	m := newPair(t, p, false)
 	hs := mine(t, p.GenesisHash, t0.Add(-time.Hour), 4, 1)
 	m.Headers(t0, 1, hs[:3], nil)
 	m.PeerReady(t0, inbound(3), nil)
