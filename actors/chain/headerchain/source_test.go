@@ -71,14 +71,8 @@ func TestWorkSaturates(t *testing.T) {
 // source in the order of its entry, forks and partly refused messages
 // included, so record n is always entry n+1's header.
 func TestSourceFollowsEntries(t *testing.T) {
-	p := network(t, protocol.NameRegtest)
 	src := &countingSource{}
-	ix, err := New(p, WithSource(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newMiner(t, p.Consensus)
-	g, _ := p.GenesisHeader()
+	p, ix, m, g := onSource(t, src)
 	a := m.chain(p.GenesisHash, g.Timestamp, 10)
 	b := m.chain(hashOf(a[3]), a[3].Timestamp+1, 3)
 	bad := m.chain(hashOf(a[9]), a[9].Timestamp, 2)
@@ -122,14 +116,8 @@ func TestSourceFollowsEntries(t *testing.T) {
 // consecutive records of the best chain with one read, and a failed read
 // leaves dst as it was.
 func TestHeadersAfterReadsRuns(t *testing.T) {
-	p := network(t, protocol.NameRegtest)
 	src := &countingSource{}
-	ix, err := New(p, WithSource(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newMiner(t, p.Consensus)
-	g, _ := p.GenesisHeader()
+	p, ix, m, g := onSource(t, src)
 	// a: heights 1-10; b forks after a's height 6 and overtakes it: the
 	// best chain is a[:6] then b, two runs of records.
 	a := m.chain(p.GenesisHash, g.Timestamp, 10)
@@ -173,14 +161,8 @@ func TestHeadersAfterReadsRuns(t *testing.T) {
 // entries (a store written by a buggy owner) gives an error, never another
 // header.
 func TestHeaderOfSourceOutOfStep(t *testing.T) {
-	p := network(t, protocol.NameRegtest)
 	src := &MemorySource{}
-	ix, err := New(p, WithSource(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newMiner(t, p.Consensus)
-	g, _ := p.GenesisHeader()
+	p, ix, m, g := onSource(t, src)
 	hs := m.chain(p.GenesisHash, g.Timestamp, 3)
 	src.Append(hs[2:]) // one stray record before the index's own
 	if _, err := ix.Add(hs, farFuture); err != nil {
@@ -214,6 +196,19 @@ func TestMemorySource(t *testing.T) {
 	if err := m.ReadRecords(got[:1], -1); err == nil {
 		t.Fatal("read before the start: no error")
 	}
+}
+
+// onSource returns a regtest index on src, a miner for it and the genesis
+// header.
+func onSource(t *testing.T, src Source) (protocol.Params, *Index, *miner, protocol.BlockHeader) {
+	t.Helper()
+	p := network(t, protocol.NameRegtest)
+	ix, err := New(p, WithSource(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := p.GenesisHeader()
+	return p, ix, newMiner(t, p.Consensus), g
 }
 
 // TestBestChainChunks: the best chain grows and shrinks across chunk
